@@ -1,0 +1,85 @@
+/**
+ * The one catalogue of error codes. Every `HybridError` carries one of these codes; the codes are
+ * stable (callers switch on them) and each is explained in docs/ERRORS.md, which a test keeps in
+ * step with this list.
+ */
+export const ERROR_CODES = {
+  // XML layer
+  XML_EMPTY: 'The input has no XML at all (empty or only white space).',
+  XML_MALFORMED: 'The input is not well-formed XML; the message names the line and column.',
+  XML_DOCTYPE: 'A <!DOCTYPE> with an internal subset or an external DTD; DTDs are never processed.',
+  XML_ENTITY: 'An entity or character reference that is unknown or names an invalid character.',
+  XML_TOO_DEEP: 'Elements nested deeper than the limit (see docs/SECURITY.md).',
+  XML_TOO_LARGE: 'The document is larger than the size limit (see docs/SECURITY.md).',
+  XML_ENCODING: 'A file is not valid UTF-8, or declares an encoding other than UTF-8.',
+  XML_WRONG_ROOT: 'The document root is not the element the function expects (domain, network, device).',
+  // Libvirt values
+  INVALID_PCI_ADDRESS: 'A PCI address attribute is missing, not hexadecimal, or out of range.',
+  INVALID_MAC: 'A MAC address is malformed, multicast, or all zeros.',
+  INVALID_VLAN: 'A VLAN tag is not an integer from 0 to 4095.',
+  INVALID_ATTRIBUTE: 'An attribute has a value libvirt would not accept.',
+  MISSING_ELEMENT: 'A required element or attribute is absent.',
+  // Host snapshot
+  HOST_SNAPSHOT: 'A host snapshot directory or file cannot be read, or a file is not what its folder says.',
+  HOST_JSON_INVALID: 'host.json does not match schemas/host.schema.json.',
+  TOPOLOGY_CONFLICT: 'Node device files contradict each other (e.g. a VF claimed by two PFs).',
+  VF_WITHOUT_PF: 'A VF whose physical function is not among the node devices.',
+  PF_WITHOUT_NETDEV: 'A PF that has no net device (no <net> node device names it as parent).',
+  UNKNOWN_DEVICE: 'A PCI address or netdev name that the host snapshot does not know.',
+  POOL_UNKNOWN: 'A hybrid entry names a network that is not in the host snapshot.',
+  POOL_NOT_HYBRID: 'A hostdev-hybrid entry names a network that is not a VF pool.',
+  POOL_EXHAUSTED: 'Every VF of the pool is already taken.',
+  POOL_OVERLAP: 'One VF belongs to two pools.',
+  POOL_MISSING_PF: 'A pool names a PF netdev that the host snapshot does not have, or that has no VFs.',
+  VF_TAKEN: 'A VF requested explicitly is already used by another domain or another pair.',
+  NOT_A_VF: 'A device used as a VF is not a virtual function.',
+  DUPLICATE_NAME: 'Two networks or domains in one snapshot share a name.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Where in the input an error was found; every field is optional. */
+export interface ErrorLocation {
+  file?: string;
+  line?: number;
+  column?: number;
+  /** A short description of the element, e.g. `<interface type='hostdev-hybrid'> #2`. */
+  element?: string;
+}
+
+/**
+ * The only error the library throws for bad input. `code` is stable; `message` says what to fix.
+ * A programmer error (calling an API with the wrong types) is a plain `TypeError` instead.
+ */
+export class HybridError extends Error {
+  readonly code: ErrorCode;
+  file?: string;
+  line?: number;
+  column?: number;
+  element?: string;
+
+  constructor(code: ErrorCode, message: string, where: ErrorLocation = {}) {
+    super(message);
+    this.name = 'HybridError';
+    this.code = code;
+    if (where.file !== undefined) this.file = where.file;
+    if (where.line !== undefined) this.line = where.line;
+    if (where.column !== undefined) this.column = where.column;
+    if (where.element !== undefined) this.element = where.element;
+  }
+
+  /** `file:line:column: ` as far as known, for one-line reports. */
+  get where(): string {
+    let s = '';
+    if (this.file !== undefined) s += this.file + ':';
+    if (this.line !== undefined) s += this.line + ':';
+    if (this.column !== undefined) s += this.column + ':';
+    return s ? s + ' ' : '';
+  }
+
+  /** The same error, attributed to a file (used when reading snapshots and by the CLI). */
+  inFile(file: string): HybridError {
+    if (this.file === undefined) this.file = file;
+    return this;
+  }
+}

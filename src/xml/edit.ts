@@ -1,0 +1,165 @@
+/**
+ * Reading and editing helpers over the lossless tree. Edits keep the document's layout: a new
+ * element is indented like its siblings, and its own children (if it has only elements) are laid
+ * out one per line, one indentation step deeper, as libvirt writes them.
+ */
+import type { XmlDocument, XmlElement, XmlNode, XmlText } from './tree.js';
+import { text } from './tree.js';
+
+export function getAttribute(el: XmlElement, name: string): string | undefined {
+  for (const a of el.attributes) if (a.name === name) return a.value;
+  return undefined;
+}
+
+/** Sets an attribute, keeping its position if present, else appending it. */
+export function setAttribute(el: XmlElement, name: string, value: string): void {
+  const existing = el.attributes.find((a) => a.name === name);
+  if (existing) existing.value = value;
+  else el.attributes.push({ name, value });
+}
+
+export function removeAttribute(el: XmlElement, name: string): void {
+  const i = el.attributes.findIndex((a) => a.name === name);
+  if (i !== -1) el.attributes.splice(i, 1);
+}
+
+export function childElements(el: XmlElement, name?: string): XmlElement[] {
+  const out: XmlElement[] = [];
+  for (const c of el.children) if (c.type === 'element' && (name === undefined || c.name === name)) out.push(c);
+  return out;
+}
+
+export function firstChild(el: XmlElement, name: string): XmlElement | undefined {
+  for (const c of el.children) if (c.type === 'element' && c.name === name) return c;
+  return undefined;
+}
+
+/** The concatenated text and CDATA directly inside an element. */
+export function textContent(el: XmlElement): string {
+  let s = '';
+  for (const c of el.children) if (c.type === 'text' || c.type === 'cdata') s += c.value;
+  return s;
+}
+
+function isBlank(node: XmlNode | undefined): node is XmlText {
+  return node?.type === 'text' && /^[ \t\r\n]*$/.test(node.value);
+}
+
+/** The indentation of the line a child starts on, when white space and a newline precede it. */
+function indentBefore(children: XmlNode[], index: number): string | undefined {
+  const prev = children[index - 1];
+  if (!isBlank(prev) || !prev.value.includes('\n')) return undefined;
+  return prev.value.slice(prev.value.lastIndexOf('\n') + 1);
+}
+
+/** The parents of `target`, root first; empty for the root. */
+function ancestors(doc: XmlDocument, target: XmlElement): XmlElement[] {
+  const path: XmlElement[] = [];
+  const walk = (nodes: XmlNode[]): boolean => {
+    for (const n of nodes) {
+      if (n.type !== 'element') continue;
+      if (n === target) return true;
+      path.push(n);
+      if (walk(n.children)) return true;
+      path.pop();
+    }
+    return false;
+  };
+  if (!walk(doc.children)) throw new TypeError(`<${target.name}> is not in the document`);
+  return path;
+}
+
+/** One level of indentation as the document uses it; libvirt's two spaces when it shows none. */
+export function indentUnit(doc: XmlDocument): string {
+  const root = doc.children.find((n): n is XmlElement => n.type === 'element');
+  if (root) {
+    for (let i = 0; i < root.children.length; i++) {
+      if (root.children[i]!.type !== 'element') continue;
+      const indent = indentBefore(root.children, i);
+      if (indent) return indent;
+    }
+  }
+  return '  ';
+}
+
+function elementIndent(doc: XmlDocument, el: XmlElement): string {
+  const chain = ancestors(doc, el);
+  const parent = chain.at(-1);
+  if (!parent) return '';
+  return indentBefore(parent.children, parent.children.indexOf(el)) ?? indentUnit(doc).repeat(chain.length);
+}
+
+/** The indentation of `parent`'s children: that of an existing child, else one step deeper. */
+export function childIndent(doc: XmlDocument, parent: XmlElement): string {
+  for (let i = 0; i < parent.children.length; i++) {
+    if (parent.children[i]!.type !== 'element') continue;
+    const indent = indentBefore(parent.children, i);
+    if (indent !== undefined) return indent;
+  }
+  return elementIndent(doc, parent) + indentUnit(doc);
+}
+
+/** Lays out a subtree made by code: element-only children go one per line. */
+function layOut(el: XmlElement, indent: string, unit: string): void {
+  const kids = el.children;
+  if (kids.length === 0 || kids.some((c) => c.type !== 'element')) return;
+  const inner = indent + unit;
+  const laid: XmlNode[] = [];
+  for (const kid of kids) {
+    laid.push(text('\n' + inner), kid);
+    layOut(kid as XmlElement, inner, unit);
+  }
+  laid.push(text('\n' + indent));
+  el.children = laid;
+}
+
+export type Position = { before: XmlNode } | { after: XmlNode } | 'end' | 'start';
+
+/**
+ * Inserts a new element into `parent` at `position`, with a newline and the siblings' indentation,
+ * and lays out its subtree. The element must be one made by code.
+ */
+export function insertElement(doc: XmlDocument, parent: XmlElement, child: XmlElement, position: Position = 'end'): void {
+  const indent = childIndent(doc, parent);
+  layOut(child, indent, indentUnit(doc));
+  const kids = parent.children;
+  if (kids.length === 0 || kids.every((k) => isBlank(k))) {
+    parent.children = [text('\n' + indent), child, text('\n' + elementIndent(doc, parent))];
+    return;
+  }
+  if (position === 'start') position = { before: kids.find((k) => !isBlank(k))! };
+  if (position === 'end') {
+    const last = kids.length - 1;
+    const at = isBlank(kids[last]) ? last : kids.length;
+    kids.splice(at, 0, text('\n' + indent), child);
+    return;
+  }
+  if ('after' in position) {
+    const at = kids.indexOf(position.after);
+    if (at === -1) throw new TypeError('insertElement: the reference node is not a child of the parent');
+    kids.splice(at + 1, 0, text('\n' + indent), child);
+    return;
+  }
+  const at = kids.indexOf(position.before);
+  if (at === -1) throw new TypeError('insertElement: the reference node is not a child of the parent');
+  kids.splice(at, 0, child, text('\n' + indent));
+}
+
+/** Removes a child element and the line it stood on. */
+export function removeElement(parent: XmlElement, child: XmlElement): void {
+  const kids = parent.children;
+  const at = kids.indexOf(child);
+  if (at === -1) throw new TypeError('removeElement: not a child of the parent');
+  if (isBlank(kids[at - 1]) && (kids[at - 1] as XmlText).value.includes('\n')) kids.splice(at - 1, 2);
+  else kids.splice(at, 1);
+}
+
+/** Replaces a child element by new elements, each on its own line at the same indentation. */
+export function replaceElement(doc: XmlDocument, parent: XmlElement, old: XmlElement, replacements: XmlElement[]): void {
+  let anchor: XmlElement = old;
+  for (const r of replacements) {
+    insertElement(doc, parent, r, { after: anchor });
+    anchor = r;
+  }
+  removeElement(parent, old);
+}

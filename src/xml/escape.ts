@@ -1,0 +1,64 @@
+/**
+ * The one place where XML text is escaped and character references are decoded.
+ *
+ * Writing follows libvirt's own output: `&amp; &lt; &gt;` in text; in attribute values also the
+ * quote characters, and tab/newline/CR as character references, because a parser would otherwise
+ * normalise them to spaces (XML 1.0 §3.3.3) and the value would not survive a round trip.
+ */
+
+const TEXT_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#13;' };
+const ATTR_ESCAPES: Record<string, string> = {
+  '&': '&amp;', '<': '&lt;', '>': '&gt;', "'": '&apos;', '"': '&quot;',
+  '\t': '&#9;', '\n': '&#10;', '\r': '&#13;',
+};
+
+export function escapeText(value: string): string {
+  return value.replace(/[&<>\r]/g, (c) => TEXT_ESCAPES[c]!);
+}
+
+export function escapeAttribute(value: string): string {
+  return value.replace(/[&<>'"\t\n\r]/g, (c) => ATTR_ESCAPES[c]!);
+}
+
+const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', apos: "'", quot: '"' };
+
+/** XML 1.0 `Char`: what a character reference may name. */
+export function isXmlChar(cp: number): boolean {
+  return cp === 0x9 || cp === 0xa || cp === 0xd ||
+    (cp >= 0x20 && cp <= 0xd7ff) || (cp >= 0xe000 && cp <= 0xfffd) || (cp >= 0x10000 && cp <= 0x10ffff);
+}
+
+/** Why a reference is bad, or undefined; `ref` is the text between `&` and `;`. */
+export function referenceProblem(ref: string): string | undefined {
+  if (ref.startsWith('#')) {
+    const m = /^#(?:x([0-9a-fA-F]{1,8})|([0-9]{1,10}))$/.exec(ref);
+    if (!m) return `malformed character reference '&${ref};'`;
+    const cp = m[1] !== undefined ? parseInt(m[1], 16) : parseInt(m[2]!, 10);
+    return isXmlChar(cp) ? undefined : `character reference '&${ref};' names a character XML does not allow`;
+  }
+  if (PREDEFINED[ref] === undefined) {
+    return `unknown entity '&${ref};' (only &amp; &lt; &gt; &apos; &quot; and character references are allowed; DTDs are not processed)`;
+  }
+  return undefined;
+}
+
+/** Decodes references in text already checked by the parser. */
+export function decodeReferences(raw: string): string {
+  if (!raw.includes('&')) return raw;
+  return raw.replace(/&([^;&]*);/g, (_, ref: string) => {
+    if (ref.startsWith('#x')) return String.fromCodePoint(parseInt(ref.slice(2), 16));
+    if (ref.startsWith('#')) return String.fromCodePoint(parseInt(ref.slice(1), 10));
+    return PREDEFINED[ref]!;
+  });
+}
+
+/** The value an XML parser reports for text content: references decoded, line ends normalised. */
+export function decodeText(raw: string): string {
+  return decodeReferences(raw.includes('\r') ? raw.replace(/\r\n?/g, '\n') : raw);
+}
+
+/** The value an XML parser reports for an attribute (XML 1.0 §3.3.3, CDATA normalisation). */
+export function decodeAttribute(raw: string): string {
+  const spaced = /[\t\n\r]/.test(raw) ? raw.replace(/\r\n|[\t\n\r]/g, ' ') : raw;
+  return decodeReferences(spaced);
+}

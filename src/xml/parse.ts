@@ -1,0 +1,256 @@
+import { XMLValidator } from 'fast-xml-parser';
+import { HybridError, type ErrorCode } from '../errors.js';
+import { decodeAttribute, decodeText, referenceProblem } from './escape.js';
+import { leafFingerprint, setOrigin, type AttributeOrigin, type ElementOrigin } from './origin.js';
+import { lineColumn } from './position.js';
+import type { XmlDocument, XmlElement, XmlNode } from './tree.js';
+
+/** Limits that keep hostile input bounded; documented in docs/SECURITY.md. */
+export const XML_LIMITS = {
+  /** libxml2's own default; libvirt documents are fewer than 10 deep. */
+  maxDepth: 256,
+  /** Characters; a 50 000-device domain is about 20 MB. */
+  maxLength: 64 * 1024 * 1024,
+} as const;
+
+export interface ParseOptions {
+  /** Named in error messages. */
+  file?: string;
+}
+
+// XML 1.0 names, simplified to the BMP ranges (astral name characters pass as surrogate pairs).
+const NAME = /[:A-Z_a-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uFDCF\uFDF0-\uFFFD][-.0-9:A-Z_a-z\u00B7\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u037D\u037F-\u1FFF\u200C\u200D\u203F\u2040\u2070-\u218F\u2C00-\u2FEF\u3001-\uFDCF\uFDF0-\uFFFD]*/y;
+// Characters XML 1.0 forbids anywhere, including unpaired surrogates.
+const FORBIDDEN_CHAR = /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const WS = /[ \t\r\n]/;
+
+interface OpenElement {
+  element: XmlElement;
+  origin: ElementOrigin;
+}
+
+/**
+ * Parses a document into the lossless tree. Well-formedness is checked by this scanner (which
+ * also keeps source spans) and confirmed by fast-xml-parser's validator; DTDs are refused.
+ */
+export function parseXml(xml: string, options: ParseOptions = {}): XmlDocument {
+  if (typeof xml !== 'string') throw new TypeError('parseXml expects a string');
+  return new Scanner(xml, options.file).document();
+}
+
+class Scanner {
+  private pos = 0;
+  private readonly stack: OpenElement[] = [];
+  private readonly doc: XmlDocument = { type: 'document', bom: false, children: [] };
+  private sawRoot = false;
+
+  constructor(private readonly src: string, private readonly file: string | undefined) {}
+
+  document(): XmlDocument {
+    const src = this.src;
+    if (src.length > XML_LIMITS.maxLength) {
+      throw new HybridError('XML_TOO_LARGE', `document is ${src.length} characters; the limit is ${XML_LIMITS.maxLength}`, { file: this.file });
+    }
+    if (src.charCodeAt(0) === 0xfeff) {
+      this.doc.bom = true;
+      this.pos = 1;
+    }
+    if (/^\s*$/.test(src.slice(this.pos))) this.fail('XML_EMPTY', 'the input is empty: expected an XML document', this.pos);
+    const bad = FORBIDDEN_CHAR.exec(src);
+    if (bad) this.fail('XML_MALFORMED', `character U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} is not allowed in XML`, bad.index);
+
+    while (this.pos < src.length) {
+      const lt = src.indexOf('<', this.pos);
+      const textEnd = lt === -1 ? src.length : lt;
+      if (textEnd > this.pos) this.text(this.pos, textEnd);
+      if (lt === -1) break;
+      this.markup(lt);
+    }
+    const open = this.stack.at(-1);
+    if (open) this.fail('XML_MALFORMED', `element <${open.element.name}> is not closed (the document is truncated?)`, open.origin.start);
+    if (!this.sawRoot) this.fail('XML_MALFORMED', 'the document has no root element', this.pos);
+    this.confirmWithFastXmlParser();
+    return this.doc;
+  }
+
+  private fail(code: ErrorCode, message: string, offset: number): never {
+    const { line, column } = lineColumn(this.src, offset);
+    throw new HybridError(code, message, { file: this.file, line, column });
+  }
+
+  private container(): XmlNode[] {
+    const top = this.stack.at(-1);
+    return top ? top.element.children : this.doc.children;
+  }
+
+  private addLeaf(node: Exclude<XmlNode, XmlElement>, start: number, end: number): void {
+    setOrigin(node, { kind: 'leaf', source: this.src, start, end, fingerprint: leafFingerprint(node) });
+    this.container().push(node);
+  }
+
+  private text(start: number, end: number): void {
+    const raw = this.src.slice(start, end);
+    if (this.stack.length === 0) {
+      const stray = raw.search(/[^ \t\r\n]/);
+      if (stray !== -1) this.fail('XML_MALFORMED', this.sawRoot ? 'text after the root element' : 'text before the root element', start + stray);
+    } else {
+      this.checkReferences(raw, start);
+      const cdataEnd = raw.indexOf(']]>');
+      if (cdataEnd !== -1) this.fail('XML_MALFORMED', "']]>' must not appear in text", start + cdataEnd);
+    }
+    this.addLeaf({ type: 'text', value: decodeText(raw) }, start, end);
+  }
+
+  /** Every `&` must start a known reference: we never expand DTD entities. */
+  private checkReferences(raw: string, base: number): void {
+    for (let amp = raw.indexOf('&'); amp !== -1; amp = raw.indexOf('&', amp + 1)) {
+      const semi = raw.indexOf(';', amp);
+      const ref = semi === -1 ? '' : raw.slice(amp + 1, semi);
+      if (semi === -1 || !/^#?[\w.:-]+$/.test(ref)) this.fail('XML_MALFORMED', "a bare '&' must be written '&amp;'", base + amp);
+      const problem = referenceProblem(ref);
+      if (problem) this.fail('XML_ENTITY', problem, base + amp);
+    }
+  }
+
+  private markup(lt: number): void {
+    const src = this.src;
+    if (src.startsWith('<!--', lt)) return this.comment(lt);
+    if (src.startsWith('<![CDATA[', lt)) {
+      if (this.stack.length === 0) this.fail('XML_MALFORMED', 'CDATA outside the root element', lt);
+      const end = this.indexOrFail(']]>', lt + 9, 'CDATA section is not closed', lt);
+      return this.addLeaf({ type: 'cdata', value: src.slice(lt + 9, end) }, lt, (this.pos = end + 3));
+    }
+    if (src.startsWith('<?', lt)) return this.processingInstruction(lt);
+    if (src.startsWith('<!DOCTYPE', lt)) return this.doctype(lt);
+    if (src.startsWith('</', lt)) return this.endTag(lt);
+    this.startTag(lt);
+  }
+
+  private indexOrFail(needle: string, from: number, message: string, at: number): number {
+    const i = this.src.indexOf(needle, from);
+    if (i === -1) this.fail('XML_MALFORMED', message, at);
+    return i;
+  }
+
+  private comment(lt: number): void {
+    const end = this.indexOrFail('-->', lt + 4, 'comment is not closed', lt);
+    const value = this.src.slice(lt + 4, end);
+    if (value.includes('--') || value.endsWith('-')) this.fail('XML_MALFORMED', "'--' is not allowed inside a comment", lt);
+    this.addLeaf({ type: 'comment', value }, lt, (this.pos = end + 3));
+  }
+
+  private processingInstruction(lt: number): void {
+    const target = this.name(lt + 2, 'processing instruction target');
+    const end = this.indexOrFail('?>', lt + 2 + target.length, 'processing instruction is not closed', lt);
+    if (target.toLowerCase() === 'xml') {
+      if (lt !== (this.doc.bom ? 1 : 0)) this.fail('XML_MALFORMED', 'the XML declaration must come first in the document', lt);
+      const decl = this.src.slice(lt, end);
+      const enc = /encoding\s*=\s*["']([^"']*)["']/.exec(decl);
+      if (enc && !/^utf-?8$/i.test(enc[1]!)) this.fail('XML_ENCODING', `encoding '${enc[1]}' is not supported: convert the file to UTF-8`, lt);
+    }
+    let dataStart = lt + 2 + target.length;
+    if (dataStart < end && !WS.test(this.src[dataStart]!)) this.fail('XML_MALFORMED', 'expected white space after the processing instruction target', dataStart);
+    while (dataStart < end && WS.test(this.src[dataStart]!)) dataStart++;
+    this.addLeaf({ type: 'pi', target, data: this.src.slice(dataStart, end) }, lt, (this.pos = end + 2));
+  }
+
+  private doctype(lt: number): void {
+    if (this.sawRoot || this.doc.children.some((n) => n.type === 'doctype')) this.fail('XML_MALFORMED', '<!DOCTYPE> is only allowed once, before the root element', lt);
+    const end = this.src.indexOf('>', lt);
+    const raw = end === -1 ? this.src.slice(lt) : this.src.slice(lt, end + 1);
+    if (end === -1 || raw.includes('[') || /\b(SYSTEM|PUBLIC)\b/.test(raw)) {
+      this.fail('XML_DOCTYPE', 'documents with a DTD (entity declarations or an external DTD) are refused: DTDs are never processed; remove the <!DOCTYPE>', lt);
+    }
+    this.addLeaf({ type: 'doctype', raw }, lt, (this.pos = end + 1));
+  }
+
+  private name(at: number, what: string): string {
+    NAME.lastIndex = at;
+    const m = NAME.exec(this.src);
+    if (!m) this.fail('XML_MALFORMED', `expected ${what}`, at);
+    return m[0];
+  }
+
+  private skipSpace(): void {
+    const src = this.src;
+    while (this.pos < src.length && WS.test(src[this.pos]!)) this.pos++;
+  }
+
+  private startTag(lt: number): void {
+    const src = this.src;
+    if (this.stack.length === 0 && this.sawRoot) this.fail('XML_MALFORMED', 'a document has only one root element', lt);
+    if (this.stack.length >= XML_LIMITS.maxDepth) this.fail('XML_TOO_DEEP', `elements are nested more than ${XML_LIMITS.maxDepth} deep`, lt);
+    const name = this.name(lt + 1, 'an element name after <');
+    this.pos = lt + 1 + name.length;
+    const attributes: AttributeOrigin[] = [];
+    let selfClosing: boolean;
+    let tagTail: string;
+    for (;;) {
+      const wsStart = this.pos;
+      this.skipSpace();
+      if (src[this.pos] === '>' || src.startsWith('/>', this.pos)) {
+        tagTail = src.slice(wsStart, this.pos);
+        selfClosing = src[this.pos] === '/';
+        this.pos += selfClosing ? 2 : 1;
+        break;
+      }
+      if (this.pos >= src.length) this.fail('XML_MALFORMED', `start tag <${name}> is not closed`, lt);
+      if (this.pos === wsStart) this.fail('XML_MALFORMED', `expected white space, '>' or '/>' in <${name}>`, this.pos);
+      attributes.push(this.attribute(name, wsStart, attributes));
+    }
+    const element: XmlElement = { type: 'element', name, attributes: attributes.map((a) => ({ name: a.name, value: a.value })), children: [] };
+    const origin: ElementOrigin = {
+      kind: 'element', source: src, start: lt, end: this.pos, startTagEnd: this.pos, endTagStart: this.pos, selfClosing, name, attributes, tagTail, children: [],
+    };
+    setOrigin(element, origin);
+    this.container().push(element);
+    if (this.stack.length === 0) this.sawRoot = true;
+    if (!selfClosing) this.stack.push({ element, origin });
+  }
+
+  private attribute(tag: string, wsStart: number, seen: AttributeOrigin[]): AttributeOrigin {
+    const src = this.src;
+    const at = this.pos;
+    const name = this.name(at, `an attribute name in <${tag}>`);
+    this.pos += name.length;
+    this.skipSpace();
+    if (src[this.pos] !== '=') this.fail('XML_MALFORMED', `attribute '${name}' in <${tag}> has no value (write ${name}='…')`, at);
+    this.pos++;
+    this.skipSpace();
+    const quote = src[this.pos];
+    if (quote !== '"' && quote !== "'") this.fail('XML_MALFORMED', `the value of attribute '${name}' must be quoted`, this.pos);
+    const close = this.indexOrFail(quote, this.pos + 1, `the value of attribute '${name}' is not closed`, at);
+    const raw = src.slice(this.pos + 1, close);
+    const lt = raw.indexOf('<');
+    if (lt !== -1) this.fail('XML_MALFORMED', `'<' must be written '&lt;' in the value of attribute '${name}'`, this.pos + 1 + lt);
+    this.checkReferences(raw, this.pos + 1);
+    if (seen.some((a) => a.name === name)) this.fail('XML_MALFORMED', `attribute '${name}' appears twice in <${tag}>`, at);
+    this.pos = close + 1;
+    return { name, value: decodeAttribute(raw), raw: src.slice(wsStart, this.pos) };
+  }
+
+  private endTag(lt: number): void {
+    const name = this.name(lt + 2, 'an element name after </');
+    this.pos = lt + 2 + name.length;
+    this.skipSpace();
+    if (this.src[this.pos] !== '>') this.fail('XML_MALFORMED', `end tag </${name}> is not closed with '>'`, lt);
+    this.pos++;
+    const open = this.stack.pop();
+    if (!open) this.fail('XML_MALFORMED', `end tag </${name}> has no matching start tag`, lt);
+    if (open.element.name !== name) {
+      const opened = lineColumn(this.src, open.origin.start);
+      this.fail('XML_MALFORMED', `expected </${open.element.name}> (opened at line ${opened.line}, column ${opened.column}), found </${name}>`, lt);
+    }
+    open.origin.endTagStart = lt;
+    open.origin.end = this.pos;
+    open.origin.children = open.element.children.slice();
+  }
+
+  /** A second, independent opinion on well-formedness; its verdict can only add a refusal. */
+  private confirmWithFastXmlParser(): void {
+    const verdict = XMLValidator.validate(this.doc.bom ? this.src.slice(1) : this.src, { allowBooleanAttributes: false });
+    if (verdict !== true) {
+      throw new HybridError('XML_MALFORMED', verdict.err.msg, { file: this.file, line: verdict.err.line, column: verdict.err.col });
+    }
+  }
+}

@@ -1,0 +1,113 @@
+import { escapeAttribute, escapeText } from './escape.js';
+import { getOrigin, leafFingerprint, type ElementOrigin } from './origin.js';
+import type { XmlAttribute, XmlDocument, XmlElement, XmlNode } from './tree.js';
+
+/**
+ * Prints a document. A node that is as the parser read it is copied from the source; a changed
+ * element keeps its original start and end tags where they still fit and reprints the rest in
+ * libvirt's style (single quotes, `<x/>` when empty). `serializeXml(parseXml(x)) === x`.
+ */
+export function serializeXml(doc: XmlDocument): string {
+  const printer = new Printer();
+  if (doc.bom) printer.out.push('\uFEFF');
+  for (const node of doc.children) printer.node(node);
+  return printer.out.join('');
+}
+
+/** Prints one node (and its subtree) the same way `serializeXml` would inside a document. */
+export function serializeNode(node: XmlNode): string {
+  const printer = new Printer();
+  printer.node(node);
+  return printer.out.join('');
+}
+
+function sameAttributes(now: XmlAttribute[], then: readonly { name: string; value: string }[]): boolean {
+  if (now.length !== then.length) return false;
+  for (let i = 0; i < now.length; i++) {
+    if (now[i]!.name !== then[i]!.name || now[i]!.value !== then[i]!.value) return false;
+  }
+  return true;
+}
+
+class Printer {
+  readonly out: string[] = [];
+  private readonly pristine = new Map<XmlNode, boolean>();
+
+  node(node: XmlNode): void {
+    if (node.type === 'element') return this.element(node);
+    const origin = getOrigin(node);
+    if (origin?.kind === 'leaf' && origin.fingerprint === leafFingerprint(node)) {
+      this.out.push(origin.source.slice(origin.start, origin.end));
+      return;
+    }
+    switch (node.type) {
+      case 'text': this.out.push(escapeText(node.value)); break;
+      case 'comment': this.out.push(`<!--${node.value}-->`); break;
+      case 'cdata': this.out.push(`<![CDATA[${node.value}]]>`); break;
+      case 'pi': this.out.push(node.data ? `<?${node.target} ${node.data}?>` : `<?${node.target}?>`); break;
+      case 'doctype': this.out.push(node.raw); break;
+    }
+  }
+
+  /** True when the element and everything below it is exactly as parsed. */
+  private isPristine(node: XmlNode): boolean {
+    let known = this.pristine.get(node);
+    if (known !== undefined) return known;
+    const origin = getOrigin(node);
+    if (!origin) known = false;
+    else if (origin.kind === 'leaf') known = node.type !== 'element' && origin.fingerprint === leafFingerprint(node);
+    else {
+      const el = node as XmlElement;
+      known = el.name === origin.name && sameAttributes(el.attributes, origin.attributes) &&
+        el.children.length === origin.children.length &&
+        el.children.every((child, i) => child === origin.children[i] && this.isPristine(child));
+    }
+    this.pristine.set(node, known);
+    return known;
+  }
+
+  private element(el: XmlElement): void {
+    const origin = getOrigin(el);
+    if (origin?.kind !== 'element') return this.freshElement(el);
+    const src = origin.source;
+    if (this.isPristine(el)) {
+      this.out.push(src.slice(origin.start, origin.end));
+      return;
+    }
+    const empty = el.children.length === 0;
+    const keepStartTag = el.name === origin.name && sameAttributes(el.attributes, origin.attributes) && !origin.selfClosing;
+    if (keepStartTag) this.out.push(src.slice(origin.start, origin.startTagEnd));
+    else this.out.push('<' + el.name + this.attributes(el, origin) + (empty ? '/>' : '>'));
+    if (empty && !keepStartTag) return;
+    for (const child of el.children) this.node(child);
+    if (!origin.selfClosing && el.name === origin.name) this.out.push(src.slice(origin.endTagStart, origin.end));
+    else this.out.push(`</${el.name}>`);
+  }
+
+  /** Attributes of a changed start tag: unchanged ones keep their source text. */
+  private attributes(el: XmlElement, origin: ElementOrigin): string {
+    let s = '';
+    for (const attr of el.attributes) {
+      const before = origin.attributes.find((a) => a.name === attr.name);
+      if (before && before.value === attr.value) s += before.raw;
+      else if (before) {
+        const lead = /^\s*/.exec(before.raw)![0];
+        const quote = before.raw.endsWith('"') ? '"' : "'";
+        s += `${lead}${attr.name}=${quote}${escapeAttribute(attr.value)}${quote}`;
+      } else s += ` ${attr.name}='${escapeAttribute(attr.value)}'`;
+    }
+    return s + origin.tagTail;
+  }
+
+  private freshElement(el: XmlElement): void {
+    let start = '<' + el.name;
+    for (const attr of el.attributes) start += ` ${attr.name}='${escapeAttribute(attr.value)}'`;
+    if (el.children.length === 0) {
+      this.out.push(start + '/>');
+      return;
+    }
+    this.out.push(start + '>');
+    for (const child of el.children) this.node(child);
+    this.out.push(`</${el.name}>`);
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * The lossless XML tree. Nodes are plain objects, free to edit: change `value`, push to
+ * `children`, replace `attributes`. What the parser read is remembered separately (see
+ * `origin.ts`), so the serializer can tell which nodes are untouched and copy their source text.
+ */
+
+export interface XmlAttribute {
+  name: string;
+  /** The decoded value (references resolved, white space normalised as a parser must). */
+  value: string;
+}
+
+export interface XmlElement {
+  type: 'element';
+  name: string;
+  attributes: XmlAttribute[];
+  children: XmlNode[];
+}
+
+export interface XmlText {
+  type: 'text';
+  /** The decoded text. */
+  value: string;
+}
+
+export interface XmlComment {
+  type: 'comment';
+  value: string;
+}
+
+export interface XmlCData {
+  type: 'cdata';
+  value: string;
+}
+
+/** A processing instruction; the XML declaration is one too (`target === 'xml'`). */
+export interface XmlProcessingInstruction {
+  type: 'pi';
+  target: string;
+  data: string;
+}
+
+/** A bare `<!DOCTYPE name>`; anything with a DTD is refused by the parser. */
+export interface XmlDocType {
+  type: 'doctype';
+  raw: string;
+}
+
+export type XmlNode = XmlElement | XmlText | XmlComment | XmlCData | XmlProcessingInstruction | XmlDocType;
+
+export interface XmlDocument {
+  type: 'document';
+  /** A leading byte-order mark, kept so the document comes back byte for byte. */
+  bom: boolean;
+  children: XmlNode[];
+}
+
+export function element(name: string, attributes: Record<string, string> = {}, children: XmlNode[] = []): XmlElement {
+  return {
+    type: 'element',
+    name,
+    attributes: Object.entries(attributes).map(([n, value]) => ({ name: n, value })),
+    children,
+  };
+}
+
+export function text(value: string): XmlText {
+  return { type: 'text', value };
+}
+
+/** The root element of a document; the parser guarantees there is exactly one. */
+export function rootElement(doc: XmlDocument): XmlElement {
+  for (const node of doc.children) if (node.type === 'element') return node;
+  throw new TypeError('document has no root element');
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/libvirt/**'] } },
+      // Runs against a real libvirtd; one file at a time so defines never race.
+      { test: { name: 'libvirt', include: ['test/libvirt/**/*.test.ts'], fileParallelism: false, testTimeout: 120_000 } },
+    ],
+    coverage: { provider: 'v8', include: ['src/**'], reporter: ['text-summary', 'text'] },
+  },
+});
