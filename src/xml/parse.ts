@@ -20,9 +20,9 @@ export interface ParseOptions {
 
 // XML 1.0 names, simplified to the BMP ranges (astral name characters pass as surrogate pairs).
 const NAME = /[:A-Z_a-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uFDCF\uFDF0-\uFFFD][-.0-9:A-Z_a-z\u00B7\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u037D\u037F-\u1FFF\u200C\u200D\u203F\u2040\u2070-\u218F\u2C00-\u2FEF\u3001-\uFDCF\uFDF0-\uFFFD]*/y;
-// Characters XML 1.0 forbids anywhere, including unpaired surrogates.
-const FORBIDDEN_CHAR = /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const WS = /[ \t\r\n]/;
+// Characters XML 1.0 forbids anywhere; unpaired surrogates are found by isWellFormed().
+const FORBIDDEN_CHAR = /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]/;
+const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
 
 interface OpenElement {
   element: XmlElement;
@@ -55,9 +55,15 @@ class Scanner {
       this.doc.bom = true;
       this.pos = 1;
     }
-    if (/^\s*$/.test(src.slice(this.pos))) this.fail('XML_EMPTY', 'the input is empty: expected an XML document', this.pos);
+    let first = this.pos;
+    while (first < src.length && isSpace(src.charCodeAt(first))) first++;
+    if (first === src.length) this.fail('XML_EMPTY', 'the input is empty: expected an XML document', this.pos);
     const bad = FORBIDDEN_CHAR.exec(src);
     if (bad) this.fail('XML_MALFORMED', `character U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} is not allowed in XML`, bad.index);
+    if (!(src as string & { isWellFormed(): boolean }).isWellFormed()) {
+      const lone = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.exec(src)!;
+      this.fail('XML_MALFORMED', 'an unpaired UTF-16 surrogate is not a character', lone.index);
+    }
 
     while (this.pos < src.length) {
       const lt = src.indexOf('<', this.pos);
@@ -91,8 +97,9 @@ class Scanner {
   private text(start: number, end: number): void {
     const raw = this.src.slice(start, end);
     if (this.stack.length === 0) {
-      const stray = raw.search(/[^ \t\r\n]/);
-      if (stray !== -1) this.fail('XML_MALFORMED', this.sawRoot ? 'text after the root element' : 'text before the root element', start + stray);
+      let stray = 0;
+      while (stray < raw.length && isSpace(raw.charCodeAt(stray))) stray++;
+      if (stray < raw.length) this.fail('XML_MALFORMED', this.sawRoot ? 'text after the root element' : 'text before the root element', start + stray);
     } else {
       this.checkReferences(raw, start);
       const cdataEnd = raw.indexOf(']]>');
@@ -149,8 +156,8 @@ class Scanner {
       if (enc && !/^utf-?8$/i.test(enc[1]!)) this.fail('XML_ENCODING', `encoding '${enc[1]}' is not supported: convert the file to UTF-8`, lt);
     }
     let dataStart = lt + 2 + target.length;
-    if (dataStart < end && !WS.test(this.src[dataStart]!)) this.fail('XML_MALFORMED', 'expected white space after the processing instruction target', dataStart);
-    while (dataStart < end && WS.test(this.src[dataStart]!)) dataStart++;
+    if (dataStart < end && !isSpace(this.src.charCodeAt(dataStart))) this.fail('XML_MALFORMED', 'expected white space after the processing instruction target', dataStart);
+    while (dataStart < end && isSpace(this.src.charCodeAt(dataStart))) dataStart++;
     this.addLeaf({ type: 'pi', target, data: this.src.slice(dataStart, end) }, lt, (this.pos = end + 2));
   }
 
@@ -173,7 +180,7 @@ class Scanner {
 
   private skipSpace(): void {
     const src = this.src;
-    while (this.pos < src.length && WS.test(src[this.pos]!)) this.pos++;
+    while (this.pos < src.length && isSpace(src.charCodeAt(this.pos))) this.pos++;
   }
 
   private startTag(lt: number): void {

@@ -1,0 +1,42 @@
+// `npm run bench`: speed targets live here, never in unit tests. Prints one line per workload,
+// with ratios against a baseline measured in the same run on the same input.
+import { XMLParser } from 'fast-xml-parser';
+import { parseXml, serializeXml } from '../dist/index.js';
+import { domainWithInterfaces } from './workloads.js';
+
+/** Median milliseconds per call over several timed batches, after a warm-up. */
+function measure(fn, { minMs = 300, batches = 7 } = {}) {
+  let n = 1;
+  for (;;) {
+    const t = performance.now();
+    for (let i = 0; i < n; i++) fn();
+    if (performance.now() - t > minMs / batches) break;
+    n *= 2;
+  }
+  const times = [];
+  for (let b = 0; b < batches; b++) {
+    const t = performance.now();
+    for (let i = 0; i < n; i++) fn();
+    times.push((performance.now() - t) / n);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(batches / 2)];
+}
+
+const fmt = (ms) => (ms < 1 ? `${(ms * 1000).toFixed(0)} µs` : `${ms.toFixed(2)} ms`);
+const results = [];
+function report(name, ms, baseline) {
+  const ratio = baseline ? ` (${(ms / baseline.ms).toFixed(2)}× ${baseline.name})` : '';
+  console.log(`${name.padEnd(58)} ${fmt(ms).padStart(10)}${ratio}`);
+  results.push({ name, ms });
+}
+
+// 1. XML layer: lossless parse + serialize vs bare fast-xml-parser parse, 100-interface domain.
+const domain = domainWithInterfaces(100);
+const fxp = new XMLParser({ ignoreAttributes: false, processEntities: false, parseTagValue: false, trimValues: false, preserveOrder: true });
+const bare = { name: 'bare fast-xml-parser parse', ms: measure(() => fxp.parse(domain)) };
+report(`fast-xml-parser parse, ${(domain.length / 1024).toFixed(0)} KB domain, 100 interfaces`, bare.ms);
+const roundTrip = { name: 'parse+serialize', ms: measure(() => serializeXml(parseXml(domain))) };
+report('parseXml + serializeXml, same domain', roundTrip.ms, bare);
+
+export { measure, report, roundTrip, bare, domainWithInterfaces };
