@@ -1,8 +1,8 @@
 // `npm run bench`: speed targets live here, never in unit tests. Prints one line per workload,
 // with ratios against a baseline measured in the same run on the same input.
 import { XMLParser } from 'fast-xml-parser';
-import { parseXml, serializeXml } from '../dist/index.js';
-import { domainWithInterfaces } from './workloads.js';
+import { allocateVf, hostFromXml, parseXml, serializeXml } from '../dist/index.js';
+import { domainWithInterfaces, hostSnapshotXml } from './workloads.js';
 
 /** Median milliseconds per call over several timed batches, after a warm-up. */
 function measure(fn, { minMs = 300, batches = 7 } = {}) {
@@ -39,4 +39,11 @@ report(`fast-xml-parser parse, ${(domain.length / 1024).toFixed(0)} KB domain, 1
 const roundTrip = { name: 'parse+serialize', ms: measure(() => serializeXml(parseXml(domain))) };
 report('parseXml + serializeXml, same domain', roundTrip.ms, bare);
 
-export { measure, report, roundTrip, bare, domainWithInterfaces };
+
+// 2. Host snapshot: 4 PFs x 64 VFs (264 nodedev documents) and 100 domains.
+const snapshot = hostSnapshotXml(4, 64, 100);
+const snapshotKb = [...snapshot.nodedevs, ...snapshot.networks, ...snapshot.domains].reduce((n, x) => n + x.length, 0) / 1024;
+const loaded = { name: 'host load', ms: measure(() => hostFromXml(snapshot)) };
+report(`hostFromXml, 4 PFs x 64 VFs + 100 domains (${snapshotKb.toFixed(0)} KB)`, loaded.ms);
+const host = hostFromXml(snapshot);
+report('allocateVf from that pool (first call on a loaded host)', measure(() => allocateVf(host, 'sriov-pool', { claimed: new Set() })));

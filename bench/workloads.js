@@ -43,3 +43,71 @@ ${devices}  </devices>
 </domain>
 `;
 }
+
+const addr = (bus, devfn) => `domain='0x0000' bus='0x${hex2(bus)}' slot='0x${hex2(devfn >> 3)}' function='0x${devfn & 7}'`;
+
+/** virsh output for a host with `pfCount` PFs of `vfsPerPf` VFs each and `domainCount` domains using one VF each. */
+export function hostSnapshotXml(pfCount = 4, vfsPerPf = 64, domainCount = 100) {
+  const nodedevs = [];
+  const vfAddresses = [];
+  for (let p = 0; p < pfCount; p++) {
+    const bus = 0x40 + p;
+    const vfs = Array.from({ length: vfsPerPf }, (_, n) => 2 + n);
+    nodedevs.push(`<device>
+  <name>pci_0000_${hex2(bus)}_00_0</name>
+  <parent>pci_0000_00_01_0</parent>
+  <capability type='pci'>
+    <domain>0</domain>
+    <bus>${bus}</bus>
+    <slot>0</slot>
+    <function>0</function>
+    <capability type='virt_functions' maxCount='${vfsPerPf}'>
+${vfs.map((d) => `      <address ${addr(bus, d)}/>`).join('\n')}
+    </capability>
+    <numa node='${p % 2}'/>
+  </capability>
+</device>
+`);
+    nodedevs.push(`<device>
+  <name>net_eth${p}</name>
+  <parent>pci_0000_${hex2(bus)}_00_0</parent>
+  <capability type='net'>
+    <interface>eth${p}</interface>
+  </capability>
+</device>
+`);
+    for (const d of vfs) {
+      vfAddresses.push(addr(bus, d));
+      nodedevs.push(`<device>
+  <name>pci_0000_${hex2(bus)}_${hex2(d >> 3)}_${d & 7}</name>
+  <parent>pci_0000_00_01_0</parent>
+  <capability type='pci'>
+    <domain>0</domain>
+    <bus>${bus}</bus>
+    <slot>${d >> 3}</slot>
+    <function>${d & 7}</function>
+    <capability type='phys_function'>
+      <address ${addr(bus, 0)}/>
+    </capability>
+  </capability>
+</device>
+`);
+    }
+  }
+  const networks = [`<network>
+  <name>sriov-pool</name>
+  <forward mode='hostdev-hybrid' managed='yes'>
+${Array.from({ length: pfCount }, (_, p) => `    <pf dev='eth${p}'/>`).join('\n')}
+  </forward>
+</network>
+`];
+  const domains = Array.from({ length: domainCount }, (_, i) => domainWithInterfaces(4).replace('<name>bench</name>', `<name>vm${i}</name>`)
+    .replace('  </devices>', `    <interface type='hostdev' managed='yes'>
+      <mac address='52:54:00:20:${hex2(i >> 8)}:${hex2(i & 255)}'/>
+      <source>
+        <address type='pci' ${vfAddresses[i % vfAddresses.length]}/>
+      </source>
+    </interface>
+  </devices>`));
+  return { nodedevs, networks, domains };
+}

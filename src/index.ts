@@ -1,6 +1,12 @@
+// The public API. This file only re-exports; test/exports.test.ts pins the list.
 export { HybridError, ERROR_CODES, type ErrorCode, type ErrorLocation } from './errors.js';
 export {
   parseXml, serializeXml, serializeNode, XML_LIMITS,
   type XmlDocument, type XmlElement, type XmlNode, type XmlAttribute, type XmlText,
   type XmlComment, type XmlCData, type XmlProcessingInstruction, type XmlDocType, type ParseOptions,
 } from './xml/index.js';
+export { hostFromXml, hostFromSources, type SnapshotSource, type SnapshotSources } from './host/from-xml.js';
+export { hostFromJson } from './host/json.js';
+export { vfTopology, type Host, type HostPf, type HostVf, type HostPool, type HostDomain, type VfTopology } from './host/model.js';
+export { allocateVf, claimVf, type AllocationOptions } from './host/allocate.js';
+export { readHostSnapshot } from './io.js';

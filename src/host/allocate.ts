@@ -1,0 +1,68 @@
+/**
+ * Picking VFs. Pure: the same snapshot and the same claims give the same VF.
+ *
+ * Policy, in order of precedence (documented in docs/HOST-SNAPSHOT.md):
+ *  1. only VFs of the pool that no other domain on the host uses and that this run has not
+ *     already claimed;
+ *  2. a VF on the NUMA node the caller prefers, when it names one;
+ *  3. the PF with the fewest of its VFs in use, so pairs spread across PFs (and across NICs:
+ *     one cable or PF failing takes down as few guests as possible);
+ *  4. PFs in the order the network lists them, then the lowest VF index.
+ */
+import { HybridError } from '../errors.js';
+import { hostIndex, vfTopology, type Host, type VfTopology } from './model.js';
+
+export interface AllocationOptions {
+  /** VFs already chosen in this run (they count as used). */
+  claimed?: ReadonlySet<string>;
+  /** The domain being placed: its own VFs on this host are not "taken by another". */
+  domain?: string;
+  preferNumaNode?: number;
+}
+
+function takenByOther(host: Host, vf: string, domain: string | undefined): string | undefined {
+  const user = hostIndex(host).takenBy.get(vf);
+  return user !== undefined && user !== domain ? user : undefined;
+}
+
+export function allocateVf(host: Host, poolName: string, options: AllocationOptions = {}): VfTopology {
+  const index = hostIndex(host);
+  const pool = index.poolByName.get(poolName);
+  if (!pool) {
+    throw new HybridError('POOL_UNKNOWN', `network '${poolName}' is not in the host snapshot: add its net-dumpxml to network/ or name another pool (known: ${[...index.poolByName.keys()].join(', ') || 'none'})`);
+  }
+  const claimed = options.claimed ?? new Set<string>();
+  const inUse = (vf: string): boolean => claimed.has(vf) || takenByOther(host, vf, options.domain) !== undefined;
+  const free = pool.vfs.filter((vf) => !inUse(vf));
+  if (free.length === 0) {
+    throw new HybridError('POOL_EXHAUSTED', `network '${poolName}' has no free VF: all ${pool.vfs.length} are in use; enable more VFs on its PFs or free one`);
+  }
+  const usedOnPf = new Map<string, number>();
+  for (const vf of pool.vfs) {
+    const pf = index.vfByAddress.get(vf)?.pf ?? '';
+    usedOnPf.set(pf, (usedOnPf.get(pf) ?? 0) + (inUse(vf) ? 1 : 0));
+  }
+  const pfOrder = (pf: string): number => {
+    const netdev = index.pfByAddress.get(pf)?.netdev;
+    const i = netdev === undefined ? -1 : pool.pfs.indexOf(netdev);
+    return i === -1 ? pool.pfs.length : i;
+  };
+  const candidates = free.map((vf) => ({ vf, topo: vfTopology(host, vf), order: pool.vfs.indexOf(vf) }));
+  const prefer = options.preferNumaNode;
+  candidates.sort((a, b) =>
+    (prefer === undefined ? 0 : Number(a.topo.numaNode !== prefer) - Number(b.topo.numaNode !== prefer)) ||
+    usedOnPf.get(a.topo.pf)! - usedOnPf.get(b.topo.pf)! ||
+    pfOrder(a.topo.pf) - pfOrder(b.topo.pf) ||
+    a.topo.index - b.topo.index ||
+    a.order - b.order);
+  return candidates[0]!.topo;
+}
+
+/** A VF named explicitly: it must exist, and no other domain or pair may hold it. */
+export function claimVf(host: Host, vf: string, options: AllocationOptions = {}): VfTopology {
+  const topo = vfTopology(host, vf);
+  const user = takenByOther(host, vf, options.domain);
+  if (user !== undefined) throw new HybridError('VF_TAKEN', `VF ${vf} is already used by domain '${user}' on this host: pick a free VF or take it from a pool`);
+  if (options.claimed?.has(vf)) throw new HybridError('VF_TAKEN', `VF ${vf} is used twice in this domain`);
+  return topo;
+}

@@ -1,0 +1,40 @@
+/** What a domain already on the host takes: its passed-through PCI devices and its MACs. */
+import { HybridError } from '../errors.js';
+import { childElements, firstChild, getAttribute, textContent } from '../xml/edit.js';
+import type { XmlElement } from '../xml/tree.js';
+import { formatPci, readPciAddress } from '../libvirt/pci-address.js';
+import type { HostDomain } from './model.js';
+
+/** The host PCI device of an `<interface>` or `<hostdev>`, if it has one. */
+export function hostPciSource(device: XmlElement, where: string): string | undefined {
+  if (device.name === 'hostdev' && getAttribute(device, 'type') !== 'pci') return undefined;
+  const source = firstChild(device, 'source');
+  const address = source && firstChild(source, 'address');
+  if (!address) return undefined;
+  const type = getAttribute(address, 'type');
+  if (type !== undefined && type !== 'pci') return undefined;
+  return formatPci(readPciAddress(address, where));
+}
+
+export function readDomainUsage(root: XmlElement, where: string): HostDomain {
+  if (root.name !== 'domain') {
+    throw new HybridError('XML_WRONG_ROOT', `${where}: expected a <domain> from virsh dumpxml, found <${root.name}>`, { element: where });
+  }
+  const nameEl = firstChild(root, 'name');
+  const name = nameEl ? textContent(nameEl).trim() : '';
+  if (!name) throw new HybridError('MISSING_ELEMENT', `${where}: the domain has no <name>`, { element: where });
+  const uuidEl = firstChild(root, 'uuid');
+  const devices = firstChild(root, 'devices');
+  const pciDevices: string[] = [];
+  const macs: string[] = [];
+  for (const dev of devices ? childElements(devices) : []) {
+    if (dev.name !== 'interface' && dev.name !== 'hostdev') continue;
+    const here = `${where} (domain '${name}') <${dev.name}>`;
+    const pci = hostPciSource(dev, here);
+    if (pci !== undefined && !pciDevices.includes(pci)) pciDevices.push(pci);
+    const mac = dev.name === 'interface' ? firstChild(dev, 'mac') : undefined;
+    const address = mac && getAttribute(mac, 'address');
+    if (address) macs.push(address.toLowerCase());
+  }
+  return { name, ...(uuidEl ? { uuid: textContent(uuidEl).trim() } : {}), pciDevices, macs };
+}

@@ -1,0 +1,119 @@
+import { HybridError } from '../errors.js';
+import { parseXml } from '../xml/parse.js';
+import { rootElement } from '../xml/tree.js';
+import { checkHost, claimedByTwoPfs } from './check.js';
+import { readDomainUsage } from './domain-usage.js';
+import type { Host, HostDomain, HostPf, HostPool, HostVf } from './model.js';
+import { readNetwork, type NetworkDef } from './network.js';
+import { readNodedev, type Nodedev } from './nodedev.js';
+
+/** One document of a snapshot; `file` names it in errors. */
+export interface SnapshotSource {
+  xml: string;
+  file?: string;
+}
+
+export interface SnapshotSources {
+  nodedevs: SnapshotSource[];
+  networks?: SnapshotSource[];
+  domains?: SnapshotSource[];
+}
+
+const byString = <T>(key: (t: T) => string) => (a: T, b: T): number => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
+
+function read<T>(sources: SnapshotSource[], folder: string, reader: (root: ReturnType<typeof rootElement>, where: string) => T): T[] {
+  return sources.map((s, i) => {
+    const where = s.file ?? `${folder}[${i}]`;
+    try {
+      return reader(rootElement(parseXml(s.xml, s.file !== undefined ? { file: s.file } : {})), where);
+    } catch (e) {
+      throw e instanceof HybridError && s.file !== undefined ? e.inFile(s.file) : e;
+    }
+  });
+}
+
+/** Builds a Host from plain `virsh` output (see docs/HOST-SNAPSHOT.md for how to capture it). */
+export function hostFromXml(parts: { nodedevs: string[]; networks?: string[]; domains?: string[] }): Host {
+  const wrap = (xs: string[] | undefined): SnapshotSource[] => (xs ?? []).map((xml) => ({ xml }));
+  if (!parts || !Array.isArray(parts.nodedevs)) throw new TypeError('hostFromXml expects { nodedevs: string[], networks?, domains? }');
+  return hostFromSources({ nodedevs: wrap(parts.nodedevs), networks: wrap(parts.networks), domains: wrap(parts.domains) });
+}
+
+export function hostFromSources(parts: SnapshotSources): Host {
+  const nodedevs = read(parts.nodedevs, 'nodedevs', readNodedev);
+  const networks = read(parts.networks ?? [], 'networks', readNetwork);
+  const domains = read(parts.domains ?? [], 'domains', readDomainUsage);
+  const { pfs, vfs } = topology(nodedevs);
+  return checkHost({
+    version: 1,
+    pfs,
+    vfs,
+    pools: pools(networks, pfs),
+    otherNetworks: networks.filter((n) => n.kind === 'other').map((n) => n.name).sort(),
+    domains: domains.sort(byString<HostDomain>((d) => d.name)),
+  });
+}
+
+function topology(devices: Nodedev[]): { pfs: HostPf[]; vfs: HostVf[] } {
+  const pci = devices.filter((d): d is Extract<Nodedev, { kind: 'pci' }> => d.kind === 'pci');
+  const seen = new Map<string, string>();
+  for (const d of pci) {
+    const other = seen.get(d.address);
+    if (other !== undefined) throw new HybridError('TOPOLOGY_CONFLICT', `PCI device ${d.address} is described twice (${other} and ${d.name})`);
+    seen.set(d.address, d.name);
+  }
+  // libvirt's own rule: a PF's netdev is the net device whose <parent> is the PF. When a PF has
+  // several (multi-port functions), the first by name is used.
+  const netdevsOf = new Map<string, string[]>();
+  for (const d of devices) {
+    if (d.kind !== 'net' || d.parent === undefined) continue;
+    netdevsOf.set(d.parent, [...(netdevsOf.get(d.parent) ?? []), d.netdev].sort());
+  }
+  const pfs: HostPf[] = pci.filter((d) => d.virtFunctions).map((d) => {
+    const netdev = netdevsOf.get(d.name)?.[0];
+    return {
+      address: d.address,
+      ...(netdev !== undefined ? { netdev } : {}),
+      ...(d.numaNode !== undefined ? { numaNode: d.numaNode } : {}),
+      ...(d.virtFunctions!.maxCount !== undefined ? { maxVfs: d.virtFunctions!.maxCount } : {}),
+      vfs: d.virtFunctions!.vfs,
+    };
+  });
+  const vfs = new Map<string, HostVf>();
+  for (const pf of pfs) {
+    for (const vf of pf.vfs) {
+      const other = vfs.get(vf)?.pf;
+      if (other !== undefined) throw claimedByTwoPfs(vf, other, pf.address);
+      vfs.set(vf, { address: vf, pf: pf.address });
+    }
+  }
+  for (const d of pci) {
+    if (d.physFunction === undefined) continue;
+    const known = vfs.get(d.address);
+    const listedBy = known?.pf;
+    if (listedBy !== undefined && listedBy !== d.physFunction) {
+      throw new HybridError('TOPOLOGY_CONFLICT', `VF ${d.address} names ${d.physFunction} as its physical function, but PF ${listedBy} lists it among its virt_functions`);
+    }
+    vfs.set(d.address, { address: d.address, pf: d.physFunction, ...(d.numaNode !== undefined ? { numaNode: d.numaNode } : {}) });
+  }
+  return {
+    pfs: pfs.sort(byString<HostPf>((p) => p.address)),
+    vfs: [...vfs.values()].sort(byString<HostVf>((v) => v.address)),
+  };
+}
+
+function pools(networks: NetworkDef[], pfs: HostPf[]): HostPool[] {
+  const out: HostPool[] = [];
+  for (const n of networks) {
+    if (n.kind !== 'pool') continue;
+    const vfs: string[] = [];
+    for (const dev of n.pfs) {
+      const pf = pfs.find((p) => p.netdev === dev);
+      if (!pf) throw new HybridError('POOL_MISSING_PF', `network '${n.name}' names <pf dev='${dev}'/>, but no PF in the host snapshot has that netdev (add the PF's pci and net nodedev XML)`);
+      vfs.push(...pf.vfs);
+    }
+    for (const a of n.addresses) if (!vfs.includes(a)) vfs.push(a);
+    out.push({ name: n.name, mode: n.mode, ephemeral: n.ephemeral, managed: n.managed, pfs: n.pfs, vfs });
+  }
+  return out.sort(byString<HostPool>((p) => p.name));
+}

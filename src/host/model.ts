@@ -1,0 +1,118 @@
+/**
+ * What the library knows about one host. A plain JSON value: `host.json` is exactly this shape
+ * (schemas/host.schema.json), and `hostFromXml` builds the same from `virsh` output. Treat it as
+ * immutable; lookups go through `hostIndex`, which is computed once per Host object.
+ */
+import { HybridError } from '../errors.js';
+
+export interface HostPf {
+  /** PCI address, `0000:04:00.0`. */
+  address: string;
+  /** The PF's network device, from the `net` node device whose parent is the PF. */
+  netdev?: string;
+  numaNode?: number;
+  /** `maxCount` of the `virt_functions` capability, when libvirt printed it. */
+  maxVfs?: number;
+  /** The PF's VFs in VF-index order (position = the N of `ip link set PF vf N`). */
+  vfs: string[];
+}
+
+export interface HostVf {
+  address: string;
+  /** PCI address of the physical function, from the VF's `phys_function` capability. */
+  pf?: string;
+  numaNode?: number;
+}
+
+export interface HostPool {
+  name: string;
+  mode: 'hostdev-hybrid' | 'hostdev';
+  ephemeral: boolean;
+  managed: boolean;
+  /** PF netdevs named by `<pf dev=…/>`, in the network's order. */
+  pfs: string[];
+  /** Every VF of the pool, in allocation order (PF order, then VF index, then listed addresses). */
+  vfs: string[];
+}
+
+export interface HostDomain {
+  name: string;
+  uuid?: string;
+  /** Host PCI devices the domain passes through (VFs and others): taken. */
+  pciDevices: string[];
+  macs: string[];
+}
+
+export interface Host {
+  version: 1;
+  pfs: HostPf[];
+  vfs: HostVf[];
+  pools: HostPool[];
+  /** libvirt networks that are not VF pools (bridge, NAT, passthrough…): left alone. */
+  otherNetworks: string[];
+  domains: HostDomain[];
+}
+
+/** A VF with everything expansion and planning need about it. */
+export interface VfTopology {
+  vf: string;
+  pf: string;
+  pfNetdev: string;
+  /** VF index on its PF. */
+  index: number;
+  numaNode?: number;
+}
+
+export interface HostIndex {
+  pfByAddress: Map<string, HostPf>;
+  pfByNetdev: Map<string, HostPf>;
+  vfByAddress: Map<string, HostVf>;
+  poolByName: Map<string, HostPool>;
+  poolOfVf: Map<string, HostPool>;
+  /** Host PCI address → name of the domain using it. */
+  takenBy: Map<string, string>;
+  macs: Set<string>;
+}
+
+const indexes = new WeakMap<Host, HostIndex>();
+
+export function hostIndex(host: Host): HostIndex {
+  let index = indexes.get(host);
+  if (index) return index;
+  index = {
+    pfByAddress: new Map(host.pfs.map((pf) => [pf.address, pf])),
+    pfByNetdev: new Map(host.pfs.filter((pf) => pf.netdev !== undefined).map((pf) => [pf.netdev!, pf])),
+    vfByAddress: new Map(host.vfs.map((vf) => [vf.address, vf])),
+    poolByName: new Map(host.pools.map((p) => [p.name, p])),
+    poolOfVf: new Map(host.pools.flatMap((p) => p.vfs.map((vf) => [vf, p] as const))),
+    takenBy: new Map(host.domains.flatMap((d) => d.pciDevices.map((a) => [a, d.name] as const))),
+    macs: new Set(host.domains.flatMap((d) => d.macs)),
+  };
+  indexes.set(host, index);
+  return index;
+}
+
+/** VF → PF → PF netdev and VF index; an error naming the VF when any link is missing. */
+export function vfTopology(host: Host, vfAddress: string): VfTopology {
+  const index = hostIndex(host);
+  const vf = index.vfByAddress.get(vfAddress);
+  if (!vf) {
+    const isPf = index.pfByAddress.has(vfAddress);
+    throw new HybridError(isPf ? 'NOT_A_VF' : 'UNKNOWN_DEVICE', isPf
+      ? `${vfAddress} is a physical function, not a VF: name one of its VFs`
+      : `${vfAddress} is not a VF in the host snapshot: add its nodedev (virsh nodedev-dumpxml) or pick another VF`);
+  }
+  const pf = vf.pf === undefined ? undefined : index.pfByAddress.get(vf.pf);
+  if (!pf) {
+    throw new HybridError('VF_WITHOUT_PF', `VF ${vfAddress}: its physical function ${vf.pf ?? '(unknown)'} is not in the host snapshot; add the PF's nodedev XML`);
+  }
+  if (pf.netdev === undefined) {
+    throw new HybridError('PF_WITHOUT_NETDEV', `VF ${vfAddress}: its PF ${pf.address} has no network device in the snapshot; add the nodedev XML of the PF's net device (virsh nodedev-list --cap net)`);
+  }
+  const position = pf.vfs.indexOf(vfAddress);
+  if (position === -1) {
+    throw new HybridError('TOPOLOGY_CONFLICT', `VF ${vfAddress} names PF ${pf.address} as its physical function, but that PF does not list it among its virt_functions`);
+  }
+  const numaNode = vf.numaNode ?? pf.numaNode;
+  return { vf: vfAddress, pf: pf.address, pfNetdev: pf.netdev, index: position, ...(numaNode !== undefined ? { numaNode } : {}) };
+}

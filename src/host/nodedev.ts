@@ -1,0 +1,81 @@
+/** Reads `virsh nodedev-dumpxml` documents: PCI devices (PF/VF capabilities) and net devices. */
+import { HybridError } from '../errors.js';
+import { childElements, firstChild, getAttribute, textContent } from '../xml/edit.js';
+import type { XmlElement } from '../xml/tree.js';
+import { formatPci, readPciAddress } from '../libvirt/pci-address.js';
+
+export type Nodedev =
+  | { kind: 'pci'; name: string; address: string; parent?: string; numaNode?: number;
+      /** Present when the device has the virt_functions capability (it is a PF). */
+      virtFunctions?: { vfs: string[]; maxCount?: number };
+      /** Present when the device has the phys_function capability (it is a VF). */
+      physFunction?: string }
+  | { kind: 'net'; name: string; parent?: string; netdev: string }
+  | { kind: 'other'; name: string };
+
+function decimalChild(cap: XmlElement, name: string, where: string, max: number): number {
+  const el = firstChild(cap, name);
+  const raw = el ? textContent(el).trim() : '';
+  const n = /^(0x[0-9a-fA-F]+|[0-9]+)$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= 0 && n <= max)) {
+    throw new HybridError('INVALID_PCI_ADDRESS', `${where}: <${name}>${raw}</${name}> of the pci capability is not a number from 0 to ${max}`, { element: where });
+  }
+  return n;
+}
+
+function numaOf(cap: XmlElement, where: string): number | undefined {
+  const numa = firstChild(cap, 'numa');
+  const raw = numa && getAttribute(numa, 'node');
+  if (raw === undefined) return undefined;
+  if (!/^-?[0-9]+$/.test(raw)) throw new HybridError('INVALID_ATTRIBUTE', `${where}: <numa node='${raw}'/> is not a number`, { element: where });
+  const n = Number(raw);
+  return n >= 0 ? n : undefined; // the kernel reports -1 for "no NUMA information"
+}
+
+export function readNodedev(root: XmlElement, where: string): Nodedev {
+  if (root.name !== 'device') {
+    throw new HybridError('XML_WRONG_ROOT', `${where}: expected a <device> from virsh nodedev-dumpxml, found <${root.name}>`, { element: where });
+  }
+  const nameEl = firstChild(root, 'name');
+  if (!nameEl) throw new HybridError('MISSING_ELEMENT', `${where}: the node device has no <name>`, { element: where });
+  const name = textContent(nameEl).trim();
+  const parentEl = firstChild(root, 'parent');
+  const parent = parentEl ? textContent(parentEl).trim() : undefined;
+  const here = `${where} (${name})`;
+  for (const cap of childElements(root, 'capability')) {
+    const type = getAttribute(cap, 'type');
+    if (type === 'net') {
+      const iface = firstChild(cap, 'interface');
+      if (!iface) throw new HybridError('MISSING_ELEMENT', `${here}: the net capability has no <interface>`, { element: here });
+      return { kind: 'net', name, netdev: textContent(iface).trim(), ...(parent !== undefined ? { parent } : {}) };
+    }
+    if (type !== 'pci') continue;
+    const address = formatPci({
+      domain: decimalChild(cap, 'domain', here, 0xffff),
+      bus: decimalChild(cap, 'bus', here, 0xff),
+      slot: decimalChild(cap, 'slot', here, 0x1f),
+      function: decimalChild(cap, 'function', here, 7),
+    });
+    const dev: Extract<Nodedev, { kind: 'pci' }> = { kind: 'pci', name, address };
+    if (parent !== undefined) dev.parent = parent;
+    const numaNode = numaOf(cap, here);
+    if (numaNode !== undefined) dev.numaNode = numaNode;
+    for (const sub of childElements(cap, 'capability')) {
+      const subType = getAttribute(sub, 'type');
+      if (subType === 'virt_functions') {
+        const vfs = childElements(sub, 'address').map((a) => formatPci(readPciAddress(a, `${here} virt_functions`)));
+        const max = getAttribute(sub, 'maxCount');
+        if (max !== undefined && !/^[0-9]+$/.test(max)) {
+          throw new HybridError('INVALID_ATTRIBUTE', `${here}: maxCount='${max}' is not a number`, { element: here });
+        }
+        dev.virtFunctions = { vfs, ...(max !== undefined ? { maxCount: Number(max) } : {}) };
+      } else if (subType === 'phys_function') {
+        const a = firstChild(sub, 'address');
+        if (!a) throw new HybridError('MISSING_ELEMENT', `${here}: the phys_function capability has no <address>`, { element: here });
+        dev.physFunction = formatPci(readPciAddress(a, `${here} phys_function`));
+      }
+    }
+    return dev;
+  }
+  return { kind: 'other', name };
+}

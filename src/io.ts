@@ -1,0 +1,81 @@
+/**
+ * The one module of the library that reads files. Everything else takes strings.
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { HybridError } from './errors.js';
+import { hostFromSources, type SnapshotSource } from './host/from-xml.js';
+import { hostFromJson } from './host/json.js';
+import type { Host } from './host/model.js';
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Reads a text file that must be UTF-8 (what libvirt writes); errors name the file. */
+export function readUtf8File(path: string): string {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new HybridError('HOST_SNAPSHOT', `cannot read ${path}: ${why}`, { file: path });
+  }
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new HybridError('XML_ENCODING', `${path} is not valid UTF-8: libvirt writes UTF-8; convert the file (iconv -t UTF-8)`, { file: path });
+  }
+}
+
+const FOLDERS = ['nodedev', 'network', 'domains'] as const;
+
+function listXml(dir: string, folder: string): SnapshotSource[] {
+  const path = join(dir, folder);
+  let names: string[];
+  try {
+    names = readdirSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new HybridError('HOST_SNAPSHOT', `cannot list ${path}: ${(e as Error).message}`, { file: path });
+  }
+  return names.filter((n) => !n.startsWith('.')).sort().map((name) => {
+    const file = join(path, name);
+    if (!name.endsWith('.xml')) {
+      throw new HybridError('HOST_SNAPSHOT', `${file}: only .xml files belong in ${folder}/ (virsh ${folder === 'nodedev' ? 'nodedev-dumpxml' : folder === 'network' ? 'net-dumpxml' : 'dumpxml'} output); move it elsewhere`, { file });
+    }
+    return { xml: readUtf8File(file), file };
+  });
+}
+
+/**
+ * Reads a host snapshot directory (nodedev/, network/, domains/ of virsh output, or a host.json
+ * alone). See docs/HOST-SNAPSHOT.md for how to capture one.
+ */
+export function readHostSnapshot(dir: string): Host {
+  if (typeof dir !== 'string') throw new TypeError('readHostSnapshot expects a directory path');
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    throw new HybridError('HOST_SNAPSHOT', `host snapshot ${dir} does not exist`, { file: dir });
+  }
+  if (!isDir) throw new HybridError('HOST_SNAPSHOT', `host snapshot ${dir} is not a directory`, { file: dir });
+  const [nodedevs, networks, domains] = FOLDERS.map((f) => listXml(dir, f)) as [SnapshotSource[], SnapshotSource[], SnapshotSource[]];
+  const jsonPath = join(dir, 'host.json');
+  let hasJson = false;
+  try { hasJson = statSync(jsonPath).isFile(); } catch { /* absent */ }
+  if (hasJson) {
+    if (nodedevs.length + networks.length + domains.length > 0) {
+      throw new HybridError('HOST_SNAPSHOT', `${dir} has both host.json and XML files: keep one form of the snapshot`, { file: dir });
+    }
+    try {
+      return hostFromJson(readUtf8File(jsonPath));
+    } catch (e) {
+      throw e instanceof HybridError ? e.inFile(jsonPath) : e;
+    }
+  }
+  if (nodedevs.length === 0) {
+    throw new HybridError('HOST_SNAPSHOT', `${dir} has neither nodedev/*.xml nor host.json: capture the host as docs/HOST-SNAPSHOT.md shows`, { file: dir });
+  }
+  return hostFromSources({ nodedevs, networks, domains });
+}

@@ -1,0 +1,77 @@
+import { HybridError } from '../errors.js';
+import { getAttribute } from '../xml/edit.js';
+import type { XmlElement } from '../xml/tree.js';
+
+/** A PCI address: host side (`<source><address>`) or guest side (`<address type='pci'>`). */
+export interface PciAddress {
+  domain: number;
+  bus: number;
+  slot: number;
+  function: number;
+}
+
+const LIMITS = { domain: 0xffff, bus: 0xff, slot: 0x1f, function: 7 } as const;
+type Field = keyof typeof LIMITS;
+const FIELDS: Field[] = ['domain', 'bus', 'slot', 'function'];
+
+/** libvirt reads these with base auto-detection; we accept its two unambiguous forms. */
+function parseNumber(raw: string, field: Field, where: string): number {
+  let n = NaN;
+  if (/^0[xX][0-9a-fA-F]{1,8}$/.test(raw)) n = parseInt(raw.slice(2), 16);
+  else if (/^(0|[1-9][0-9]{0,9})$/.test(raw)) n = parseInt(raw, 10);
+  if (!(n >= 0 && n <= LIMITS[field])) {
+    throw new HybridError('INVALID_PCI_ADDRESS',
+      `${where}: ${field}='${raw}' is not a valid PCI ${field} (hexadecimal like '0x${LIMITS[field].toString(16)}' or decimal, at most 0x${LIMITS[field].toString(16)})`,
+      { element: where });
+  }
+  return n;
+}
+
+/** Reads `<address domain=… bus=… slot=… function=…/>`; a missing domain or function is 0, as in libvirt. */
+export function readPciAddress(el: XmlElement, where: string): PciAddress {
+  const type = getAttribute(el, 'type');
+  if (type !== undefined && type !== 'pci') {
+    throw new HybridError('INVALID_PCI_ADDRESS', `${where}: address type='${type}' is not a PCI address`, { element: where });
+  }
+  const out = { domain: 0, bus: 0, slot: 0, function: 0 };
+  for (const field of FIELDS) {
+    const raw = getAttribute(el, field);
+    if (raw === undefined) {
+      if (field === 'bus' || field === 'slot') {
+        throw new HybridError('INVALID_PCI_ADDRESS', `${where}: the PCI address has no ${field}`, { element: where });
+      }
+      continue;
+    }
+    out[field] = parseNumber(raw, field, where);
+  }
+  return out;
+}
+
+/** `0000:04:10.1`, the form lspci, sysfs and libvirt's messages use. */
+export function formatPci(a: PciAddress): string {
+  const h = (n: number, w: number): string => n.toString(16).padStart(w, '0');
+  return `${h(a.domain, 4)}:${h(a.bus, 2)}:${h(a.slot, 2)}.${h(a.function, 1)}`;
+}
+
+export function parsePci(text: string, where = 'PCI address'): PciAddress {
+  const m = /^([0-9a-fA-F]{4}):([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7])$/.exec(text);
+  const a = m && { domain: parseInt(m[1]!, 16), bus: parseInt(m[2]!, 16), slot: parseInt(m[3]!, 16), function: parseInt(m[4]!, 16) };
+  if (!a || a.slot > LIMITS.slot) {
+    throw new HybridError('INVALID_PCI_ADDRESS', `${where}: '${text}' is not a PCI address of the form 0000:04:10.1`, { element: where });
+  }
+  return a;
+}
+
+/** The attributes libvirt writes for an address, in its order. */
+export function pciAttributes(a: PciAddress, type = true): Record<string, string> {
+  const h = (n: number, w: number): string => '0x' + n.toString(16).padStart(w, '0');
+  return {
+    ...(type ? { type: 'pci' } : {}),
+    domain: h(a.domain, 4), bus: h(a.bus, 2), slot: h(a.slot, 2), function: h(a.function, 1),
+  };
+}
+
+/** The nodedev name libvirt gives a PCI device: `pci_0000_04_10_1`. */
+export function nodedevName(a: PciAddress): string {
+  return 'pci_' + formatPci(a).replace(/[:.]/g, '_');
+}

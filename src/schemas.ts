@@ -1,0 +1,33 @@
+/**
+ * The JSON Schemas in schemas/ are the single source for validating JSON in and out. They are
+ * loaded as package assets (the same relative path from src/ and from dist/).
+ */
+import { createRequire } from 'node:module';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { HybridError, type ErrorCode } from './errors.js';
+
+const require = createRequire(import.meta.url);
+const ajv = new Ajv({ allErrors: false, strict: true });
+const compiled = new Map<string, ValidateFunction>();
+
+export type SchemaName = 'host' | 'plan';
+
+function validator(name: SchemaName): ValidateFunction {
+  let v = compiled.get(name);
+  if (!v) {
+    v = ajv.compile(require(`../schemas/${name}.schema.json`) as object);
+    compiled.set(name, v);
+  }
+  return v;
+}
+
+function describe(e: ErrorObject): string {
+  return `${e.instancePath || '(top level)'} ${e.message ?? 'is invalid'}${e.params && 'additionalProperty' in e.params ? ` ('${String(e.params.additionalProperty)}')` : ''}`;
+}
+
+/** Validates `value` against schemas/NAME.schema.json or throws `code`. */
+export function validateJson<T>(name: SchemaName, value: unknown, code: ErrorCode, what: string): T {
+  const v = validator(name);
+  if (!v(value)) throw new HybridError(code, `${what} does not match schemas/${name}.schema.json: ${describe(v.errors![0]!)}`);
+  return value as T;
+}

@@ -1,0 +1,50 @@
+/**
+ * What a golden case runs. `fixtures/cases/NAME/case.json` names the operation and its options;
+ * the operation returns the files it produces (`expected.xml`, `expected.json`, …). A HybridError
+ * becomes `expected-error.json`, so refusals are golden cases too.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HybridError, readHostSnapshot, type Host } from '../../src/index.js';
+import { FIXTURES } from '../helpers.js';
+
+export interface CaseSpec {
+  run: string;
+  /** Folder name under fixtures/hosts/. */
+  host?: string;
+  [option: string]: unknown;
+}
+
+export type Outputs = Record<string, string>;
+export type Operation = (spec: CaseSpec, dir: string) => Outputs;
+
+export const json = (value: unknown): string => JSON.stringify(value, null, 2) + '\n';
+
+export function caseHost(spec: CaseSpec, key: 'host' | 'from' | 'to' = 'host'): Host {
+  const name = spec[key];
+  if (typeof name !== 'string') throw new Error(`case.json needs "${key}": the name of a folder in fixtures/hosts/`);
+  return readHostSnapshot(join(FIXTURES, 'hosts', name));
+}
+
+export function caseInput(dir: string): string {
+  const path = join(dir, 'input.xml');
+  if (!existsSync(path)) throw new Error(`${dir} has no input.xml`);
+  return readFileSync(path, 'utf8');
+}
+
+export const OPERATIONS: Record<string, Operation> = {
+  /** The Host a snapshot folder reads as. */
+  host: (spec) => ({ 'expected.json': json(caseHost(spec)) }),
+};
+
+export function runCase(spec: CaseSpec, dir: string): Outputs {
+  const op = OPERATIONS[spec.run];
+  if (!op) throw new Error(`case.json: unknown "run": "${spec.run}" (known: ${Object.keys(OPERATIONS).join(', ')})`);
+  try {
+    return op(spec, dir);
+  } catch (e) {
+    if (!(e instanceof HybridError)) throw e;
+    const { code, message, line, column, element } = e;
+    return { 'expected-error.json': json({ code, message, line, column, element }) };
+  }
+}

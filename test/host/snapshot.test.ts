@@ -1,0 +1,161 @@
+import { mkdtempSync, mkdirSync, writeFileSync, cpSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { hostFromJson, hostFromXml, readHostSnapshot, vfTopology, type Host } from '../../src/index.js';
+import { expectHybridError, FIXTURES } from '../helpers.js';
+
+const INTEL = join(FIXTURES, 'hosts', 'intel-82576');
+const CX5 = join(FIXTURES, 'hosts', 'mellanox-cx5');
+
+/** The XML parts of a fixture host, as strings, for hostFromXml with edits. */
+function parts(dir: string): { nodedevs: Map<string, string>; networks: Map<string, string>; domains: Map<string, string> } {
+  const load = (sub: string) => new Map(readdirSync(join(dir, sub)).sort().map((f) => [f, readFileSync(join(dir, sub, f), 'utf8')]));
+  return { nodedevs: load('nodedev'), networks: load('network'), domains: load('domains') };
+}
+function build(p: ReturnType<typeof parts>): Host {
+  return hostFromXml({ nodedevs: [...p.nodedevs.values()], networks: [...p.networks.values()], domains: [...p.domains.values()] });
+}
+
+describe('topology from nodedev-dumpxml', () => {
+  const intel = readHostSnapshot(INTEL);
+  const cx5 = readHostSnapshot(CX5);
+
+  it('finds each VF\'s PF, the PF\'s netdev and the VF index (82576 interleaves its VFs)', () => {
+    expect(vfTopology(intel, '0000:04:10.0')).toEqual({ vf: '0000:04:10.0', pf: '0000:04:00.0', pfNetdev: 'enp4s0f0', index: 0, numaNode: 0 });
+    expect(vfTopology(intel, '0000:04:10.1')).toEqual({ vf: '0000:04:10.1', pf: '0000:04:00.1', pfNetdev: 'enp4s0f1', index: 0, numaNode: 0 });
+    expect(vfTopology(intel, '0000:04:11.4')).toMatchObject({ pfNetdev: 'enp4s0f0', index: 6 });
+    expect(vfTopology(cx5, '0000:81:04.1')).toEqual({ vf: '0000:81:04.1', pf: '0000:81:00.0', pfNetdev: 'ens1f0', index: 31, numaNode: 1 });
+    expect(vfTopology(cx5, '0000:81:04.2')).toMatchObject({ pfNetdev: 'ens1f1', index: 0 });
+  });
+
+  it('reads virt_functions with and without maxCount', () => {
+    expect(intel.pfs.map((p) => [p.address, p.maxVfs, p.vfs.length])).toEqual([['0000:04:00.0', 7, 7], ['0000:04:00.1', undefined, 7]]);
+    expect(cx5.pfs.map((p) => [p.netdev, p.maxVfs, p.vfs.length])).toEqual([['ens1f0', 64, 32], ['ens1f1', 64, 32]]);
+  });
+
+  it('reads pools by <pf dev> (several PFs) and by an explicit address list; other networks are kept by name', () => {
+    expect(intel.pools.map((p) => [p.name, p.mode, p.ephemeral, p.pfs, p.vfs.length])).toEqual([['sriov-pool', 'hostdev-hybrid', true, ['enp4s0f0', 'enp4s0f1'], 14]]);
+    expect(cx5.pools.map((p) => [p.name, p.mode, p.ephemeral, p.vfs.length])).toEqual([['fast-lane', 'hostdev', true, 4], ['sriov-pool', 'hostdev-hybrid', true, 32]]);
+    expect(cx5.otherNetworks).toEqual(['br-ext', 'default']);
+  });
+
+  it('marks the PCI devices of the host\'s domains as taken, from <interface type=hostdev> and <hostdev>', () => {
+    expect(intel.domains).toEqual([
+      { name: 'db1', uuid: '0b6c1f0e-2a4f-4c7e-8d1a-5e9f3b2c4d02', pciDevices: ['0000:04:10.1'], macs: [] },
+      { name: 'web1', uuid: '0b6c1f0e-2a4f-4c7e-8d1a-5e9f3b2c4d01', pciDevices: ['0000:04:10.0'], macs: ['52:54:00:aa:00:01'] },
+    ]);
+  });
+
+  it('host.json carries the same facts and is validated by its schema', () => {
+    const json = JSON.parse(JSON.stringify(intel)) as Host;
+    expect(hostFromJson(JSON.stringify(json))).toEqual(intel);
+    const dir = mkdtempSync(join(tmpdir(), 'hh-json-'));
+    writeFileSync(join(dir, 'host.json'), JSON.stringify(json));
+    expect(readHostSnapshot(dir)).toEqual(intel);
+  });
+});
+
+describe('host snapshot errors, each with its own code', () => {
+  it('a VF whose PF is not in the snapshot', () => {
+    const p = parts(INTEL);
+    p.nodedevs.delete('pci_0000_04_00_0.xml');
+    p.networks.delete('sriov-pool.xml'); // it names the PF's netdev, which is gone too
+    const host = build(p);
+    expect(expectHybridError(() => vfTopology(host, '0000:04:10.0'), 'VF_WITHOUT_PF').message).toContain('0000:04:10.0');
+  });
+
+  it('a PF without a net device', () => {
+    const p = parts(INTEL);
+    p.nodedevs.delete('net_enp4s0f1_00_1b_21_3c_9d_a1.xml');
+    p.networks.delete('sriov-pool.xml');
+    const host = build(p);
+    expect(expectHybridError(() => vfTopology(host, '0000:04:10.1'), 'PF_WITHOUT_NETDEV').message).toContain('0000:04:10.1');
+  });
+
+  it('a VF claimed by two PFs', () => {
+    const p = parts(INTEL);
+    const pf1 = p.nodedevs.get('pci_0000_04_00_1.xml')!;
+    p.nodedevs.set('pci_0000_04_00_1.xml', pf1.replace("<capability type='virt_functions'>\n", "<capability type='virt_functions'>\n      <address domain='0x0000' bus='0x04' slot='0x10' function='0x0'/>\n"));
+    expect(expectHybridError(() => build(p), 'TOPOLOGY_CONFLICT').message).toMatch(/0000:04:10\.0 .*two PFs/);
+  });
+
+  it('a VF that names a PF which does not list it', () => {
+    const p = parts(INTEL);
+    const vf = p.nodedevs.get('pci_0000_04_10_0.xml')!;
+    p.nodedevs.set('pci_0000_04_10_0.xml', vf.replace("<address domain='0x0000' bus='0x04' slot='0x00' function='0x0'/>\n    </capability>", "<address domain='0x0000' bus='0x04' slot='0x00' function='0x1'/>\n    </capability>"));
+    expectHybridError(() => build(p), 'TOPOLOGY_CONFLICT');
+  });
+
+  it('a pool naming a PF the host does not have', () => {
+    const p = parts(INTEL);
+    p.networks.set('sriov-pool.xml', p.networks.get('sriov-pool.xml')!.replace('enp4s0f1', 'eth9'));
+    expect(expectHybridError(() => build(p), 'POOL_MISSING_PF').message).toContain('eth9');
+  });
+
+  it('a VF in two pools', () => {
+    const p = parts(INTEL);
+    p.networks.set('second.xml', p.networks.get('sriov-pool.xml')!.replace('sriov-pool', 'second').replace("    <pf dev='enp4s0f0'/>\n", ''));
+    expectHybridError(() => build(p), 'POOL_OVERLAP');
+  });
+
+  it('a pool listing a PF or an unknown device as a VF', () => {
+    const p = parts(CX5);
+    const lane = p.networks.get('fast-lane.xml')!;
+    p.networks.set('fast-lane.xml', lane.replace("slot='0x04' function='0x2'", "slot='0x00' function='0x1'"));
+    expectHybridError(() => build(p), 'NOT_A_VF');
+    p.networks.set('fast-lane.xml', lane.replace("bus='0x81' slot='0x04' function='0x2'", "bus='0x99' slot='0x04' function='0x2'"));
+    expectHybridError(() => build(p), 'UNKNOWN_DEVICE');
+  });
+
+  it('two networks or two domains with one name', () => {
+    const p = parts(INTEL);
+    p.networks.set('again.xml', p.networks.get('default.xml')!);
+    expectHybridError(() => build(p), 'DUPLICATE_NAME');
+    const q = parts(INTEL);
+    q.domains.set('again.xml', q.domains.get('web1.xml')!);
+    expectHybridError(() => build(q), 'DUPLICATE_NAME');
+  });
+
+  it('a file of the wrong kind in a folder', () => {
+    const p = parts(INTEL);
+    p.nodedevs.set('oops.xml', p.networks.get('default.xml')!);
+    expectHybridError(() => build(p), 'XML_WRONG_ROOT');
+  });
+
+  it('invalid numbers in nodedev XML', () => {
+    const p = parts(INTEL);
+    p.nodedevs.set('pci_0000_04_10_0.xml', p.nodedevs.get('pci_0000_04_10_0.xml')!.replace('<slot>16</slot>', '<slot>-1</slot>'));
+    expectHybridError(() => build(p), 'INVALID_PCI_ADDRESS');
+  });
+
+  it('directories that are missing, mixed, or hold files that are not UTF-8 XML', () => {
+    expectHybridError(() => readHostSnapshot('/nonexistent/host'), 'HOST_SNAPSHOT');
+    const dir = mkdtempSync(join(tmpdir(), 'hh-snap-'));
+    expectHybridError(() => readHostSnapshot(dir), 'HOST_SNAPSHOT'); // empty
+    cpSync(INTEL, dir, { recursive: true });
+    writeFileSync(join(dir, 'nodedev', 'notes.txt'), 'x');
+    expect(expectHybridError(() => readHostSnapshot(dir), 'HOST_SNAPSHOT').file).toContain('notes.txt');
+    const bad = mkdtempSync(join(tmpdir(), 'hh-snap-'));
+    cpSync(INTEL, bad, { recursive: true });
+    writeFileSync(join(bad, 'nodedev', 'latin1.xml'), Buffer.from([0x3c, 0x61, 0x3e, 0xe9, 0x3c, 0x2f, 0x61, 0x3e]));
+    expect(expectHybridError(() => readHostSnapshot(bad), 'XML_ENCODING').file).toContain('latin1.xml');
+    const garbage = mkdtempSync(join(tmpdir(), 'hh-snap-'));
+    cpSync(INTEL, garbage, { recursive: true });
+    writeFileSync(join(garbage, 'network', 'zz.xml'), 'not xml at all');
+    const e = expectHybridError(() => readHostSnapshot(garbage), 'XML_MALFORMED');
+    expect([e.file, e.line]).toEqual([join(garbage, 'network', 'zz.xml'), 1]);
+    const dirAsFile = mkdtempSync(join(tmpdir(), 'hh-snap-'));
+    cpSync(INTEL, dirAsFile, { recursive: true });
+    mkdirSync(join(dirAsFile, 'domains', 'sub.xml'));
+    expectHybridError(() => readHostSnapshot(dirAsFile), 'HOST_SNAPSHOT');
+    writeFileSync(join(dir, 'host.json'), '{}');
+    expectHybridError(() => readHostSnapshot(dir), 'HOST_SNAPSHOT'); // both forms
+  });
+
+  it('host.json that is not JSON or not the schema', () => {
+    expectHybridError(() => hostFromJson('{'), 'HOST_JSON_INVALID');
+    expect(expectHybridError(() => hostFromJson({ version: 1, pfs: [], vfs: [], pools: [], otherNetworks: [], domains: [], extra: 1 }), 'HOST_JSON_INVALID').message).toContain('extra');
+    expectHybridError(() => hostFromJson({ version: 1, pfs: [{ address: '04:00.0', vfs: [] }], vfs: [], pools: [], otherNetworks: [], domains: [] }), 'HOST_JSON_INVALID');
+  });
+});
