@@ -34,6 +34,18 @@ export const ERROR_CODES = {
   VF_TAKEN: 'A VF requested explicitly is already used by another domain or another pair.',
   NOT_A_VF: 'A device used as a VF is not a virtual function.',
   DUPLICATE_NAME: 'Two networks or domains in one snapshot share a name.',
+  // Domains: expansion, collapse
+  UNSUPPORTED_MACHINE: 'The guest machine type or architecture has no supported PCI layout (only x86 pc and q35).',
+  UNSUPPORTED_ELEMENT: 'A hybrid entry holds an element or value that cannot be placed on either half.',
+  DUPLICATE_ALIAS: 'Two devices share an alias, or an alias does not start with ua-.',
+  DUPLICATE_MAC: 'A MAC address is used by two NICs that are not halves of one pair.',
+  GUEST_ADDRESS_CONFLICT: 'Two devices are given the same guest PCI slot, or an address names a bus that does not exist.',
+  GUEST_ADDRESS_NOT_HOTPLUGGABLE: 'A device that must be hot-unplugged is given a guest slot that cannot be.',
+  PCI_SLOTS_EXHAUSTED: 'No free hotpluggable guest PCI slot is left.',
+  TEAMING_UNSUPPORTED: 'The teaming style cannot work for this pair (e.g. its backup is not virtio).',
+  VF_NOT_IN_POOL: 'A hybrid entry names both a pool and a VF, and the VF is not in that pool.',
+  STYLE_CONFLICT: 'The domain was expanded in one style and is being expanded again in the other.',
+  METADATA_INVALID: 'The hostdev-hybrid metadata element is missing, malformed, or names devices the domain lacks.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

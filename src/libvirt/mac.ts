@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { HybridError } from '../errors.js';
 
 /** Normalises a MAC to libvirt's form (lower case, colons) or throws INVALID_MAC. */
@@ -8,4 +9,17 @@ export function parseMac(raw: string, where: string): string {
   if (parseInt(m[1]!, 16) & 1) throw new HybridError('INVALID_MAC', `${where}: ${mac} is a multicast address; a NIC needs a unicast MAC (first byte even)`, { element: where });
   if (mac === '00:00:00:00:00:00') throw new HybridError('INVALID_MAC', `${where}: 00:00:00:00:00:00 is not a usable MAC`, { element: where });
   return mac;
+}
+
+/**
+ * A MAC in libvirt's own 52:54:00 range derived from `seed` (domain UUID or name, and the pair's
+ * name), so expanding the same domain again gives the same MAC; `taken` MACs are skipped.
+ */
+export function stableMac(seed: string, taken: ReadonlySet<string>): string {
+  const hex = (n: number): string => n.toString(16).padStart(2, '0');
+  for (let attempt = 0; ; attempt++) {
+    const h = createHash('sha256').update(`${seed}#${attempt}`).digest();
+    const mac = `52:54:00:${hex(h[0]!)}:${hex(h[1]!)}:${hex(h[2]!)}`;
+    if (!taken.has(mac)) return mac;
+  }
 }

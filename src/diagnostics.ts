@@ -1,0 +1,30 @@
+/**
+ * Warning and diagnostic codes: what `expandDomain` warns about and what `checkDomain` reports.
+ * Unlike HybridError codes these do not stop anything. Documented in docs/CHECK.md (kept in step
+ * by a test).
+ */
+export const DIAGNOSTIC_CODES = {
+  VLAN_SUBINTERFACE: 'A pair with a VLAN: its backup half uses the PF\'s VLAN sub-interface, which must exist on every host.',
+  MAC_IN_USE_ON_HOST: 'A MAC given in the input is also used by another domain on the host.',
+  DIALECT_LEFT: 'The domain still holds hybrid dialect: expand it before defining it.',
+  PAIR_DEVICE_MISSING: 'The metadata names a pair half or ephemeral device that the domain lacks.',
+  PAIR_MAC_MISMATCH: 'The two halves of a pair have different MACs.',
+  PAIR_SAME_SLOT: 'The two halves of a pair share a guest PCI slot (QEMU failover forbids it).',
+  BACKUP_PF_MISMATCH: 'A backup half is not attached to the PF of its VF.',
+  BACKUP_NOT_VIRTIO: 'A teaming-style backup half is not virtio.',
+  TEAMING_MISSING: 'A teaming-style pair lacks its <teaming> elements.',
+  NOT_HOTPLUGGABLE: 'A device that must be detached for migration sits on a guest slot that cannot be hot-unplugged.',
+  NO_GUEST_ADDRESS: 'A device that must be detached for migration has no explicit guest PCI address.',
+  MIGRATION_BLOCKER: 'A passed-through device is neither a pair half nor ephemeral: it blocks migration.',
+  VF_NOT_ON_HOST: 'A VF the domain uses is not in the host snapshot, or is used by another domain there.',
+} as const;
+
+export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
+
+export interface Diagnostic {
+  code: DiagnosticCode;
+  severity: 'error' | 'warning';
+  message: string;
+  /** The alias of the device concerned, when it has one. */
+  alias?: string;
+}

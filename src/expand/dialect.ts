@@ -1,0 +1,59 @@
+/** Finds the dialect in a domain's devices: hybrid entries, pool interfaces, ephemeral devices. */
+import { HybridError } from '../errors.js';
+import { firstChild, getAttribute } from '../xml/edit.js';
+import type { XmlElement } from '../xml/tree.js';
+import { hostIndex, type Host } from '../host/model.js';
+import { describeDevice } from '../libvirt/domain.js';
+
+export type DialectEntry =
+  /** A pair: `<interface type='hostdev-hybrid'>`, or `type='network'` on a hostdev-hybrid pool. */
+  | { kind: 'pair'; el: XmlElement; where: string; form: 'hybrid' | 'network'; pool?: string }
+  /** `<hostdev ephemeral='yes'>` or `<interface type='hostdev' ephemeral='yes'>`. */
+  | { kind: 'ephemeral'; el: XmlElement; where: string }
+  /** `<interface type='network'>` on a `mode='hostdev' ephemeral='yes'` pool. */
+  | { kind: 'ephemeral-pool'; el: XmlElement; where: string; pool: string }
+  /** `ephemeral='no'`: plain libvirt once the attribute is gone. */
+  | { kind: 'not-ephemeral'; el: XmlElement; where: string };
+
+function sourceNetwork(el: XmlElement): string | undefined {
+  const source = firstChild(el, 'source');
+  return source ? getAttribute(source, 'network') : undefined;
+}
+
+export function findDialect(devices: XmlElement[], host: Host): DialectEntry[] {
+  const index = hostIndex(host);
+  const entries: DialectEntry[] = [];
+  devices.forEach((el, position) => {
+    const where = describeDevice(el, position);
+    const type = getAttribute(el, 'type');
+    const ephemeral = getAttribute(el, 'ephemeral');
+    if (el.name === 'interface' && type === 'hostdev-hybrid') {
+      if (ephemeral !== undefined) throw new HybridError('UNSUPPORTED_ELEMENT', `${where}: a hybrid entry is ephemeral by nature; drop ephemeral='${ephemeral}'`, { element: where });
+      const pool = sourceNetwork(el);
+      if (pool !== undefined) {
+        const p = index.poolByName.get(pool);
+        if (!p) {
+          if (host.otherNetworks.includes(pool)) throw new HybridError('POOL_NOT_HYBRID', `${where}: network '${pool}' is not a VF pool (its forward mode is not hostdev-hybrid or hostdev)`, { element: where });
+          throw new HybridError('POOL_UNKNOWN', `${where}: network '${pool}' is not in the host snapshot; add its XML to network/`, { element: where });
+        }
+      }
+      entries.push({ kind: 'pair', el, where, form: 'hybrid', ...(pool !== undefined ? { pool } : {}) });
+      return;
+    }
+    if (el.name === 'interface' && type === 'network') {
+      const pool = sourceNetwork(el);
+      const p = pool === undefined ? undefined : index.poolByName.get(pool);
+      if (p?.mode === 'hostdev-hybrid') entries.push({ kind: 'pair', el, where, form: 'network', pool: p.name });
+      else if (p?.mode === 'hostdev' && p.ephemeral) entries.push({ kind: 'ephemeral-pool', el, where, pool: p.name });
+    }
+    if (ephemeral === undefined) return;
+    const passthrough = el.name === 'hostdev' || (el.name === 'interface' && type === 'hostdev');
+    if (!passthrough) {
+      throw new HybridError('UNSUPPORTED_ELEMENT', `${where}: ephemeral='${ephemeral}' only applies to <hostdev> and <interface type='hostdev'>`, { element: where });
+    }
+    if (ephemeral === 'yes') entries.push({ kind: 'ephemeral', el, where });
+    else if (ephemeral === 'no') entries.push({ kind: 'not-ephemeral', el, where });
+    else throw new HybridError('INVALID_ATTRIBUTE', `${where}: ephemeral='${ephemeral}' must be 'yes' or 'no'`, { element: where });
+  });
+  return entries;
+}

@@ -1,0 +1,426 @@
+import { HybridError } from '../errors.js';
+import type { Diagnostic } from '../diagnostics.js';
+import { parseXml } from '../xml/parse.js';
+import { serializeXml } from '../xml/serialize.js';
+import {
+  childElements, firstChild, getAttribute, insertElement, removeAttribute, replaceElement, setAttribute,
+} from '../xml/edit.js';
+import { element, type XmlElement, type XmlNode } from '../xml/tree.js';
+import { allocateVf, claimVf } from '../host/allocate.js';
+import { hostIndex, type Host, type VfTopology } from '../host/model.js';
+import { hostPciSource } from '../host/domain-usage.js';
+import { aliasOf, deviceList, devicesOf, domainName, domainRoot, domainUuid, guestPciAddress, machineKind } from '../libvirt/domain.js';
+import { parseMac, stableMac } from '../libvirt/mac.js';
+import { formatPci, parsePci, pciAttributes, readPciAddress, type PciAddress } from '../libvirt/pci-address.js';
+import { readVlan, vlanDeviceName } from '../libvirt/vlan.js';
+import {
+  addedControllers, allocateHotpluggable, guestPciSpace, isHotpluggable, readGuestAddress, reserveAddress, type GuestPciSpace,
+} from '../pci/space.js';
+import { findDialect, type DialectEntry } from './dialect.js';
+import { readMetadata, writeMetadata, type EphemeralRecord, type HybridMetadata, type PairRecord, type Style } from './metadata.js';
+import { placeHybridChild } from './placement.js';
+
+export interface ExpandOptions {
+  /** How the guest sees a pair; default `bond`. */
+  style?: Style;
+  /** Name of a pair's backup source when it has a VLAN: `{pf}` and `{vlan}` are replaced. Default `{pf}.{vlan}`. */
+  vlanDevice?: string;
+  /** Names the input in error messages. */
+  file?: string;
+}
+
+export interface ExpandedPair extends PairRecord {
+  style: Style;
+  numaNode?: number;
+  /** Guest PCI addresses, `0000:01:00.0`. */
+  vfGuestAddress: string;
+  backupGuestAddress: string;
+  macGenerated: boolean;
+}
+
+export interface ExpandedEphemeral extends EphemeralRecord {
+  guestAddress?: string;
+}
+
+export interface ExpandResult {
+  xml: string;
+  pairs: ExpandedPair[];
+  ephemeral: ExpandedEphemeral[];
+  warnings: Diagnostic[];
+  /** Indexes of the pcie-root-port controllers expansion added. */
+  addedControllers: number[];
+}
+
+/** What one pair entry says, read and checked before anything is chosen. */
+interface PairSpec {
+  entry: Extract<DialectEntry, { kind: 'pair' }>;
+  explicitVf?: string;
+  mac?: string;
+  alias?: string;
+  vfGuest?: PciAddress;
+  backupGuest?: PciAddress;
+  vlanEl?: XmlElement;
+  vlan?: number;
+  toVf: XmlElement[];
+  toBackup: XmlElement[];
+  backupModel: XmlElement;
+  managed: string;
+  backupAttributes: Record<string, string>;
+}
+
+const HYBRID_ATTRIBUTES = new Set(['type', 'managed', 'trustGuestRxFilters']);
+
+function readPairSpec(entry: Extract<DialectEntry, { kind: 'pair' }>): PairSpec {
+  const { el, where } = entry;
+  for (const a of el.attributes) {
+    if (!HYBRID_ATTRIBUTES.has(a.name)) throw new HybridError('UNSUPPORTED_ELEMENT', `${where}: attribute ${a.name}='${a.value}' is not supported on a hybrid entry`, { element: where });
+  }
+  const managed = getAttribute(el, 'managed') ?? 'yes';
+  if (managed !== 'yes' && managed !== 'no') throw new HybridError('INVALID_ATTRIBUTE', `${where}: managed='${managed}' must be 'yes' or 'no'`, { element: where });
+  const trust = getAttribute(el, 'trustGuestRxFilters');
+  const spec: PairSpec = {
+    entry, toVf: [], toBackup: [], managed, backupModel: element('model', { type: 'virtio' }),
+    backupAttributes: trust !== undefined ? { trustGuestRxFilters: trust } : {},
+  };
+  let modelGiven = false;
+  const setModel = (m: XmlElement): void => {
+    if (modelGiven) throw new HybridError('UNSUPPORTED_ELEMENT', `${where}: the backup's <model> is given twice`, { element: where });
+    modelGiven = true;
+    spec.backupModel = m;
+  };
+  const source = firstChild(el, 'source');
+  if (!source) {
+    throw new HybridError('MISSING_ELEMENT', `${where}: a hybrid entry needs <source network='POOL'/> or <source><address type='pci' …/></source> naming its VF`, { element: where });
+  }
+  const vfAddress = firstChild(source, 'address');
+  if (vfAddress) spec.explicitVf = formatPci(readPciAddress(vfAddress, `${where} <source><address>`));
+  if (!vfAddress && entry.pool === undefined) {
+    throw new HybridError('MISSING_ELEMENT', `${where}: <source> names neither a pool (network='…') nor a VF (<address type='pci' …/>)`, { element: where });
+  }
+  for (const child of childElements(el)) {
+    switch (child.name) {
+      case 'source': break;
+      case 'mac': {
+        const raw = getAttribute(child, 'address');
+        if (raw === undefined) throw new HybridError('MISSING_ELEMENT', `${where}: <mac> needs address='…'`, { element: where });
+        spec.mac = parseMac(raw, where);
+        break;
+      }
+      case 'alias': {
+        const name = getAttribute(child, 'name') ?? '';
+        if (!/^ua-[A-Za-z0-9_-]+$/.test(name)) {
+          throw new HybridError('DUPLICATE_ALIAS', `${where}: alias '${name}' must start with 'ua-' and use only letters, digits, '-' and '_' (libvirt's rule for user aliases)`, { element: where });
+        }
+        spec.alias = name;
+        break;
+      }
+      case 'address': spec.vfGuest = readGuestAddress(child, `${where} <address>`); break;
+      case 'backup':
+        for (const b of childElements(child)) {
+          if (b.name === 'address') spec.backupGuest = readGuestAddress(b, `${where} <backup><address>`);
+          else if (b.name === 'model') setModel(b);
+          else throw new HybridError('UNSUPPORTED_ELEMENT', `${where}: <backup> may hold <address> and <model>, not <${b.name}>`, { element: where });
+        }
+        break;
+      case 'vlan':
+        spec.vlan = readVlan(child, where);
+        spec.vlanEl = child;
+        break;
+      case 'model': setModel(child); break;
+      default: {
+        const place = placeHybridChild(child, where);
+        if (place === 'vf' || place === 'both') spec.toVf.push(child);
+        if (place === 'backup' || place === 'both') spec.toBackup.push(place === 'both' ? clone(child) : child);
+      }
+    }
+  }
+  return spec;
+}
+
+function clone<T extends XmlNode>(node: T): T {
+  if (node.type !== 'element') return { ...node };
+  return { ...node, attributes: node.attributes.map((a) => ({ ...a })), children: node.children.map(clone) } as T;
+}
+
+function addressElement(a: PciAddress): XmlElement {
+  return element('address', pciAttributes(a));
+}
+
+/**
+ * Expands the hybrid dialect into plain libvirt XML (contract §3). Everything outside the
+ * expanded devices, the added controllers and the metadata element comes back byte for byte;
+ * a domain with nothing to expand comes back unchanged.
+ */
+export function expandDomain(domainXml: string, host: Host, options: ExpandOptions = {}): ExpandResult {
+  if (typeof domainXml !== 'string') throw new TypeError('expandDomain expects the domain XML as a string');
+  if (!host || !Array.isArray(host.pools)) throw new TypeError('expandDomain expects a Host (hostFromXml or readHostSnapshot)');
+  const style = options.style ?? 'bond';
+  if (style !== 'bond' && style !== 'teaming') throw new HybridError('INVALID_ATTRIBUTE', `style '${String(style)}' must be 'bond' or 'teaming'`);
+  const template = options.vlanDevice ?? '{pf}.{vlan}';
+  const doc = parseXml(domainXml, options.file !== undefined ? { file: options.file } : {});
+  const root = domainRoot(doc);
+  const devices = deviceList(root);
+  const entries = findDialect(devices, host);
+  if (entries.length === 0) return { xml: domainXml, pairs: [], ephemeral: [], warnings: [], addedControllers: [] };
+
+  const name = domainName(root);
+  const seed = domainUuid(root) ?? name;
+  const existing = readMetadata(root);
+  if (existing && existing.pairs.length > 0 && existing.style !== style) {
+    throw new HybridError('STYLE_CONFLICT', `the domain's pairs are already expanded in ${existing.style} style; expand again with style '${existing.style}' or collapse it first`);
+  }
+  const meta: HybridMetadata = { style, pairs: [...(existing?.pairs ?? [])], ephemeral: [...(existing?.ephemeral ?? [])] };
+  const warnings: Diagnostic[] = [];
+  const pairEntries = entries.filter((e): e is Extract<DialectEntry, { kind: 'pair' }> => e.kind === 'pair');
+  const specs = pairEntries.map(readPairSpec);
+  const dialectEls = new Set(pairEntries.map((e) => e.el));
+
+  // Aliases and MACs already in the domain (pair entries' own are checked as they are placed).
+  const aliases = new Map<string, string>();
+  const macs = new Map<string, string>();
+  for (const dev of devices) {
+    if (dialectEls.has(dev)) continue;
+    const alias = aliasOf(dev);
+    if (alias !== undefined) {
+      if (aliases.has(alias)) throw new HybridError('DUPLICATE_ALIAS', `alias '${alias}' is used by two devices`, { element: alias });
+      aliases.set(alias, `<${dev.name}>`);
+    }
+    const macEl = dev.name === 'interface' ? firstChild(dev, 'mac') : undefined;
+    const mac = macEl && getAttribute(macEl, 'address');
+    if (mac !== undefined) macs.set(mac.toLowerCase(), `<interface> '${alias ?? mac}'`);
+  }
+  const takeAlias = (alias: string, who: string): void => {
+    if (aliases.has(alias)) throw new HybridError('DUPLICATE_ALIAS', `${who}: alias '${alias}' is already used by ${aliases.get(alias)}`, { element: who });
+    aliases.set(alias, who);
+  };
+  const freeAlias = (base: string): string => {
+    let n = 0;
+    while (aliases.has(`${base}${n}`) || aliases.has(`${base}${n}-vf`) || aliases.has(`${base}${n}-backup`)) n++;
+    return `${base}${n}`;
+  };
+
+  // 1. Guest PCI space: explicit addresses first, so nothing chosen later can collide with them.
+  const needsAddresses = specs.length > 0 || entries.some((e) => e.kind !== 'not-ephemeral');
+  const space = needsAddresses ? guestPciSpace(machineKind(root), devices.filter((d) => !dialectEls.has(d))) : undefined;
+  for (const s of specs) {
+    if (s.vfGuest) {
+      reserveAddress(space!, s.vfGuest, `${s.entry.where} (VF half)`);
+      if (!isHotpluggable(space!, s.vfGuest)) throw notHotpluggable(space!, s.vfGuest, `${s.entry.where} (VF half)`);
+    }
+    if (s.backupGuest) reserveAddress(space!, s.backupGuest, `${s.entry.where} (backup half)`);
+  }
+  for (const e of entries) {
+    if (e.kind !== 'ephemeral' && e.kind !== 'ephemeral-pool') continue;
+    const a = guestPciAddress(e.el, e.where);
+    if (a && !isHotpluggable(space!, a)) throw notHotpluggable(space!, a, e.where);
+  }
+
+  // 2. VFs: explicit ones are claimed first, then pools fill in, in document order.
+  const claimed = new Set<string>();
+  const numaHint = numatuneNode(root);
+  const vfs = new Map<PairSpec, VfTopology>();
+  let preferNuma = numaHint;
+  for (const s of specs) {
+    if (s.explicitVf === undefined) continue;
+    const topo = claimVf(host, s.explicitVf, { claimed, domain: name });
+    if (s.entry.pool !== undefined && !hostIndex(host).poolByName.get(s.entry.pool)!.vfs.includes(s.explicitVf)) {
+      throw new HybridError('VF_NOT_IN_POOL', `${s.entry.where}: VF ${s.explicitVf} is not in network '${s.entry.pool}'`, { element: s.entry.where });
+    }
+    claimed.add(topo.vf);
+    vfs.set(s, topo);
+    preferNuma ??= topo.numaNode;
+  }
+  for (const s of specs) {
+    if (vfs.has(s)) continue;
+    const topo = allocateVf(host, s.entry.pool!, { claimed, domain: name, ...(preferNuma !== undefined ? { preferNumaNode: preferNuma } : {}) });
+    claimed.add(topo.vf);
+    vfs.set(s, topo);
+    preferNuma ??= topo.numaNode;
+  }
+
+  // 3. Build each pair in document order: name, MAC, guest addresses, halves.
+  const hostMacs = hostIndex(host).macs;
+  const expandedPairs: ExpandedPair[] = [];
+  for (const s of specs) {
+    const { where } = s.entry;
+    const topo = vfs.get(s)!;
+    const pairName = s.alias ?? freeAlias('ua-hybrid');
+    if (s.alias !== undefined && aliases.has(s.alias)) throw new HybridError('DUPLICATE_ALIAS', `${where}: alias '${s.alias}' is already used by ${aliases.get(s.alias)}`, { element: where });
+    const vfAlias = `${pairName}-vf`;
+    const backupAlias = `${pairName}-backup`;
+    takeAlias(pairName, where);
+    takeAlias(vfAlias, where);
+    takeAlias(backupAlias, where);
+    let mac = s.mac;
+    if (mac !== undefined) {
+      if (macs.has(mac)) throw new HybridError('DUPLICATE_MAC', `${where}: MAC ${mac} is already used by ${macs.get(mac)}; the two halves of a pair share one MAC, other NICs need their own`, { element: where });
+      if (hostMacs.has(mac)) warnings.push({ code: 'MAC_IN_USE_ON_HOST', severity: 'warning', alias: pairName, message: `${pairName}: MAC ${mac} is also used by another domain on this host` });
+    } else {
+      mac = stableMac(`${seed}/${pairName}`, new Set([...macs.keys(), ...hostMacs]));
+    }
+    macs.set(mac, `pair '${pairName}'`);
+    const vfGuest = s.vfGuest ?? allocateHotpluggable(space!, `${where} (VF half)`);
+    const backupGuest = s.backupGuest ?? allocateHotpluggable(space!, `${where} (backup half)`);
+    const backupDev = s.vlan === undefined ? topo.pfNetdev : vlanDeviceName(template, topo.pfNetdev, s.vlan, where);
+    if (s.vlan !== undefined) {
+      warnings.push({ code: 'VLAN_SUBINTERFACE', severity: 'warning', alias: pairName,
+        message: `${pairName}: the backup half uses ${backupDev}; create that VLAN sub-interface of ${topo.pfNetdev} on every host the domain may run on (ip link add link ${topo.pfNetdev} name ${backupDev} type vlan id ${s.vlan})` });
+    }
+    if (style === 'teaming' && getAttribute(s.backupModel, 'type') !== 'virtio') {
+      throw new HybridError('TEAMING_UNSUPPORTED', `${where}: teaming needs a virtio backup (QEMU's virtio-net failover), not model '${getAttribute(s.backupModel, 'type') ?? ''}'; use style bond or a virtio backup`, { element: where });
+    }
+    const record: PairRecord = {
+      name: pairName, form: s.entry.form, ...(s.entry.pool !== undefined ? { pool: s.entry.pool } : {}), mac,
+      vf: topo.vf, pf: topo.pf, pfDev: topo.pfNetdev, vfIndex: topo.index, ...(s.vlan !== undefined ? { vlan: s.vlan } : {}),
+      backupDev, ...(s.vlan !== undefined ? { backupDevTemplate: template } : {}), vfAlias, backupAlias,
+    };
+    const [vfHalf, backupHalf] = buildHalves(s, record, parsePci(topo.vf), vfGuest, backupGuest, style);
+    replaceElement(doc, devicesOf(root)!, s.entry.el, [vfHalf, backupHalf]);
+    meta.pairs.push(record);
+    expandedPairs.push({
+      ...record, style, ...(topo.numaNode !== undefined ? { numaNode: topo.numaNode } : {}),
+      vfGuestAddress: formatPci(vfGuest), backupGuestAddress: formatPci(backupGuest), macGenerated: s.mac === undefined,
+    });
+  }
+
+  // 4. Ephemeral devices: the attribute goes, the fact goes to the metadata.
+  const expandedEphemeral: ExpandedEphemeral[] = [];
+  for (const e of entries) {
+    if (e.kind === 'not-ephemeral') {
+      removeAttribute(e.el, 'ephemeral');
+      continue;
+    }
+    if (e.kind === 'pair') continue;
+    const record = expandEphemeral(e, { host, name, seed, claimed, space: space!, macs, hostMacs, freeAlias, takeAlias, doc, root });
+    meta.ephemeral.push(record.record);
+    expandedEphemeral.push({ ...record.record, ...(record.guest ? { guestAddress: formatPci(record.guest) } : {}) });
+  }
+
+  // 5. Controllers the PCI space added, then the metadata.
+  const controllers = space ? addedControllers(space) : [];
+  const devicesEl = devicesOf(root)!;
+  let anchor: XmlElement | undefined = childElements(devicesEl, 'controller').at(-1) ?? childElements(devicesEl).filter((d) => d.name === 'emulator' || d.name === 'disk').at(-1);
+  for (const c of controllers) {
+    insertElement(doc, devicesEl, c, anchor ? { after: anchor } : 'start');
+    anchor = c;
+  }
+  writeMetadata(doc, root, meta);
+  return {
+    xml: serializeXml(doc), pairs: expandedPairs, ephemeral: expandedEphemeral, warnings,
+    addedControllers: controllers.map((c) => Number(getAttribute(c, 'index'))),
+  };
+}
+
+function notHotpluggable(space: GuestPciSpace, a: PciAddress, who: string): HybridError {
+  const model = space.controllers.get(a.bus)?.model ?? 'no controller';
+  return new HybridError('GUEST_ADDRESS_NOT_HOTPLUGGABLE',
+    `${who}: guest address ${formatPci(a)} (on ${model}) cannot be hot-unplugged; on pc use pci-root slot 3 or above or a pci-bridge, on q35 an empty pcie-root-port — or leave the address out`, { element: who });
+}
+
+/** `<numatune><memory nodeset='N'/>` naming one node: the allocation prefers VFs there. */
+function numatuneNode(root: XmlElement): number | undefined {
+  const memory = firstChild(firstChild(root, 'numatune') ?? root, 'memory');
+  const nodeset = memory && firstChild(root, 'numatune') ? getAttribute(memory, 'nodeset') : undefined;
+  return nodeset !== undefined && /^[0-9]+$/.test(nodeset) ? Number(nodeset) : undefined;
+}
+
+function buildHalves(s: PairSpec, r: PairRecord, vf: PciAddress, vfGuest: PciAddress, backupGuest: PciAddress, style: Style): [XmlElement, XmlElement] {
+  const vfHalf = element('interface', { type: 'hostdev', managed: s.managed }, [
+    element('mac', { address: r.mac }),
+    element('source', {}, [addressElement(vf)]),
+    ...(s.vlanEl ? [s.vlanEl] : []),
+    ...s.toVf,
+    ...(style === 'teaming' ? [element('teaming', { type: 'transient', persistent: r.backupAlias })] : []),
+    element('alias', { name: r.vfAlias }),
+    addressElement(vfGuest),
+  ]);
+  const backup = element('interface', { type: 'direct', ...s.backupAttributes }, [
+    element('mac', { address: r.mac }),
+    element('source', { dev: r.backupDev, mode: 'bridge' }),
+    s.backupModel,
+    ...s.toBackup,
+    ...(style === 'teaming' ? [element('teaming', { type: 'persistent' })] : []),
+    element('alias', { name: r.backupAlias }),
+    addressElement(backupGuest),
+  ]);
+  return [sortChildren(vfHalf), sortChildren(backup)];
+}
+
+// libvirt's order of an <interface>'s children, so the halves read like virsh dumpxml.
+const INTERFACE_ORDER = ['mac', 'source', 'vlan', 'virtualport', 'target', 'model', 'driver', 'bandwidth', 'tune', 'teaming', 'link', 'mtu', 'coalesce', 'boot', 'alias', 'rom', 'address'];
+
+function sortChildren(el: XmlElement): XmlElement {
+  const rank = (n: XmlNode): number => (n.type === 'element' ? INTERFACE_ORDER.indexOf(n.name) : -1);
+  el.children = el.children.map((c, i) => ({ c, i })).sort((a, b) => rank(a.c) - rank(b.c) || a.i - b.i).map((x) => x.c);
+  return el;
+}
+
+interface EphemeralContext {
+  host: Host;
+  name: string;
+  seed: string;
+  claimed: Set<string>;
+  space: GuestPciSpace;
+  macs: Map<string, string>;
+  hostMacs: ReadonlySet<string>;
+  freeAlias: (base: string) => string;
+  takeAlias: (alias: string, who: string) => void;
+  doc: ReturnType<typeof parseXml>;
+  root: XmlElement;
+}
+
+function expandEphemeral(e: Extract<DialectEntry, { kind: 'ephemeral' | 'ephemeral-pool' }>, ctx: EphemeralContext): { record: EphemeralRecord; guest?: PciAddress } {
+  const { el, where } = e;
+  removeAttribute(el, 'ephemeral');
+  let source: string;
+  if (e.kind === 'ephemeral-pool') {
+    const explicit = firstChild(firstChild(el, 'source')!, 'address');
+    const topo = explicit
+      ? claimVf(ctx.host, formatPci(readPciAddress(explicit, `${where} <source><address>`)), { claimed: ctx.claimed, domain: ctx.name })
+      : allocateVf(ctx.host, e.pool, { claimed: ctx.claimed, domain: ctx.name });
+    source = topo.vf;
+    // A VF picked by us, not by libvirt at start time: the plan must know which one moves.
+    setAttribute(el, 'type', 'hostdev');
+    if (getAttribute(el, 'managed') === undefined) setAttribute(el, 'managed', 'yes');
+    const src = firstChild(el, 'source')!;
+    src.attributes = [];
+    src.children = [];
+    insertElement(ctx.doc, src, addressElement(parsePci(topo.vf)));
+  } else {
+    if (el.name === 'hostdev' && getAttribute(el, 'type') !== 'pci') {
+      throw new HybridError('UNSUPPORTED_ELEMENT', `${where}: only PCI host devices can be ephemeral`, { element: where });
+    }
+    const pci = hostPciSource(el, where);
+    if (pci === undefined) throw new HybridError('MISSING_ELEMENT', `${where}: an ephemeral device needs <source><address type='pci' …/></source>`, { element: where });
+    const user = hostIndex(ctx.host).takenBy.get(pci);
+    if (user !== undefined && user !== ctx.name) throw new HybridError('VF_TAKEN', `${where}: host device ${pci} is already used by domain '${user}'`, { element: where });
+    if (ctx.claimed.has(pci)) throw new HybridError('VF_TAKEN', `${where}: host device ${pci} is used twice in this domain`, { element: where });
+    source = pci;
+  }
+  ctx.claimed.add(source);
+  let alias = aliasOf(el);
+  if (alias === undefined) {
+    alias = ctx.freeAlias('ua-ephemeral');
+    ctx.takeAlias(alias, where);
+    insertBefore(ctx, el, element('alias', { name: alias }), ['rom', 'address']);
+  }
+  if (el.name === 'interface' && !firstChild(el, 'mac')) {
+    const mac = stableMac(`${ctx.seed}/${alias}`, new Set([...ctx.macs.keys(), ...ctx.hostMacs]));
+    ctx.macs.set(mac, alias);
+    insertElement(ctx.doc, el, element('mac', { address: mac }), 'start');
+  }
+  let guest = guestPciAddress(el, where);
+  if (!guest) {
+    guest = allocateHotpluggable(ctx.space, where);
+    insertElement(ctx.doc, el, addressElement(guest), 'end');
+  }
+  const record: EphemeralRecord = { alias, device: el.name === 'hostdev' ? 'hostdev' : 'interface', source, ...(e.kind === 'ephemeral-pool' ? { pool: e.pool } : {}) };
+  return { record, guest };
+}
+
+/** Inserts `child` before the first of `before` present in `el`, else at the end. */
+function insertBefore(ctx: EphemeralContext, el: XmlElement, child: XmlElement, before: string[]): void {
+  const ref = childElements(el).find((c) => before.includes(c.name));
+  insertElement(ctx.doc, el, child, ref ? { before: ref } : 'end');
+}
+

@@ -1,0 +1,153 @@
+/**
+ * The one metadata element expansion writes (namespace HH_NS): every pair and ephemeral device,
+ * enough for collapse, check and planning to work from `virsh dumpxml` output alone. libvirt
+ * keeps foreign-namespace metadata as it is given.
+ */
+import { HybridError } from '../errors.js';
+import { childElements, firstChild, getAttribute, insertElement, removeElement, replaceElement } from '../xml/edit.js';
+import { element, type XmlDocument, type XmlElement } from '../xml/tree.js';
+
+export const HH_NS = 'https://hostdev-hybrid.dev/xmlns/1.0';
+const PREFIX = 'hh';
+
+export type Style = 'bond' | 'teaming';
+
+export interface PairRecord {
+  /** The pair's name: its `ua-` alias in the dialect. */
+  name: string;
+  /** Which dialect form it came from: `<interface type='hostdev-hybrid'>` or `type='network'`. */
+  form: 'hybrid' | 'network';
+  pool?: string;
+  mac: string;
+  vf: string;
+  pf: string;
+  pfDev: string;
+  vfIndex: number;
+  vlan?: number;
+  /** The backup half's source device: the PF, or its VLAN sub-interface. */
+  backupDev: string;
+  /** How backupDev was derived, so a destination host can derive its own. */
+  backupDevTemplate?: string;
+  vfAlias: string;
+  backupAlias: string;
+}
+
+export interface EphemeralRecord {
+  alias: string;
+  device: 'hostdev' | 'interface';
+  /** Host PCI address of the device on this host. */
+  source: string;
+  /** For an interface taken from a `mode='hostdev' ephemeral='yes'` pool. */
+  pool?: string;
+}
+
+export interface HybridMetadata {
+  style: Style;
+  pairs: PairRecord[];
+  ephemeral: EphemeralRecord[];
+}
+
+/** The prefix an element of ours uses, if it declares our namespace on itself. */
+function ourPrefix(el: XmlElement): string | undefined {
+  for (const a of el.attributes) {
+    if (a.value !== HH_NS) continue;
+    if (a.name === 'xmlns') return '';
+    if (a.name.startsWith('xmlns:')) return a.name.slice(6);
+  }
+  return undefined;
+}
+
+function local(el: XmlElement, prefix: string): string | undefined {
+  if (prefix === '') return el.name.includes(':') ? undefined : el.name;
+  return el.name.startsWith(prefix + ':') ? el.name.slice(prefix.length + 1) : undefined;
+}
+
+/** Our element inside `<metadata>`, whatever prefix libvirt or a user gave it. */
+export function findMetadataElement(root: XmlElement): XmlElement | undefined {
+  const metadata = firstChild(root, 'metadata');
+  if (!metadata) return undefined;
+  for (const el of childElements(metadata)) {
+    const prefix = ourPrefix(el);
+    if (prefix !== undefined && local(el, prefix) === 'hybrid') return el;
+  }
+  return undefined;
+}
+
+function required(el: XmlElement, name: string, what: string): string {
+  const v = getAttribute(el, name);
+  if (v === undefined || v === '') throw new HybridError('METADATA_INVALID', `hostdev-hybrid metadata: <${what}> lacks ${name}='…'`);
+  return v;
+}
+
+export function readMetadata(root: XmlElement): HybridMetadata | undefined {
+  const el = findMetadataElement(root);
+  if (!el) return undefined;
+  const prefix = ourPrefix(el)!;
+  const style = getAttribute(el, 'style') ?? 'bond';
+  if (style !== 'bond' && style !== 'teaming') throw new HybridError('METADATA_INVALID', `hostdev-hybrid metadata: style='${style}' is neither bond nor teaming`);
+  const meta: HybridMetadata = { style, pairs: [], ephemeral: [] };
+  for (const child of childElements(el)) {
+    const kind = local(child, prefix);
+    if (kind === 'pair') {
+      const form = required(child, 'form', 'pair');
+      if (form !== 'hybrid' && form !== 'network') throw new HybridError('METADATA_INVALID', `hostdev-hybrid metadata: form='${form}' is unknown`);
+      const vlan = getAttribute(child, 'vlan');
+      const index = required(child, 'vf-index', 'pair');
+      if (!/^[0-9]+$/.test(index) || (vlan !== undefined && !/^[0-9]+$/.test(vlan))) {
+        throw new HybridError('METADATA_INVALID', 'hostdev-hybrid metadata: vf-index and vlan must be numbers');
+      }
+      const pool = getAttribute(child, 'pool');
+      const template = getAttribute(child, 'backup-dev-template');
+      meta.pairs.push({
+        name: required(child, 'name', 'pair'), form, ...(pool !== undefined ? { pool } : {}),
+        mac: required(child, 'mac', 'pair'), vf: required(child, 'vf', 'pair'), pf: required(child, 'pf', 'pair'),
+        pfDev: required(child, 'pf-dev', 'pair'), vfIndex: Number(index), ...(vlan !== undefined ? { vlan: Number(vlan) } : {}),
+        backupDev: required(child, 'backup-dev', 'pair'), ...(template !== undefined ? { backupDevTemplate: template } : {}),
+        vfAlias: required(child, 'vf-alias', 'pair'), backupAlias: required(child, 'backup-alias', 'pair'),
+      });
+    } else if (kind === 'ephemeral') {
+      const device = required(child, 'device', 'ephemeral');
+      if (device !== 'hostdev' && device !== 'interface') throw new HybridError('METADATA_INVALID', `hostdev-hybrid metadata: device='${device}' is unknown`);
+      const pool = getAttribute(child, 'pool');
+      meta.ephemeral.push({ alias: required(child, 'alias', 'ephemeral'), device, source: required(child, 'source', 'ephemeral'), ...(pool !== undefined ? { pool } : {}) });
+    }
+  }
+  return meta;
+}
+
+function metadataElement(meta: HybridMetadata): XmlElement {
+  const attrs = (r: Record<string, string | number | undefined>): Record<string, string> =>
+    Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+  return element(`${PREFIX}:hybrid`, { [`xmlns:${PREFIX}`]: HH_NS, version: '1', style: meta.style }, [
+    ...meta.pairs.map((p) => element(`${PREFIX}:pair`, attrs({
+      name: p.name, form: p.form, pool: p.pool, mac: p.mac, vf: p.vf, pf: p.pf, 'pf-dev': p.pfDev, 'vf-index': p.vfIndex,
+      vlan: p.vlan, 'backup-dev': p.backupDev, 'backup-dev-template': p.backupDevTemplate, 'vf-alias': p.vfAlias, 'backup-alias': p.backupAlias,
+    }))),
+    ...meta.ephemeral.map((e) => element(`${PREFIX}:ephemeral`, attrs({ alias: e.alias, device: e.device, source: e.source, pool: e.pool }))),
+  ]);
+}
+
+// libvirt's order of the elements that may precede <metadata>.
+const BEFORE_METADATA = ['name', 'uuid', 'genid', 'title', 'description'];
+
+/** Writes (or rewrites) our element; an empty record removes it. */
+export function writeMetadata(doc: XmlDocument, root: XmlElement, meta: HybridMetadata): void {
+  const existing = findMetadataElement(root);
+  let metadata = firstChild(root, 'metadata');
+  if (meta.pairs.length === 0 && meta.ephemeral.length === 0) {
+    if (existing && metadata) {
+      removeElement(metadata, existing);
+      // Leave an emptied <metadata> out altogether.
+      if (childElements(metadata).length === 0) removeElement(root, metadata);
+    }
+    return;
+  }
+  const fresh = metadataElement(meta);
+  if (existing && metadata) return replaceElement(doc, metadata, existing, [fresh]);
+  if (!metadata) {
+    metadata = element('metadata');
+    const anchor = childElements(root).filter((c) => BEFORE_METADATA.includes(c.name)).at(-1);
+    insertElement(doc, root, metadata, anchor ? { after: anchor } : 'start');
+  }
+  insertElement(doc, metadata, fresh);
+}

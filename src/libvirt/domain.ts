@@ -1,0 +1,65 @@
+/** Views over a parsed `<domain>`: the pieces expansion, collapse, check and planning read. */
+import { HybridError } from '../errors.js';
+import { childElements, firstChild, getAttribute, textContent } from '../xml/edit.js';
+import { rootElement, type XmlDocument, type XmlElement } from '../xml/tree.js';
+import { readPciAddress, type PciAddress } from './pci-address.js';
+
+export type MachineKind = 'pc' | 'q35';
+
+export function domainRoot(doc: XmlDocument): XmlElement {
+  const root = rootElement(doc);
+  if (root.name !== 'domain') throw new HybridError('XML_WRONG_ROOT', `expected a <domain>, found <${root.name}>`);
+  return root;
+}
+
+export function domainName(root: XmlElement): string {
+  const el = firstChild(root, 'name');
+  return el ? textContent(el).trim() : '';
+}
+
+export function domainUuid(root: XmlElement): string | undefined {
+  const el = firstChild(root, 'uuid');
+  return el ? textContent(el).trim() : undefined;
+}
+
+/** The `<devices>` element; a domain without one has nothing to expand. */
+export function devicesOf(root: XmlElement): XmlElement | undefined {
+  return firstChild(root, 'devices');
+}
+
+/** x86 `pc` (i440fx) or `q35`, from `<os><type arch=… machine=…>`; anything else is refused. */
+export function machineKind(root: XmlElement): MachineKind {
+  const type = firstChild(firstChild(root, 'os') ?? root, 'type');
+  const arch = type ? getAttribute(type, 'arch') : undefined;
+  const machine = (type ? getAttribute(type, 'machine') : undefined) ?? 'pc';
+  if (arch !== undefined && arch !== 'x86_64' && arch !== 'i686') {
+    throw new HybridError('UNSUPPORTED_MACHINE', `arch='${arch}' is not supported: only x86_64 and i686 guests (machine pc or q35) can be expanded; see docs/EXPAND.md`);
+  }
+  if (/q35/.test(machine)) return 'q35';
+  if (/^pc($|-i440fx|-\d)/.test(machine)) return 'pc';
+  throw new HybridError('UNSUPPORTED_MACHINE', `machine='${machine}' is not supported: only pc (i440fx) and q35 PCI layouts are; see docs/EXPAND.md`);
+}
+
+export function aliasOf(device: XmlElement): string | undefined {
+  const a = firstChild(device, 'alias');
+  return a ? getAttribute(a, 'name') : undefined;
+}
+
+/** The device's own guest address, when it is a PCI one. */
+export function guestPciAddress(device: XmlElement, where: string): PciAddress | undefined {
+  const a = firstChild(device, 'address');
+  if (!a || getAttribute(a, 'type') !== 'pci') return undefined;
+  return readPciAddress(a, where);
+}
+
+/** `<interface type='hostdev'> #3`-style names for messages. */
+export function describeDevice(device: XmlElement, position: number): string {
+  const type = getAttribute(device, 'type');
+  const alias = aliasOf(device);
+  return `<${device.name}${type ? ` type='${type}'` : ''}>${alias ? ` '${alias}'` : ''} (device #${position + 1})`;
+}
+
+export function deviceList(root: XmlElement): XmlElement[] {
+  const devices = devicesOf(root);
+  return devices ? childElements(devices) : [];
+}

@@ -1,0 +1,179 @@
+/**
+ * The guest's PCI address space, as far as explicit addresses and controllers tell it. Devices
+ * without an address are placed by libvirt *after* every explicit one, so claiming explicit
+ * slots here can never collide with them.
+ *
+ * What is supported (docs/EXPAND.md): x86 `pc` — pci-root and pci-bridge slots; `q35` — one
+ * device per pcie-root-port or pcie-switch-downstream-port, pcie-to-pci-bridge and pci-bridge
+ * slots for what is already there; new pcie-root-ports are added when no empty one is left.
+ * Expander buses and dmi-to-pci-bridge slots are respected but never chosen.
+ */
+import { HybridError } from '../errors.js';
+import { element, type XmlElement } from '../xml/tree.js';
+import { firstChild, getAttribute } from '../xml/edit.js';
+import { formatPci, pciAttributes, readPciAddress, type PciAddress } from '../libvirt/pci-address.js';
+import { describeDevice, guestPciAddress, type MachineKind } from '../libvirt/domain.js';
+
+export interface PciController {
+  index: number;
+  model: string;
+  hotplug: boolean;
+  /** Added by this expansion: printed into the domain at the end. */
+  added?: { chassis: number; port: number; address: PciAddress; multifunction: boolean };
+}
+
+export interface GuestPciSpace {
+  machine: MachineKind;
+  controllers: Map<number, PciController>;
+  /** `domain:bus:slot.function` → who holds it. */
+  functions: Map<string, string>;
+  /** `domain:bus:slot` of every slot with at least one function in use. */
+  slots: Set<string>;
+}
+
+const fnKey = (a: PciAddress): string => `${a.domain}:${a.bus}:${a.slot}.${a.function}`;
+const slotKey = (a: PciAddress): string => `${a.domain}:${a.bus}:${a.slot}`;
+/** libvirt's own limit on PCI controller indexes (one bus each). */
+const MAX_INDEX = 255;
+
+export function guestPciSpace(machine: MachineKind, devices: XmlElement[]): GuestPciSpace {
+  const space: GuestPciSpace = { machine, controllers: new Map(), functions: new Map(), slots: new Set() };
+  space.controllers.set(0, { index: 0, model: machine === 'q35' ? 'pcie-root' : 'pci-root', hotplug: machine === 'pc' });
+  devices.forEach((dev, i) => {
+    const where = describeDevice(dev, i);
+    if (dev.name === 'controller' && getAttribute(dev, 'type') === 'pci') {
+      const raw = getAttribute(dev, 'index') ?? '';
+      if (!/^[0-9]{1,3}$/.test(raw) || Number(raw) > MAX_INDEX) {
+        throw new HybridError('INVALID_ATTRIBUTE', `${where}: index='${raw}' is not a PCI controller index from 0 to ${MAX_INDEX}`, { element: where });
+      }
+      const target = firstChild(dev, 'target');
+      space.controllers.set(Number(raw), {
+        index: Number(raw), model: getAttribute(dev, 'model') ?? (raw === '0' ? (machine === 'q35' ? 'pcie-root' : 'pci-root') : 'pci-bridge'),
+        hotplug: (target ? getAttribute(target, 'hotplug') : undefined) !== 'off',
+      });
+    }
+    const address = guestPciAddress(dev, where);
+    if (address) occupy(space, address, where, false);
+  });
+  return space;
+}
+
+function occupy(space: GuestPciSpace, a: PciAddress, who: string, strict: boolean): void {
+  const held = space.functions.get(fnKey(a));
+  if (held !== undefined) {
+    // libvirt itself refuses duplicates in the input; we report the first we see either way.
+    throw new HybridError('GUEST_ADDRESS_CONFLICT', `${who}: guest PCI address ${formatPci(a)} is already used by ${held}`, { element: who });
+  }
+  if (strict && !space.controllers.has(a.bus)) {
+    throw new HybridError('GUEST_ADDRESS_CONFLICT', `${who}: guest PCI address ${formatPci(a)} is on bus ${a.bus}, which no PCI controller provides`, { element: who });
+  }
+  if (strict && space.slots.has(slotKey(a))) {
+    throw new HybridError('GUEST_ADDRESS_CONFLICT', `${who}: guest PCI slot ${formatPci(a).slice(0, -2)} is already used by another device (hybrid halves need a slot of their own)`, { element: who });
+  }
+  space.functions.set(fnKey(a), who);
+  space.slots.add(slotKey(a));
+}
+
+/** Claims an address the input gave explicitly. */
+export function reserveAddress(space: GuestPciSpace, a: PciAddress, who: string): void {
+  occupy(space, a, who, true);
+}
+
+/** Whether a device at `a` can be hot-unplugged (and a new one hot-plugged there). */
+export function isHotpluggable(space: GuestPciSpace, a: PciAddress): boolean {
+  if (a.domain !== 0 || a.function !== 0) return false;
+  const c = space.controllers.get(a.bus);
+  if (!c || !c.hotplug) return false;
+  switch (c.model) {
+    case 'pci-root': return a.slot >= 3; // 0 host bridge, 1 PIIX3, 2 primary video
+    case 'pci-bridge':
+    case 'pcie-to-pci-bridge': return a.slot >= 1;
+    case 'pcie-root-port':
+    case 'pcie-switch-downstream-port': return a.slot === 0;
+    default: return false; // pcie-root, dmi-to-pci-bridge, expander buses, upstream ports
+  }
+}
+
+function freeOn(space: GuestPciSpace, bus: number, slots: number[]): PciAddress | undefined {
+  for (const slot of slots) {
+    const a = { domain: 0, bus, slot, function: 0 };
+    if (!space.slots.has(slotKey(a))) return a;
+  }
+  return undefined;
+}
+
+const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+/**
+ * A free hotpluggable slot for `who`, claimed. On q35 a new pcie-root-port is added when no
+ * empty port is left; elsewhere running out is an error.
+ */
+export function allocateHotpluggable(space: GuestPciSpace, who: string): PciAddress {
+  const buses = [...space.controllers.values()].sort((a, b) => a.index - b.index);
+  let found: PciAddress | undefined;
+  if (space.machine === 'pc') {
+    found = freeOn(space, 0, range(3, 31));
+    for (const c of buses) {
+      if (found) break;
+      if (c.model === 'pci-bridge' && c.hotplug) found = freeOn(space, c.index, range(1, 31));
+    }
+  } else {
+    for (const c of buses) {
+      if (found) break;
+      if ((c.model === 'pcie-root-port' || c.model === 'pcie-switch-downstream-port') && c.hotplug) found = freeOn(space, c.index, [0]);
+    }
+    if (!found) found = { domain: 0, bus: addRootPort(space, who), slot: 0, function: 0 };
+  }
+  if (!found) {
+    throw new HybridError('PCI_SLOTS_EXHAUSTED', `${who}: no free hotpluggable guest PCI slot is left; add a <controller type='pci' model='pci-bridge'/> with a free index`, { element: who });
+  }
+  occupy(space, found, who, false);
+  return found;
+}
+
+/** Adds a pcie-root-port the way libvirt would: chassis = index, port = slot << 3 | function. */
+function addRootPort(space: GuestPciSpace, who: string): number {
+  const index = Math.max(...space.controllers.keys()) + 1;
+  if (index > MAX_INDEX) throw new HybridError('PCI_SLOTS_EXHAUSTED', `${who}: no PCI controller index is left for another pcie-root-port`, { element: who });
+  // Pack new ports into the functions of one bus-0 slot, as libvirt does, then move on.
+  const added = [...space.controllers.values()].filter((c) => c.added).map((c) => c.added!);
+  const last = added.at(-1);
+  let address: PciAddress | undefined;
+  if (last && last.address.function < 7) {
+    const next = { ...last.address, function: last.address.function + 1 };
+    if (!space.functions.has(fnKey(next))) address = next;
+  }
+  if (!address) {
+    const slot = range(1, 0x1e).find((s) => !space.slots.has(slotKey({ domain: 0, bus: 0, slot: s, function: 0 })));
+    if (slot === undefined) throw new HybridError('PCI_SLOTS_EXHAUSTED', `${who}: pcie-root has no free slot for another pcie-root-port`, { element: who });
+    address = { domain: 0, bus: 0, slot, function: 0 };
+  } else {
+    const first = added.find((a) => a.address.slot === address!.slot && a.address.function === 0);
+    if (first) first.multifunction = true;
+  }
+  space.controllers.set(index, {
+    index, model: 'pcie-root-port', hotplug: true,
+    added: { chassis: index, port: (address.slot << 3) | address.function, address, multifunction: false },
+  });
+  occupy(space, address, `pcie-root-port index ${index}`, false);
+  return index;
+}
+
+/** The controllers this expansion added, as libvirt would print them. */
+export function addedControllers(space: GuestPciSpace): XmlElement[] {
+  return [...space.controllers.values()].filter((c) => c.added).sort((a, b) => a.index - b.index).map((c) => {
+    const { chassis, port, address, multifunction } = c.added!;
+    return element('controller', { type: 'pci', index: String(c.index), model: 'pcie-root-port' }, [
+      element('model', { name: 'pcie-root-port' }),
+      element('target', { chassis: String(chassis), port: '0x' + port.toString(16) }),
+      element('address', { ...pciAttributes(address), ...(multifunction ? { multifunction: 'on' } : {}) }),
+    ]);
+  });
+}
+
+/** Reads a guest `<address>` element of a dialect entry (must be PCI). */
+export function readGuestAddress(el: XmlElement, where: string): PciAddress {
+  const type = getAttribute(el, 'type');
+  if (type !== 'pci') throw new HybridError('INVALID_PCI_ADDRESS', `${where}: the guest address must be type='pci', not '${type ?? ''}'`, { element: where });
+  return readPciAddress(el, where);
+}
