@@ -1,0 +1,130 @@
+import type { Diagnostic } from '../diagnostics.js';
+import { parseXml } from '../xml/parse.js';
+import { firstChild, getAttribute } from '../xml/edit.js';
+import type { XmlElement } from '../xml/tree.js';
+import { hostIndex, vfTopology, type Host } from '../host/model.js';
+import { hostPciSource } from '../host/domain-usage.js';
+import { HybridError } from '../errors.js';
+import { aliasOf, describeDevice, deviceList, domainName, domainRoot, guestPciAddress, machineKind } from '../libvirt/domain.js';
+import { formatPci, type PciAddress } from '../libvirt/pci-address.js';
+import { vlanDeviceName } from '../libvirt/vlan.js';
+import { guestPciSpace, isHotpluggable, type GuestPciSpace } from '../pci/space.js';
+import { readMetadata } from './metadata.js';
+
+export interface CheckOptions {
+  file?: string;
+}
+
+/**
+ * Diagnostics for a domain (expanded or not): what would break a migration or a pair. With a
+ * host snapshot it also checks the pairs against the host. Returns an empty list when all is
+ * well; bad input (not a domain, malformed metadata) still throws HybridError.
+ */
+export function checkDomain(domainXml: string, host?: Host, options: CheckOptions = {}): Diagnostic[] {
+  if (typeof domainXml !== 'string') throw new TypeError('checkDomain expects the domain XML as a string');
+  const root = domainRoot(parseXml(domainXml, options.file !== undefined ? { file: options.file } : {}));
+  const devices = deviceList(root);
+  const out: Diagnostic[] = [];
+  const report = (d: Diagnostic): void => { out.push(d); };
+
+  devices.forEach((dev, i) => {
+    const where = describeDevice(dev, i);
+    const dialect = getAttribute(dev, 'type') === 'hostdev-hybrid' || getAttribute(dev, 'ephemeral') !== undefined || firstChild(dev, 'backup') !== undefined ||
+      (host !== undefined && dev.name === 'interface' && getAttribute(dev, 'type') === 'network' && hostIndex(host).poolByName.has(getAttribute(firstChild(dev, 'source') ?? dev, 'network') ?? ''));
+    if (dialect) report({ code: 'DIALECT_LEFT', severity: 'error', message: `${where} is hybrid dialect: run expand before virsh define`, ...alias(dev) });
+  });
+
+  const meta = readMetadata(root);
+  let space: GuestPciSpace | undefined;
+  const hotplug = (dev: XmlElement, who: string): void => {
+    const a = guestPciAddress(dev, who);
+    if (!a) {
+      report({ code: 'NO_GUEST_ADDRESS', severity: 'warning', message: `${who} has no explicit guest PCI address: libvirt may put it where it cannot be hot-unplugged`, ...alias(dev) });
+      return;
+    }
+    space ??= guestPciSpace(machineKind(root), devices);
+    if (!isHotpluggable(space, a)) {
+      report({ code: 'NOT_HOTPLUGGABLE', severity: 'error', message: `${who} is at guest address ${formatPci(a)}, which cannot be hot-unplugged: it cannot be detached for migration`, ...alias(dev) });
+    }
+  };
+  const byAlias = new Map(devices.filter((d) => aliasOf(d) !== undefined).map((d) => [aliasOf(d)!, d]));
+  const movable = new Set<XmlElement>();
+  const name = domainName(root);
+
+  for (const pair of meta?.pairs ?? []) {
+    const vf = byAlias.get(pair.vfAlias);
+    const backup = byAlias.get(pair.backupAlias);
+    if (!vf || !backup) {
+      report({ code: 'PAIR_DEVICE_MISSING', severity: 'error', alias: pair.name, message: `pair '${pair.name}': the domain has no device '${!vf ? pair.vfAlias : pair.backupAlias}'` });
+      continue;
+    }
+    movable.add(vf);
+    const macOf = (d: XmlElement): string | undefined => getAttribute(firstChild(d, 'mac') ?? d, 'address')?.toLowerCase();
+    if (macOf(vf) !== macOf(backup) || macOf(vf) === undefined) {
+      report({ code: 'PAIR_MAC_MISMATCH', severity: 'error', alias: pair.name, message: `pair '${pair.name}': the VF half has MAC ${macOf(vf) ?? '(none)'}, the backup ${macOf(backup) ?? '(none)'}; the guest can only bond them with one MAC` });
+    }
+    const [va, ba] = [guestPciAddress(vf, pair.vfAlias), guestPciAddress(backup, pair.backupAlias)];
+    if (va && ba && sameSlot(va, ba)) {
+      report({ code: 'PAIR_SAME_SLOT', severity: 'error', alias: pair.name, message: `pair '${pair.name}': both halves are in guest slot ${formatPci(va).slice(0, -2)}; QEMU failover needs them in different slots` });
+    }
+    hotplug(vf, `VF half '${pair.vfAlias}'`);
+    if (meta!.style === 'teaming') {
+      const teaming = (d: XmlElement): string | undefined => getAttribute(firstChild(d, 'teaming') ?? d, 'type');
+      if (teaming(vf) !== 'transient' || teaming(backup) !== 'persistent' || getAttribute(firstChild(vf, 'teaming')!, 'persistent') !== pair.backupAlias) {
+        report({ code: 'TEAMING_MISSING', severity: 'error', alias: pair.name, message: `pair '${pair.name}': teaming style needs <teaming type='persistent'/> on '${pair.backupAlias}' and <teaming type='transient' persistent='${pair.backupAlias}'/> on '${pair.vfAlias}'` });
+      }
+      if (getAttribute(firstChild(backup, 'model') ?? backup, 'type') !== 'virtio') {
+        report({ code: 'BACKUP_NOT_VIRTIO', severity: 'error', alias: pair.name, message: `pair '${pair.name}': teaming needs a virtio backup half` });
+      }
+    }
+    if (host) checkPairOnHost(host, name, pair, vf, backup, report);
+  }
+  for (const e of meta?.ephemeral ?? []) {
+    const dev = byAlias.get(e.alias);
+    if (!dev) {
+      report({ code: 'PAIR_DEVICE_MISSING', severity: 'error', alias: e.alias, message: `ephemeral device '${e.alias}' is in the metadata but not in the domain` });
+      continue;
+    }
+    movable.add(dev);
+    hotplug(dev, `ephemeral device '${e.alias}'`);
+  }
+  devices.forEach((dev, i) => {
+    const passthrough = dev.name === 'hostdev' || (dev.name === 'interface' && getAttribute(dev, 'type') === 'hostdev');
+    if (passthrough && !movable.has(dev) && getAttribute(dev, 'ephemeral') !== 'yes') {
+      report({ code: 'MIGRATION_BLOCKER', severity: 'error', ...alias(dev), message: `${describeDevice(dev, i)} is passed through but neither a hybrid pair nor ephemeral='yes': it blocks live migration` });
+    }
+  });
+  return out;
+}
+
+function alias(dev: XmlElement): { alias?: string } {
+  const a = aliasOf(dev);
+  return a !== undefined ? { alias: a } : {};
+}
+
+function sameSlot(a: PciAddress, b: PciAddress): boolean {
+  return a.domain === b.domain && a.bus === b.bus && a.slot === b.slot;
+}
+
+function checkPairOnHost(host: Host, domain: string, pair: { name: string; vlan?: number; backupDevTemplate?: string }, vf: XmlElement, backup: XmlElement, report: (d: Diagnostic) => void): void {
+  const source = hostPciSource(vf, pair.name);
+  if (source === undefined) return;
+  let pfNetdev: string;
+  try {
+    pfNetdev = vfTopology(host, source).pfNetdev;
+  } catch (e) {
+    if (!(e instanceof HybridError)) throw e;
+    report({ code: 'VF_NOT_ON_HOST', severity: 'error', alias: pair.name, message: `pair '${pair.name}': ${e.message}` });
+    return;
+  }
+  const user = hostIndex(host).takenBy.get(source);
+  if (user !== undefined && user !== domain) {
+    report({ code: 'VF_NOT_ON_HOST', severity: 'error', alias: pair.name, message: `pair '${pair.name}': VF ${source} is used by domain '${user}' on this host` });
+  }
+  const expected = pair.vlan === undefined ? pfNetdev : vlanDeviceName(pair.backupDevTemplate ?? '{pf}.{vlan}', pfNetdev, pair.vlan, pair.name);
+  const actual = getAttribute(firstChild(backup, 'source') ?? backup, 'dev');
+  if (actual !== expected) {
+    report({ code: 'BACKUP_PF_MISMATCH', severity: 'error', alias: pair.name, message: `pair '${pair.name}': the backup half is on '${actual ?? '(none)'}', but VF ${source} belongs to PF ${pfNetdev} (expected '${expected}')` });
+  }
+}
+
