@@ -12,7 +12,7 @@ import { placeHybridChild } from './placement.js';
  * in it, a domain survives expand and collapse unchanged but for the values expansion chose.
  */
 export const HYBRID_CHILD_ORDER = [
-  'mac', 'source', 'vlan', 'virtualport', 'model', 'driver', 'bandwidth', 'tune', 'link', 'mtu', 'coalesce', 'target', 'boot',
+  'mac', 'source', 'vlan', 'virtualport', 'model', 'driver', 'bandwidth', 'tune', 'link', 'coalesce', 'target', 'boot',
   'alias', 'rom', 'address', 'backup',
 ];
 

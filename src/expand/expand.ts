@@ -347,7 +347,7 @@ function buildHalves(s: PairSpec, r: PairRecord, vf: PciAddress, vfGuest: PciAdd
 }
 
 // libvirt's order of an <interface>'s children, so the halves read like virsh dumpxml.
-const INTERFACE_ORDER = ['mac', 'source', 'vlan', 'virtualport', 'target', 'model', 'driver', 'bandwidth', 'tune', 'teaming', 'link', 'mtu', 'coalesce', 'boot', 'alias', 'rom', 'address'];
+const INTERFACE_ORDER = ['mac', 'source', 'vlan', 'virtualport', 'target', 'model', 'driver', 'bandwidth', 'tune', 'teaming', 'link', 'coalesce', 'boot', 'alias', 'rom', 'address'];
 
 function sortChildren(el: XmlElement): XmlElement {
   const rank = (n: XmlNode): number => (n.type === 'element' ? INTERFACE_ORDER.indexOf(n.name) : -1);

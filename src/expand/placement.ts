@@ -12,8 +12,6 @@ export type Placement = 'vf' | 'backup' | 'both';
 const FIXED: Record<string, Placement> = {
   // Rate limits are applied by tc on the host macvtap; libvirt has none for a VF.
   bandwidth: 'backup',
-  // The MTU of the tap/macvtap device; a VF's MTU is the PF driver's business.
-  mtu: 'backup',
   // The backup is the device that is always present (also mid-migration), so it boots.
   boot: 'backup',
   link: 'backup',
@@ -37,9 +35,13 @@ export function placeHybridChild(child: XmlElement, where: string): Placement {
     if (type === '802.1Qbg') return 'backup';
     throw new HybridError('UNSUPPORTED_ELEMENT', `${where}: <virtualport type='${type ?? ''}'> fits neither half (hostdev takes 802.1Qbh, direct 802.1Qbg or 802.1Qbh)`, { element: where });
   }
+  if (child.name === 'mtu') {
+    // libvirt (as of 9.x) refuses <mtu> on type='direct' and on type='hostdev'.
+    throw new HybridError('UNSUPPORTED_ELEMENT', `${where}: libvirt sets no MTU on either half (direct or hostdev); set it on the PF (ip link set PF mtu N) and in the guest`, { element: where });
+  }
   if (child.name === 'teaming') {
     throw new HybridError('UNSUPPORTED_ELEMENT', `${where}: leave <teaming> out; choose the teaming style instead (style: 'teaming', CLI --style teaming)`, { element: where });
   }
   throw new HybridError('UNSUPPORTED_ELEMENT',
-    `${where}: <${child.name}> is not supported in a hybrid entry (supported: mac, source, vlan, virtualport, alias, address, backup, model, driver, bandwidth, mtu, boot, rom, link, coalesce, tune, target)`, { element: where });
+    `${where}: <${child.name}> is not supported in a hybrid entry (supported: mac, source, vlan, virtualport, alias, address, backup, model, driver, bandwidth, boot, rom, link, coalesce, tune, target)`, { element: where });
 }

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HybridError, readHostSnapshot, type Host } from '../../src/index.js';
+import { checkDomain, collapseDomain, expandDomain, HybridError, readHostSnapshot, type Host, type Style } from '../../src/index.js';
 import { FIXTURES } from '../helpers.js';
 
 export interface CaseSpec {
@@ -35,7 +35,32 @@ export function caseInput(dir: string): string {
 export const OPERATIONS: Record<string, Operation> = {
   /** The Host a snapshot folder reads as. */
   host: (spec) => ({ 'expected.json': json(caseHost(spec)) }),
+
+  /** expected.xml, the result's other fields, and what collapse makes of the output. */
+  expand: (spec, dir) => {
+    const input = caseInput(dir);
+    const result = expandDomain(input, caseHost(spec), {
+      ...(spec.style !== undefined ? { style: spec.style as Style } : {}),
+      ...(typeof spec.vlanDevice === 'string' ? { vlanDevice: spec.vlanDevice } : {}),
+    });
+    assertNoDialect(result.xml, dir);
+    const { xml, ...rest } = result;
+    const out: Outputs = { 'expected.xml': xml, 'expected.json': json(rest) };
+    if (xml !== input) out['expected-collapsed.xml'] = collapseDomain(xml);
+    return out;
+  },
+
+  collapse: (_spec, dir) => ({ 'expected.xml': collapseDomain(caseInput(dir)) }),
+
+  check: (spec, dir) => ({ 'expected.json': json(checkDomain(caseInput(dir), spec.host !== undefined ? caseHost(spec) : undefined)) }),
 };
+
+/** Contract §3: no dialect survives expansion. */
+export function assertNoDialect(xml: string, where: string): void {
+  for (const needle of [/type=['"]hostdev-hybrid['"]/, /\sephemeral=/, /<backup[\s>/]/]) {
+    if (needle.test(xml)) throw new Error(`${where}: expanded XML still contains dialect (${needle})`);
+  }
+}
 
 export function runCase(spec: CaseSpec, dir: string): Outputs {
   const op = OPERATIONS[spec.run];
