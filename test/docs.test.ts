@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ERROR_CODES } from '../src/index.js';
+import { DIAGNOSTIC_CODES, ERROR_CODES } from '../src/index.js';
 import * as api from '../src/index.js';
 import { ROOT } from './helpers.js';
 
@@ -11,13 +11,20 @@ describe('documentation stays in step with the code', () => {
     const documented = [...doc.matchAll(/^### ([A-Z_]+)$/gm)].map((m) => m[1]).sort();
     expect(documented).toEqual(Object.keys(ERROR_CODES).sort());
   });
+
+  it('docs/CHECK.md documents exactly the codes of DIAGNOSTIC_CODES', () => {
+    const doc = readFileSync(join(ROOT, 'docs', 'CHECK.md'), 'utf8');
+    const documented = [...doc.matchAll(/^### ([A-Z_]+)$/gm)].map((m) => m[1]).sort();
+    expect(documented).toEqual(Object.keys(DIAGNOSTIC_CODES).sort());
+  });
 });
 
 describe('the public API', () => {
   it('exports exactly these runtime names', () => {
     expect(Object.keys(api).sort()).toEqual([
-      'ERROR_CODES', 'HybridError', 'XML_LIMITS', 'allocateVf', 'claimVf', 'hostFromJson', 'hostFromSources',
-      'hostFromXml', 'parseXml', 'readHostSnapshot', 'serializeNode', 'serializeXml', 'vfTopology',
+      'DIAGNOSTIC_CODES', 'ERROR_CODES', 'HH_NS', 'HYBRID_CHILD_ORDER', 'HybridError', 'XML_LIMITS', 'allocateVf', 'checkDomain',
+      'claimVf', 'collapseDomain', 'expandDomain', 'hostFromJson', 'hostFromSources', 'hostFromXml', 'parseXml',
+      'readHostSnapshot', 'serializeNode', 'serializeXml', 'vfTopology',
     ]);
   });
 });
