@@ -1,0 +1,155 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkDomain, collapseDomain, expandDomain, readHostSnapshot, serializeXml, parseXml } from '../../src/index.js';
+import { stableMac } from '../../src/libvirt/mac.js';
+import { expectHybridError, fixture, fixtureNames, FIXTURES } from '../helpers.js';
+
+const intel = readHostSnapshot(join(FIXTURES, 'hosts', 'intel-82576'));
+
+function q35(devices: string, name = 'g1', uuid = '11111111-2222-3333-4444-555555555555'): string {
+  return `<domain type='kvm'>
+  <name>${name}</name>
+  <uuid>${uuid}</uuid>
+  <memory unit='KiB'>1048576</memory>
+  <os>
+    <type arch='x86_64' machine='q35'>hvm</type>
+  </os>
+  <devices>
+${devices}  </devices>
+</domain>
+`;
+}
+const POOL = `    <interface type='hostdev-hybrid'>
+      <source network='sriov-pool'/>
+    </interface>
+`;
+
+describe('expandDomain', () => {
+  it('returns a domain with nothing to expand byte for byte, whatever its layout', () => {
+    for (const name of fixtureNames('xml', 'roundtrip').filter((n) => n.startsWith('domain-'))) {
+      const xml = fixture('xml', 'roundtrip', name);
+      expect(expandDomain(xml, intel).xml).toBe(xml);
+    }
+  });
+
+  it('gives the same MAC every time, and another to another domain', () => {
+    const a = expandDomain(q35(POOL), intel).pairs[0]!.mac;
+    expect(expandDomain(q35(POOL), intel).pairs[0]!.mac).toBe(a);
+    expect(expandDomain(q35(POOL, 'g2', '99999999-2222-3333-4444-555555555555'), intel).pairs[0]!.mac).not.toBe(a);
+    // An unrelated device added before the entry does not move the MAC.
+    const nic = `    <interface type='bridge'>\n      <source bridge='br0'/>\n    </interface>\n`;
+    expect(expandDomain(q35(nic + POOL), intel).pairs[0]!.mac).toBe(a);
+  });
+
+  it('generated MACs skip taken ones and stay in 52:54:00', () => {
+    const first = stableMac('seed', new Set());
+    expect(first).toMatch(/^52:54:00(:[0-9a-f]{2}){3}$/);
+    const second = stableMac('seed', new Set([first]));
+    expect(second).not.toBe(first);
+    expect(stableMac('seed', new Set([first]))).toBe(second);
+  });
+
+  it('is a fixed point: expanding its own output changes nothing, and collapse then expand gives the same bytes', () => {
+    const once = expandDomain(q35(POOL + POOL), intel).xml;
+    expect(expandDomain(once, intel).xml).toBe(once);
+    expect(expandDomain(collapseDomain(once), intel).xml).toBe(once);
+  });
+
+  it('never changes its inputs', () => {
+    const before = JSON.stringify(intel);
+    const xml = q35(POOL);
+    expandDomain(xml, intel);
+    expect(JSON.stringify(intel)).toBe(before);
+  });
+
+  it('names pairs uniquely around existing aliases', () => {
+    const taken = `    <interface type='bridge'>\n      <source bridge='br0'/>\n      <alias name='ua-hybrid0-vf'/>\n    </interface>\n`;
+    expect(expandDomain(q35(taken + POOL), intel).pairs[0]!.name).toBe('ua-hybrid1');
+  });
+
+  it('uses a VLAN device template', () => {
+    const vlan = POOL.replace('    </interface>', "      <vlan>\n        <tag id='7'/>\n      </vlan>\n    </interface>");
+    expect(expandDomain(q35(vlan), intel, { vlanDevice: 'v{vlan}-{pf}' }).pairs[0]!.backupDev).toBe('v7-enp4s0f0');
+    expectHybridError(() => expandDomain(q35(vlan), intel, { vlanDevice: 'averyveryverylong-{pf}.{vlan}' }), 'INVALID_ATTRIBUTE');
+    expectHybridError(() => expandDomain(q35(vlan), intel, { vlanDevice: 'novlan' }), 'INVALID_ATTRIBUTE');
+  });
+
+  const entry = (inner: string, attrs = ''): string => `    <interface type='hostdev-hybrid'${attrs}>\n      <source network='sriov-pool'/>\n${inner}    </interface>\n`;
+  it.each([
+    ['an alias without ua-', entry("      <alias name='wan'/>\n"), 'DUPLICATE_ALIAS'],
+    ['two entries with one alias', entry("      <alias name='ua-x'/>\n") + entry("      <alias name='ua-x'/>\n"), 'DUPLICATE_ALIAS'],
+    ['a multicast MAC', entry("      <mac address='01:00:5e:00:00:01'/>\n"), 'INVALID_MAC'],
+    ['a malformed MAC', entry("      <mac address='52:54:00:zz:00:01'/>\n"), 'INVALID_MAC'],
+    ['two entries with one MAC', entry("      <mac address='52:54:00:00:00:01'/>\n") + entry("      <mac address='52:54:00:00:00:01'/>\n"), 'DUPLICATE_MAC'],
+    ['a VLAN out of range', entry("      <vlan>\n        <tag id='4096'/>\n      </vlan>\n"), 'INVALID_VLAN'],
+    ['a negative VLAN', entry("      <vlan>\n        <tag id='-1'/>\n      </vlan>\n"), 'INVALID_VLAN'],
+    ['a VLAN trunk', entry("      <vlan trunk='yes'>\n        <tag id='1'/>\n        <tag id='2'/>\n      </vlan>\n"), 'INVALID_VLAN'],
+    ['an openvswitch virtualport', entry("      <virtualport type='openvswitch'/>\n"), 'UNSUPPORTED_ELEMENT'],
+    ['an unknown child', entry("      <filterref filter='clean-traffic'/>\n"), 'UNSUPPORTED_ELEMENT'],
+    ['a teaming element', entry("      <teaming type='persistent'/>\n"), 'UNSUPPORTED_ELEMENT'],
+    ['an unknown attribute', entry('', " trust='yes'"), 'UNSUPPORTED_ELEMENT'],
+    ['managed=maybe', entry('', " managed='maybe'"), 'INVALID_ATTRIBUTE'],
+    ['a guest address on another device\'s slot', entry("      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>\n") +
+      `    <controller type='pci' index='1' model='pcie-root-port'/>\n    <disk type='file' device='disk'>\n      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>\n    </disk>\n`, 'GUEST_ADDRESS_CONFLICT'],
+    ['a guest address on a bus without controller', entry("      <address type='pci' domain='0x0000' bus='0x09' slot='0x00' function='0x0'/>\n"), 'GUEST_ADDRESS_CONFLICT'],
+    ['a guest PCI slot out of range', entry("      <address type='pci' domain='0x0000' bus='0x01' slot='0x20' function='0x0'/>\n"), 'INVALID_PCI_ADDRESS'],
+    ['a guest address in octal-looking decimal', entry("      <address type='pci' domain='0x0000' bus='01' slot='0x00' function='0x0'/>\n"), 'INVALID_PCI_ADDRESS'],
+    ['a VF outside the named pool', `    <interface type='hostdev-hybrid'>\n      <source network='sriov-pool'>\n        <address type='pci' domain='0x0000' bus='0x65' slot='0x00' function='0x0'/>\n      </source>\n    </interface>\n`, 'UNKNOWN_DEVICE'],
+    ['ephemeral on a bridge interface', `    <interface type='bridge' ephemeral='yes'>\n      <source bridge='br0'/>\n    </interface>\n`, 'UNSUPPORTED_ELEMENT'],
+    ['ephemeral=maybe', `    <hostdev mode='subsystem' type='pci' ephemeral='maybe'>\n      <source>\n        <address domain='0x0000' bus='0x65' slot='0x00' function='0x0'/>\n      </source>\n    </hostdev>\n`, 'INVALID_ATTRIBUTE'],
+    ['an unknown pool', `    <interface type='hostdev-hybrid'>\n      <source network='nope'/>\n    </interface>\n`, 'POOL_UNKNOWN'],
+  ])('refuses %s', (_what, devices, code) => {
+    expectHybridError(() => expandDomain(q35(devices as string), intel), code as Parameters<typeof expectHybridError>[1]);
+  });
+
+  it('refuses a VF that is in the host but not in the named pool', () => {
+    const cx5 = readHostSnapshot(join(FIXTURES, 'hosts', 'mellanox-cx5'));
+    const outside = `    <interface type='hostdev-hybrid'>\n      <source network='sriov-pool'>\n        <address type='pci' domain='0x0000' bus='0x81' slot='0x05' function='0x0'/>\n      </source>\n    </interface>\n`;
+    expectHybridError(() => expandDomain(q35(outside), cx5), 'VF_NOT_IN_POOL');
+  });
+
+  it('refuses to switch a domain\'s style', () => {
+    const bond = expandDomain(q35(POOL), intel).xml;
+    const more = bond.replace('  </devices>', POOL + '  </devices>');
+    expectHybridError(() => expandDomain(more, intel, { style: 'teaming' }), 'STYLE_CONFLICT');
+    expect(expandDomain(more, intel).pairs).toHaveLength(1);
+  });
+
+  it('drops ephemeral=\'no\' and leaves the device as it is', () => {
+    const dev = `    <hostdev mode='subsystem' type='pci' managed='yes' ephemeral='no'>\n      <source>\n        <address domain='0x0000' bus='0x65' slot='0x00' function='0x0'/>\n      </source>\n    </hostdev>\n`;
+    expect(expandDomain(q35(dev), intel).xml).toBe(q35(dev.replace(" ephemeral='no'", '')));
+  });
+
+  it('refuses an unknown style, a wrong root and arguments of the wrong type', () => {
+    expectHybridError(() => expandDomain(q35(POOL), intel, { style: 'mesh' as 'bond' }), 'INVALID_ATTRIBUTE');
+    expectHybridError(() => expandDomain('<network><name>n</name></network>', intel), 'XML_WRONG_ROOT');
+    expect(() => expandDomain(42 as unknown as string, intel)).toThrow(TypeError);
+  });
+});
+
+describe('collapseDomain', () => {
+  it('returns a domain without our metadata unchanged', () => {
+    const xml = fixture('xml', 'roundtrip', 'domain-q35-dumpxml.xml');
+    expect(collapseDomain(xml)).toBe(xml);
+  });
+
+  it('finds the metadata under any prefix, with double quotes as libvirt writes it', () => {
+    const out = expandDomain(q35(POOL), intel).xml;
+    const relabelled = out.replaceAll('hh:', 'x:').replace('xmlns:hh=', 'xmlns:x=').replaceAll("'", '"');
+    expect(collapseDomain(relabelled)).toContain("<interface type='hostdev-hybrid' managed='yes'>");
+    expect(checkDomain(relabelled)).toEqual([]);
+  });
+
+  it('refuses metadata that names a device the domain lacks', () => {
+    const out = expandDomain(q35(POOL), intel).xml;
+    const doc = parseXml(out.replace("<alias name='ua-hybrid0-backup'/>", "<alias name='ua-gone'/>"));
+    expectHybridError(() => collapseDomain(serializeXml(doc)), 'METADATA_INVALID');
+  });
+
+  it('refuses malformed metadata', () => {
+    const out = expandDomain(q35(POOL), intel).xml;
+    expectHybridError(() => collapseDomain(out.replace(/ vf-index='\d+'/, " vf-index='x'")), 'METADATA_INVALID');
+    expectHybridError(() => collapseDomain(out.replace(" style='bond'", " style='mesh'")), 'METADATA_INVALID');
+    expectHybridError(() => collapseDomain(out.replace(/ mac='[^']*'/, '')), 'METADATA_INVALID');
+  });
+});
