@@ -1,7 +1,7 @@
 // `npm run bench`: speed targets live here, never in unit tests. Prints one line per workload,
 // with ratios against a baseline measured in the same run on the same input.
 import { XMLParser } from 'fast-xml-parser';
-import { allocateVf, hostFromXml, parseXml, serializeXml } from '../dist/index.js';
+import { allocateVf, collapseDomain, expandDomain, hostFromXml, parseXml, serializeXml } from '../dist/index.js';
 import { domainWithInterfaces, hostSnapshotXml } from './workloads.js';
 
 /** Median milliseconds per call over several timed batches, after a warm-up. */
@@ -47,3 +47,12 @@ const loaded = { name: 'host load', ms: measure(() => hostFromXml(snapshot)) };
 report(`hostFromXml, 4 PFs x 64 VFs + 100 domains (${snapshotKb.toFixed(0)} KB)`, loaded.ms);
 const host = hostFromXml(snapshot);
 report('allocateVf from that pool (first call on a loaded host)', measure(() => allocateVf(host, 'sriov-pool', { claimed: new Set() })));
+
+// 3. Expansion: a 100-interface q35 domain of which 32 are hybrid entries, on a host with room.
+const expandHost = hostFromXml(hostSnapshotXml(4, 16, 0));
+const hybridDomain = domainWithInterfaces(100, 32);
+const plainRoundTrip = { name: 'parse+serialize of the same document', ms: measure(() => serializeXml(parseXml(hybridDomain))) };
+report(`parseXml + serializeXml, 100 interfaces (${(hybridDomain.length / 1024).toFixed(0)} KB)`, plainRoundTrip.ms);
+report('expandDomain, 32 pairs of the 100 interfaces', measure(() => expandDomain(hybridDomain, expandHost)), plainRoundTrip);
+const expanded = expandDomain(hybridDomain, expandHost).xml;
+report('collapseDomain of that expansion', measure(() => collapseDomain(expanded)), plainRoundTrip);

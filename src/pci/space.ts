@@ -29,6 +29,8 @@ export interface GuestPciSpace {
   functions: Map<string, string>;
   /** `domain:bus:slot` of every slot with at least one function in use. */
   slots: Set<string>;
+  /** The highest bus any address names: libvirt adds controllers for buses nobody listed. */
+  maxBus: number;
 }
 
 const fnKey = (a: PciAddress): string => `${a.domain}:${a.bus}:${a.slot}.${a.function}`;
@@ -37,7 +39,7 @@ const slotKey = (a: PciAddress): string => `${a.domain}:${a.bus}:${a.slot}`;
 const MAX_INDEX = 255;
 
 export function guestPciSpace(machine: MachineKind, devices: XmlElement[]): GuestPciSpace {
-  const space: GuestPciSpace = { machine, controllers: new Map(), functions: new Map(), slots: new Set() };
+  const space: GuestPciSpace = { machine, controllers: new Map(), functions: new Map(), slots: new Set(), maxBus: 0 };
   space.controllers.set(0, { index: 0, model: machine === 'q35' ? 'pcie-root' : 'pci-root', hotplug: machine === 'pc' });
   devices.forEach((dev, i) => {
     const where = describeDevice(dev, i);
@@ -72,6 +74,7 @@ function occupy(space: GuestPciSpace, a: PciAddress, who: string, strict: boolea
   }
   space.functions.set(fnKey(a), who);
   space.slots.add(slotKey(a));
+  space.maxBus = Math.max(space.maxBus, a.bus);
 }
 
 /** Claims an address the input gave explicitly. */
@@ -133,7 +136,7 @@ export function allocateHotpluggable(space: GuestPciSpace, who: string): PciAddr
 
 /** Adds a pcie-root-port the way libvirt would: chassis = index, port = slot << 3 | function. */
 function addRootPort(space: GuestPciSpace, who: string): number {
-  const index = Math.max(...space.controllers.keys()) + 1;
+  const index = Math.max(space.maxBus, ...space.controllers.keys()) + 1;
   if (index > MAX_INDEX) throw new HybridError('PCI_SLOTS_EXHAUSTED', `${who}: no PCI controller index is left for another pcie-root-port`, { element: who });
   // Pack new ports into the functions of one bus-0 slot, as libvirt does, then move on.
   const added = [...space.controllers.values()].filter((c) => c.added).map((c) => c.added!);

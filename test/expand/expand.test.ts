@@ -153,3 +153,12 @@ describe('collapseDomain', () => {
     expectHybridError(() => collapseDomain(out.replace(/ mac='[^']*'/, '')), 'METADATA_INVALID');
   });
 });
+
+describe('guest PCI space', () => {
+  it('adds root ports past every bus an explicit address names, even one no controller lists', () => {
+    const nic = `    <interface type='bridge'>\n      <source bridge='br0'/>\n      <address type='pci' domain='0x0000' bus='0x03' slot='0x00' function='0x0'/>\n    </interface>\n`;
+    const r = expandDomain(q35(nic + POOL), intel);
+    expect(r.addedControllers).toEqual([4, 5]);
+    expect(r.pairs[0]!.vfGuestAddress).toBe('0000:04:00.0');
+  });
+});
