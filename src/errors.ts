@@ -13,6 +13,8 @@ export const ERROR_CODES = {
   XML_TOO_LARGE: 'The document is larger than the size limit (see docs/SECURITY.md).',
   XML_ENCODING: 'A file is not valid UTF-8, or declares an encoding other than UTF-8.',
   XML_WRONG_ROOT: 'The document root is not the element the function expects (domain, network, device).',
+  FILE_UNREADABLE: 'An input file does not exist, is a directory, or cannot be read.',
+  USAGE: 'The command line is wrong: unknown command or option, missing argument, or a command not implemented yet.',
   // Libvirt values
   INVALID_PCI_ADDRESS: 'A PCI address attribute is missing, not hexadecimal, or out of range.',
   INVALID_MAC: 'A MAC address is malformed, multicast, or all zeros.',
@@ -80,8 +82,9 @@ export class HybridError extends Error {
     if (where.element !== undefined) this.element = where.element;
   }
 
-  /** `file:line:column: ` as far as known, for one-line reports. */
+  /** `file:line:column: ` as far as known, for one-line reports (the file once, if the message names it). */
   get where(): string {
+    if (this.file !== undefined && this.line === undefined && this.message.startsWith(this.file)) return '';
     let s = '';
     if (this.file !== undefined) s += this.file + ':';
     if (this.line !== undefined) s += this.line + ':';

@@ -18,7 +18,7 @@ export function readUtf8File(path: string): string {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-    throw new HybridError('HOST_SNAPSHOT', `cannot read ${path}: ${why}`, { file: path });
+    throw new HybridError('FILE_UNREADABLE', `${path}: cannot read it: ${why}`, { file: path });
   }
   try {
     return utf8.decode(bytes);

@@ -148,7 +148,7 @@ describe('host snapshot errors, each with its own code', () => {
     const dirAsFile = mkdtempSync(join(tmpdir(), 'hh-snap-'));
     cpSync(INTEL, dirAsFile, { recursive: true });
     mkdirSync(join(dirAsFile, 'domains', 'sub.xml'));
-    expectHybridError(() => readHostSnapshot(dirAsFile), 'HOST_SNAPSHOT');
+    expectHybridError(() => readHostSnapshot(dirAsFile), 'FILE_UNREADABLE');
     writeFileSync(join(dir, 'host.json'), '{}');
     expectHybridError(() => readHostSnapshot(dir), 'HOST_SNAPSHOT'); // both forms
   });
