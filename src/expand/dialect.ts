@@ -3,7 +3,7 @@ import { HybridError } from '../errors.js';
 import { firstChild, getAttribute } from '../xml/edit.js';
 import type { XmlElement } from '../xml/tree.js';
 import { hostIndex, type Host } from '../host/model.js';
-import { describeDevice } from '../libvirt/domain.js';
+import { atElement, describeDevice } from '../libvirt/domain.js';
 
 export type DialectEntry =
   /** A pair: `<interface type='hostdev-hybrid'>`, or `type='network'` on a hostdev-hybrid pool. */
@@ -23,7 +23,7 @@ function sourceNetwork(el: XmlElement): string | undefined {
 export function findDialect(devices: XmlElement[], host: Host): DialectEntry[] {
   const index = hostIndex(host);
   const entries: DialectEntry[] = [];
-  devices.forEach((el, position) => {
+  devices.forEach((el, position) => atElement(el, () => {
     const where = describeDevice(el, position);
     const type = getAttribute(el, 'type');
     const ephemeral = getAttribute(el, 'ephemeral');
@@ -54,6 +54,6 @@ export function findDialect(devices: XmlElement[], host: Host): DialectEntry[] {
     if (ephemeral === 'yes') entries.push({ kind: 'ephemeral', el, where });
     else if (ephemeral === 'no') entries.push({ kind: 'not-ephemeral', el, where });
     else throw new HybridError('INVALID_ATTRIBUTE', `${where}: ephemeral='${ephemeral}' must be 'yes' or 'no'`, { element: where });
-  });
+  }));
   return entries;
 }

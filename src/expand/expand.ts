@@ -9,7 +9,7 @@ import { element, type XmlElement, type XmlNode } from '../xml/tree.js';
 import { allocateVf, claimVf } from '../host/allocate.js';
 import { hostIndex, type Host, type VfTopology } from '../host/model.js';
 import { hostPciSource } from '../host/domain-usage.js';
-import { aliasOf, deviceList, devicesOf, domainName, domainRoot, domainUuid, guestPciAddress, machineKind } from '../libvirt/domain.js';
+import { aliasOf, atElement, deviceList, devicesOf, domainName, domainRoot, domainUuid, guestPciAddress, inInput, machineKind } from '../libvirt/domain.js';
 import { parseMac, stableMac } from '../libvirt/mac.js';
 import { formatPci, parsePci, pciAttributes, readPciAddress, type PciAddress } from '../libvirt/pci-address.js';
 import { readVlan, vlanDeviceName } from '../libvirt/vlan.js';
@@ -154,6 +154,10 @@ function addressElement(a: PciAddress): XmlElement {
 export function expandDomain(domainXml: string, host: Host, options: ExpandOptions = {}): ExpandResult {
   if (typeof domainXml !== 'string') throw new TypeError('expandDomain expects the domain XML as a string');
   if (!host || !Array.isArray(host.pools)) throw new TypeError('expandDomain expects a Host (hostFromXml or readHostSnapshot)');
+  return inInput(options.file, () => expand(domainXml, host, options));
+}
+
+function expand(domainXml: string, host: Host, options: ExpandOptions): ExpandResult {
   const style = options.style ?? 'bond';
   if (style !== 'bond' && style !== 'teaming') throw new HybridError('INVALID_ATTRIBUTE', `style '${String(style)}' must be 'bond' or 'teaming'`);
   const template = options.vlanDevice ?? '{pf}.{vlan}';
@@ -172,7 +176,7 @@ export function expandDomain(domainXml: string, host: Host, options: ExpandOptio
   const meta: HybridMetadata = { style, pairs: [...(existing?.pairs ?? [])], ephemeral: [...(existing?.ephemeral ?? [])] };
   const warnings: Diagnostic[] = [];
   const pairEntries = entries.filter((e): e is Extract<DialectEntry, { kind: 'pair' }> => e.kind === 'pair');
-  const specs = pairEntries.map(readPairSpec);
+  const specs = pairEntries.map((e) => atElement(e.el, () => readPairSpec(e)));
   const dialectEls = new Set(pairEntries.map((e) => e.el));
 
   // Aliases and MACs already in the domain (pair entries' own are checked as they are placed).
@@ -202,17 +206,17 @@ export function expandDomain(domainXml: string, host: Host, options: ExpandOptio
   // 1. Guest PCI space: explicit addresses first, so nothing chosen later can collide with them.
   const needsAddresses = specs.length > 0 || entries.some((e) => e.kind !== 'not-ephemeral');
   const space = needsAddresses ? guestPciSpace(machineKind(root), devices.filter((d) => !dialectEls.has(d))) : undefined;
-  for (const s of specs) {
+  for (const s of specs) atElement(s.entry.el, () => {
     if (s.vfGuest) {
       reserveAddress(space!, s.vfGuest, `${s.entry.where} (VF half)`);
       if (!isHotpluggable(space!, s.vfGuest)) throw notHotpluggable(space!, s.vfGuest, `${s.entry.where} (VF half)`);
     }
     if (s.backupGuest) reserveAddress(space!, s.backupGuest, `${s.entry.where} (backup half)`);
-  }
+  });
   for (const e of entries) {
     if (e.kind !== 'ephemeral' && e.kind !== 'ephemeral-pool') continue;
-    const a = guestPciAddress(e.el, e.where);
-    if (a && !isHotpluggable(space!, a)) throw notHotpluggable(space!, a, e.where);
+    const a = atElement(e.el, () => guestPciAddress(e.el, e.where));
+    if (a && !isHotpluggable(space!, a)) throw atElement(e.el, () => notHotpluggable(space!, a, e.where));
   }
 
   // 2. VFs: explicit ones are claimed first, then pools fill in, in document order.
@@ -222,7 +226,7 @@ export function expandDomain(domainXml: string, host: Host, options: ExpandOptio
   let preferNuma = numaHint;
   for (const s of specs) {
     if (s.explicitVf === undefined) continue;
-    const topo = claimVf(host, s.explicitVf, { claimed, domain: name });
+    const topo = atElement(s.entry.el, () => claimVf(host, s.explicitVf!, { claimed, domain: name }));
     if (s.entry.pool !== undefined && !hostIndex(host).poolByName.get(s.entry.pool)!.vfs.includes(s.explicitVf)) {
       throw new HybridError('VF_NOT_IN_POOL', `${s.entry.where}: VF ${s.explicitVf} is not in network '${s.entry.pool}'`, { element: s.entry.where });
     }
@@ -232,7 +236,7 @@ export function expandDomain(domainXml: string, host: Host, options: ExpandOptio
   }
   for (const s of specs) {
     if (vfs.has(s)) continue;
-    const topo = allocateVf(host, s.entry.pool!, { claimed, domain: name, ...(preferNuma !== undefined ? { preferNumaNode: preferNuma } : {}) });
+    const topo = atElement(s.entry.el, () => allocateVf(host, s.entry.pool!, { claimed, domain: name, ...(preferNuma !== undefined ? { preferNumaNode: preferNuma } : {}) }));
     claimed.add(topo.vf);
     vfs.set(s, topo);
     preferNuma ??= topo.numaNode;
@@ -241,7 +245,7 @@ export function expandDomain(domainXml: string, host: Host, options: ExpandOptio
   // 3. Build each pair in document order: name, MAC, guest addresses, halves.
   const hostMacs = hostIndex(host).macs;
   const expandedPairs: ExpandedPair[] = [];
-  for (const s of specs) {
+  for (const s of specs) atElement(s.entry.el, () => {
     const { where } = s.entry;
     const topo = vfs.get(s)!;
     const pairName = s.alias ?? freeAlias('ua-hybrid');
@@ -281,7 +285,7 @@ export function expandDomain(domainXml: string, host: Host, options: ExpandOptio
       ...record, style, ...(topo.numaNode !== undefined ? { numaNode: topo.numaNode } : {}),
       vfGuestAddress: formatPci(vfGuest), backupGuestAddress: formatPci(backupGuest), macGenerated: s.mac === undefined,
     });
-  }
+  });
 
   // 4. Ephemeral devices: the attribute goes, the fact goes to the metadata.
   const expandedEphemeral: ExpandedEphemeral[] = [];
@@ -291,7 +295,7 @@ export function expandDomain(domainXml: string, host: Host, options: ExpandOptio
       continue;
     }
     if (e.kind === 'pair') continue;
-    const record = expandEphemeral(e, { host, name, seed, claimed, space: space!, macs, hostMacs, freeAlias, takeAlias, doc, root });
+    const record = atElement(e.el, () => expandEphemeral(e, { host, name, seed, claimed, space: space!, macs, hostMacs, freeAlias, takeAlias, doc, root }));
     meta.ephemeral.push(record.record);
     expandedEphemeral.push({ ...record.record, ...(record.guest ? { guestAddress: formatPci(record.guest) } : {}) });
   }

@@ -2,6 +2,8 @@
 import { HybridError } from '../errors.js';
 import { childElements, firstChild, getAttribute, textContent } from '../xml/edit.js';
 import { rootElement, type XmlDocument, type XmlElement } from '../xml/tree.js';
+import { sourceOffset } from '../xml/origin.js';
+import { lineColumn } from '../xml/position.js';
 import { readPciAddress, type PciAddress } from './pci-address.js';
 
 export type MachineKind = 'pc' | 'q35';
@@ -62,4 +64,29 @@ export function describeDevice(device: XmlElement, position: number): string {
 export function deviceList(root: XmlElement): XmlElement[] {
   const devices = devicesOf(root);
   return devices ? childElements(devices) : [];
+}
+
+/**
+ * Runs `fn` for one element of the input; a HybridError it throws without a position gets the
+ * element's line and column (so messages point at the entry, not just describe it).
+ */
+export function atElement<T>(el: XmlElement, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof HybridError && e.line === undefined) {
+      const origin = sourceOffset(el);
+      if (origin) Object.assign(e, lineColumn(origin.source, origin.offset));
+    }
+    throw e;
+  }
+}
+
+/** Runs `fn` on the input named `file`; a HybridError without a file gets that one. */
+export function inInput<T>(file: string | undefined, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw e instanceof HybridError && file !== undefined ? e.inFile(file) : e;
+  }
 }
