@@ -1,6 +1,6 @@
 import type { Diagnostic } from '../diagnostics.js';
 import { parseXml } from '../xml/parse.js';
-import { firstChild, getAttribute } from '../xml/edit.js';
+import { childAttribute, firstChild, getAttribute } from '../xml/edit.js';
 import type { XmlElement } from '../xml/tree.js';
 import { hostIndex, vfTopology, type Host } from '../host/model.js';
 import { hostPciSource } from '../host/domain-usage.js';
@@ -30,7 +30,7 @@ export function checkDomain(domainXml: string, host?: Host, options: CheckOption
   devices.forEach((dev, i) => {
     const where = describeDevice(dev, i);
     const dialect = getAttribute(dev, 'type') === 'hostdev-hybrid' || getAttribute(dev, 'ephemeral') !== undefined || firstChild(dev, 'backup') !== undefined ||
-      (host !== undefined && dev.name === 'interface' && getAttribute(dev, 'type') === 'network' && hostIndex(host).poolByName.has(getAttribute(firstChild(dev, 'source') ?? dev, 'network') ?? ''));
+      (host !== undefined && dev.name === 'interface' && getAttribute(dev, 'type') === 'network' && hostIndex(host).poolByName.has(childAttribute(dev, 'source', 'network') ?? ''));
     if (dialect) report({ code: 'DIALECT_LEFT', severity: 'error', message: `${where} is hybrid dialect: run expand before virsh define`, ...alias(dev) });
   });
 
@@ -59,7 +59,7 @@ export function checkDomain(domainXml: string, host?: Host, options: CheckOption
       continue;
     }
     movable.add(vf);
-    const macOf = (d: XmlElement): string | undefined => getAttribute(firstChild(d, 'mac') ?? d, 'address')?.toLowerCase();
+    const macOf = (d: XmlElement): string | undefined => childAttribute(d, 'mac', 'address')?.toLowerCase();
     if (macOf(vf) !== macOf(backup) || macOf(vf) === undefined) {
       report({ code: 'PAIR_MAC_MISMATCH', severity: 'error', alias: pair.name, message: `pair '${pair.name}': the VF half has MAC ${macOf(vf) ?? '(none)'}, the backup ${macOf(backup) ?? '(none)'}; the guest can only bond them with one MAC` });
     }
@@ -69,11 +69,11 @@ export function checkDomain(domainXml: string, host?: Host, options: CheckOption
     }
     hotplug(vf, `VF half '${pair.vfAlias}'`);
     if (meta!.style === 'teaming') {
-      const teaming = (d: XmlElement): string | undefined => getAttribute(firstChild(d, 'teaming') ?? d, 'type');
-      if (teaming(vf) !== 'transient' || teaming(backup) !== 'persistent' || getAttribute(firstChild(vf, 'teaming')!, 'persistent') !== pair.backupAlias) {
+      if (childAttribute(vf, 'teaming', 'type') !== 'transient' || childAttribute(backup, 'teaming', 'type') !== 'persistent' ||
+        childAttribute(vf, 'teaming', 'persistent') !== pair.backupAlias) {
         report({ code: 'TEAMING_MISSING', severity: 'error', alias: pair.name, message: `pair '${pair.name}': teaming style needs <teaming type='persistent'/> on '${pair.backupAlias}' and <teaming type='transient' persistent='${pair.backupAlias}'/> on '${pair.vfAlias}'` });
       }
-      if (getAttribute(firstChild(backup, 'model') ?? backup, 'type') !== 'virtio') {
+      if (childAttribute(backup, 'model', 'type') !== 'virtio') {
         report({ code: 'BACKUP_NOT_VIRTIO', severity: 'error', alias: pair.name, message: `pair '${pair.name}': teaming needs a virtio backup half` });
       }
     }
@@ -122,7 +122,7 @@ function checkPairOnHost(host: Host, domain: string, pair: { name: string; vlan?
     report({ code: 'VF_NOT_ON_HOST', severity: 'error', alias: pair.name, message: `pair '${pair.name}': VF ${source} is used by domain '${user}' on this host` });
   }
   const expected = pair.vlan === undefined ? pfNetdev : vlanDeviceName(pair.backupDevTemplate ?? '{pf}.{vlan}', pfNetdev, pair.vlan, pair.name);
-  const actual = getAttribute(firstChild(backup, 'source') ?? backup, 'dev');
+  const actual = childAttribute(backup, 'source', 'dev');
   if (actual !== expected) {
     report({ code: 'BACKUP_PF_MISMATCH', severity: 'error', alias: pair.name, message: `pair '${pair.name}': the backup half is on '${actual ?? '(none)'}', but VF ${source} belongs to PF ${pfNetdev} (expected '${expected}')` });
   }

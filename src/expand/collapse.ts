@@ -1,7 +1,7 @@
 import { HybridError } from '../errors.js';
 import { parseXml } from '../xml/parse.js';
 import { serializeXml } from '../xml/serialize.js';
-import { childElements, firstChild, getAttribute, insertElement, removeAttribute, removeElement, setAttribute } from '../xml/edit.js';
+import { childElements, firstChild, firstPath, getAttribute, insertElement, removeAttribute, removeElement, setAttribute } from '../xml/edit.js';
 import { element, type XmlElement } from '../xml/tree.js';
 import { aliasOf, deviceList, devicesOf, domainRoot } from '../libvirt/domain.js';
 import { readMetadata, writeMetadata, type PairRecord } from './metadata.js';
@@ -70,8 +70,8 @@ export function collapseDomain(expandedXml: string, options: CollapseOptions = {
 function hybridEntry(pair: PairRecord, vf: XmlElement, backup: XmlElement): XmlElement {
   const where = `pair '${pair.name}'`;
   const mac = firstChild(vf, 'mac');
-  const vfSource = firstChild(firstChild(vf, 'source') ?? vf, 'address');
-  if (!mac || !vfSource || !firstChild(vf, 'source')) throw new HybridError('METADATA_INVALID', `${where}: the VF half '${pair.vfAlias}' lacks <mac> or <source><address>`, { element: pair.vfAlias });
+  const vfSource = firstPath(vf, 'source', 'address');
+  if (!mac || !vfSource) throw new HybridError('METADATA_INVALID', `${where}: the VF half '${pair.vfAlias}' lacks <mac> or <source><address>`, { element: pair.vfAlias });
   const attributes: Record<string, string> = pair.form === 'hybrid'
     ? { type: 'hostdev-hybrid', managed: getAttribute(vf, 'managed') ?? 'yes' }
     : { type: 'network' };

@@ -3,7 +3,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import { parseXml } from '../xml/parse.js';
 import { serializeXml } from '../xml/serialize.js';
 import {
-  childElements, firstChild, getAttribute, insertElement, removeAttribute, replaceElement, setAttribute,
+  childElements, firstChild, firstPath, getAttribute, insertElement, removeAttribute, replaceElement, setAttribute,
 } from '../xml/edit.js';
 import { element, type XmlElement, type XmlNode } from '../xml/tree.js';
 import { allocateVf, claimVf } from '../host/allocate.js';
@@ -323,8 +323,8 @@ function notHotpluggable(space: GuestPciSpace, a: PciAddress, who: string): Hybr
 
 /** `<numatune><memory nodeset='N'/>` naming one node: the allocation prefers VFs there. */
 function numatuneNode(root: XmlElement): number | undefined {
-  const memory = firstChild(firstChild(root, 'numatune') ?? root, 'memory');
-  const nodeset = memory && firstChild(root, 'numatune') ? getAttribute(memory, 'nodeset') : undefined;
+  const memory = firstPath(root, 'numatune', 'memory');
+  const nodeset = memory && getAttribute(memory, 'nodeset');
   return nodeset !== undefined && /^[0-9]+$/.test(nodeset) ? Number(nodeset) : undefined;
 }
 

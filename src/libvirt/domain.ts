@@ -1,6 +1,6 @@
 /** Views over a parsed `<domain>`: the pieces expansion, collapse, check and planning read. */
 import { HybridError } from '../errors.js';
-import { childElements, firstChild, getAttribute, textContent } from '../xml/edit.js';
+import { childElements, firstChild, firstPath, getAttribute, textContent } from '../xml/edit.js';
 import { rootElement, type XmlDocument, type XmlElement } from '../xml/tree.js';
 import { sourceOffset } from '../xml/origin.js';
 import { lineColumn } from '../xml/position.js';
@@ -31,7 +31,7 @@ export function devicesOf(root: XmlElement): XmlElement | undefined {
 
 /** x86 `pc` (i440fx) or `q35`, from `<os><type arch=… machine=…>`; anything else is refused. */
 export function machineKind(root: XmlElement): MachineKind {
-  const type = firstChild(firstChild(root, 'os') ?? root, 'type');
+  const type = firstPath(root, 'os', 'type');
   const arch = type ? getAttribute(type, 'arch') : undefined;
   const machine = (type ? getAttribute(type, 'machine') : undefined) ?? 'pc';
   if (arch !== undefined && arch !== 'x86_64' && arch !== 'i686') {

@@ -34,6 +34,19 @@ export function firstChild(el: XmlElement, name: string): XmlElement | undefined
   return undefined;
 }
 
+/** The element at a path of first children, e.g. `firstPath(domain, 'os', 'type')`. */
+export function firstPath(el: XmlElement, ...names: string[]): XmlElement | undefined {
+  let at: XmlElement | undefined = el;
+  for (const name of names) at = at && firstChild(at, name);
+  return at;
+}
+
+/** An attribute of the first child of that name, e.g. `childAttribute(iface, 'mac', 'address')`. */
+export function childAttribute(el: XmlElement, child: string, name: string): string | undefined {
+  const c = firstChild(el, child);
+  return c ? getAttribute(c, name) : undefined;
+}
+
 /** The concatenated text and CDATA directly inside an element. */
 export function textContent(el: XmlElement): string {
   let s = '';
