@@ -93,6 +93,8 @@ describe('expandDomain', () => {
       `    <controller type='pci' index='1' model='pcie-root-port'/>\n    <disk type='file' device='disk'>\n      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>\n    </disk>\n`, 'GUEST_ADDRESS_CONFLICT'],
     ['a guest address on a bus without controller', entry("      <address type='pci' domain='0x0000' bus='0x09' slot='0x00' function='0x0'/>\n"), 'GUEST_ADDRESS_CONFLICT'],
     ['a guest PCI slot out of range', entry("      <address type='pci' domain='0x0000' bus='0x01' slot='0x20' function='0x0'/>\n"), 'INVALID_PCI_ADDRESS'],
+    ['a negative guest PCI bus', entry("      <address type='pci' domain='0x0000' bus='-1' slot='0x00' function='0x0'/>\n"), 'INVALID_PCI_ADDRESS'],
+    ['a PCI function out of range', entry("      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x8'/>\n"), 'INVALID_PCI_ADDRESS'],
     ['a guest address in octal-looking decimal', entry("      <address type='pci' domain='0x0000' bus='01' slot='0x00' function='0x0'/>\n"), 'INVALID_PCI_ADDRESS'],
     ['a VF outside the named pool', `    <interface type='hostdev-hybrid'>\n      <source network='sriov-pool'>\n        <address type='pci' domain='0x0000' bus='0x65' slot='0x00' function='0x0'/>\n      </source>\n    </interface>\n`, 'UNKNOWN_DEVICE'],
     ['ephemeral on a bridge interface', `    <interface type='bridge' ephemeral='yes'>\n      <source bridge='br0'/>\n    </interface>\n`, 'UNSUPPORTED_ELEMENT'],

@@ -2,7 +2,7 @@ import { mkdtempSync, mkdirSync, writeFileSync, cpSync, readFileSync, readdirSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hostFromJson, hostFromXml, readHostSnapshot, vfTopology, type Host } from '../../src/index.js';
+import { allocateVf, hostFromJson, hostFromXml, readHostSnapshot, vfTopology, type Host } from '../../src/index.js';
 import { expectHybridError, FIXTURES } from '../helpers.js';
 
 const INTEL = join(FIXTURES, 'hosts', 'intel-82576');
@@ -45,6 +45,14 @@ describe('topology from nodedev-dumpxml', () => {
       { name: 'db1', uuid: '0b6c1f0e-2a4f-4c7e-8d1a-5e9f3b2c4d02', pciDevices: ['0000:04:10.1'], macs: [] },
       { name: 'web1', uuid: '0b6c1f0e-2a4f-4c7e-8d1a-5e9f3b2c4d01', pciDevices: ['0000:04:10.0'], macs: ['52:54:00:aa:00:01'] },
     ]);
+  });
+
+  it('an already-expanded hybrid domain (virsh dumpxml of it) takes its pairs\' VFs and its ephemeral GPU', () => {
+    const p = parts(INTEL);
+    p.domains.set('app3.xml', readFileSync(join(FIXTURES, 'cases', 'collapse-virsh-dumpxml', 'input.xml'), 'utf8'));
+    const host = build(p);
+    expect(host.domains.find((d) => d.name === 'app3')!.pciDevices.sort()).toEqual(['0000:04:10.2', '0000:04:10.3', '0000:04:10.4', '0000:04:10.5', '0000:65:00.0']);
+    expect(allocateVf(host, 'sriov-pool').vf).toBe('0000:04:10.6');
   });
 
   it('host.json carries the same facts and is validated by its schema', () => {
