@@ -5,6 +5,7 @@
  */
 import type { XmlDocument, XmlElement, XmlNode, XmlText } from './tree.js';
 import { text } from './tree.js';
+import { getOrigin } from './origin.js';
 
 export function getAttribute(el: XmlElement, name: string): string | undefined {
   for (const a of el.attributes) if (a.name === name) return a.value;
@@ -95,6 +96,14 @@ export function indentUnit(doc: XmlDocument): string {
   return '  ';
 }
 
+/** The document's own line break: CRLF when its first line ends so, else LF. */
+export function lineBreak(doc: XmlDocument): string {
+  const root = doc.children.find((n): n is XmlElement => n.type === 'element');
+  const source = root && getOrigin(root)?.source;
+  const first = source ? source.indexOf('\n') : -1;
+  return first > 0 && source![first - 1] === '\r' ? '\r\n' : '\n';
+}
+
 function elementIndent(doc: XmlDocument, el: XmlElement): string {
   const chain = ancestors(doc, el);
   const parent = chain.at(-1);
@@ -113,16 +122,16 @@ export function childIndent(doc: XmlDocument, parent: XmlElement): string {
 }
 
 /** Lays out a subtree made by code: element-only children go one per line. */
-function layOut(el: XmlElement, indent: string, unit: string): void {
+function layOut(el: XmlElement, indent: string, unit: string, nl: string): void {
   const kids = el.children;
   if (kids.length === 0 || kids.some((c) => c.type !== 'element')) return;
   const inner = indent + unit;
   const laid: XmlNode[] = [];
   for (const kid of kids) {
-    laid.push(text('\n' + inner), kid);
-    layOut(kid as XmlElement, inner, unit);
+    laid.push(text(nl + inner), kid);
+    layOut(kid as XmlElement, inner, unit, nl);
   }
-  laid.push(text('\n' + indent));
+  laid.push(text(nl + indent));
   el.children = laid;
 }
 
@@ -134,28 +143,29 @@ export type Position = { before: XmlNode } | { after: XmlNode } | 'end' | 'start
  */
 export function insertElement(doc: XmlDocument, parent: XmlElement, child: XmlElement, position: Position = 'end'): void {
   const indent = childIndent(doc, parent);
-  layOut(child, indent, indentUnit(doc));
+  const nl = lineBreak(doc);
+  layOut(child, indent, indentUnit(doc), nl);
   const kids = parent.children;
   if (kids.length === 0 || kids.every((k) => isBlank(k))) {
-    parent.children = [text('\n' + indent), child, text('\n' + elementIndent(doc, parent))];
+    parent.children = [text(nl + indent), child, text(nl + elementIndent(doc, parent))];
     return;
   }
   if (position === 'start') position = { before: kids.find((k) => !isBlank(k))! };
   if (position === 'end') {
     const last = kids.length - 1;
     const at = isBlank(kids[last]) ? last : kids.length;
-    kids.splice(at, 0, text('\n' + indent), child);
+    kids.splice(at, 0, text(nl + indent), child);
     return;
   }
   if ('after' in position) {
     const at = kids.indexOf(position.after);
     if (at === -1) throw new TypeError('insertElement: the reference node is not a child of the parent');
-    kids.splice(at + 1, 0, text('\n' + indent), child);
+    kids.splice(at + 1, 0, text(nl + indent), child);
     return;
   }
   const at = kids.indexOf(position.before);
   if (at === -1) throw new TypeError('insertElement: the reference node is not a child of the parent');
-  kids.splice(at, 0, child, text('\n' + indent));
+  kids.splice(at, 0, child, text(nl + indent));
 }
 
 /** Removes a child element and the line it stood on. */

@@ -41,7 +41,9 @@ class Printer {
       return;
     }
     switch (node.type) {
-      case 'text': this.out.push(escapeText(node.value)); break;
+      // Layout white space made by code is printed as it is, CRLF included; escaping its CR as
+      // &#13; would put a character reference in the indentation.
+      case 'text': this.out.push(/^[ \t\r\n]*$/.test(node.value) ? node.value : escapeText(node.value)); break;
       case 'comment': this.out.push(`<!--${node.value}-->`); break;
       case 'cdata': this.out.push(`<![CDATA[${node.value}]]>`); break;
       case 'pi': this.out.push(node.data ? `<?${node.target} ${node.data}?>` : `<?${node.target}?>`); break;

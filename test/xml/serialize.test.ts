@@ -97,6 +97,15 @@ describe('serializeXml reprints only what changed', () => {
     expect(serializeXml(doc)).toBe(xml.replace('\t\t</disk>\n', "\t\t</disk>\n\t\t<controller type='pci'>\n\t\t\t<model name='x'/>\n\t\t</controller>\n"));
   });
 
+  it('lays out new elements with the document\'s own CRLF line breaks', () => {
+    const xml = fixture('xml', 'roundtrip', 'domain-crlf.xml');
+    const doc = parseXml(xml);
+    insertElement(doc, rootElement(doc), element('devices', {}, [element('a')]));
+    const out = serializeXml(doc);
+    expect(out).toBe(xml.replace('</description>\r\n', "</description>\r\n  <devices>\r\n    <a/>\r\n  </devices>\r\n"));
+    expect(out).not.toMatch(/[^\r]\n/);
+  });
+
   it('removes an element together with its line', () => {
     const doc = parseXml(DOMAIN);
     removeElement(devices(doc), firstChild(devices(doc), 'disk')!);
