@@ -73,12 +73,16 @@ describe('XML properties', () => {
   });
 });
 
-/** What a parser reports for an element: names, attributes, and content with adjacent text merged. */
+/**
+ * What a parser reports for an element: names, attributes, and content with adjacent text merged
+ * and line ends normalised (layout white space made by code may hold the document's CRLF).
+ */
 function shape(el: XmlElement): unknown {
   const content: unknown[] = [];
   for (const c of el.children) {
-    if (c.type === 'text' && typeof content.at(-1) === 'string') content[content.length - 1] += c.value;
-    else if (c.type === 'text') content.push(c.value);
+    const value = c.type === 'text' ? c.value.replace(/\r\n?/g, '\n') : '';
+    if (c.type === 'text' && typeof content.at(-1) === 'string') content[content.length - 1] += value;
+    else if (c.type === 'text') content.push(value);
     else if (c.type === 'element') content.push(shape(c));
     else content.push({ ...c });
   }
