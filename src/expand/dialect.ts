@@ -40,11 +40,17 @@ export function findDialect(devices: XmlElement[], host: Host): DialectEntry[] {
       entries.push({ kind: 'pair', el, where, form: 'hybrid', ...(pool !== undefined ? { pool } : {}) });
       return;
     }
+    let pair = false;
     if (el.name === 'interface' && type === 'network') {
       const pool = sourceNetwork(el);
       const p = pool === undefined ? undefined : index.poolByName.get(pool);
-      if (p?.mode === 'hostdev-hybrid') entries.push({ kind: 'pair', el, where, form: 'network', pool: p.name });
+      pair = p?.mode === 'hostdev-hybrid';
+      if (pair) entries.push({ kind: 'pair', el, where, form: 'network', pool: p!.name });
       else if (p?.mode === 'hostdev' && p.ephemeral) entries.push({ kind: 'ephemeral-pool', el, where, pool: p.name });
+    }
+    // Dialect that only a hybrid entry may hold must not slip through as plain libvirt.
+    if (!pair && firstChild(el, 'backup')) {
+      throw new HybridError('UNSUPPORTED_ELEMENT', `${where}: <backup> belongs only in a hybrid entry (type='hostdev-hybrid', or type='network' on a hostdev-hybrid pool)`, { element: where });
     }
     if (ephemeral === undefined) return;
     const passthrough = el.name === 'hostdev' || (el.name === 'interface' && type === 'hostdev');

@@ -97,6 +97,7 @@ describe('expandDomain', () => {
     ['a PCI function out of range', entry("      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x8'/>\n"), 'INVALID_PCI_ADDRESS'],
     ['a guest address in octal-looking decimal', entry("      <address type='pci' domain='0x0000' bus='01' slot='0x00' function='0x0'/>\n"), 'INVALID_PCI_ADDRESS'],
     ['a VF outside the named pool', `    <interface type='hostdev-hybrid'>\n      <source network='sriov-pool'>\n        <address type='pci' domain='0x0000' bus='0x65' slot='0x00' function='0x0'/>\n      </source>\n    </interface>\n`, 'UNKNOWN_DEVICE'],
+    ['<backup> outside a hybrid entry', `    <interface type='bridge'>\n      <source bridge='br0'/>\n      <backup/>\n    </interface>\n`, 'UNSUPPORTED_ELEMENT'],
     ['ephemeral on a bridge interface', `    <interface type='bridge' ephemeral='yes'>\n      <source bridge='br0'/>\n    </interface>\n`, 'UNSUPPORTED_ELEMENT'],
     ['ephemeral=maybe', `    <hostdev mode='subsystem' type='pci' ephemeral='maybe'>\n      <source>\n        <address domain='0x0000' bus='0x65' slot='0x00' function='0x0'/>\n      </source>\n    </hostdev>\n`, 'INVALID_ATTRIBUTE'],
     ['an unknown pool', `    <interface type='hostdev-hybrid'>\n      <source network='nope'/>\n    </interface>\n`, 'POOL_UNKNOWN'],

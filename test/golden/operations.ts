@@ -57,7 +57,7 @@ export const OPERATIONS: Record<string, Operation> = {
 
 /** Contract §3: no dialect survives expansion. */
 export function assertNoDialect(xml: string, where: string): void {
-  for (const needle of [/type=['"]hostdev-hybrid['"]/, /\sephemeral=/, /<backup[\s>/]/]) {
+  for (const needle of [/\stype=['"]hostdev-hybrid['"]/, /\sephemeral=/, /<backup[\s>/]/]) {
     if (needle.test(xml)) throw new Error(`${where}: expanded XML still contains dialect (${needle})`);
   }
 }

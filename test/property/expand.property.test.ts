@@ -7,7 +7,7 @@ import { firstChild, getAttribute } from '../../src/xml/edit.js';
 import { aliasOf, deviceList, domainRoot } from '../../src/libvirt/domain.js';
 import { hostSnapshotXml } from '../../bench/workloads.js';
 import { assertNoDialect } from '../golden/operations.js';
-import { fcOptions } from './runs.js';
+import { fcOptions, TIMEOUT } from './runs.js';
 
 interface EntryDesc { explicit: number | null; mac: string | null; alias: boolean; vlan: number | null; guest: boolean }
 interface DomainDesc { machine: 'pc' | 'q35'; plainNics: number; entries: EntryDesc[]; gpu: boolean; style: 'bond' | 'teaming' }
@@ -120,7 +120,7 @@ describe('expansion properties on random domains and hosts', () => {
       if (d.machine === 'pc') expect(collapsed).toBe(render(d, free, result));
       expect(expandDomain(collapsed, host, { style: d.style }).xml).toBe(xml);
     }), fcOptions);
-  });
+  }, TIMEOUT);
 
   it('random mutations of valid inputs either expand validly or fail with HybridError', () => {
     const mutation = fc.tuple(fc.nat(), fc.nat(20), fc.constantFrom('', '<', '>', "'", '&', 'x', '0x', '-1', '<a>', '</devices>', 'hostdev-hybrid', '\u0000'));
@@ -138,5 +138,5 @@ describe('expansion properties on random domains and hosts', () => {
         if (!(e instanceof HybridError)) throw e;
       }
     }), fcOptions);
-  });
+  }, TIMEOUT);
 });

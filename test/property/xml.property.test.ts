@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { HybridError, parseXml, serializeXml } from '../../src/index.js';
 import { rootElement, element, type XmlElement } from '../../src/xml/tree.js';
 import { childElements, insertElement, removeElement, setAttribute } from '../../src/xml/edit.js';
-import { fcOptions } from './runs.js';
+import { fcOptions, TIMEOUT } from './runs.js';
 
 const name = fc.stringMatching(/^[a-zA-Z_][a-zA-Z0-9._-]{0,8}(:[a-zA-Z][a-zA-Z0-9]{0,4})?$/);
 const ws = fc.constantFrom('', ' ', '  ', '\t', '\n', '\r\n', '\n  ', '\n\t\t');
@@ -41,7 +41,7 @@ describe('XML properties', () => {
     fc.assert(fc.property(document, (xml) => {
       expect(serializeXml(parseXml(xml))).toBe(xml);
     }), fcOptions);
-  });
+  }, TIMEOUT);
 
   it('random edits read back exactly as edited, and no edit means no change', () => {
     fc.assert(fc.property(document, fc.array(fc.tuple(fc.nat(), fc.constantFrom('set', 'insert', 'remove'), fc.string({ maxLength: 6 })), { maxLength: 4 }), (xml, edits) => {
@@ -60,7 +60,7 @@ describe('XML properties', () => {
       if (edits.length === 0) expect(out).toBe(xml);
       expect(shape(rootElement(parseXml(out)))).toEqual(shape(rootElement(doc)));
     }), fcOptions);
-  });
+  }, TIMEOUT);
 
   it('random bytes and random cuts of documents are refused with HybridError, never anything else', () => {
     fc.assert(fc.property(fc.oneof(fc.string({ maxLength: 60 }), document.chain((x) => fc.nat(x.length).map((n) => x.slice(0, n)))), (junk) => {
@@ -70,7 +70,7 @@ describe('XML properties', () => {
         expect(e).toBeInstanceOf(HybridError);
       }
     }), fcOptions);
-  });
+  }, TIMEOUT);
 });
 
 /**
