@@ -70,8 +70,3 @@ export function pciAttributes(a: PciAddress, type = true): Record<string, string
     domain: h(a.domain, 4), bus: h(a.bus, 2), slot: h(a.slot, 2), function: h(a.function, 1),
   };
 }
-
-/** The nodedev name libvirt gives a PCI device: `pci_0000_04_10_1`. */
-export function nodedevName(a: PciAddress): string {
-  return 'pci_' + formatPci(a).replace(/[:.]/g, '_');
-}

@@ -131,6 +131,25 @@ describe('host snapshot errors, each with its own code', () => {
     expectHybridError(() => build(p), 'XML_WRONG_ROOT');
   });
 
+  it.each([
+    ['a network without a name', 'network', 'sriov-pool.xml', (x: string) => x.replace('<name>sriov-pool</name>', ''), 'MISSING_ELEMENT'],
+    ['a <pf> without dev', 'network', 'sriov-pool.xml', (x: string) => x.replace("<pf dev='enp4s0f1'/>", '<pf/>'), 'MISSING_ELEMENT'],
+    ["managed='maybe' on a pool", 'network', 'sriov-pool.xml', (x: string) => x.replace("managed='yes'", "managed='maybe'"), 'INVALID_ATTRIBUTE'],
+    ['a net device without <interface>', 'nodedev', 'net_enp4s0f0_00_1b_21_3c_9d_a0.xml', (x: string) => x.replace(/<interface>.*<\/interface>/, ''), 'MISSING_ELEMENT'],
+    ['a phys_function without <address>', 'nodedev', 'pci_0000_04_10_0.xml', (x: string) => x.replace(/(<capability type='phys_function'>)\s*<address[^>]*\/>/, '$1'), 'MISSING_ELEMENT'],
+    ['a node device without <name>', 'nodedev', 'pci_0000_04_10_0.xml', (x: string) => x.replace(/<name>pci_0000_04_10_0<\/name>/, ''), 'MISSING_ELEMENT'],
+    ['maxCount that is not a number', 'nodedev', 'pci_0000_04_00_0.xml', (x: string) => x.replace("maxCount='7'", "maxCount='seven'"), 'INVALID_ATTRIBUTE'],
+    ['a NUMA node that is not a number', 'nodedev', 'pci_0000_04_10_0.xml', (x: string) => x.replace("<numa node='0'/>", "<numa node='zero'/>"), 'INVALID_ATTRIBUTE'],
+    ['a domain without a name', 'domains', 'web1.xml', (x: string) => x.replace('<name>web1</name>', ''), 'MISSING_ELEMENT'],
+  ] as const)('%s', (_what, folder, file, edit, code) => {
+    const p = parts(INTEL);
+    const map = folder === 'network' ? p.networks : folder === 'nodedev' ? p.nodedevs : p.domains;
+    const before = map.get(file)!;
+    map.set(file, edit(before));
+    expect(map.get(file)).not.toBe(before); // the edit applied
+    expectHybridError(() => build(p), code);
+  });
+
   it('invalid numbers in nodedev XML', () => {
     const p = parts(INTEL);
     p.nodedevs.set('pci_0000_04_10_0.xml', p.nodedevs.get('pci_0000_04_10_0.xml')!.replace('<slot>16</slot>', '<slot>-1</slot>'));
