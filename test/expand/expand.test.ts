@@ -118,6 +118,16 @@ describe('expandDomain', () => {
     expect(expandDomain(more, intel).pairs).toHaveLength(1);
   });
 
+  it('gives an ephemeral interface without a MAC a stable one, an alias and a hotpluggable address', () => {
+    const dev = `    <interface type='hostdev' managed='yes' ephemeral='yes'>\n      <source>\n        <address type='pci' domain='0x0000' bus='0x04' slot='0x11' function='0x4'/>\n      </source>\n    </interface>\n`;
+    const a = expandDomain(q35(dev), intel);
+    expect(a.ephemeral).toEqual([{ alias: 'ua-ephemeral0', device: 'interface', source: '0000:04:11.4', guestAddress: '0000:01:00.0' }]);
+    const mac = /<mac address='([^']+)'\/>/.exec(a.xml)![1];
+    expect(mac).toMatch(/^52:54:00:/);
+    expect(expandDomain(q35(dev), intel).xml).toBe(a.xml);
+    expect(collapseDomain(a.xml)).toContain(`<mac address='${mac}'/>`);
+  });
+
   it('drops ephemeral=\'no\' and leaves the device as it is', () => {
     const dev = `    <hostdev mode='subsystem' type='pci' managed='yes' ephemeral='no'>\n      <source>\n        <address domain='0x0000' bus='0x65' slot='0x00' function='0x0'/>\n      </source>\n    </hostdev>\n`;
     expect(expandDomain(q35(dev), intel).xml).toBe(q35(dev.replace(" ephemeral='no'", '')));
