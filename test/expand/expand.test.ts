@@ -93,6 +93,12 @@ describe('expandDomain', () => {
       `    <controller type='pci' index='1' model='pcie-root-port'/>\n    <disk type='file' device='disk'>\n      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>\n    </disk>\n`, 'GUEST_ADDRESS_CONFLICT'],
     ['a guest address on a bus without controller', entry("      <address type='pci' domain='0x0000' bus='0x09' slot='0x00' function='0x0'/>\n"), 'GUEST_ADDRESS_CONFLICT'],
     ['a guest PCI slot out of range', entry("      <address type='pci' domain='0x0000' bus='0x01' slot='0x20' function='0x0'/>\n"), 'INVALID_PCI_ADDRESS'],
+    ['a guest address that is not PCI', entry("      <address type='drive' controller='0' bus='0' unit='0'/>\n"), 'INVALID_PCI_ADDRESS'],
+    ['a VF address without a slot', `    <interface type='hostdev-hybrid'>\n      <source>\n        <address type='pci' domain='0x0000' bus='0x04' function='0x2'/>\n      </source>\n    </interface>\n`, 'INVALID_PCI_ADDRESS'],
+    ['a PCI controller index out of range', `    <controller type='pci' index='999' model='pcie-root-port'/>\n` + POOL, 'INVALID_ATTRIBUTE'],
+    ['a VLAN with nativeMode', entry("      <vlan>\n        <tag id='5' nativeMode='tagged'/>\n      </vlan>\n"), 'INVALID_VLAN'],
+    ['a backup on its VF half\'s slot', entry("      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x0'/>\n      <backup>\n        <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x1'/>\n      </backup>\n") +
+      `    <controller type='pci' index='1' model='pcie-root-port'/>\n`, 'GUEST_ADDRESS_CONFLICT'],
     ['a negative guest PCI bus', entry("      <address type='pci' domain='0x0000' bus='-1' slot='0x00' function='0x0'/>\n"), 'INVALID_PCI_ADDRESS'],
     ['a PCI function out of range', entry("      <address type='pci' domain='0x0000' bus='0x01' slot='0x00' function='0x8'/>\n"), 'INVALID_PCI_ADDRESS'],
     ['a guest address in octal-looking decimal', entry("      <address type='pci' domain='0x0000' bus='01' slot='0x00' function='0x0'/>\n"), 'INVALID_PCI_ADDRESS'],

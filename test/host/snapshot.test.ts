@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, writeFileSync, cpSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, cpSync, readFileSync, readdirSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -176,8 +176,19 @@ describe('host snapshot errors, each with its own code', () => {
     cpSync(INTEL, dirAsFile, { recursive: true });
     mkdirSync(join(dirAsFile, 'domains', 'sub.xml'));
     expectHybridError(() => readHostSnapshot(dirAsFile), 'FILE_UNREADABLE');
+    unlinkSync(join(dir, 'nodedev', 'notes.txt'));
     writeFileSync(join(dir, 'host.json'), '{}');
-    expectHybridError(() => readHostSnapshot(dir), 'HOST_SNAPSHOT'); // both forms
+    expect(expectHybridError(() => readHostSnapshot(dir), 'HOST_SNAPSHOT').message).toContain('both host.json and XML');
+  });
+
+  it('host.json whose facts contradict each other', () => {
+    const intel = readHostSnapshot(INTEL);
+    const edit = (f: (h: Host) => void): Host => { const h = JSON.parse(JSON.stringify(intel)) as Host; f(h); return h; };
+    expectHybridError(() => hostFromJson(edit((h) => { h.vfs[0]!.pf = '0000:04:00.1'; })), 'TOPOLOGY_CONFLICT');
+    expectHybridError(() => hostFromJson(edit((h) => { h.pfs[0]!.vfs.shift(); h.pools[0]!.vfs.shift(); })), 'TOPOLOGY_CONFLICT');
+    expectHybridError(() => hostFromJson(edit((h) => { h.pfs[1]!.address = h.pfs[0]!.address; })), 'TOPOLOGY_CONFLICT');
+    expectHybridError(() => hostFromJson(edit((h) => { h.pfs[1]!.netdev = h.pfs[0]!.netdev; })), 'TOPOLOGY_CONFLICT');
+    expectHybridError(() => hostFromJson(edit((h) => { h.vfs.push({ ...h.vfs[0]! }); })), 'TOPOLOGY_CONFLICT');
   });
 
   it('host.json that is not JSON or not the schema', () => {
