@@ -84,6 +84,15 @@ describe('lookups with hostile arguments', () => {
   });
 });
 
+describe('past the size limit', () => {
+  it('a document over 64 Mi characters is refused before it is scanned', () => {
+    const huge = '<domain>' + ' '.repeat(64 * 1024 * 1024) + '</domain>';
+    for (const fn of [parseXml, (x: string) => expandDomain(x, intel), collapseDomain, (x: string) => checkDomain(x)]) {
+      expect(() => fn(huge)).toThrow(expect.objectContaining({ code: 'XML_TOO_LARGE' }));
+    }
+  });
+});
+
 describe('big but valid input gives a correct result', () => {
   it('a 1 MB attribute round-trips', () => {
     const big = 'x'.repeat(1024 * 1024);
