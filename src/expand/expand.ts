@@ -249,7 +249,6 @@ function expand(domainXml: string, host: Host, options: ExpandOptions): ExpandRe
     const { where } = s.entry;
     const topo = vfs.get(s)!;
     const pairName = s.alias ?? freeAlias('ua-hybrid');
-    if (s.alias !== undefined && aliases.has(s.alias)) throw new HybridError('DUPLICATE_ALIAS', `${where}: alias '${s.alias}' is already used by ${aliases.get(s.alias)}`, { element: where });
     const vfAlias = `${pairName}-vf`;
     const backupAlias = `${pairName}-backup`;
     takeAlias(pairName, where);

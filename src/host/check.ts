@@ -9,10 +9,6 @@ function duplicates(values: string[]): string[] {
   return [...dup];
 }
 
-export function claimedByTwoPfs(vf: string, first: string, second: string): HybridError {
-  return new HybridError('TOPOLOGY_CONFLICT', `VF ${vf} is claimed by two PFs, ${first} and ${second}: the nodedev files contradict each other`);
-}
-
 export function checkHost(host: Host): Host {
   const [dupPf] = duplicates(host.pfs.map((p) => p.address));
   if (dupPf) throw new HybridError('TOPOLOGY_CONFLICT', `PF ${dupPf} is described twice in the host snapshot`);
@@ -23,7 +19,7 @@ export function checkHost(host: Host): Host {
   for (const pf of host.pfs) {
     for (const vf of pf.vfs) {
       const other = pfOfVf.get(vf);
-      if (other !== undefined) throw claimedByTwoPfs(vf, other, pf.address);
+      if (other !== undefined) throw new HybridError('TOPOLOGY_CONFLICT', `VF ${vf} is claimed by two PFs, ${other} and ${pf.address}: the nodedev files contradict each other`);
       pfOfVf.set(vf, pf.address);
     }
   }
@@ -47,7 +43,7 @@ export function checkHost(host: Host): Host {
   for (const pool of host.pools) {
     const netdevs = new Set(host.pfs.map((p) => p.netdev));
     for (const pf of pool.pfs) {
-      if (!netdevs.has(pf)) throw new HybridError('POOL_MISSING_PF', `network '${pool.name}' names <pf dev='${pf}'/>, but no PF in the host snapshot has that netdev`);
+      if (!netdevs.has(pf)) throw new HybridError('POOL_MISSING_PF', `network '${pool.name}' names <pf dev='${pf}'/>, but no PF in the host snapshot has that netdev (add the PF's pci and net nodedev XML)`);
     }
     for (const vf of pool.vfs) {
       if (!vfAddresses.has(vf)) {

@@ -1,7 +1,7 @@
 import { HybridError } from '../errors.js';
 import { parseXml } from '../xml/parse.js';
 import { rootElement } from '../xml/tree.js';
-import { checkHost, claimedByTwoPfs } from './check.js';
+import { checkHost } from './check.js';
 import { readDomainUsage } from './domain-usage.js';
 import type { Host, HostDomain, HostPf, HostPool, HostVf } from './model.js';
 import { readNetwork, type NetworkDef } from './network.js';
@@ -79,21 +79,11 @@ function topology(devices: Nodedev[]): { pfs: HostPf[]; vfs: HostVf[] } {
       vfs: d.virtFunctions!.vfs,
     };
   });
+  // Contradictions between PF lists and VF claims are checkHost's to report.
   const vfs = new Map<string, HostVf>();
-  for (const pf of pfs) {
-    for (const vf of pf.vfs) {
-      const other = vfs.get(vf)?.pf;
-      if (other !== undefined) throw claimedByTwoPfs(vf, other, pf.address);
-      vfs.set(vf, { address: vf, pf: pf.address });
-    }
-  }
+  for (const pf of pfs) for (const vf of pf.vfs) vfs.set(vf, { address: vf, pf: pf.address });
   for (const d of pci) {
     if (d.physFunction === undefined) continue;
-    const known = vfs.get(d.address);
-    const listedBy = known?.pf;
-    if (listedBy !== undefined && listedBy !== d.physFunction) {
-      throw new HybridError('TOPOLOGY_CONFLICT', `VF ${d.address} names ${d.physFunction} as its physical function, but PF ${listedBy} lists it among its virt_functions`);
-    }
     vfs.set(d.address, { address: d.address, pf: d.physFunction, ...(d.numaNode !== undefined ? { numaNode: d.numaNode } : {}) });
   }
   return {
@@ -107,11 +97,8 @@ function pools(networks: NetworkDef[], pfs: HostPf[]): HostPool[] {
   for (const n of networks) {
     if (n.kind !== 'pool') continue;
     const vfs: string[] = [];
-    for (const dev of n.pfs) {
-      const pf = pfs.find((p) => p.netdev === dev);
-      if (!pf) throw new HybridError('POOL_MISSING_PF', `network '${n.name}' names <pf dev='${dev}'/>, but no PF in the host snapshot has that netdev (add the PF's pci and net nodedev XML)`);
-      vfs.push(...pf.vfs);
-    }
+    // A PF that is missing contributes nothing here; checkHost refuses the pool.
+    for (const dev of n.pfs) vfs.push(...(pfs.find((p) => p.netdev === dev)?.vfs ?? []));
     for (const a of n.addresses) if (!vfs.includes(a)) vfs.push(a);
     out.push({ name: n.name, mode: n.mode, ephemeral: n.ephemeral, managed: n.managed, pfs: n.pfs, vfs });
   }
