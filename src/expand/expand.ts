@@ -5,11 +5,11 @@ import { serializeXml } from '../xml/serialize.js';
 import {
   childElements, firstChild, firstPath, getAttribute, insertElement, removeAttribute, replaceElement, setAttribute,
 } from '../xml/edit.js';
-import { element, type XmlElement, type XmlNode } from '../xml/tree.js';
+import { element, type XmlDocument, type XmlElement, type XmlNode } from '../xml/tree.js';
 import { allocateVf, claimVf } from '../host/allocate.js';
 import { hostIndex, type Host, type VfTopology } from '../host/model.js';
 import { hostPciSource } from '../host/domain-usage.js';
-import { aliasOf, atElement, deviceList, devicesOf, domainName, domainRoot, domainUuid, guestPciAddress, inInput, machineKind } from '../libvirt/domain.js';
+import { aliasOf, atElement, deviceList, devicesOf, domainName, domainRoot, domainUuid, guestPciAddress, inInput, machineKind, serialMirrors } from '../libvirt/domain.js';
 import { parseMac, stableMac } from '../libvirt/mac.js';
 import { formatPci, parsePci, pciAttributes, readPciAddress, type PciAddress } from '../libvirt/pci-address.js';
 import { readVlan, vlanDeviceName } from '../libvirt/vlan.js';
@@ -142,7 +142,7 @@ function clone<T extends XmlNode>(node: T): T {
   return { ...node, attributes: node.attributes.map((a) => ({ ...a })), children: node.children.map(clone) } as T;
 }
 
-function addressElement(a: PciAddress): XmlElement {
+export function addressElement(a: PciAddress): XmlElement {
   return element('address', pciAttributes(a));
 }
 
@@ -158,14 +158,36 @@ export function expandDomain(domainXml: string, host: Host, options: ExpandOptio
 }
 
 function expand(domainXml: string, host: Host, options: ExpandOptions): ExpandResult {
+  const doc = parseXml(domainXml, options.file !== undefined ? { file: options.file } : {});
+  const result = expandDocument(doc, host, options);
+  return { xml: result.changed ? serializeXml(doc) : domainXml, ...result.result };
+}
+
+/** What expandDocument did to the tree it was given. */
+export interface DocumentExpansion {
+  /** False when the domain held no dialect: the tree is untouched. */
+  changed: boolean;
+  result: Omit<ExpandResult, 'xml'>;
+}
+
+/** Options only callers inside the library use (planning expands onto running domains). */
+export interface DocumentExpandOptions extends ExpandOptions {
+  /** False for a running guest: pcie-root-ports cannot be added live. Default true. */
+  addControllers?: boolean;
+}
+
+/**
+ * expandDomain on a parsed document, edited in place: the plan, hot-plug and the hook build
+ * their halves with this, so no transform re-parses XML another one produced.
+ */
+export function expandDocument(doc: XmlDocument, host: Host, options: DocumentExpandOptions = {}): DocumentExpansion {
   const style = options.style ?? 'bond';
   if (style !== 'bond' && style !== 'teaming') throw new HybridError('INVALID_ATTRIBUTE', `style '${String(style)}' must be 'bond' or 'teaming'`);
   const template = options.vlanDevice ?? '{pf}.{vlan}';
-  const doc = parseXml(domainXml, options.file !== undefined ? { file: options.file } : {});
   const root = domainRoot(doc);
   const devices = deviceList(root);
   const entries = findDialect(devices, host);
-  if (entries.length === 0) return { xml: domainXml, pairs: [], ephemeral: [], warnings: [], addedControllers: [] };
+  if (entries.length === 0) return { changed: false, result: { pairs: [], ephemeral: [], warnings: [], addedControllers: [] } };
 
   const name = domainName(root);
   const seed = domainUuid(root) ?? name;
@@ -182,8 +204,9 @@ function expand(domainXml: string, host: Host, options: ExpandOptions): ExpandRe
   // Aliases and MACs already in the domain (pair entries' own are checked as they are placed).
   const aliases = new Map<string, string>();
   const macs = new Map<string, string>();
+  const mirrors = serialMirrors(devices);
   for (const dev of devices) {
-    if (dialectEls.has(dev)) continue;
+    if (dialectEls.has(dev) || mirrors.has(dev)) continue;
     const alias = aliasOf(dev);
     if (alias !== undefined) {
       if (aliases.has(alias)) throw new HybridError('DUPLICATE_ALIAS', `alias '${alias}' is used by two devices`, { element: alias });
@@ -205,7 +228,7 @@ function expand(domainXml: string, host: Host, options: ExpandOptions): ExpandRe
 
   // 1. Guest PCI space: explicit addresses first, so nothing chosen later can collide with them.
   const needsAddresses = specs.length > 0 || entries.some((e) => e.kind !== 'not-ephemeral');
-  const space = needsAddresses ? guestPciSpace(machineKind(root), devices.filter((d) => !dialectEls.has(d))) : undefined;
+  const space = needsAddresses ? guestPciSpace(machineKind(root), devices.filter((d) => !dialectEls.has(d)), options.addControllers ?? true) : undefined;
   for (const s of specs) atElement(s.entry.el, () => {
     if (s.vfGuest) {
       reserveAddress(space!, s.vfGuest, `${s.entry.where} (VF half)`);
@@ -219,8 +242,14 @@ function expand(domainXml: string, host: Host, options: ExpandOptions): ExpandRe
     if (a && !isHotpluggable(space!, a)) throw atElement(e.el, () => notHotpluggable(space!, a, e.where));
   }
 
-  // 2. VFs: explicit ones are claimed first, then pools fill in, in document order.
+  // 2. VFs: explicit ones are claimed first, then pools fill in, in document order. What the
+  // domain already passes through is its own, but not free for a new pair.
   const claimed = new Set<string>();
+  for (const dev of devices) {
+    if (dialectEls.has(dev) || (dev.name !== 'interface' && dev.name !== 'hostdev')) continue;
+    const pci = hostPciSource(dev, aliasOf(dev) ?? `<${dev.name}>`);
+    if (pci !== undefined && !entries.some((e) => e.el === dev)) claimed.add(pci);
+  }
   const numaHint = numatuneNode(root);
   const vfs = new Map<PairSpec, VfTopology>();
   let preferNuma = numaHint;
@@ -276,6 +305,7 @@ function expand(domainXml: string, host: Host, options: ExpandOptions): ExpandRe
       name: pairName, form: s.entry.form, ...(s.entry.pool !== undefined ? { pool: s.entry.pool } : {}), mac,
       vf: topo.vf, pf: topo.pf, pfDev: topo.pfNetdev, vfIndex: topo.index, ...(s.vlan !== undefined ? { vlan: s.vlan } : {}),
       backupDev, ...(s.vlan !== undefined ? { backupDevTemplate: template } : {}), vfAlias, backupAlias,
+      vfGuestAddress: formatPci(vfGuest),
     };
     const [vfHalf, backupHalf] = buildHalves(s, record, parsePci(topo.vf), vfGuest, backupGuest, style);
     replaceElement(doc, devicesOf(root)!, s.entry.el, [vfHalf, backupHalf]);
@@ -309,8 +339,11 @@ function expand(domainXml: string, host: Host, options: ExpandOptions): ExpandRe
   }
   writeMetadata(doc, root, meta);
   return {
-    xml: serializeXml(doc), pairs: expandedPairs, ephemeral: expandedEphemeral, warnings,
-    addedControllers: controllers.map((c) => Number(getAttribute(c, 'index'))),
+    changed: true,
+    result: {
+      pairs: expandedPairs, ephemeral: expandedEphemeral, warnings,
+      addedControllers: controllers.map((c) => Number(getAttribute(c, 'index'))),
+    },
   };
 }
 
@@ -328,15 +361,7 @@ function numatuneNode(root: XmlElement): number | undefined {
 }
 
 function buildHalves(s: PairSpec, r: PairRecord, vf: PciAddress, vfGuest: PciAddress, backupGuest: PciAddress, style: Style): [XmlElement, XmlElement] {
-  const vfHalf = element('interface', { type: 'hostdev', managed: s.managed }, [
-    element('mac', { address: r.mac }),
-    element('source', {}, [addressElement(vf)]),
-    ...(s.vlanEl ? [s.vlanEl] : []),
-    ...s.toVf,
-    ...(style === 'teaming' ? [element('teaming', { type: 'transient', persistent: r.backupAlias })] : []),
-    element('alias', { name: r.vfAlias }),
-    addressElement(vfGuest),
-  ]);
+  const vfHalf = vfHalfElement(r, vf, vfGuest, style, { managed: s.managed, vlan: s.vlanEl, extra: s.toVf });
   const backup = element('interface', { type: 'direct', ...s.backupAttributes }, [
     element('mac', { address: r.mac }),
     element('source', { dev: r.backupDev, mode: 'bridge' }),
@@ -346,7 +371,27 @@ function buildHalves(s: PairSpec, r: PairRecord, vf: PciAddress, vfGuest: PciAdd
     element('alias', { name: r.backupAlias }),
     addressElement(backupGuest),
   ]);
-  return [sortChildren(vfHalf), sortChildren(backup)];
+  return [vfHalf, sortChildren(backup)];
+}
+
+/**
+ * A pair's VF half on the VF `vf`. Expansion, repair and the plan's destination pieces all build
+ * it here. Without a given `<vlan>` element the record's VLAN is written.
+ */
+export function vfHalfElement(
+  r: PairRecord, vf: PciAddress, guest: PciAddress, style: Style,
+  parts: { managed?: string; vlan?: XmlElement | undefined; extra?: XmlElement[] } = {},
+): XmlElement {
+  const vlan = parts.vlan ?? (r.vlan !== undefined ? element('vlan', {}, [element('tag', { id: String(r.vlan) })]) : undefined);
+  return sortChildren(element('interface', { type: 'hostdev', managed: parts.managed ?? 'yes' }, [
+    element('mac', { address: r.mac }),
+    element('source', {}, [addressElement(vf)]),
+    ...(vlan ? [vlan] : []),
+    ...(parts.extra ?? []),
+    ...(style === 'teaming' ? [element('teaming', { type: 'transient', persistent: r.backupAlias })] : []),
+    element('alias', { name: r.vfAlias }),
+    addressElement(guest),
+  ]));
 }
 
 // libvirt's order of an <interface>'s children, so the halves read like virsh dumpxml.

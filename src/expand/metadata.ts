@@ -30,6 +30,11 @@ export interface PairRecord {
   backupDevTemplate?: string;
   vfAlias: string;
   backupAlias: string;
+  /**
+   * The VF half's guest PCI address (`0000:01:00.0`). Recorded because a detached VF half is gone
+   * from the running XML, and a repair or the destination must put the new VF exactly there.
+   */
+  vfGuestAddress?: string;
 }
 
 export interface EphemeralRecord {
@@ -98,12 +103,17 @@ export function readMetadata(root: XmlElement): HybridMetadata | undefined {
       }
       const pool = getAttribute(child, 'pool');
       const template = getAttribute(child, 'backup-dev-template');
+      const vfGuest = getAttribute(child, 'vf-guest');
+      if (vfGuest !== undefined && !/^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/.test(vfGuest)) {
+        throw new HybridError('METADATA_INVALID', `hostdev-hybrid metadata: vf-guest='${vfGuest}' is not a PCI address like 0000:01:00.0`);
+      }
       meta.pairs.push({
         name: required(child, 'name', 'pair'), form, ...(pool !== undefined ? { pool } : {}),
         mac: required(child, 'mac', 'pair'), vf: required(child, 'vf', 'pair'), pf: required(child, 'pf', 'pair'),
         pfDev: required(child, 'pf-dev', 'pair'), vfIndex: Number(index), ...(vlan !== undefined ? { vlan: Number(vlan) } : {}),
         backupDev: required(child, 'backup-dev', 'pair'), ...(template !== undefined ? { backupDevTemplate: template } : {}),
         vfAlias: required(child, 'vf-alias', 'pair'), backupAlias: required(child, 'backup-alias', 'pair'),
+        ...(vfGuest !== undefined ? { vfGuestAddress: vfGuest } : {}),
       });
     } else if (kind === 'ephemeral') {
       const device = required(child, 'device', 'ephemeral');
@@ -122,6 +132,7 @@ function metadataElement(meta: HybridMetadata): XmlElement {
     ...meta.pairs.map((p) => element(`${PREFIX}:pair`, attrs({
       name: p.name, form: p.form, pool: p.pool, mac: p.mac, vf: p.vf, pf: p.pf, 'pf-dev': p.pfDev, 'vf-index': p.vfIndex,
       vlan: p.vlan, 'backup-dev': p.backupDev, 'backup-dev-template': p.backupDevTemplate, 'vf-alias': p.vfAlias, 'backup-alias': p.backupAlias,
+      'vf-guest': p.vfGuestAddress,
     }))),
     ...meta.ephemeral.map((e) => element(`${PREFIX}:ephemeral`, attrs({ alias: e.alias, device: e.device, source: e.source, pool: e.pool }))),
   ]);

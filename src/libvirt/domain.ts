@@ -61,6 +61,24 @@ export function describeDevice(device: XmlElement, position: number): string {
   return `<${device.name}${type ? ` type='${type}'` : ''}>${alias ? ` '${alias}'` : ''} (device #${position + 1})`;
 }
 
+/**
+ * The `<console>` elements that only mirror a `<serial>`: libvirt prints the first serial port
+ * again as a console with the same alias and address. It is one device, not two.
+ */
+export function serialMirrors(devices: XmlElement[]): Set<XmlElement> {
+  const serials = devices.filter((d) => d.name === 'serial');
+  const out = new Set<XmlElement>();
+  if (serials.length === 0) return out;
+  for (const d of devices) {
+    if (d.name !== 'console') continue;
+    const targetType = firstPath(d, 'target') && getAttribute(firstPath(d, 'target')!, 'type');
+    if (targetType !== undefined && targetType !== 'serial') continue;
+    const alias = aliasOf(d);
+    if (alias === undefined || serials.some((s) => aliasOf(s) === alias)) out.add(d);
+  }
+  return out;
+}
+
 export function deviceList(root: XmlElement): XmlElement[] {
   const devices = devicesOf(root);
   return devices ? childElements(devices) : [];

@@ -12,7 +12,7 @@ import { HybridError } from '../errors.js';
 import { element, type XmlElement } from '../xml/tree.js';
 import { firstChild, getAttribute } from '../xml/edit.js';
 import { formatPci, pciAttributes, readPciAddress, type PciAddress } from '../libvirt/pci-address.js';
-import { describeDevice, guestPciAddress, type MachineKind } from '../libvirt/domain.js';
+import { describeDevice, guestPciAddress, serialMirrors, type MachineKind } from '../libvirt/domain.js';
 
 export interface PciController {
   index: number;
@@ -31,6 +31,8 @@ export interface GuestPciSpace {
   slots: Set<string>;
   /** The highest bus any address names: libvirt adds controllers for buses nobody listed. */
   maxBus: number;
+  /** False for a running guest: controllers cannot be added live. */
+  canAddPorts: boolean;
 }
 
 const fnKey = (a: PciAddress): string => `${a.domain}:${a.bus}:${a.slot}.${a.function}`;
@@ -38,8 +40,9 @@ const slotKey = (a: PciAddress): string => `${a.domain}:${a.bus}:${a.slot}`;
 /** libvirt's own limit on PCI controller indexes (one bus each). */
 const MAX_INDEX = 255;
 
-export function guestPciSpace(machine: MachineKind, devices: XmlElement[]): GuestPciSpace {
-  const space: GuestPciSpace = { machine, controllers: new Map(), functions: new Map(), slots: new Set(), maxBus: 0 };
+export function guestPciSpace(machine: MachineKind, devices: XmlElement[], canAddPorts = true): GuestPciSpace {
+  const space: GuestPciSpace = { machine, controllers: new Map(), functions: new Map(), slots: new Set(), maxBus: 0, canAddPorts };
+  const mirrors = serialMirrors(devices);
   space.controllers.set(0, { index: 0, model: machine === 'q35' ? 'pcie-root' : 'pci-root', hotplug: machine === 'pc' });
   devices.forEach((dev, i) => {
     const where = describeDevice(dev, i);
@@ -54,7 +57,7 @@ export function guestPciSpace(machine: MachineKind, devices: XmlElement[]): Gues
         hotplug: (target ? getAttribute(target, 'hotplug') : undefined) !== 'off',
       });
     }
-    const address = guestPciAddress(dev, where);
+    const address = mirrors.has(dev) ? undefined : guestPciAddress(dev, where);
     if (address) occupy(space, address, where, false);
   });
   return space;
@@ -124,6 +127,9 @@ export function allocateHotpluggable(space: GuestPciSpace, who: string): PciAddr
     for (const c of buses) {
       if (found) break;
       if ((c.model === 'pcie-root-port' || c.model === 'pcie-switch-downstream-port') && c.hotplug) found = freeOn(space, c.index, [0]);
+    }
+    if (!found && !space.canAddPorts) {
+      throw new HybridError('PCI_SLOTS_EXHAUSTED', `${who}: the running guest has no empty hotpluggable pcie-root-port, and ports cannot be added to a running guest; add <controller type='pci' model='pcie-root-port'/> to its definition and restart it once`, { element: who });
     }
     if (!found) found = { domain: 0, bus: addRootPort(space, who), slot: 0, function: 0 };
   }
