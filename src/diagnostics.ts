@@ -17,6 +17,11 @@ export const DIAGNOSTIC_CODES = {
   NO_GUEST_ADDRESS: 'A device that must be detached for migration has no explicit guest PCI address.',
   MIGRATION_BLOCKER: 'A passed-through device is neither a pair half nor ephemeral: it blocks migration.',
   VF_NOT_ON_HOST: 'A VF the domain uses is not in the host snapshot, or is used by another domain there.',
+  PAIR_DEGRADED: 'A pair runs on its backup alone: its VF half is not in the running domain (hostdev-hybrid repair attaches one).',
+  TEAMING_ON_PC: 'A teamed pair on a pc (i440fx) guest: QEMU fails over only PCIe primaries, so it can never fail over.',
+  PLAN_INPUT_NOT_MIGRATABLE: 'A plan made from XML other than `virsh dumpxml --migratable`: the script rebuilds migrate.xml at run time.',
+  VLAN_DEVICE_UNKNOWN: 'The destination snapshot lacks the VLAN sub-interface a backup half will use there.',
+  REPAIR_OTHER_PF: 'No free VF is left on the PF a degraded pair\'s backup uses; the repair takes one on another PF.',
 } as const;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

@@ -48,6 +48,11 @@ export const ERROR_CODES = {
   VF_NOT_IN_POOL: 'A hybrid entry names both a pool and a VF, and the VF is not in that pool.',
   STYLE_CONFLICT: 'The domain was expanded in one style and is being expanded again in the other.',
   METADATA_INVALID: 'The hostdev-hybrid metadata element is missing, malformed, or names devices the domain lacks.',
+  // Plans
+  MIGRATION_BLOCKED: 'A passed-through device is neither a pair half nor ephemeral: the guest cannot be migrated or saved.',
+  EPHEMERAL_UNAVAILABLE: 'An ephemeral device\'s host address is taken on the destination and no pciMap entry maps it elsewhere.',
+  NOTHING_TO_DO: 'The operation has nothing to act on (no degraded pair to repair, no such alias to unplug).',
+  PLAN_INVALID: 'A plan given back to the tool (retarget, hook) does not match schemas/plan.schema.json or the domain.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

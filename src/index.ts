@@ -15,3 +15,12 @@ export { HH_NS, type Style, type PairRecord, type EphemeralRecord, type HybridMe
 export { DIAGNOSTIC_CODES, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
 export { collapseDomain, HYBRID_CHILD_ORDER, type CollapseOptions } from './expand/collapse.js';
 export { checkDomain, type CheckOptions } from './expand/check.js';
+export { planMigration, type MigrationOptions } from './plan/migrate.js';
+export { planRepair, planHotplug, planUnplug, type LiveOptions } from './plan/live.js';
+export { planEvacuation, type EvacuationOptions } from './plan/evacuate.js';
+export { retargetDomain } from './plan/retarget.js';
+export { renderScript, shellQuote } from './plan/journal.js';
+export { planFiles, scriptName } from './plan/files.js';
+export type {
+  MigrationPlan, EvacuationPlan, PlanDevice, PlanStep, PlanEnd, Allocation, PlanOperation, InputKind, StepHost,
+} from './plan/types.js';

@@ -24,7 +24,8 @@ describe('the public API', () => {
     expect(Object.keys(api).sort()).toEqual([
       'DIAGNOSTIC_CODES', 'ERROR_CODES', 'HH_NS', 'HYBRID_CHILD_ORDER', 'HybridError', 'XML_LIMITS', 'allocateVf', 'checkDomain',
       'claimVf', 'collapseDomain', 'expandDomain', 'hostFromJson', 'hostFromSources', 'hostFromXml', 'parseXml',
-      'readHostSnapshot', 'serializeNode', 'serializeXml', 'vfTopology',
+      'planEvacuation', 'planFiles', 'planHotplug', 'planMigration', 'planRepair', 'planUnplug', 'readHostSnapshot',
+      'renderScript', 'retargetDomain', 'scriptName', 'serializeNode', 'serializeXml', 'shellQuote', 'vfTopology',
     ]);
   });
 });

@@ -54,6 +54,10 @@ export function checkDomain(domainXml: string, host?: Host, options: CheckOption
   for (const pair of meta?.pairs ?? []) {
     const vf = byAlias.get(pair.vfAlias);
     const backup = byAlias.get(pair.backupAlias);
+    if (!vf && backup) {
+      report({ code: 'PAIR_DEGRADED', severity: 'warning', alias: pair.name, message: `pair '${pair.name}' runs on its backup alone: the domain has no VF half '${pair.vfAlias}' (after a migration or restore); 'hostdev-hybrid repair' attaches one` });
+      continue;
+    }
     if (!vf || !backup) {
       report({ code: 'PAIR_DEVICE_MISSING', severity: 'error', alias: pair.name, message: `pair '${pair.name}': the domain has no device '${!vf ? pair.vfAlias : pair.backupAlias}'` });
       continue;
@@ -68,6 +72,9 @@ export function checkDomain(domainXml: string, host?: Host, options: CheckOption
       report({ code: 'PAIR_SAME_SLOT', severity: 'error', alias: pair.name, message: `pair '${pair.name}': both halves are in guest slot ${formatPci(va).slice(0, -2)}; QEMU failover needs them in different slots` });
     }
     hotplug(vf, `VF half '${pair.vfAlias}'`);
+    if (meta!.style === 'teaming' && machineKind(root) !== 'q35') {
+      report({ code: 'TEAMING_ON_PC', severity: 'error', alias: pair.name, message: `pair '${pair.name}' is teamed on a ${machineKind(root)} (i440fx) guest: QEMU fails over only PCIe primaries, so it never can; move the guest to q35 or use bond style` });
+    }
     if (meta!.style === 'teaming') {
       if (childAttribute(vf, 'teaming', 'type') !== 'transient' || childAttribute(backup, 'teaming', 'type') !== 'persistent' ||
         childAttribute(vf, 'teaming', 'persistent') !== pair.backupAlias) {

@@ -226,6 +226,10 @@ export function expandDocument(doc: XmlDocument, host: Host, options: DocumentEx
     return `${base}${n}`;
   };
 
+  if (style === 'teaming' && specs.length > 0 && machineKind(root) !== 'q35') {
+    throw new HybridError('TEAMING_UNSUPPORTED', `teaming needs a q35 guest: QEMU's virtio-net failover takes only a PCIe device as primary, and on a ${machineKind(root)} (i440fx) guest the VF half sits on conventional PCI, so it could never fail over; use machine q35 or style bond`);
+  }
+
   // 1. Guest PCI space: explicit addresses first, so nothing chosen later can collide with them.
   const needsAddresses = specs.length > 0 || entries.some((e) => e.kind !== 'not-ephemeral');
   const space = needsAddresses ? guestPciSpace(machineKind(root), devices.filter((d) => !dialectEls.has(d)), options.addControllers ?? true) : undefined;
@@ -354,7 +358,7 @@ function notHotpluggable(space: GuestPciSpace, a: PciAddress, who: string): Hybr
 }
 
 /** `<numatune><memory nodeset='N'/>` naming one node: the allocation prefers VFs there. */
-function numatuneNode(root: XmlElement): number | undefined {
+export function numatuneNode(root: XmlElement): number | undefined {
   const memory = firstPath(root, 'numatune', 'memory');
   const nodeset = memory && getAttribute(memory, 'nodeset');
   return nodeset !== undefined && /^[0-9]+$/.test(nodeset) ? Number(nodeset) : undefined;

@@ -18,6 +18,8 @@ export interface AllocationOptions {
   /** The domain being placed: its own VFs on this host are not "taken by another". */
   domain?: string;
   preferNumaNode?: number;
+  /** Only VFs of the PF with this netdev (a repair must stay on the PF its backup is on). */
+  pfNetdev?: string;
 }
 
 function takenByOther(host: Host, vf: string, domain: string | undefined): string | undefined {
@@ -33,9 +35,12 @@ export function allocateVf(host: Host, poolName: string, options: AllocationOpti
   }
   const claimed = options.claimed ?? new Set<string>();
   const inUse = (vf: string): boolean => claimed.has(vf) || takenByOther(host, vf, options.domain) !== undefined;
-  const free = pool.vfs.filter((vf) => !inUse(vf));
+  const onPf = (vf: string): boolean => options.pfNetdev === undefined || vfTopology(host, vf).pfNetdev === options.pfNetdev;
+  const free = pool.vfs.filter((vf) => !inUse(vf) && onPf(vf));
   if (free.length === 0) {
-    throw new HybridError('POOL_EXHAUSTED', `network '${poolName}' has no free VF: all ${pool.vfs.length} are in use; enable more VFs on its PFs or free one`);
+    throw new HybridError('POOL_EXHAUSTED', options.pfNetdev === undefined
+      ? `network '${poolName}' has no free VF: all ${pool.vfs.length} are in use; enable more VFs on its PFs or free one`
+      : `network '${poolName}' has no free VF on ${options.pfNetdev}; enable more VFs there or free one`);
   }
   const usedOnPf = new Map<string, number>();
   for (const vf of pool.vfs) {
@@ -47,7 +52,8 @@ export function allocateVf(host: Host, poolName: string, options: AllocationOpti
     const i = netdev === undefined ? -1 : pool.pfs.indexOf(netdev);
     return i === -1 ? pool.pfs.length : i;
   };
-  const candidates = free.map((vf) => ({ vf, topo: vfTopology(host, vf), order: pool.vfs.indexOf(vf) }));
+  const order = index.poolOrder.get(pool.name)!;
+  const candidates = free.map((vf) => ({ vf, topo: vfTopology(host, vf), order: order.get(vf)! }));
   const prefer = options.preferNumaNode;
   candidates.sort((a, b) =>
     (prefer === undefined ? 0 : Number(a.topo.numaNode !== prefer) - Number(b.topo.numaNode !== prefer)) ||

@@ -51,6 +51,7 @@ export function hostFromSources(parts: SnapshotSources): Host {
     pools: pools(networks, pfs),
     otherNetworks: networks.filter((n) => n.kind === 'other').map((n) => n.name).sort(),
     domains: domains.sort(byString<HostDomain>((d) => d.name)),
+    netdevs: [...new Set(nodedevs.flatMap((d) => (d.kind === 'net' ? [d.netdev] : [])))].sort(),
   });
 }
 

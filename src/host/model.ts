@@ -51,6 +51,11 @@ export interface Host {
   /** libvirt networks that are not VF pools (bridge, NAT, passthrough…): left alone. */
   otherNetworks: string[];
   domains: HostDomain[];
+  /**
+   * Every network device the snapshot's nodedev files name (PF netdevs, VLAN sub-interfaces…),
+   * sorted. Absent in a host.json that does not list them: then nothing can be confirmed.
+   */
+  netdevs?: string[];
 }
 
 /** A VF with everything expansion and planning need about it. */
@@ -72,6 +77,12 @@ export interface HostIndex {
   /** Host PCI address → name of the domain using it. */
   takenBy: Map<string, string>;
   macs: Set<string>;
+  /** MAC → name of the domain using it. */
+  macOwner: Map<string, string>;
+  /** VF → its topology, for every VF that has a complete one (others throw in vfTopology). */
+  topology: Map<string, VfTopology>;
+  /** Pool → VF → position in the pool's order. */
+  poolOrder: Map<string, Map<string, number>>;
 }
 
 const indexes = new WeakMap<Host, HostIndex>();
@@ -87,6 +98,9 @@ export function hostIndex(host: Host): HostIndex {
     poolOfVf: new Map(host.pools.flatMap((p) => p.vfs.map((vf) => [vf, p] as const))),
     takenBy: new Map(host.domains.flatMap((d) => d.pciDevices.map((a) => [a, d.name] as const))),
     macs: new Set(host.domains.flatMap((d) => d.macs)),
+    macOwner: new Map(host.domains.flatMap((d) => d.macs.map((m) => [m, d.name] as const))),
+    topology: new Map(),
+    poolOrder: new Map(host.pools.map((p) => [p.name, new Map(p.vfs.map((vf, i) => [vf, i] as const))])),
   };
   indexes.set(host, index);
   return index;
@@ -95,6 +109,8 @@ export function hostIndex(host: Host): HostIndex {
 /** VF → PF → PF netdev and VF index; an error naming the VF when any link is missing. */
 export function vfTopology(host: Host, vfAddress: string): VfTopology {
   const index = hostIndex(host);
+  const known = index.topology.get(vfAddress);
+  if (known) return known;
   const vf = index.vfByAddress.get(vfAddress);
   if (!vf) {
     const isPf = index.pfByAddress.has(vfAddress);
@@ -114,5 +130,7 @@ export function vfTopology(host: Host, vfAddress: string): VfTopology {
     throw new HybridError('TOPOLOGY_CONFLICT', `VF ${vfAddress} names PF ${pf.address} as its physical function, but that PF does not list it among its virt_functions`);
   }
   const numaNode = vf.numaNode ?? pf.numaNode;
-  return { vf: vfAddress, pf: pf.address, pfNetdev: pf.netdev, index: position, ...(numaNode !== undefined ? { numaNode } : {}) };
+  const topo = { vf: vfAddress, pf: pf.address, pfNetdev: pf.netdev, index: position, ...(numaNode !== undefined ? { numaNode } : {}) };
+  index.topology.set(vfAddress, topo);
+  return topo;
 }

@@ -3,9 +3,13 @@
  * the operation returns the files it produces (`expected.xml`, `expected.json`, …). A HybridError
  * becomes `expected-error.json`, so refusals are golden cases too.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkDomain, collapseDomain, expandDomain, HybridError, parseXml, readHostSnapshot, type Host, type Style, type XmlElement } from '../../src/index.js';
+import {
+  checkDomain, collapseDomain, expandDomain, HybridError, parseXml, planEvacuation, planFiles, planHotplug, planMigration, planRepair,
+  planUnplug, readHostSnapshot, type Host, type MigrationPlan, type Style, type XmlElement,
+} from '../../src/index.js';
+import { validateJson } from '../../src/schemas.js';
 import { childElements, firstChild, getAttribute } from '../../src/xml/edit.js';
 import { rootElement } from '../../src/xml/tree.js';
 import { FIXTURES } from '../helpers.js';
@@ -21,6 +25,15 @@ export type Outputs = Record<string, string>;
 export type Operation = (spec: CaseSpec, dir: string) => Outputs;
 
 export const json = (value: unknown): string => JSON.stringify(value, null, 2) + '\n';
+
+/** A plan's --out-dir, under expected/, after checking it against schemas/plan.schema.json. */
+function planOutputs(plan: MigrationPlan): Outputs {
+  validateJson('plan', JSON.parse(JSON.stringify(plan)), 'PLAN_INVALID', 'the plan');
+  return Object.fromEntries(Object.entries(planFiles(plan)).map(([f, c]) => [`expected/${f}`, c]));
+}
+
+const option = <K extends string>(spec: CaseSpec, key: K): Record<K, unknown> | Record<string, never> =>
+  (spec[key] !== undefined ? { [key]: spec[key] } as Record<K, unknown> : {});
 
 export function caseHost(spec: CaseSpec, key: 'host' | 'from' | 'to' = 'host'): Host {
   const name = spec[key];
@@ -55,6 +68,36 @@ export const OPERATIONS: Record<string, Operation> = {
   collapse: (_spec, dir) => ({ 'expected.xml': collapseDomain(caseInput(dir)) }),
 
   check: (spec, dir) => ({ 'expected.json': json(checkDomain(caseInput(dir), spec.host !== undefined ? caseHost(spec) : undefined)) }),
+
+  /** planMigration: options operation, pciMap, claimed, destUri, style. */
+  plan: (spec, dir) => planOutputs(planMigration(caseInput(dir), caseHost(spec, 'from'), caseHost(spec, 'to'), {
+    ...option(spec, 'operation'), ...option(spec, 'pciMap'), ...option(spec, 'claimed'), ...option(spec, 'destUri'), ...option(spec, 'style'),
+  } as Parameters<typeof planMigration>[3])),
+
+  repair: (spec, dir) => planOutputs(planRepair(caseInput(dir), caseHost(spec))),
+
+  /** planHotplug with the NIC in device.xml. */
+  hotplug: (spec, dir) => planOutputs(planHotplug(caseInput(dir), caseHost(spec), readFileSync(join(dir, 'device.xml'), 'utf8'))),
+
+  unplug: (spec, dir) => planOutputs(planUnplug(caseInput(dir), String(spec.alias))),
+
+  /** planEvacuation of inputs/*.xml (in name order) from "from" onto "destinations". */
+  evacuate: (spec, dir) => {
+    const inputs = readdirSync(join(dir, 'inputs')).sort().map((f) => readFileSync(join(dir, 'inputs', f), 'utf8'));
+    const to = (spec.destinations as string[]).map((h) => readHostSnapshot(join(FIXTURES, 'hosts', h)));
+    const result = planEvacuation(inputs, caseHost(spec, 'from'), to);
+    const out: Outputs = {
+      'expected.json': json({
+        placed: result.plans.map((p) => ({ domain: p.domain, destination: p.destination, allocations: p.plan.allocations, commands: p.plan.commands })),
+        unplaced: result.unplaced,
+      }),
+    };
+    for (const p of result.plans) {
+      validateJson('plan', JSON.parse(JSON.stringify(p.plan)), 'PLAN_INVALID', 'the plan');
+      out[`expected/${p.domain}/migrate.xml`] = p.plan.migrateXml!;
+    }
+    return out;
+  },
 };
 
 /** Contract §3: no dialect survives expansion — checked on the parsed tree, not on the text. */

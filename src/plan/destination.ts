@@ -1,0 +1,171 @@
+/**
+ * The destination side of a move: which VF (or host device) each pair and ephemeral device gets
+ * there, chosen before anything moves, and the edit that points a domain's tree at those choices.
+ * Planned migration, save/restore, evacuation and the hook all use these two functions.
+ */
+import type { Diagnostic } from '../diagnostics.js';
+import { HybridError } from '../errors.js';
+import { numatuneNode } from '../expand/expand.js';
+import { writeMetadata, type HybridMetadata, type PairRecord } from '../expand/metadata.js';
+import { allocateVf, claimVf } from '../host/allocate.js';
+import { hostIndex, type Host, type VfTopology } from '../host/model.js';
+import { parsePci, pciAttributes } from '../libvirt/pci-address.js';
+import { vlanDeviceName } from '../libvirt/vlan.js';
+import { firstChild, getAttribute, removeElement, setAttribute } from '../xml/edit.js';
+import type { XmlElement } from '../xml/tree.js';
+import type { PlanDomain } from './read.js';
+import type { Allocation, PlanEnd } from './types.js';
+
+export interface ChooseOptions {
+  /** Destination devices earlier plans took (chaining). */
+  claimed?: Set<string>;
+  /** Host PCI address on the source → on the destination, for non-VF ephemeral devices. */
+  pciMap?: Record<string, string>;
+  /** Save/restore, repair, the hook: the guest's own devices on this host count as its own. */
+  sameDomain?: boolean;
+  /** Prefer each pair's current VF when it is free (save/restore onto the same host). */
+  keepVf?: boolean;
+}
+
+/** The VLAN sub-interface (or PF) a backup uses for a VF's PF. */
+export function backupDevFor(pair: PairRecord, pfNetdev: string): string {
+  return pair.vlan === undefined ? pfNetdev : vlanDeviceName(pair.backupDevTemplate ?? '{pf}.{vlan}', pfNetdev, pair.vlan, `pair '${pair.name}'`);
+}
+
+function end(topo: VfTopology, backupDev?: string): PlanEnd {
+  return {
+    vf: topo.vf, pf: topo.pfNetdev, pfAddress: topo.pf, vfIndex: topo.index,
+    ...(backupDev !== undefined ? { backupDev } : {}), ...(topo.numaNode !== undefined ? { numaNode: topo.numaNode } : {}),
+  };
+}
+
+/** The pool a pair takes its VF from on another host: its own, else the one its VF is in here. */
+export function poolOf(pair: PairRecord, from: Host | undefined): string {
+  const pool = pair.pool ?? (from ? hostIndex(from).poolOfVf.get(pair.vf)?.name : undefined);
+  if (pool === undefined) {
+    throw new HybridError('POOL_UNKNOWN', `pair '${pair.name}' names VF ${pair.vf} and no pool: another host cannot pick a VF for it; give the entry <source network='POOL'> (the VF may stay written in)`, { element: pair.name });
+  }
+  return pool;
+}
+
+/**
+ * Chooses every destination device before anything moves: VFs NUMA-aware and never one the
+ * destination shows taken or an earlier plan claimed; refuses (POOL_EXHAUSTED,
+ * EPHEMERAL_UNAVAILABLE) before the first step rather than after.
+ */
+export function chooseDestination(pd: PlanDomain, from: Host | undefined, to: Host, options: ChooseOptions = {}): { allocations: Allocation[]; warnings: Diagnostic[] } {
+  try {
+    return choose(pd, from, to, options);
+  } catch (e) {
+    // Name the destination in the message: the same code from the source reads alike.
+    if (e instanceof HybridError && !e.message.includes('destination')) e.message = `on the destination: ${e.message}`;
+    throw e;
+  }
+}
+
+function choose(pd: PlanDomain, from: Host | undefined, to: Host, options: ChooseOptions): { allocations: Allocation[]; warnings: Diagnostic[] } {
+  const claimed = options.claimed ?? new Set<string>();
+  const index = hostIndex(to);
+  const owner = options.sameDomain ? pd.name : undefined;
+  const allocations: Allocation[] = [];
+  const warnings: Diagnostic[] = [];
+  let preferNuma = numatuneNode(pd.root);
+  for (const { record } of pd.pairs) {
+    const pool = poolOf(record, from);
+    if (!index.poolByName.has(pool)) {
+      throw new HybridError('POOL_UNKNOWN', `pair '${record.name}': the destination has no network '${pool}'; define the pool there (same name) or pick another destination`, { element: record.name });
+    }
+    const keep = options.keepVf && index.poolOfVf.get(record.vf)?.name === pool && !claimed.has(record.vf) &&
+      (index.takenBy.get(record.vf) ?? pd.name) === pd.name;
+    const topo = forPair(record.name, () => (keep
+      ? claimVf(to, record.vf, { claimed, ...(owner !== undefined ? { domain: owner } : {}) })
+      : allocateVf(to, pool, { claimed, ...(owner !== undefined ? { domain: owner } : {}), ...(preferNuma !== undefined ? { preferNumaNode: preferNuma } : {}) })));
+    claimed.add(topo.vf);
+    preferNuma ??= topo.numaNode;
+    const backupDev = backupDevFor(record, topo.pfNetdev);
+    allocations.push({
+      alias: record.name, kind: 'pair', mac: record.mac, pool,
+      from: { vf: record.vf, pf: record.pfDev, pfAddress: record.pf, vfIndex: record.vfIndex, backupDev: record.backupDev }, to: end(topo, backupDev),
+    });
+    if (record.vlan !== undefined && !(to.netdevs ?? []).includes(backupDev)) {
+      warnings.push({ code: 'VLAN_DEVICE_UNKNOWN', severity: 'warning', alias: record.name,
+        message: `pair '${record.name}': the destination snapshot has no netdev ${backupDev}; create it there before the move (ip link add link ${topo.pfNetdev} name ${backupDev} type vlan id ${record.vlan})` });
+    }
+    const user = index.macOwner.get(record.mac.toLowerCase());
+    if (user !== undefined && user !== pd.name) {
+      warnings.push({ code: 'MAC_IN_USE_ON_HOST', severity: 'warning', alias: record.name, message: `pair '${record.name}': MAC ${record.mac} is also used by domain '${user}' on the destination` });
+    }
+  }
+  for (const { record } of pd.ephemeral) {
+    if (record.pool !== undefined) {
+      if (!index.poolByName.has(record.pool)) {
+        throw new HybridError('POOL_UNKNOWN', `ephemeral device '${record.alias}': the destination has no network '${record.pool}'`, { element: record.alias });
+      }
+      const topo = forPair(record.alias, () => allocateVf(to, record.pool!, { claimed, ...(owner !== undefined ? { domain: owner } : {}) }));
+      claimed.add(topo.vf);
+      allocations.push({ alias: record.alias, kind: 'ephemeral', pool: record.pool, from: { vf: record.source }, to: end(topo) });
+      continue;
+    }
+    const mapped = options.pciMap?.[record.source];
+    const target = mapped ?? record.source;
+    if (mapped !== undefined) parsePci(mapped, `pciMap entry for ${record.source}`);
+    const user = index.takenBy.get(target);
+    if ((user !== undefined && user !== owner) || claimed.has(target)) {
+      throw new HybridError('EPHEMERAL_UNAVAILABLE', `ephemeral device '${record.alias}' (${record.source}): ${target} is ${user !== undefined && user !== owner ? `used by domain '${user}'` : 'already claimed'} on the destination; map it to a free device with pciMap (CLI --pci-map ${record.source}=ADDRESS)`, { element: record.alias });
+    }
+    claimed.add(target);
+    allocations.push({ alias: record.alias, kind: 'ephemeral', from: { vf: record.source }, to: { vf: target } });
+  }
+  return { allocations, warnings };
+}
+
+/** Runs an allocation for one device; its error names the device. */
+function forPair<T>(alias: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof HybridError && e.element === undefined) {
+      e.message = `'${alias}': ${e.message}`;
+      e.element = alias;
+    }
+    throw e;
+  }
+}
+
+function setHostAddress(dev: XmlElement, address: string, where: string): void {
+  const el = firstChild(firstChild(dev, 'source') ?? dev, 'address');
+  if (!el) throw new HybridError('MISSING_ELEMENT', `${where} has no <source><address>`, { element: where });
+  const attrs = pciAttributes(parsePci(address), false);
+  for (const [k, v] of Object.entries(attrs)) if (getAttribute(el, k) !== v) setAttribute(el, k, v);
+}
+
+/** Names libvirt gives host-side devices it creates; they belong to the source host. */
+const GENERATED_TARGET = /^(macvtap|macvlan|vnet)[0-9]+$/;
+
+/**
+ * Points the tree at the destination: backups on the new PFs, VF halves and ephemeral devices on
+ * their new host devices, the metadata recording them. MACs, guest addresses and aliases stay.
+ */
+export function applyDestination(pd: PlanDomain, allocations: Allocation[]): HybridMetadata {
+  const byAlias = new Map(allocations.map((a) => [`${a.kind}:${a.alias}`, a]));
+  const meta: HybridMetadata = { style: pd.meta.style, pairs: [], ephemeral: [] };
+  for (const p of pd.pairs) {
+    const a = byAlias.get(`pair:${p.record.name}`);
+    if (!a) throw new HybridError('METADATA_INVALID', `no destination was chosen for pair '${p.record.name}'`, { element: p.record.name });
+    const source = firstChild(p.backup, 'source');
+    if (!source) throw new HybridError('MISSING_ELEMENT', `backup half '${p.record.backupAlias}' has no <source>`, { element: p.record.backupAlias });
+    if (getAttribute(source, 'dev') !== a.to.backupDev) setAttribute(source, 'dev', a.to.backupDev!);
+    const target = firstChild(p.backup, 'target');
+    if (target && GENERATED_TARGET.test(getAttribute(target, 'dev') ?? '')) removeElement(p.backup, target);
+    if (p.vfHalf) setHostAddress(p.vfHalf, a.to.vf, `VF half '${p.record.vfAlias}'`);
+    meta.pairs.push({ ...p.record, vf: a.to.vf, pf: a.to.pfAddress!, pfDev: a.to.pf!, vfIndex: a.to.vfIndex!, backupDev: a.to.backupDev! });
+  }
+  for (const e of pd.ephemeral) {
+    const a = byAlias.get(`ephemeral:${e.record.alias}`);
+    if (!a) throw new HybridError('METADATA_INVALID', `no destination was chosen for ephemeral device '${e.record.alias}'`, { element: e.record.alias });
+    if (e.el) setHostAddress(e.el, a.to.vf, `ephemeral device '${e.record.alias}'`);
+    meta.ephemeral.push({ ...e.record, source: a.to.vf });
+  }
+  writeMetadata(pd.doc, pd.root, meta);
+  return meta;
+}

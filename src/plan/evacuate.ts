@@ -1,0 +1,64 @@
+/**
+ * Many guests off one host onto several: each placed where its pools have the most free VFs,
+ * allocations chained so no two plans take one VF. What fits nowhere is reported, not thrown.
+ */
+import { HybridError } from '../errors.js';
+import { hostIndex, type Host } from '../host/model.js';
+import { DEFAULT_DEST_URI, planMigration, type MigrationOptions } from './migrate.js';
+import type { EvacuationPlan } from './types.js';
+
+export interface EvacuationOptions extends Omit<MigrationOptions, 'destUri' | 'claimed' | 'file'> {
+  /** libvirt URI of each destination, in the order of `to`; default `qemu+ssh://DESTn/system`. */
+  destUris?: string[];
+}
+
+function freeVfs(host: Host, claimed: ReadonlySet<string>): number {
+  const index = hostIndex(host);
+  let free = 0;
+  for (const pool of host.pools) for (const vf of pool.vfs) if (!claimed.has(vf) && !index.takenBy.has(vf)) free++;
+  return free;
+}
+
+/**
+ * Plans the evacuation of `domains` (dialect, expanded or running XML) from `from` onto the
+ * hosts `to`, in the order given.
+ *
+ * @example
+ * const { plans, unplaced } = planEvacuation([xmlA, xmlB], hostA, [hostB, hostC]);
+ * plans[0].destination; // index into `to`
+ */
+export function planEvacuation(domains: string[], from: Host, to: Host[], options: EvacuationOptions = {}): EvacuationPlan {
+  if (!Array.isArray(domains) || !Array.isArray(to) || to.length === 0) throw new TypeError('planEvacuation expects domain XML strings and at least one destination Host');
+  const claimed = to.map(() => new Set<string>());
+  const free = to.map((h, i) => freeVfs(h, claimed[i]!));
+  const out: EvacuationPlan = { plans: [], unplaced: [] };
+  domains.forEach((xml, n) => {
+    // Most free VFs first, so guests spread; the order of `to` breaks ties.
+    const order = to.map((_, i) => i).sort((a, b) => free[b]! - free[a]! || a - b);
+    let last: HybridError | undefined;
+    for (const i of order) {
+      try {
+        const { destUris, ...rest } = options;
+        const plan = planMigration(xml, from, to[i]!, { ...rest, claimed: claimed[i]!, destUri: destUris?.[i] ?? DEFAULT_DEST_URI.replace('DEST', `DEST${i}`) });
+        for (const a of plan.allocations) {
+          claimed[i]!.add(a.to.vf);
+          free[i]!--;
+        }
+        out.plans.push({ domain: plan.domain, destination: i, plan });
+        return;
+      } catch (e) {
+        if (!(e instanceof HybridError)) throw e;
+        // A malformed domain fits nowhere for the same reason: say so once.
+        last = e;
+        if (!['POOL_EXHAUSTED', 'POOL_UNKNOWN', 'EPHEMERAL_UNAVAILABLE', 'VF_TAKEN'].includes(e.code)) break;
+      }
+    }
+    out.unplaced.push({ domain: domainLabel(xml, n), code: last!.code, reason: last!.message });
+  });
+  return out;
+}
+
+function domainLabel(xml: string, n: number): string {
+  const m = /<name>([^<]*)<\/name>/.exec(xml);
+  return m ? m[1]!.trim() : `#${n + 1}`;
+}

@@ -1,0 +1,24 @@
+/** A plan as the files of an `--out-dir`: pure, so the CLI writes and the golden tests compare the same. */
+import { renderScript } from './journal.js';
+import type { MigrationPlan } from './types.js';
+
+/** The script's name: `migrate.sh` for a move, else `OPERATION.sh`. */
+export function scriptName(plan: MigrationPlan): string {
+  return plan.operation === 'migrate' || plan.operation === 'save-restore' ? 'migrate.sh' : `${plan.operation}.sh`;
+}
+
+/**
+ * Relative path → content: `plan.json`, every XML piece where the commands expect it
+ * (`detach/ALIAS.xml`, `attach/ALIAS.xml`, `migrate.xml`, `persistent.xml`, `metadata.xml`) and
+ * the script.
+ */
+export function planFiles(plan: MigrationPlan): Record<string, string> {
+  const nl = (s: string): string => (s.endsWith('\n') ? s : s + '\n');
+  const files: Record<string, string> = { 'plan.json': JSON.stringify(plan, null, 2) + '\n' };
+  if (plan.migrateXml !== undefined) files['migrate.xml'] = nl(plan.migrateXml);
+  if (plan.persistentXml !== undefined) files['persistent.xml'] = nl(plan.persistentXml);
+  if (plan.metadataXml !== undefined) files['metadata.xml'] = nl(plan.metadataXml);
+  for (const d of [...plan.detach, ...plan.attach]) files[d.file] = nl(d.xml);
+  files[scriptName(plan)] = renderScript(plan);
+  return files;
+}

@@ -1,0 +1,209 @@
+/**
+ * Plans that change a running guest on its own host: repair (a pair running on its backup gets a
+ * VF half again), hot-plug of one new hybrid NIC, and unplug. Same plan shape as a migration.
+ */
+import type { Diagnostic } from '../diagnostics.js';
+import { HybridError } from '../errors.js';
+import { expandDocument } from '../expand/expand.js';
+import { readMetadata, writeMetadata, type HybridMetadata, type Style } from '../expand/metadata.js';
+import { allocateVf, claimVf } from '../host/allocate.js';
+import { hostIndex, type Host, type VfTopology } from '../host/model.js';
+import { hostPciSource } from '../host/domain-usage.js';
+import { aliasOf, deviceList, devicesOf, inInput } from '../libvirt/domain.js';
+import { parsePci } from '../libvirt/pci-address.js';
+import { guestPciSpace, reserveAddress } from '../pci/space.js';
+import { childAttribute, insertElement, removeElement } from '../xml/edit.js';
+import { parseXml } from '../xml/parse.js';
+import { serializeXml } from '../xml/serialize.js';
+import { rootElement } from '../xml/tree.js';
+import { backupDevFor, poolOf } from './destination.js';
+import { Journal } from './journal.js';
+import { DEFAULT_SOURCE_URI, metadataXml, piece, rebuildVfHalf, spareVfs } from './migrate.js';
+import { readDocForPlan, readForPlan, type PlanDomain } from './read.js';
+import type { Allocation, MigrationPlan, PlanDevice } from './types.js';
+
+export interface LiveOptions {
+  /** libvirt URI of the guest's host; default `qemu:///system`. */
+  uri?: string;
+  /** Names the input in error messages. */
+  file?: string;
+  /** Hot-plug: the style for a guest that has no pair yet (default bond). */
+  style?: Style;
+  vlanDevice?: string;
+}
+
+function checkHostArg(host: Host, fn: string): void {
+  if (!host || !Array.isArray(host.pools)) throw new TypeError(`${fn} expects a Host (hostFromXml or readHostSnapshot)`);
+}
+
+function livePlan(pd: PlanDomain, operation: MigrationPlan['operation'], j: Journal, parts: {
+  detach?: PlanDevice[]; attach?: PlanDevice[]; allocations?: Allocation[]; warnings?: Diagnostic[]; persistentXml?: string;
+  uri: string; spare?: { alias: string; vfs: string[] }[];
+}): MigrationPlan {
+  const metadata = metadataXml(pd);
+  return {
+    domain: pd.name, operation, style: pd.style, input: pd.input, sourceUri: parts.uri,
+    detach: parts.detach ?? [], ...(parts.persistentXml !== undefined ? { persistentXml: parts.persistentXml } : {}),
+    ...(metadata !== undefined ? { metadataXml: metadata } : {}),
+    attach: parts.attach ?? [],
+    rollback: { attach: parts.detach ?? [], ...(parts.spare ? { afterSwitchover: { message: 'an attach failed: the guest keeps running on its backup NICs; retry with another free VF', spare: parts.spare } } : {}) },
+    allocations: parts.allocations ?? [], steps: j.steps, commands: j.steps.map((s) => s.command), warnings: [...pd.warnings, ...(parts.warnings ?? [])],
+  };
+}
+
+/**
+ * For a guest running degraded (a pair whose VF half is missing from the running domain): a free
+ * VF for each such pair — the one the metadata records when it is free, else one on the PF its
+ * backup uses — and the attach pieces at the VF half's recorded guest address.
+ *
+ * @example
+ * const plan = planRepair(execSync('virsh dumpxml guest1', { encoding: 'utf8' }), readHostSnapshot('/var/lib/hostdev-hybrid/host'));
+ * plan.commands; // ['virsh -c qemu:///system attach-device guest1 attach/ua-hybrid0-vf.xml --live', …]
+ */
+export function planRepair(runningXml: string, host: Host, options: LiveOptions = {}): MigrationPlan {
+  if (typeof runningXml !== 'string') throw new TypeError('planRepair expects the running domain XML as a string');
+  checkHostArg(host, 'planRepair');
+  return inInput(options.file, () => {
+    const pd = readForPlan(runningXml, host, { input: 'running', ...(options.file !== undefined ? { file: options.file } : {}) });
+    const degraded = pd.pairs.filter((p) => !p.vfHalf);
+    if (degraded.length === 0) throw new HybridError('NOTHING_TO_DO', `domain '${pd.name}' has no degraded pair: every pair's VF half is present`);
+    const index = hostIndex(host);
+    const claimed = new Set<string>();
+    for (const dev of deviceList(pd.root)) {
+      const pci = dev.name === 'interface' || dev.name === 'hostdev' ? hostPciSource(dev, aliasOf(dev) ?? dev.name) : undefined;
+      if (pci !== undefined) claimed.add(pci);
+    }
+    const space = guestPciSpace(pd.machine, deviceList(pd.root), false);
+    const devices = devicesOf(pd.root)!;
+    const allocations: Allocation[] = [];
+    const attach: PlanDevice[] = [];
+    const warnings: Diagnostic[] = [];
+    const meta: HybridMetadata = { ...pd.meta, pairs: [...pd.meta.pairs] };
+    for (const p of degraded) {
+      const backupDev = childAttribute(p.backup, 'source', 'dev');
+      const pool = poolOf(p.record, host);
+      const recordedFree = index.vfByAddress.has(p.record.vf) && !claimed.has(p.record.vf) && (index.takenBy.get(p.record.vf) ?? pd.name) === pd.name;
+      let topo: VfTopology | undefined = recordedFree ? claimVf(host, p.record.vf, { claimed, domain: pd.name }) : undefined;
+      if (topo && backupDevFor(p.record, topo.pfNetdev) !== backupDev) topo = undefined;
+      // The backup cannot move live, so the new VF must be on the PF the backup is on.
+      const pfNetdev = backupDev === undefined ? undefined : [...index.pfByNetdev.keys()].find((pf) => backupDevFor(p.record, pf) === backupDev);
+      if (!topo && pfNetdev !== undefined) {
+        try {
+          topo = allocateVf(host, pool, { claimed, domain: pd.name, pfNetdev });
+        } catch (e) {
+          if (!(e instanceof HybridError) || e.code !== 'POOL_EXHAUSTED') throw e;
+        }
+      }
+      if (!topo) {
+        topo = allocateVf(host, pool, { claimed, domain: pd.name });
+        warnings.push({ code: 'REPAIR_OTHER_PF', severity: 'warning', alias: p.record.name,
+          message: `pair '${p.record.name}': no free VF on ${pfNetdev ?? backupDev ?? 'its backup\'s PF'}; VF ${topo.vf} is on ${topo.pfNetdev}, so the halves leave by different PFs until the guest next moves` });
+      }
+      claimed.add(topo.vf);
+      const record = { ...p.record, vf: topo.vf, pf: topo.pf, pfDev: topo.pfNetdev, vfIndex: topo.index };
+      const el = rebuildVfHalf({ ...p, record }, topo.vf, pd.style);
+      reserveAddress(space, parsePci(record.vfGuestAddress!), `VF half '${record.vfAlias}'`);
+      insertElement(pd.doc, devices, el, { before: p.backup });
+      attach.push(piece(el, 'vf-half', 'attach', { ...p, record }));
+      meta.pairs[meta.pairs.indexOf(p.record)] = record;
+      allocations.push({ alias: record.name, kind: 'pair', mac: record.mac, pool, from: { vf: p.record.vf, pf: p.record.pfDev }, to: { vf: topo.vf, pf: topo.pfNetdev, pfAddress: topo.pf, vfIndex: topo.index, ...(backupDev !== undefined ? { backupDev } : {}), ...(topo.numaNode !== undefined ? { numaNode: topo.numaNode } : {}) } });
+    }
+    writeMetadata(pd.doc, pd.root, meta);
+    const uri = options.uri ?? DEFAULT_SOURCE_URI;
+    const j = new Journal(pd.name, { source: uri, destination: uri });
+    for (const a of attach) j.attach('source', a.alias, a.file);
+    j.metadata('source', 'metadata.xml', ['--live']);
+    return livePlan(pd, 'repair', j, { attach, allocations, warnings, uri, spare: spareVfs(host, allocations, claimed, pd.name) });
+  });
+}
+
+/**
+ * Expands one hybrid `<interface>` against a running guest: both halves at guest addresses free
+ * in it (pcie-root-ports cannot be added live), the backup attached first, and the new
+ * configuration.
+ *
+ * @example
+ * const plan = planHotplug(runningXml, host, "<interface type='hostdev-hybrid'><source network='sriov-pool'/></interface>");
+ * plan.attach.map((d) => d.role); // ['backup-half', 'vf-half']
+ */
+export function planHotplug(runningXml: string, host: Host, interfaceXml: string, options: LiveOptions = {}): MigrationPlan {
+  if (typeof runningXml !== 'string' || typeof interfaceXml !== 'string') throw new TypeError('planHotplug expects the running domain XML and the interface XML as strings');
+  checkHostArg(host, 'planHotplug');
+  return inInput(options.file, () => {
+    const nic = rootElement(parseXml(interfaceXml));
+    if (nic.name !== 'interface') throw new HybridError('XML_WRONG_ROOT', `expected one hybrid <interface>, found <${nic.name}>`);
+    const doc = parseXml(runningXml);
+    const root = rootElement(doc);
+    const devices = devicesOf(root);
+    if (root.name !== 'domain' || !devices) throw new HybridError('XML_WRONG_ROOT', 'expected a running <domain> with <devices>');
+    const before = new Set(deviceList(root));
+    insertElement(doc, devices, nic, 'end');
+    const existing = readMetadata(root)?.style;
+    const expanded = expandDocument(doc, host, {
+      style: existing ?? options.style ?? 'bond', addControllers: false,
+      ...(options.vlanDevice !== undefined ? { vlanDevice: options.vlanDevice } : {}),
+    });
+    const pair = expanded.result.pairs[0];
+    const added = deviceList(root).filter((d) => !before.has(d));
+    if (!expanded.changed || !pair || expanded.result.pairs.length !== 1 || added.length !== 2) {
+      throw new HybridError('UNSUPPORTED_ELEMENT', 'the device is not one hybrid NIC (<interface type=\'hostdev-hybrid\'>, or type=\'network\' on a hostdev-hybrid pool)');
+    }
+    const pd = readDocForPlan(doc, host, { input: 'running' });
+    const persistentXml = serializeXml(doc);
+    const p = pd.pairs.find((x) => x.record.name === pair.name)!;
+    const attach = [piece(p.backup, 'backup-half', 'attach', p), piece(p.vfHalf!, 'vf-half', 'attach', p)];
+    const uri = options.uri ?? DEFAULT_SOURCE_URI;
+    const j = new Journal(pd.name, { source: uri, destination: uri });
+    for (const a of attach) j.attach('source', a.alias, a.file, ['--live', '--config']);
+    j.metadata('source', 'metadata.xml', ['--live', '--config']);
+    const allocations: Allocation[] = [{
+      alias: pair.name, kind: 'pair', mac: pair.mac, ...(pair.pool !== undefined ? { pool: pair.pool } : {}),
+      to: { vf: pair.vf, pf: pair.pfDev, pfAddress: pair.pf, vfIndex: pair.vfIndex, backupDev: pair.backupDev, ...(pair.numaNode !== undefined ? { numaNode: pair.numaNode } : {}) },
+    }];
+    return livePlan(pd, 'hotplug', j, { attach, allocations, warnings: expanded.result.warnings, persistentXml, uri });
+  });
+}
+
+/**
+ * The reverse of hot-plug: detach a pair (named by its `ua-` alias or either half's) or an
+ * ephemeral device from the running guest and drop it from the metadata.
+ *
+ * @example
+ * planUnplug(runningXml, 'ua-hybrid0').commands[0]; // 'virsh -c qemu:///system detach-device guest1 detach/ua-hybrid0-vf.xml --live --config'
+ */
+export function planUnplug(runningXml: string, alias: string, options: LiveOptions = {}): MigrationPlan {
+  if (typeof runningXml !== 'string' || typeof alias !== 'string') throw new TypeError('planUnplug expects the running domain XML and an alias as strings');
+  return inInput(options.file, () => {
+    const empty: Host = { version: 1, pfs: [], vfs: [], pools: [], otherNetworks: [], domains: [] };
+    const pd = readForPlan(runningXml, empty, { input: 'running' });
+    const pair = pd.pairs.find((p) => [p.record.name, p.record.vfAlias, p.record.backupAlias].includes(alias));
+    const eph = pd.ephemeral.find((e) => e.record.alias === alias);
+    if (!pair && !eph?.el) {
+      const known = [...pd.pairs.map((p) => p.record.name), ...pd.ephemeral.filter((e) => e.el).map((e) => e.record.alias)];
+      throw new HybridError('NOTHING_TO_DO', `domain '${pd.name}' has no pair or ephemeral device '${alias}' (known: ${known.join(', ') || 'none'})`, { element: alias });
+    }
+    const detach: PlanDevice[] = pair
+      ? [...(pair.vfHalf ? [piece(pair.vfHalf, 'vf-half', 'detach', pair)] : []), piece(pair.backup, 'backup-half', 'detach', pair)]
+      : [piece(eph!.el!, 'ephemeral', 'detach')];
+    const devices = devicesOf(pd.root)!;
+    if (pair) {
+      if (pair.vfHalf) removeElement(devices, pair.vfHalf);
+      removeElement(devices, pair.backup);
+    } else removeElement(devices, eph!.el!);
+    writeMetadata(pd.doc, pd.root, {
+      style: pd.meta.style,
+      pairs: pd.meta.pairs.filter((r) => r !== pair?.record),
+      ephemeral: pd.meta.ephemeral.filter((r) => r !== eph?.record),
+    });
+    const uri = options.uri ?? DEFAULT_SOURCE_URI;
+    const j = new Journal(pd.name, { source: uri, destination: uri });
+    for (const d of detach) {
+      j.detach('source', d.alias, d.file, ['--live', '--config']);
+      // The VF must be gone before its backup goes, or the guest is without network for a while.
+      if (d.role !== 'backup-half') j.waitDetached('source', d.alias);
+    }
+    const metadata = metadataXml(pd);
+    j.metadata('source', metadata === undefined ? undefined : 'metadata.xml', ['--live', '--config']);
+    return livePlan(pd, 'unplug', j, { detach, persistentXml: serializeXml(pd.doc), uri });
+  });
+}

@@ -1,0 +1,202 @@
+/**
+ * Planning a move of one guest: live migration, or save on one host and restore (on the same or
+ * another host). The plan is data; callers execute it (docs/MIGRATION.md).
+ */
+import { HybridError } from '../errors.js';
+import { vfHalfElement } from '../expand/expand.js';
+import { findMetadataElement, type Style } from '../expand/metadata.js';
+import { hostIndex, type Host } from '../host/model.js';
+import { devicesOf, inInput } from '../libvirt/domain.js';
+import { parsePci } from '../libvirt/pci-address.js';
+import { childElements, getAttribute, insertElement, removeElement } from '../xml/edit.js';
+import { serializeNode, serializeXml } from '../xml/serialize.js';
+import type { XmlElement } from '../xml/tree.js';
+import { applyDestination, chooseDestination } from './destination.js';
+import { Journal } from './journal.js';
+import { assertMovable, readForPlan, type PlanDomain, type PlanPair } from './read.js';
+import type { Allocation, InputKind, MigrationPlan, PlanDevice } from './types.js';
+
+export interface MigrationOptions {
+  /** `migrate` (default) or `save-restore`. */
+  operation?: 'migrate' | 'save-restore';
+  /** Source host PCI address → destination address, for ephemeral devices that are not VFs. */
+  pciMap?: Record<string, string>;
+  /** The destination's libvirt URI; default `qemu+ssh://DEST/system` (migrate) or the source's (save-restore). */
+  destUri?: string;
+  /** The source's libvirt URI; default `qemu:///system`. */
+  sourceUri?: string;
+  /** Destination devices earlier plans took (their `allocations[].to.vf`): chains plans. */
+  claimed?: Iterable<string>;
+  /** Where `virsh save` writes the image; default `/var/lib/libvirt/qemu/save/NAME.save`. */
+  saveFile?: string;
+  /** For dialect input: the style to expand in (default bond). */
+  style?: Style;
+  vlanDevice?: string;
+  /** What the input is, when the guess (see docs/MIGRATION.md) is wrong. */
+  input?: InputKind;
+  /** Names the input in error messages. */
+  file?: string;
+}
+
+export const DEFAULT_DEST_URI = 'qemu+ssh://DEST/system';
+export const DEFAULT_SOURCE_URI = 'qemu:///system';
+
+/** A device as a plan piece: its XML now, and the file an `--out-dir` writes it to. */
+export function piece(el: XmlElement, role: PlanDevice['role'], dir: string, pair?: PlanPair): PlanDevice {
+  const alias = childElements(el, 'alias').map((a) => getAttribute(a, 'name'))[0] ?? '';
+  return {
+    alias, role, ...(pair ? { pair: pair.record.name, mac: pair.record.mac } : {}),
+    file: `${dir}/${alias}.xml`, xml: dedent(serializeNode(el)),
+  };
+}
+
+/** An element cut from a document keeps its inner indentation; shift it left as a file of its own. */
+function dedent(xml: string): string {
+  const lines = xml.split('\n');
+  const indent = /^[ \t]*/.exec(lines.at(-1)!)![0];
+  if (lines.length < 2 || indent === '' || !lines.slice(1).every((l) => l.startsWith(indent) || l.trim() === '')) return xml;
+  return [lines[0], ...lines.slice(1).map((l) => l.slice(indent.length))].join('\n');
+}
+
+/** A VF half the running guest no longer has, rebuilt from the metadata on its new VF. */
+export function rebuildVfHalf(p: PlanPair, vf: string, style: Style): XmlElement {
+  const guest = p.record.vfGuestAddress;
+  if (guest === undefined) {
+    throw new HybridError('METADATA_INVALID', `pair '${p.record.name}': its VF half is gone and the metadata does not record its guest address (vf-guest); collapse and expand the domain again to record it`, { element: p.record.name });
+  }
+  // An 802.1Qbh port profile went to both halves: the backup still carries it.
+  const extra = childElements(p.backup, 'virtualport').filter((v) => getAttribute(v, 'type') === '802.1Qbh');
+  return vfHalfElement({ ...p.record }, parsePci(vf), parsePci(guest), style, { extra: extra.map(cloneElement) });
+}
+
+function cloneElement<T extends XmlElement>(el: T): T {
+  return { ...el, attributes: el.attributes.map((a) => ({ ...a })), children: el.children.map((c) => (c.type === 'element' ? cloneElement(c) : { ...c })) } as T;
+}
+
+/** Free VFs of each pair's pool on `host` beyond those chosen: what a retry can take. */
+export function spareVfs(host: Host, allocations: Allocation[], claimed: ReadonlySet<string>, domain: string): { alias: string; vfs: string[] }[] {
+  const index = hostIndex(host);
+  return allocations.filter((a) => a.kind === 'pair').map((a) => ({
+    alias: a.alias,
+    vfs: (index.poolByName.get(a.pool!)?.vfs ?? []).filter((vf) => !claimed.has(vf) && (index.takenBy.get(vf) ?? domain) === domain).slice(0, 4),
+  }));
+}
+
+/** The metadata element as it stands in the tree, for `virsh metadata --set`. */
+export function metadataXml(pd: PlanDomain): string | undefined {
+  const el = findMetadataElement(pd.root);
+  return el ? serializeNode(el) : undefined;
+}
+
+/**
+ * Plans a live migration (or save/restore) of one guest from `from` to `to` (contract §6). The
+ * input may be the dialect, an expanded definition, or `virsh dumpxml [--migratable]` of the
+ * running guest. Destination VFs are chosen before anything moves; MACs, guest addresses and
+ * aliases never change.
+ *
+ * @example
+ * const plan = planMigration(virshDumpxmlMigratable, readHostSnapshot('hosts/a'), readHostSnapshot('hosts/b'),
+ *   { destUri: 'qemu+ssh://b.example/system' });
+ * plan.commands; // ['virsh -c qemu:///system detach-device guest1 detach/ua-hybrid0-vf.xml --live', …]
+ */
+export function planMigration(domainXml: string, from: Host, to: Host, options: MigrationOptions = {}): MigrationPlan {
+  if (typeof domainXml !== 'string') throw new TypeError('planMigration expects the domain XML as a string');
+  if (!from || !Array.isArray(from.pools) || !to || !Array.isArray(to.pools)) throw new TypeError('planMigration expects two Hosts (hostFromXml or readHostSnapshot)');
+  return inInput(options.file, () => plan(domainXml, from, to, options));
+}
+
+function plan(domainXml: string, from: Host, to: Host, options: MigrationOptions): MigrationPlan {
+  const operation = options.operation ?? 'migrate';
+  if (operation !== 'migrate' && operation !== 'save-restore') {
+    throw new HybridError('INVALID_ATTRIBUTE', `operation '${String(operation)}' must be 'migrate' or 'save-restore'`);
+  }
+  const saveRestore = operation === 'save-restore';
+  const pd = readForPlan(domainXml, from, options);
+  assertMovable(pd);
+  if (pd.style === 'teaming' && pd.machine !== 'q35' && pd.pairs.length > 0) {
+    throw new HybridError('TEAMING_UNSUPPORTED', `domain '${pd.name}' is teamed on a ${pd.machine} (i440fx) machine: QEMU's failover unplugs only PCIe primaries, so it can never fail over; move it to q35 or use bond style`);
+  }
+  for (const p of pd.pairs) {
+    if (p.vfHalf && !hostIndex(from).vfByAddress.has(p.record.vf)) {
+      throw new HybridError('UNKNOWN_DEVICE', `pair '${p.record.name}' uses VF ${p.record.vf}, which the source host snapshot does not have: is the source snapshot the host the guest runs on?`, { element: p.record.name });
+    }
+  }
+  const claimed = new Set(options.claimed ?? []);
+  const chosen = chooseDestination(pd, from, to, { claimed, ...(options.pciMap ? { pciMap: options.pciMap } : {}), sameDomain: saveRestore, keepVf: saveRestore });
+  const warnings = [...pd.warnings, ...chosen.warnings];
+  if (pd.input !== 'migratable') {
+    warnings.push({
+      code: 'PLAN_INPUT_NOT_MIGRATABLE', severity: 'warning',
+      message: `the input is ${pd.input === 'running' ? 'live XML printed without --migratable' : pd.input === 'dialect' ? 'the dialect, expanded here' : 'an inactive definition'}: libvirt checks migrateXml against the running guest's migratable XML, so the script rebuilds migrate.xml from 'virsh dumpxml --migratable' when it runs`,
+    });
+  }
+  const sourceUri = options.sourceUri ?? DEFAULT_SOURCE_URI;
+  const destUri = options.destUri ?? (saveRestore ? sourceUri : DEFAULT_DEST_URI);
+
+  // QEMU's failover unplugs a teamed VF half by itself, but only for migration; save fails with it.
+  const halvesLeave = pd.style === 'bond' || saveRestore;
+  const detach: PlanDevice[] = [];
+  for (const p of pd.pairs) if (halvesLeave && p.vfHalf) detach.push(piece(p.vfHalf, 'vf-half', 'detach', p));
+  for (const e of pd.ephemeral) if (e.el) detach.push(piece(e.el, 'ephemeral', 'detach'));
+
+  const byPair = new Map(chosen.allocations.filter((a) => a.kind === 'pair').map((a) => [a.alias, a]));
+  applyDestination(pd, chosen.allocations);
+  // A pair already running on its backup gets its VF half back on the destination.
+  const devices = devicesOf(pd.root)!;
+  const vfHalves = new Map<PlanPair, XmlElement>();
+  for (const p of pd.pairs) {
+    let el = p.vfHalf;
+    if (!el) {
+      el = rebuildVfHalf(p, byPair.get(p.record.name)!.to.vf, pd.style);
+      insertElement(pd.doc, devices, el, { before: p.backup });
+    }
+    vfHalves.set(p, el);
+  }
+  const moving = pd.pairs.filter((p) => halvesLeave || !p.vfHalf);
+  const attach: PlanDevice[] = [
+    ...moving.map((p) => piece(vfHalves.get(p)!, 'vf-half', 'attach', p)),
+    ...pd.ephemeral.filter((e) => e.el).map((e) => piece(e.el!, 'ephemeral', 'attach')),
+  ];
+  for (const e of pd.ephemeral) {
+    if (!e.el) warnings.push({ code: 'PAIR_DEVICE_MISSING', severity: 'warning', alias: e.record.alias, message: `ephemeral device '${e.record.alias}' is not in the domain: nothing to detach or attach for it` });
+  }
+  const persistentXml = serializeXml(pd.doc);
+  const metadata = metadataXml(pd);
+  for (const p of moving) removeElement(devices, vfHalves.get(p)!);
+  for (const e of pd.ephemeral) if (e.el) removeElement(devices, e.el);
+  const migrateXml = serializeXml(pd.doc);
+
+  const j = new Journal(pd.name, { source: sourceUri, destination: destUri });
+  for (const d of detach) j.detach('source', d.alias, d.file);
+  for (const d of detach) j.waitDetached('source', d.alias);
+  for (const d of detach) if (d.role === 'vf-half') j.linkUp('source', pd.pairs.find((p) => p.record.name === d.pair)!.record.backupAlias, d.mac!);
+  if (pd.input !== 'migratable') j.rebuildMigrateXml('migrate.xml', 'plan.json');
+  if (saveRestore) {
+    const image = options.saveFile ?? `/var/lib/libvirt/qemu/save/${pd.name}.save`;
+    j.save(image);
+    j.restore(image, 'migrate.xml');
+  } else {
+    j.migrate(destUri, 'migrate.xml', 'persistent.xml');
+  }
+  for (const a of attach) j.attach('destination', a.alias, a.file);
+  // After a restore the domain's configuration still names the old devices: move it along.
+  const changed = chosen.allocations.some((a) => a.from?.vf !== a.to.vf);
+  if (saveRestore && changed) {
+    for (const d of detach) j.detach('destination', d.alias, d.file, ['--config']);
+    for (const a of attach) j.attach('destination', a.alias, a.file, ['--config']);
+    j.metadata('destination', 'metadata.xml', ['--config']);
+  }
+  const steps = j.steps;
+  return {
+    domain: pd.name, operation, style: pd.style, input: pd.input, sourceUri, destUri,
+    detach, migrateXml, persistentXml, ...(metadata !== undefined ? { metadataXml: metadata } : {}), attach,
+    rollback: {
+      attach: detach,
+      afterSwitchover: {
+        message: `the guest runs on the destination on its backup NICs (degraded, not down); attach its VF halves there with 'hostdev-hybrid repair' and a free VF — never migrate back for this`,
+        spare: spareVfs(to, chosen.allocations, claimed, pd.name),
+      },
+    },
+    allocations: chosen.allocations, steps, commands: steps.map((s) => s.command), warnings,
+  };
+}

@@ -1,0 +1,41 @@
+/**
+ * A plan applied to the guest's migratable XML at run time: a plan made ahead of time (from an
+ * inactive definition, say) keeps its choices, and libvirt gets the XML it checks against.
+ */
+import { HybridError } from '../errors.js';
+import type { Host } from '../host/model.js';
+import { devicesOf, inInput } from '../libvirt/domain.js';
+import { validateJson } from '../schemas.js';
+import { removeElement } from '../xml/edit.js';
+import { serializeXml } from '../xml/serialize.js';
+import { applyDestination } from './destination.js';
+import { readForPlan } from './read.js';
+import type { MigrationPlan } from './types.js';
+
+const NO_HOST: Host = { version: 1, pfs: [], vfs: [], pools: [], otherNetworks: [], domains: [] };
+
+/**
+ * `virsh dumpxml --migratable` of the running guest → the plan's migrateXml for it now: backups
+ * and teamed VF halves on the plan's destination devices, what the destination attaches left out.
+ *
+ * @example
+ * retargetDomain(execSync('virsh dumpxml --migratable guest1', { encoding: 'utf8' }), JSON.parse(readFileSync('plan.json', 'utf8')));
+ */
+export function retargetDomain(migratableXml: string, plan: MigrationPlan, options: { file?: string } = {}): string {
+  if (typeof migratableXml !== 'string') throw new TypeError('retargetDomain expects the domain XML as a string');
+  const checked = validateJson<MigrationPlan>('plan', plan, 'PLAN_INVALID', 'the plan');
+  return inInput(options.file, () => {
+    const pd = readForPlan(migratableXml, NO_HOST, { input: 'migratable' });
+    if (pd.name !== checked.domain) throw new HybridError('PLAN_INVALID', `the plan is for domain '${checked.domain}', the XML is domain '${pd.name}'`);
+    const wanted = new Set([...pd.pairs.map((p) => `pair:${p.record.name}`), ...pd.ephemeral.map((e) => `ephemeral:${e.record.alias}`)]);
+    const planned = new Set(checked.allocations.map((a) => `${a.kind}:${a.alias}`));
+    const missing = [...wanted].filter((k) => !planned.has(k));
+    if (missing.length > 0) throw new HybridError('PLAN_INVALID', `the plan chose nothing for ${missing.join(', ')}: the guest changed since it was planned; plan again`);
+    applyDestination(pd, checked.allocations);
+    const devices = devicesOf(pd.root)!;
+    const leaving = new Set(checked.attach.map((a) => a.alias));
+    for (const p of pd.pairs) if (p.vfHalf && leaving.has(p.record.vfAlias)) removeElement(devices, p.vfHalf);
+    for (const e of pd.ephemeral) if (e.el && leaving.has(e.record.alias)) removeElement(devices, e.el);
+    return serializeXml(pd.doc);
+  });
+}

@@ -1,0 +1,110 @@
+/**
+ * The one plan type. Migration, save/restore, repair, hot-plug and unplug all return it (the
+ * fields an operation has no use for are absent); schemas/plan.schema.json describes the same
+ * shape, and a test keeps the two in step.
+ */
+import type { Diagnostic } from '../diagnostics.js';
+import type { Style } from '../expand/metadata.js';
+
+export type PlanOperation = 'migrate' | 'save-restore' | 'repair' | 'hotplug' | 'unplug';
+
+/**
+ * What the input XML was, as far as the plan can tell: libvirt checks `migrateXml` against the
+ * running guest's migratable definition, so only `migratable` input gives a migrateXml that can
+ * be used as it is.
+ */
+export type InputKind = 'migratable' | 'running' | 'inactive' | 'dialect';
+
+/** One device to detach or attach: its full XML, and the file the script reads it from. */
+export interface PlanDevice {
+  alias: string;
+  /** `vf-half`, `backup-half` or `ephemeral`. */
+  role: 'vf-half' | 'backup-half' | 'ephemeral';
+  /** The pair the half belongs to. */
+  pair?: string;
+  mac?: string;
+  /** Relative path of the XML file in an `--out-dir` (the commands name it). */
+  file: string;
+  xml: string;
+}
+
+/** Where one device comes from and goes to. */
+export interface PlanEnd {
+  /** Host PCI address of the VF (or other host device). */
+  vf: string;
+  /** The VF's PF netdev; absent for a non-network device. */
+  pf?: string;
+  /** The PF's PCI address and the VF's index on it. */
+  pfAddress?: string;
+  vfIndex?: number;
+  /** The backup half's source device (the PF, or its VLAN sub-interface). */
+  backupDev?: string;
+  numaNode?: number;
+}
+
+export interface Allocation {
+  /** The pair's name, or the ephemeral device's alias. */
+  alias: string;
+  kind: 'pair' | 'ephemeral';
+  mac?: string;
+  pool?: string;
+  from?: PlanEnd;
+  to: PlanEnd;
+}
+
+export type StepHost = 'source' | 'destination';
+
+/**
+ * One step of the journal. `command` is a ready shell command; `undo` its compensation, run only
+ * when this step ran and a later step before the switch-over failed.
+ */
+export interface PlanStep {
+  host: StepHost;
+  action: 'detach' | 'wait-detached' | 'set-link' | 'prepare' | 'migrate' | 'save' | 'restore' | 'attach' | 'define' | 'metadata';
+  alias?: string;
+  /** What the step does, for people. */
+  description: string;
+  command: string;
+  undo?: string;
+  /** The step after which the guest runs on the destination: later failures are not undone. */
+  switchover?: boolean;
+}
+
+export interface MigrationPlan {
+  domain: string;
+  operation: PlanOperation;
+  style: Style;
+  input: InputKind;
+  /** URI of the destination libvirt (for migrate and save-restore). */
+  destUri?: string;
+  sourceUri: string;
+  detach: PlanDevice[];
+  /** For `virsh migrate --xml` / `virsh restore --xml`. */
+  migrateXml?: string;
+  /** For `--persistent-xml`, `virsh define`: the destination's (or the changed) config. */
+  persistentXml?: string;
+  /** Our metadata element after the operation, for `virsh metadata --set` (file `metadata.xml`). */
+  metadataXml?: string;
+  attach: PlanDevice[];
+  rollback: {
+    /** Re-attach on the source when a step before the switch-over fails: what was detached. */
+    attach: PlanDevice[];
+    /** When an attach fails after the switch-over: the guest stays up on its backups. */
+    afterSwitchover?: {
+      message: string;
+      /** Free VFs a retry (`hostdev-hybrid repair`) can take, per pair. */
+      spare: { alias: string; vfs: string[] }[];
+    };
+  };
+  allocations: Allocation[];
+  steps: PlanStep[];
+  /** The steps' commands in order; never executed by this library. */
+  commands: string[];
+  warnings: Diagnostic[];
+}
+
+/** Several domains placed on several destinations: a plan per placed domain. */
+export interface EvacuationPlan {
+  plans: { domain: string; destination: number; plan: MigrationPlan }[];
+  unplaced: { domain: string; code: string; reason: string }[];
+}
