@@ -32,4 +32,7 @@ export interface Diagnostic {
   message: string;
   /** The alias of the device concerned, when it has one. */
   alias?: string;
+  /** Where the device concerned starts in the input (1-based), when it came from the input. */
+  line?: number;
+  column?: number;
 }

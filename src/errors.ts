@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   XML_ENCODING: 'A file is not valid UTF-8, or declares an encoding other than UTF-8.',
   XML_WRONG_ROOT: 'The document root is not the element the function expects (domain, network, device).',
   FILE_UNREADABLE: 'An input file does not exist, is a directory, or cannot be read.',
+  FILE_UNWRITABLE: 'An output file or folder cannot be written (permissions, a full disk, a closed output).',
   USAGE: 'The command line is wrong: unknown command or option, missing argument, or a command not implemented yet.',
   // Libvirt values
   INVALID_PCI_ADDRESS: 'A PCI address attribute is missing, not hexadecimal, or out of range.',

@@ -20,10 +20,15 @@ export function readUtf8File(path: string): string {
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
     throw new HybridError('FILE_UNREADABLE', `${path}: cannot read it: ${why}`, { file: path });
   }
+  return decodeUtf8(bytes, path);
+}
+
+/** Bytes that must be UTF-8 (a file or standard input, named `name` in the error). */
+export function decodeUtf8(bytes: Uint8Array, name: string): string {
   try {
     return utf8.decode(bytes);
   } catch {
-    throw new HybridError('XML_ENCODING', `${path} is not valid UTF-8: libvirt writes UTF-8; convert the file (iconv -t UTF-8)`, { file: path });
+    throw new HybridError('XML_ENCODING', `${name} is not valid UTF-8: libvirt writes UTF-8; convert the file (iconv -t UTF-8)`, { file: name });
   }
 }
 

@@ -10,6 +10,8 @@ import { formatPci, type PciAddress } from '../libvirt/pci-address.js';
 import { vlanDeviceName } from '../libvirt/vlan.js';
 import { guestPciSpace, isHotpluggable, type GuestPciSpace } from '../pci/space.js';
 import { readMetadata } from './metadata.js';
+import { sourceOffset } from '../xml/origin.js';
+import { lineColumn } from '../xml/position.js';
 
 export interface CheckOptions {
   file?: string;
@@ -55,33 +57,33 @@ export function checkDomain(domainXml: string, host?: Host, options: CheckOption
     const vf = byAlias.get(pair.vfAlias);
     const backup = byAlias.get(pair.backupAlias);
     if (!vf && backup) {
-      report({ code: 'PAIR_DEGRADED', severity: 'warning', alias: pair.name, message: `pair '${pair.name}' runs on its backup alone: the domain has no VF half '${pair.vfAlias}' (after a migration or restore); 'hostdev-hybrid repair' attaches one` });
+      report({ code: 'PAIR_DEGRADED', severity: 'warning', alias: pair.name, ...at(vf, backup), message: `pair '${pair.name}' runs on its backup alone: the domain has no VF half '${pair.vfAlias}' (after a migration or restore); 'hostdev-hybrid repair' attaches one` });
       continue;
     }
     if (!vf || !backup) {
-      report({ code: 'PAIR_DEVICE_MISSING', severity: 'error', alias: pair.name, message: `pair '${pair.name}': the domain has no device '${!vf ? pair.vfAlias : pair.backupAlias}'` });
+      report({ code: 'PAIR_DEVICE_MISSING', severity: 'error', alias: pair.name, ...at(vf, backup), message: `pair '${pair.name}': the domain has no device '${!vf ? pair.vfAlias : pair.backupAlias}'` });
       continue;
     }
     movable.add(vf);
     const macOf = (d: XmlElement): string | undefined => childAttribute(d, 'mac', 'address')?.toLowerCase();
     if (macOf(vf) !== macOf(backup) || macOf(vf) === undefined) {
-      report({ code: 'PAIR_MAC_MISMATCH', severity: 'error', alias: pair.name, message: `pair '${pair.name}': the VF half has MAC ${macOf(vf) ?? '(none)'}, the backup ${macOf(backup) ?? '(none)'}; the guest can only bond them with one MAC` });
+      report({ code: 'PAIR_MAC_MISMATCH', severity: 'error', alias: pair.name, ...at(vf, backup), message: `pair '${pair.name}': the VF half has MAC ${macOf(vf) ?? '(none)'}, the backup ${macOf(backup) ?? '(none)'}; the guest can only bond them with one MAC` });
     }
     const [va, ba] = [guestPciAddress(vf, pair.vfAlias), guestPciAddress(backup, pair.backupAlias)];
     if (va && ba && sameSlot(va, ba)) {
-      report({ code: 'PAIR_SAME_SLOT', severity: 'error', alias: pair.name, message: `pair '${pair.name}': both halves are in guest slot ${formatPci(va).slice(0, -2)}; QEMU failover needs them in different slots` });
+      report({ code: 'PAIR_SAME_SLOT', severity: 'error', alias: pair.name, ...at(vf, backup), message: `pair '${pair.name}': both halves are in guest slot ${formatPci(va).slice(0, -2)}; QEMU failover needs them in different slots` });
     }
     hotplug(vf, `VF half '${pair.vfAlias}'`);
     if (meta!.style === 'teaming' && machineKind(root) !== 'q35') {
-      report({ code: 'TEAMING_ON_PC', severity: 'error', alias: pair.name, message: `pair '${pair.name}' is teamed on a ${machineKind(root)} (i440fx) guest: QEMU fails over only PCIe primaries, so it never can; move the guest to q35 or use bond style` });
+      report({ code: 'TEAMING_ON_PC', severity: 'error', alias: pair.name, ...at(vf, backup), message: `pair '${pair.name}' is teamed on a ${machineKind(root)} (i440fx) guest: QEMU fails over only PCIe primaries, so it never can; move the guest to q35 or use bond style` });
     }
     if (meta!.style === 'teaming') {
       if (childAttribute(vf, 'teaming', 'type') !== 'transient' || childAttribute(backup, 'teaming', 'type') !== 'persistent' ||
         childAttribute(vf, 'teaming', 'persistent') !== pair.backupAlias) {
-        report({ code: 'TEAMING_MISSING', severity: 'error', alias: pair.name, message: `pair '${pair.name}': teaming style needs <teaming type='persistent'/> on '${pair.backupAlias}' and <teaming type='transient' persistent='${pair.backupAlias}'/> on '${pair.vfAlias}'` });
+        report({ code: 'TEAMING_MISSING', severity: 'error', alias: pair.name, ...at(vf, backup), message: `pair '${pair.name}': teaming style needs <teaming type='persistent'/> on '${pair.backupAlias}' and <teaming type='transient' persistent='${pair.backupAlias}'/> on '${pair.vfAlias}'` });
       }
       if (childAttribute(backup, 'model', 'type') !== 'virtio') {
-        report({ code: 'BACKUP_NOT_VIRTIO', severity: 'error', alias: pair.name, message: `pair '${pair.name}': teaming needs a virtio backup half` });
+        report({ code: 'BACKUP_NOT_VIRTIO', severity: 'error', alias: pair.name, ...at(vf, backup), message: `pair '${pair.name}': teaming needs a virtio backup half` });
       }
     }
     if (host) checkPairOnHost(host, name, pair, vf, backup, report);
@@ -104,9 +106,18 @@ export function checkDomain(domainXml: string, host?: Host, options: CheckOption
   return out;
 }
 
-function alias(dev: XmlElement): { alias?: string } {
+/** The device's alias and where it starts in the input, for a diagnostic about it. */
+function alias(dev: XmlElement): { alias?: string; line?: number; column?: number } {
   const a = aliasOf(dev);
-  return a !== undefined ? { alias: a } : {};
+  const origin = sourceOffset(dev);
+  return { ...(a !== undefined ? { alias: a } : {}), ...(origin ? lineColumn(origin.source, origin.offset) : {}) };
+}
+
+/** A pair's diagnostic points at the half that exists, the VF half first. */
+function at(...devs: (XmlElement | undefined)[]): { line?: number; column?: number } {
+  const dev = devs.find((d) => d !== undefined);
+  const origin = dev && sourceOffset(dev);
+  return origin ? lineColumn(origin.source, origin.offset) : {};
 }
 
 function sameSlot(a: PciAddress, b: PciAddress): boolean {
@@ -121,17 +132,17 @@ function checkPairOnHost(host: Host, domain: string, pair: { name: string; vlan?
     pfNetdev = vfTopology(host, source).pfNetdev;
   } catch (e) {
     if (!(e instanceof HybridError)) throw e;
-    report({ code: 'VF_NOT_ON_HOST', severity: 'error', alias: pair.name, message: `pair '${pair.name}': ${e.message}` });
+    report({ code: 'VF_NOT_ON_HOST', severity: 'error', alias: pair.name, ...at(vf, backup), message: `pair '${pair.name}': ${e.message}` });
     return;
   }
   const user = hostIndex(host).takenBy.get(source);
   if (user !== undefined && user !== domain) {
-    report({ code: 'VF_NOT_ON_HOST', severity: 'error', alias: pair.name, message: `pair '${pair.name}': VF ${source} is used by domain '${user}' on this host` });
+    report({ code: 'VF_NOT_ON_HOST', severity: 'error', alias: pair.name, ...at(vf, backup), message: `pair '${pair.name}': VF ${source} is used by domain '${user}' on this host` });
   }
   const expected = pair.vlan === undefined ? pfNetdev : vlanDeviceName(pair.backupDevTemplate ?? '{pf}.{vlan}', pfNetdev, pair.vlan, pair.name);
   const actual = childAttribute(backup, 'source', 'dev');
   if (actual !== expected) {
-    report({ code: 'BACKUP_PF_MISMATCH', severity: 'error', alias: pair.name, message: `pair '${pair.name}': the backup half is on '${actual ?? '(none)'}', but VF ${source} belongs to PF ${pfNetdev} (expected '${expected}')` });
+    report({ code: 'BACKUP_PF_MISMATCH', severity: 'error', alias: pair.name, ...at(vf, backup), message: `pair '${pair.name}': the backup half is on '${actual ?? '(none)'}', but VF ${source} belongs to PF ${pfNetdev} (expected '${expected}')` });
   }
 }
 

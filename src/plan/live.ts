@@ -27,6 +27,8 @@ export interface LiveOptions {
   uri?: string;
   /** Names the input in error messages. */
   file?: string;
+  /** Hot-plug: names the NIC's XML in error messages. */
+  deviceFile?: string;
   /** Hot-plug: the style for a guest that has no pair yet (default bond). */
   style?: Style;
   vlanDevice?: string;
@@ -130,7 +132,7 @@ export function planHotplug(runningXml: string, host: Host, interfaceXml: string
   if (typeof runningXml !== 'string' || typeof interfaceXml !== 'string') throw new TypeError('planHotplug expects the running domain XML and the interface XML as strings');
   checkHostArg(host, 'planHotplug');
   return inInput(options.file, () => {
-    const nic = rootElement(parseXml(interfaceXml));
+    const nic = rootElement(parseXml(interfaceXml, options.deviceFile !== undefined ? { file: options.deviceFile } : {}));
     if (nic.name !== 'interface') throw new HybridError('XML_WRONG_ROOT', `expected one hybrid <interface>, found <${nic.name}>`);
     const doc = parseXml(runningXml);
     const root = rootElement(doc);
@@ -139,10 +141,11 @@ export function planHotplug(runningXml: string, host: Host, interfaceXml: string
     const before = new Set(deviceList(root));
     insertElement(doc, devices, nic, 'end');
     const existing = readMetadata(root)?.style;
-    const expanded = expandDocument(doc, host, {
+    // What goes wrong here is about the new NIC: errors point into its file.
+    const expanded = inInput(options.deviceFile, () => expandDocument(doc, host, {
       style: existing ?? options.style ?? 'bond', addControllers: false,
       ...(options.vlanDevice !== undefined ? { vlanDevice: options.vlanDevice } : {}),
-    });
+    }));
     const pair = expanded.result.pairs[0];
     const added = deviceList(root).filter((d) => !before.has(d));
     if (!expanded.changed || !pair || expanded.result.pairs.length !== 1 || added.length !== 2) {

@@ -114,7 +114,8 @@ describe('usage errors', () => {
   it('--help prints the usage and succeeds', () => {
     const r = cli('--help');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('hostdev-hybrid expand');
+    expect(r.stdout).toContain('usage: hostdev-hybrid COMMAND');
+    for (const c of ['expand', 'collapse', 'check', 'plan', 'repair', 'hotplug', 'unplug', 'retarget', 'demo']) expect(r.stdout).toMatch(new RegExp(`^  ${c} +[A-Z]`, 'm'));
   });
 });
 

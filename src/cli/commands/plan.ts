@@ -1,0 +1,59 @@
+import { readHostSnapshot } from '../../io.js';
+import { planMigration } from '../../plan/migrate.js';
+import { positionals, requireOption, usageError, type Command } from '../command.js';
+import { readInput } from '../output.js';
+import { styleOption } from './expand.js';
+import { emitPlan, PLAN_OUTPUT } from './shared.js';
+
+/** `--pci-map SRC=DST`, repeated. */
+function pciMap(command: string, raw: unknown): Record<string, string> | undefined {
+  if (raw === undefined) return undefined;
+  const map: Record<string, string> = {};
+  for (const entry of raw as string[]) {
+    const m = /^([^=]+)=([^=]+)$/.exec(entry);
+    if (!m) throw usageError(`--pci-map takes SRC=DST (e.g. 0000:65:00.0=0000:ca:00.0), not '${entry}'`, command);
+    map[m[1]!] = m[2]!;
+  }
+  return map;
+}
+
+export const plan: Command = {
+  name: 'plan',
+  summary: 'Plan a live migration or a save/restore: what to detach, the XML, what to attach, how to roll back.',
+  args: ['DOMAIN.xml'],
+  options: {
+    from: { type: 'string', value: 'DIR', required: true, help: 'snapshot of the host the guest runs on; required' },
+    to: { type: 'string', value: 'DIR', help: 'snapshot of the destination host; required (the same DIR for save/restore in place)' },
+    operation: { type: 'string', value: 'migrate|save-restore', help: 'what to plan', default: 'migrate' },
+    'pci-map': { type: 'string', multiple: true, value: 'SRC=DST', help: 'host PCI address of an ephemeral device on the destination (repeatable)' },
+    'dest-uri': { type: 'string', value: 'URI', help: 'libvirt URI of the destination', default: 'qemu+ssh://DEST/system (migrate), the source\'s (save-restore)' },
+    'source-uri': { type: 'string', value: 'URI', help: 'libvirt URI of the source', default: 'qemu:///system' },
+    claimed: { type: 'string', multiple: true, value: 'PCI', help: 'a destination VF an earlier plan took (repeatable): chains plans' },
+    style: { type: 'string', value: 'bond|teaming', help: 'for dialect input: the style to expand in', default: 'bond' },
+    output: PLAN_OUTPUT.output!,
+    'out-dir': PLAN_OUTPUT['out-dir']!,
+  },
+  description: 'Plans from `virsh dumpxml --migratable` of the running guest (best), the expanded definition or the\ndialect. Destination VFs are chosen before anything moves; MACs, guest addresses and aliases\nnever change. Prints the plan as JSON (schemas/plan.schema.json); --out-dir writes every piece\nand migrate.sh, a bash script for you to read and run. Nothing is ever executed. DOMAIN.xml may be -.',
+  example: 'virsh dumpxml --migratable vm | hostdev-hybrid plan - --from hosts/a --to hosts/b --dest-uri qemu+ssh://b/system --out-dir vm-move',
+  run(parsed, io) {
+    const [file] = positionals(this, parsed);
+    const from = readHostSnapshot(requireOption(this, parsed, 'from'));
+    const to = readHostSnapshot(requireOption(this, parsed, 'to'));
+    const operation = parsed.values.operation;
+    if (operation !== undefined && operation !== 'migrate' && operation !== 'save-restore') throw usageError(`--operation must be migrate or save-restore, not '${String(operation)}'`, this.name);
+    const style = styleOption(this.name, parsed.values.style);
+    const map = pciMap(this.name, parsed.values['pci-map']);
+    const { text, name } = readInput(io, file!);
+    const result = planMigration(text, from, to, {
+      file: name,
+      ...(operation !== undefined ? { operation } : {}),
+      ...(map ? { pciMap: map } : {}),
+      ...(style ? { style } : {}),
+      ...(typeof parsed.values['dest-uri'] === 'string' ? { destUri: parsed.values['dest-uri'] } : {}),
+      ...(typeof parsed.values['source-uri'] === 'string' ? { sourceUri: parsed.values['source-uri'] } : {}),
+      ...(parsed.values.claimed ? { claimed: parsed.values.claimed as string[] } : {}),
+    });
+    emitPlan(io, this.name, result, parsed, file!);
+    return 0;
+  },
+};
