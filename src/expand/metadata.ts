@@ -125,16 +125,26 @@ export function readMetadata(root: XmlElement): HybridMetadata | undefined {
   return meta;
 }
 
-function metadataElement(meta: HybridMetadata): XmlElement {
+/**
+ * Our element as `virsh metadata --uri HH_NS --key hh --set` takes it: without prefix or
+ * namespace declaration (libvirt puts both on; given them, it fails "failed to create a new XML
+ * namespace").
+ */
+export function metadataForVirsh(meta: HybridMetadata): XmlElement {
+  return metadataElement(meta, '');
+}
+
+function metadataElement(meta: HybridMetadata, prefix = PREFIX): XmlElement {
+  const name = (local: string): string => (prefix ? `${prefix}:${local}` : local);
   const attrs = (r: Record<string, string | number | undefined>): Record<string, string> =>
     Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
-  return element(`${PREFIX}:hybrid`, { [`xmlns:${PREFIX}`]: HH_NS, version: '1', style: meta.style }, [
-    ...meta.pairs.map((p) => element(`${PREFIX}:pair`, attrs({
+  return element(name('hybrid'), { ...(prefix ? { [`xmlns:${prefix}`]: HH_NS } : {}), version: '1', style: meta.style }, [
+    ...meta.pairs.map((p) => element(name('pair'), attrs({
       name: p.name, form: p.form, pool: p.pool, mac: p.mac, vf: p.vf, pf: p.pf, 'pf-dev': p.pfDev, 'vf-index': p.vfIndex,
       vlan: p.vlan, 'backup-dev': p.backupDev, 'backup-dev-template': p.backupDevTemplate, 'vf-alias': p.vfAlias, 'backup-alias': p.backupAlias,
       'vf-guest': p.vfGuestAddress,
     }))),
-    ...meta.ephemeral.map((e) => element(`${PREFIX}:ephemeral`, attrs({ alias: e.alias, device: e.device, source: e.source, pool: e.pool }))),
+    ...meta.ephemeral.map((e) => element(name('ephemeral'), attrs({ alias: e.alias, device: e.device, source: e.source, pool: e.pool }))),
   ]);
 }
 

@@ -4,7 +4,7 @@
  */
 import { HybridError } from '../errors.js';
 import { vfHalfElement } from '../expand/expand.js';
-import { findMetadataElement, type Style } from '../expand/metadata.js';
+import { metadataForVirsh, readMetadata, type Style } from '../expand/metadata.js';
 import { hostIndex, type Host } from '../host/model.js';
 import { devicesOf, inInput } from '../libvirt/domain.js';
 import { parsePci } from '../libvirt/pci-address.js';
@@ -82,10 +82,10 @@ export function spareVfs(host: Host, allocations: Allocation[], claimed: Readonl
   }));
 }
 
-/** The metadata element as it stands in the tree, for `virsh metadata --set`. */
+/** The metadata as it stands in the tree, in the form `virsh metadata --set` takes. */
 export function metadataXml(pd: PlanDomain): string | undefined {
-  const el = findMetadataElement(pd.root);
-  return el ? serializeNode(el) : undefined;
+  const meta = readMetadata(pd.root);
+  return meta && (meta.pairs.length > 0 || meta.ephemeral.length > 0) ? serializeNode(metadataForVirsh(meta)) : undefined;
 }
 
 /**

@@ -23,7 +23,7 @@ export const plan: Command = {
   args: ['DOMAIN.xml'],
   options: {
     from: { type: 'string', value: 'DIR', required: true, help: 'snapshot of the host the guest runs on; required' },
-    to: { type: 'string', value: 'DIR', help: 'snapshot of the destination host; required (the same DIR for save/restore in place)' },
+    to: { type: 'string', value: 'DIR', required: true, help: 'snapshot of the destination host; required (the same DIR for save/restore in place)' },
     operation: { type: 'string', value: 'migrate|save-restore', help: 'what to plan', default: 'migrate' },
     'pci-map': { type: 'string', multiple: true, value: 'SRC=DST', help: 'host PCI address of an ephemeral device on the destination (repeatable)' },
     'dest-uri': { type: 'string', value: 'URI', help: 'libvirt URI of the destination', default: 'qemu+ssh://DEST/system (migrate), the source\'s (save-restore)' },
