@@ -18,6 +18,15 @@ import { rootElement } from '../../src/xml/tree.js';
 import { FIXTURES } from '../helpers.js';
 import { caseHost, type CaseSpec } from '../golden/operations.js';
 import { requireLibvirt, run } from './env.js';
+import { directBoot, guestKernel, writeInitramfs } from './guest-kernel.js';
+
+function waitFor(cond: () => boolean, seconds: number, what: string): void {
+  const until = Date.now() + seconds * 1000;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error(`timed out after ${seconds} s waiting for ${what}`);
+    execFileSync('sleep', ['0.5']);
+  }
+}
 
 const CASES = join(FIXTURES, 'cases');
 const work = mkdtempSync(join(tmpdir(), 'hh-plan-'));
@@ -199,10 +208,18 @@ describe('plans on real libvirt and QEMU', () => {
     const testName = 'hh-test-hotplug';
     cleanup(testName);
     const file = join(work, 'hotplug.xml');
-    writeFileSync(file, testDomain(readFileSync(join(dir, 'input.xml'), 'utf8'), testName));
+    // A guest that answers hot-unplug (the kernel's own hotplug drivers); its console in a file
+    // to see it booted.
+    const initrd = '/var/lib/libvirt/images/hh-test-initramfs.cpio.gz';
+    writeInitramfs(initrd);
+    const consoleLog = join(work, 'console.log');
+    const guest = directBoot(testDomain(readFileSync(join(dir, 'input.xml'), 'utf8'), testName), guestKernel(), initrd)
+      .replace('</devices>', `  <serial type='file'>\n      <source path='${consoleLog}'/>\n      <target port='0'/>\n    </serial>\n  </devices>`);
+    writeFileSync(file, guest);
     try {
       ok(virsh('define', file), 'define');
       ok(virsh('start', testName), 'start');
+      waitFor(() => existsSync(consoleLog) && readFileSync(consoleLog, 'utf8').includes('Run /init as init process'), 120, 'the guest kernel to boot');
       const running = ok(virsh('dumpxml', testName), 'dumpxml');
       const plan: MigrationPlan = planHotplug(running, host, readFileSync(join(dir, 'device.xml'), 'utf8'));
       const backup = plan.attach.find((d) => d.role === 'backup-half')!;
@@ -220,13 +237,13 @@ describe('plans on real libvirt and QEMU', () => {
       const piece = unplug.detach.find((d) => d.role === 'backup-half')!;
       ok(virsh('detach-device', testName, pieceFile(piece.alias, piece.xml, 'unplug'), '--live'), 'detach the backup live');
       // The wait step's own command, run for real: it returns once the alias is gone.
-      const wait = run('bash', ['-c', `timeout 60 sh -c 'while virsh -c qemu:///system dumpxml ${testName} | grep -qE "<alias name=.${piece.alias}./>"; do sleep 1; done'`]);
+      const wait = run('bash', ['-c', `timeout 90 sh -c 'while virsh -c qemu:///system dumpxml ${testName} | grep -qE "<alias name=.${piece.alias}./>"; do sleep 1; done'`]);
       expect(wait.status, wait.stderr).toBe(0);
       expect(guestAddressOf(ok(virsh('dumpxml', testName), 'dumpxml after unplug'), piece.alias)).toBeUndefined();
     } finally {
       cleanup(testName);
     }
-  });
+  }, 240_000);
 });
 
 function options(spec: CaseSpec): Parameters<typeof planMigration>[3] {
