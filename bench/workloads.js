@@ -3,7 +3,7 @@
 const hex2 = (n) => n.toString(16).padStart(2, '0');
 
 /** A q35 domain with `count` interfaces, of which the first `hybrid` are hostdev-hybrid entries. */
-export function domainWithInterfaces(count, hybrid = 0, pool = 'sriov-pool') {
+export function domainWithInterfaces(count, hybrid = 0, pool = 'sriov-pool', name = 'bench') {
   let devices = '';
   for (let i = 0; i < count; i++) {
     if (i < hybrid) {
@@ -25,8 +25,8 @@ export function domainWithInterfaces(count, hybrid = 0, pool = 'sriov-pool') {
     }
   }
   return `<domain type='kvm'>
-  <name>bench</name>
-  <uuid>6f1c7d9e-1f4b-4d2e-9a43-0c1f3e0b2a11</uuid>
+  <name>${name}</name>
+  <uuid>6f1c7d9e-1f4b-4d2e-9a43-${(0x0c1f3e0b2a11 + name.length * 7919 + [...name].reduce((n, c) => n * 31 + c.charCodeAt(0), 0) % 65536).toString(16).padStart(12, '0').slice(-12)}</uuid>
   <memory unit='KiB'>8388608</memory>
   <vcpu placement='static'>8</vcpu>
   <os>
