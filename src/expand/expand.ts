@@ -147,7 +147,7 @@ export function addressElement(a: PciAddress): XmlElement {
 }
 
 /**
- * Expands the hybrid dialect into plain libvirt XML (contract §3). Everything outside the
+ * Expands the hybrid dialect into plain libvirt XML (docs/EXPAND.md). Everything outside the
  * expanded devices, the added controllers and the metadata element comes back byte for byte;
  * a domain with nothing to expand comes back unchanged.
  */

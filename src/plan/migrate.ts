@@ -89,7 +89,7 @@ export function metadataXml(pd: PlanDomain): string | undefined {
 }
 
 /**
- * Plans a live migration (or save/restore) of one guest from `from` to `to` (contract §6). The
+ * Plans a live migration (or save/restore) of one guest from `from` to `to` (docs/MIGRATION.md). The
  * input may be the dialect, an expanded definition, or `virsh dumpxml [--migratable]` of the
  * running guest. Destination VFs are chosen before anything moves; MACs, guest addresses and
  * aliases never change.

@@ -28,6 +28,7 @@ export const plan: Command = {
     'pci-map': { type: 'string', multiple: true, value: 'SRC=DST', help: 'host PCI address of an ephemeral device on the destination (repeatable)' },
     'dest-uri': { type: 'string', value: 'URI', help: 'libvirt URI of the destination', default: 'qemu+ssh://DEST/system (migrate), the source\'s (save-restore)' },
     'source-uri': { type: 'string', value: 'URI', help: 'libvirt URI of the source', default: 'qemu:///system' },
+    'save-file': { type: 'string', value: 'FILE', help: 'save-restore: where virsh save writes the image', default: '/var/lib/libvirt/qemu/save/NAME.save' },
     claimed: { type: 'string', multiple: true, value: 'PCI', help: 'a destination VF an earlier plan took (repeatable): chains plans' },
     style: { type: 'string', value: 'bond|teaming', help: 'for dialect input: the style to expand in', default: 'bond' },
     output: PLAN_OUTPUT.output!,
@@ -52,6 +53,7 @@ export const plan: Command = {
       ...(typeof parsed.values['dest-uri'] === 'string' ? { destUri: parsed.values['dest-uri'] } : {}),
       ...(typeof parsed.values['source-uri'] === 'string' ? { sourceUri: parsed.values['source-uri'] } : {}),
       ...(parsed.values.claimed ? { claimed: parsed.values.claimed as string[] } : {}),
+      ...(typeof parsed.values['save-file'] === 'string' ? { saveFile: parsed.values['save-file'] } : {}),
     });
     emitPlan(io, this.name, result, parsed, file!);
     return 0;
