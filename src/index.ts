@@ -19,6 +19,7 @@ export { planMigration, type MigrationOptions } from './plan/migrate.js';
 export { planRepair, planHotplug, planUnplug, type LiveOptions } from './plan/live.js';
 export { planEvacuation, type EvacuationOptions } from './plan/evacuate.js';
 export { retargetDomain } from './plan/retarget.js';
+export { rewriteArrivingDomain, type Arrival, type ArrivalOptions } from './plan/hook.js';
 export { renderScript, shellQuote } from './plan/journal.js';
 export { planFiles, scriptName } from './plan/files.js';
 export type {

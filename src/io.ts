@@ -43,7 +43,15 @@ function listXml(dir: string, folder: string): SnapshotSource[] {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw new HybridError('HOST_SNAPSHOT', `cannot list ${path}: ${(e as Error).message}`, { file: path });
   }
-  return names.filter((n) => !n.startsWith('.')).sort().map((name) => {
+  // network/ and domains/ may be libvirt's own folders (/etc/libvirt/qemu/networks,
+  // /run/libvirt/qemu), which also hold pid files, sockets and subfolders: only their .xml count.
+  const libvirtFolder = folder !== 'nodedev';
+  return names.filter((n) => !n.startsWith('.')).sort().filter((name) => {
+    const file = join(path, name);
+    let dir = false;
+    try { dir = statSync(file).isDirectory(); } catch { /* a dangling link: read it and fail there */ }
+    return !dir && (!libvirtFolder || name.endsWith('.xml'));
+  }).map((name) => {
     const file = join(path, name);
     if (!name.endsWith('.xml')) {
       throw new HybridError('HOST_SNAPSHOT', `${file}: only .xml files belong in ${folder}/ (virsh ${folder === 'nodedev' ? 'nodedev-dumpxml' : folder === 'network' ? 'net-dumpxml' : 'dumpxml'} output); move it elsewhere`, { file });

@@ -17,6 +17,12 @@ export function hostPciSource(device: XmlElement, where: string): string | undef
 }
 
 export function readDomainUsage(root: XmlElement, where: string): HostDomain {
+  // libvirt's status files (/run/libvirt/qemu/NAME.xml) wrap the running domain in <domstatus>.
+  if (root.name === 'domstatus') {
+    const inner = firstChild(root, 'domain');
+    if (!inner) throw new HybridError('MISSING_ELEMENT', `${where}: a <domstatus> without its <domain>`, { element: where });
+    root = inner;
+  }
   if (root.name !== 'domain') {
     throw new HybridError('XML_WRONG_ROOT', `${where}: expected a <domain> from virsh dumpxml, found <${root.name}>`, { element: where });
   }

@@ -146,9 +146,11 @@ const GENERATED_TARGET = /^(macvtap|macvlan|vnet)[0-9]+$/;
  * Points the tree at the destination: backups on the new PFs, VF halves and ephemeral devices on
  * their new host devices, the metadata recording them. MACs, guest addresses and aliases stay.
  */
-export function applyDestination(pd: PlanDomain, allocations: Allocation[]): HybridMetadata {
+export function applyDestination(pd: PlanDomain, allocations: Allocation[], unchanged: PairRecord[] = []): HybridMetadata {
   const byAlias = new Map(allocations.map((a) => [`${a.kind}:${a.alias}`, a]));
+  // Pairs that stay as they are (a hook's degraded pairs) keep their place in the metadata.
   const meta: HybridMetadata = { style: pd.meta.style, pairs: [], ephemeral: [] };
+  const order = pd.meta.pairs.map((r) => r.name);
   for (const p of pd.pairs) {
     const a = byAlias.get(`pair:${p.record.name}`);
     if (!a) throw new HybridError('METADATA_INVALID', `no destination was chosen for pair '${p.record.name}'`, { element: p.record.name });
@@ -160,6 +162,8 @@ export function applyDestination(pd: PlanDomain, allocations: Allocation[]): Hyb
     if (p.vfHalf) setHostAddress(p.vfHalf, a.to.vf, `VF half '${p.record.vfAlias}'`);
     meta.pairs.push({ ...p.record, vf: a.to.vf, pf: a.to.pfAddress!, pfDev: a.to.pf!, vfIndex: a.to.vfIndex!, backupDev: a.to.backupDev! });
   }
+  meta.pairs.push(...unchanged);
+  meta.pairs.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
   for (const e of pd.ephemeral) {
     const a = byAlias.get(`ephemeral:${e.record.alias}`);
     if (!a) throw new HybridError('METADATA_INVALID', `no destination was chosen for ephemeral device '${e.record.alias}'`, { element: e.record.alias });

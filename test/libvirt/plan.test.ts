@@ -52,7 +52,7 @@ function fixtureNetdevs(): string[] {
 }
 
 /** Bridges the fixtures' plain NICs name (`<source bridge='br0'/>`). */
-const BRIDGES = ['br0'];
+const BRIDGES = ['br0', 'virbr0'];
 
 function ensureVeths(): void {
   fixtureNetdevs().forEach((name, i) => {

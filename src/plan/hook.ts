@@ -1,0 +1,97 @@
+/**
+ * The libvirt hook's rewrite: a guest arriving on this host (incoming migration, restore) is
+ * pointed at this host's devices before libvirt starts it. Pure: the caller (the CLI's `hook`
+ * command) holds the lock and the claims file.
+ */
+import type { Diagnostic } from '../diagnostics.js';
+import type { PairRecord } from '../expand/metadata.js';
+import { HybridError } from '../errors.js';
+import { hostIndex, type Host } from '../host/model.js';
+import { devicesOf } from '../libvirt/domain.js';
+import { firstChild, getAttribute, removeElement, setAttribute } from '../xml/edit.js';
+import { parseXml } from '../xml/parse.js';
+import { serializeXml } from '../xml/serialize.js';
+import { applyDestination, backupDevFor, chooseDestination } from './destination.js';
+import { readDocForPlan, type PlanDomain } from './read.js';
+import type { Allocation } from './types.js';
+
+export interface ArrivalOptions {
+  /** VFs other arrivals have claimed and libvirt does not show as taken yet. */
+  claimed?: ReadonlySet<string>;
+  /** Refuse (the migration or restore is cancelled) rather than let a guest in degraded. */
+  strict?: boolean;
+}
+
+export interface Arrival {
+  /** The rewritten domain; undefined when it is not ours to touch (no hostdev-hybrid metadata). */
+  xml?: string;
+  domain: string;
+  allocations: Allocation[];
+  /** Pairs let in on their backup alone: no VF was free for them here. */
+  degraded: string[];
+  warnings: Diagnostic[];
+}
+
+/**
+ * Rewrites an arriving guest for this host: per pair a free VF of its pool (the one it has when
+ * that is free here), the backup on that VF's PF, a teamed VF half on that VF, the choice in the
+ * metadata (a bond VF half is away while moving: `repair` attaches exactly the recorded VF).
+ * MACs, guest addresses and aliases never change. With no VF free, the guest comes in on its
+ * backups (a `POOL_EXHAUSTED` warning), unless `strict`.
+ *
+ * @example
+ * const { xml, degraded } = rewriteArrivingDomain(stdin, readHostSnapshot('/var/lib/hostdev-hybrid/host'));
+ */
+export function rewriteArrivingDomain(domainXml: string, host: Host, options: ArrivalOptions = {}): Arrival {
+  if (typeof domainXml !== 'string') throw new TypeError('rewriteArrivingDomain expects the domain XML as a string');
+  if (!host || !Array.isArray(host.pools)) throw new TypeError('rewriteArrivingDomain expects a Host');
+  const doc = parseXml(domainXml);
+  const pd = readDocForPlan(doc, host, { input: 'running' });
+  if (pd.pairs.length === 0 && pd.ephemeral.length === 0) return { domain: pd.name, allocations: [], degraded: [], warnings: [] };
+  const claimed = new Set(options.claimed ?? []);
+  try {
+    const chosen = chooseDestination(pd, host, host, { claimed, sameDomain: true, keepVf: true });
+    applyDestination(pd, chosen.allocations);
+    return { xml: serializeXml(doc), domain: pd.name, allocations: chosen.allocations, degraded: [], warnings: chosen.warnings };
+  } catch (e) {
+    if (!(e instanceof HybridError) || e.code !== 'POOL_EXHAUSTED' || options.strict) throw e;
+  }
+  return degrade(pd, host, claimed);
+}
+
+/**
+ * Not every pair found a VF: each pair that can have one gets it, the others come in on their
+ * backup alone, on a PF of their pool (any: the backup must sit on some PF of this host).
+ */
+function degrade(pd: PlanDomain, host: Host, claimed: Set<string>): Arrival {
+  const index = hostIndex(host);
+  const allocations: Allocation[] = [];
+  const degraded: string[] = [];
+  const warnings: Diagnostic[] = [];
+  const stay: PairRecord[] = [];
+  for (const p of pd.pairs) {
+    try {
+      const chosen = chooseDestination({ ...pd, pairs: [p], ephemeral: [] }, host, host, { claimed, sameDomain: true, keepVf: true });
+      allocations.push(...chosen.allocations);
+      warnings.push(...chosen.warnings);
+      continue;
+    } catch (e) {
+      if (!(e instanceof HybridError) || e.code !== 'POOL_EXHAUSTED') throw e;
+    }
+    const pool = index.poolByName.get(p.record.pool ?? index.poolOfVf.get(p.record.vf)?.name ?? '');
+    const firstVf = pool?.vfs[0] !== undefined ? index.vfByAddress.get(pool.vfs[0]) : undefined;
+    const pf = pool?.pfs[0] ?? (firstVf?.pf !== undefined ? index.pfByAddress.get(firstVf.pf)?.netdev : undefined);
+    if (pf === undefined) throw new HybridError('POOL_EXHAUSTED', `pair '${p.record.name}': no VF and no PF of its pool on this host`, { element: p.record.name });
+    const dev = backupDevFor(p.record, pf);
+    const source = firstChild(p.backup, 'source')!;
+    if (getAttribute(source, 'dev') !== dev) setAttribute(source, 'dev', dev);
+    if (p.vfHalf) removeElement(devicesOf(pd.root)!, p.vfHalf);
+    degraded.push(p.record.name);
+    stay.push({ ...p.record, backupDev: dev });
+    warnings.push({ code: 'PAIR_DEGRADED', severity: 'warning', alias: p.record.name,
+      message: `pair '${p.record.name}' of '${pd.name}' arrives on its backup alone (on ${dev}): no VF of its pool is free here; free one and run 'hostdev-hybrid repair'` });
+  }
+  const rest = chooseDestination({ ...pd, pairs: [] }, host, host, { claimed, sameDomain: true });
+  applyDestination({ ...pd, pairs: pd.pairs.filter((p) => !degraded.includes(p.record.name)) }, [...allocations, ...rest.allocations], stay);
+  return { xml: serializeXml(pd.doc), domain: pd.name, allocations: [...allocations, ...rest.allocations], degraded, warnings: [...warnings, ...rest.warnings] };
+}
