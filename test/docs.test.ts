@@ -25,7 +25,7 @@ describe('the public API', () => {
       'DIAGNOSTIC_CODES', 'ERROR_CODES', 'HH_NS', 'HYBRID_CHILD_ORDER', 'HybridError', 'XML_LIMITS', 'allocateVf', 'checkDomain',
       'claimVf', 'collapseDomain', 'expandDomain', 'hostFromJson', 'hostFromSources', 'hostFromXml', 'parseXml',
       'planEvacuation', 'planFiles', 'planHotplug', 'planMigration', 'planRepair', 'planUnplug', 'readHostSnapshot',
-      'renderScript', 'retargetDomain', 'scriptName', 'serializeNode', 'serializeXml', 'shellQuote', 'vfTopology',
+      'renderScript', 'retargetDomain', 'rewriteArrivingDomain', 'scriptName', 'serializeNode', 'serializeXml', 'shellQuote', 'vfTopology',
     ]);
   });
 });

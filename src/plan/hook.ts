@@ -7,8 +7,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import type { PairRecord } from '../expand/metadata.js';
 import { HybridError } from '../errors.js';
 import { hostIndex, type Host } from '../host/model.js';
-import { devicesOf } from '../libvirt/domain.js';
-import { firstChild, getAttribute, removeElement, setAttribute } from '../xml/edit.js';
+import { firstChild, getAttribute, setAttribute } from '../xml/edit.js';
 import { parseXml } from '../xml/parse.js';
 import { serializeXml } from '../xml/serialize.js';
 import { applyDestination, backupDevFor, chooseDestination } from './destination.js';
@@ -36,8 +35,9 @@ export interface Arrival {
  * Rewrites an arriving guest for this host: per pair a free VF of its pool (the one it has when
  * that is free here), the backup on that VF's PF, a teamed VF half on that VF, the choice in the
  * metadata (a bond VF half is away while moving: `repair` attaches exactly the recorded VF).
- * MACs, guest addresses and aliases never change. With no VF free, the guest comes in on its
- * backups (a `POOL_EXHAUSTED` warning), unless `strict`.
+ * MACs, guest addresses and aliases never change. With no VF free, a pair whose VF half is away
+ * comes in on its backup (a `PAIR_DEGRADED` warning) unless `strict`; a pair whose VF half
+ * arrives with the guest (teaming) cannot, since libvirt's ABI check forbids dropping a device.
  *
  * @example
  * const { xml, degraded } = rewriteArrivingDomain(stdin, readHostSnapshot('/var/lib/hostdev-hybrid/host'));
@@ -78,6 +78,11 @@ function degrade(pd: PlanDomain, host: Host, claimed: Set<string>): Arrival {
     } catch (e) {
       if (!(e instanceof HybridError) || e.code !== 'POOL_EXHAUSTED') throw e;
     }
+    if (p.vfHalf) {
+      // libvirt checks the hook's output against the incoming guest (same devices, same ABI):
+      // a VF half that arrives (teaming) can move to another VF but cannot be left out.
+      throw new HybridError('POOL_EXHAUSTED', `pair '${p.record.name}' of '${pd.name}': no VF of its pool is free here, and its VF half arrives with the guest (${pd.style} style), which libvirt does not let a hook remove; free a VF here or move the guest elsewhere`, { element: p.record.name });
+    }
     const pool = index.poolByName.get(p.record.pool ?? index.poolOfVf.get(p.record.vf)?.name ?? '');
     const firstVf = pool?.vfs[0] !== undefined ? index.vfByAddress.get(pool.vfs[0]) : undefined;
     const pf = pool?.pfs[0] ?? (firstVf?.pf !== undefined ? index.pfByAddress.get(firstVf.pf)?.netdev : undefined);
@@ -85,7 +90,6 @@ function degrade(pd: PlanDomain, host: Host, claimed: Set<string>): Arrival {
     const dev = backupDevFor(p.record, pf);
     const source = firstChild(p.backup, 'source')!;
     if (getAttribute(source, 'dev') !== dev) setAttribute(source, 'dev', dev);
-    if (p.vfHalf) removeElement(devicesOf(pd.root)!, p.vfHalf);
     degraded.push(p.record.name);
     stay.push({ ...p.record, backupDev: dev });
     warnings.push({ code: 'PAIR_DEGRADED', severity: 'warning', alias: p.record.name,

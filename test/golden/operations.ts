@@ -7,7 +7,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   checkDomain, collapseDomain, expandDomain, HybridError, parseXml, planEvacuation, planFiles, planHotplug, planMigration, planRepair,
-  planUnplug, readHostSnapshot, type Host, type MigrationPlan, type Style, type XmlElement,
+  planUnplug, readHostSnapshot, rewriteArrivingDomain, type Host, type MigrationPlan, type Style, type XmlElement,
 } from '../../src/index.js';
 import { validateJson } from '../../src/schemas.js';
 import { childElements, firstChild, getAttribute } from '../../src/xml/edit.js';
@@ -80,6 +80,15 @@ export const OPERATIONS: Record<string, Operation> = {
   hotplug: (spec, dir) => planOutputs(planHotplug(caseInput(dir), caseHost(spec), readFileSync(join(dir, 'device.xml'), 'utf8'))),
 
   unplug: (spec, dir) => planOutputs(planUnplug(caseInput(dir), String(spec.alias))),
+
+  /** The hook's rewrite of an arriving guest: expected.xml (absent = unchanged) and the choices. */
+  hook: (spec, dir) => {
+    const r = rewriteArrivingDomain(caseInput(dir), caseHost(spec), {
+      ...(spec.claimed !== undefined ? { claimed: new Set(spec.claimed as string[]) } : {}), strict: spec.strict === true,
+    });
+    const { xml, ...rest } = r;
+    return { 'expected.json': json(rest), ...(xml !== undefined ? { 'expected.xml': xml } : {}) };
+  },
 
   /** planEvacuation of inputs/*.xml (in name order) from "from" onto "destinations". */
   evacuate: (spec, dir) => {
