@@ -93,3 +93,21 @@ compare('planEvacuation, 100 domains x 2 pairs onto 2 hosts', () => planEvacuati
 const evac25 = expanded100.slice(0, 25);
 const growth = compare('planEvacuation of 100 domains vs of 25', () => planEvacuation(expanded100, source, [targetB, targetC]), 'the same of 25', () => planEvacuation(evac25, source, [targetB, targetC]));
 console.log(`  (linear would be 4.00×; measured ${growth.toFixed(2)}×)`);
+
+// 5. Whole processes: the CLI's cold start, and the hook on the migration path, against an empty
+// node process (the floor no Node CLI can go below).
+section('Cold start (whole processes)');
+const { spawnSync } = await import('node:child_process');
+const { mkdtempSync, writeFileSync } = await import('node:fs');
+const { tmpdir } = await import('node:os');
+const { join, dirname } = await import('node:path');
+const { fileURLToPath } = await import('node:url');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const cli = join(root, 'dist', 'cli', 'main.js');
+const emptyNode = () => spawnSync(process.execPath, ['-e', '']);
+const fixture = (...p) => join(root, 'fixtures', ...p);
+compare('hostdev-hybrid expand (q35, 1 pair)', () => spawnSync(process.execPath, [cli, 'expand', fixture('cases', 'expand-q35-pool-bond', 'input.xml'), '--host', fixture('hosts', 'intel-82576')]), "node -e ''", emptyNode);
+const state = mkdtempSync(join(tmpdir(), 'hh-bench-'));
+const arriving = fixture('cases', 'hook-migrate-bond', 'input.xml');
+writeFileSync(join(state, '.keep'), '');
+compare('hostdev-hybrid hook … migrate begin (1 pair)', () => spawnSync('sh', ['-c', `${process.execPath} ${cli} hook --host ${fixture('hosts', 'intel-x710')} --state ${state} web2 migrate begin - < ${arriving}`]), "sh -c node -e ''", () => spawnSync('sh', ['-c', `${process.execPath} -e ''`]));

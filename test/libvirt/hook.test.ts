@@ -1,0 +1,104 @@
+// The hook in a real libvirtd: `.ci/install-test-hook` put a wrapper into
+// /etc/libvirt/hooks/qemu.d/ (for guests named hh-test-hook*) before libvirtd started, with the
+// fixture host intel-x710 as "this host" and libvirt's /run/libvirt/qemu as its domains/.
+// A guest expanded on intel-82576 is saved and restored with no --xml: the hook moves it.
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { expandDomain, parseXml, planRepair, readHostSnapshot, serializeXml, type XmlElement } from '../../src/index.js';
+import { readMetadata } from '../../src/expand/metadata.js';
+import { childElements, firstChild, getAttribute, removeElement } from '../../src/xml/edit.js';
+import { rootElement } from '../../src/xml/tree.js';
+import { FIXTURES } from '../helpers.js';
+import { requireLibvirt, run } from './env.js';
+
+const HOOK = '/etc/libvirt/hooks/qemu.d/hostdev-hybrid-test';
+const HOST = '/var/lib/hostdev-hybrid-test/host';
+const work = mkdtempSync(join(tmpdir(), 'hh-hook-'));
+const virsh = (...args: string[]) => run('virsh', ['-c', 'qemu:///system', ...args]);
+const ok = (r: ReturnType<typeof virsh>, what: string): string => {
+  expect(r.status, `${what}: ${r.stderr}`).toBe(0);
+  return r.stdout;
+};
+const isPassthrough = (d: XmlElement): boolean => d.name === 'hostdev' || (d.name === 'interface' && getAttribute(d, 'type') === 'hostdev');
+
+function withoutPassthrough(xml: string): string {
+  const doc = parseXml(xml);
+  const devices = firstChild(rootElement(doc), 'devices')!;
+  for (const d of childElements(devices)) if (isPassthrough(d)) removeElement(devices, d);
+  return serializeXml(doc);
+}
+
+function guest(name: string, hybrid: boolean): string {
+  const dir = join(FIXTURES, 'cases', 'expand-q35-pool-bond');
+  const source = readFileSync(join(dir, hybrid ? 'expected.xml' : 'input.xml'), 'utf8')
+    .replace('<name>web2</name>', `<name>${name}</name>`)
+    .replace(/<uuid>[^<]*<\/uuid>/, hybrid ? '<uuid>0f0e0d0c-0b0a-4909-8807-060504030201</uuid>' : '<uuid>0f0e0d0c-0b0a-4909-8807-060504030202</uuid>')
+    .replace(/<interface type='network'>(\s*<mac [^>]*>)\s*<source network='default'\/>/g, "<interface type='ethernet'>$1");
+  return hybrid ? source : source.replace(/\n    <interface type='hostdev-hybrid'>[\s\S]*?<\/interface>/, '');
+}
+
+function backupDev(xml: string): string | undefined {
+  const devices = childElements(firstChild(rootElement(parseXml(xml)), 'devices')!);
+  const backup = devices.find((d) => childElements(d, 'alias').some((a) => getAttribute(a, 'name') === 'ua-hybrid0-backup'));
+  return backup && getAttribute(firstChild(backup, 'source')!, 'dev');
+}
+
+/** Starts `xml` (passthrough removed, as no VF exists here), saves it, restores with no --xml. */
+function saveAndRestore(name: string, xml: string): { saved: string; restored: string } {
+  virsh('destroy', name);
+  virsh('undefine', name);
+  const file = join(work, `${name}.xml`);
+  writeFileSync(file, withoutPassthrough(xml));
+  ok(virsh('define', file), 'define');
+  ok(virsh('start', name), 'start');
+  const image = join(work, `${name}.save`);
+  const saved = ok(virsh('dumpxml', '--migratable', name), 'dumpxml --migratable before save');
+  ok(virsh('save', name, image), 'save');
+  ok(virsh('restore', image), 'restore with no --xml (the hook rewrites)');
+  return { saved, restored: ok(virsh('dumpxml', '--migratable', name), 'dumpxml --migratable') };
+}
+
+describe('the hook in a real libvirtd', () => {
+  beforeAll(() => {
+    requireLibvirt();
+    if (!existsSync(HOOK)) throw new Error(`${HOOK} is missing: run .ci/install-test-hook, then restart libvirtd (bash .ci/run does both)`);
+  });
+
+  it('virsh restore with no --xml: the backups sit on the PFs the hook chose here, the metadata records the VFs, repair attaches them', () => {
+    const name = 'hh-test-hook-hybrid';
+    try {
+      const expanded = guest(name, true);
+      expect(backupDev(expanded)).toBe('enp4s0f0');
+      const { restored } = saveAndRestore(name, expanded);
+      const host = readHostSnapshot(HOST);
+      const pair = readMetadata(rootElement(parseXml(restored)))!.pairs[0]!;
+      expect(backupDev(restored), 'libvirtd ran the hook (was it restarted after .ci/install-test-hook?)').toBe('ens2f0');
+      expect([pair.vf, pair.pfDev]).toEqual(['0000:3b:02.0', 'ens2f0']);
+      // The VF half is away (bond): repair on this host attaches exactly the VF the hook recorded.
+      const running = ok(virsh('dumpxml', name), 'dumpxml');
+      const repair = planRepair(running, host);
+      expect(repair.allocations.map((a) => a.to.vf)).toEqual(['0000:3b:02.0']);
+      const piece = join(work, 'repair-vf.xml');
+      writeFileSync(piece, repair.attach[0]!.xml + '\n');
+      ok(virsh('attach-device', name, piece, '--config'), 'attach-device --config of the repair piece');
+      const config = ok(virsh('dumpxml', '--inactive', name), 'dumpxml --inactive');
+      expect(config).toContain("<address type='pci' domain='0x0000' bus='0x3b' slot='0x02' function='0x0'/>");
+    } finally {
+      virsh('destroy', name);
+      virsh('undefine', name);
+    }
+  });
+
+  it('a domain without hostdev-hybrid metadata restores exactly as it was saved', () => {
+    const name = 'hh-test-hook-plain';
+    try {
+      const { saved, restored } = saveAndRestore(name, guest(name, false));
+      expect(restored).toBe(saved);
+    } finally {
+      virsh('destroy', name);
+      virsh('undefine', name);
+    }
+  });
+});
