@@ -3,18 +3,20 @@
  * loaded as package assets (the same relative path from src/ and from dist/).
  */
 import { createRequire } from 'node:module';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { Ajv as AjvType, ErrorObject, ValidateFunction } from 'ajv';
 import { HybridError, type ErrorCode } from './errors.js';
 
 const require = createRequire(import.meta.url);
-const ajv = new Ajv({ allErrors: false, strict: true });
 const compiled = new Map<string, ValidateFunction>();
+// Loaded on first use: most commands validate no JSON, and ajv costs ~45 ms of cold start.
+let ajv: AjvType | undefined;
 
 export type SchemaName = 'host' | 'plan';
 
 function validator(name: SchemaName): ValidateFunction {
   let v = compiled.get(name);
   if (!v) {
+    ajv ??= new (require('ajv') as typeof import('ajv')).Ajv({ allErrors: false, strict: true });
     v = ajv.compile(require(`../schemas/${name}.schema.json`) as object);
     compiled.set(name, v);
   }

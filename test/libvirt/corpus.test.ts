@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { XMLValidator } from 'fast-xml-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HybridError, parseXml, serializeXml } from '../../src/index.js';
 import { requireLibvirt, run } from './env.js';
@@ -57,6 +58,9 @@ describe('real-world XML round-trips byte for byte', () => {
         const back = serializeXml(parseXml(xml, { file: path }));
         if (back !== xml) problems.push(`${path}: round trip differs`);
         else roundTripped++;
+        // The oracle, off the library's path: a second parser accepts what ours accepted.
+        const second = XMLValidator.validate(xml.replace(/^\uFEFF/, ''), { allowBooleanAttributes: false });
+        if (second !== true) problems.push(`${path}: accepted, but fast-xml-parser's validator says ${second.err.msg}`);
       } catch (e) {
         if (!(e instanceof HybridError)) problems.push(`${path}: ${String(e)}`);
         // Deliberate refusals (docs/SECURITY.md): DTDs are never processed; libvirt writes only UTF-8.

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { HybridError, parseXml, serializeXml } from '../../src/index.js';
 import { rootElement, element, type XmlElement } from '../../src/xml/tree.js';
@@ -65,11 +66,22 @@ describe('XML properties', () => {
 
   it('random bytes and random cuts of documents are refused with HybridError, never anything else', () => {
     fc.assert(fc.property(fc.oneof(fc.string({ maxLength: 60 }), document.chain((x) => fc.nat(x.length).map((n) => x.slice(0, n)))), (junk) => {
+      let accepted = false;
       try {
         parseXml(junk);
+        accepted = true;
       } catch (e) {
         expect(e).toBeInstanceOf(HybridError);
       }
+      // The oracle: what our scanner accepts, fast-xml-parser's validator (more lenient) accepts too.
+      if (accepted) expect(XMLValidator.validate(junk.replace(/^\uFEFF/, ''), { allowBooleanAttributes: false }), junk).toBe(true);
+    }), fcOptions);
+  }, TIMEOUT);
+
+  it('fast-xml-parser\'s validator, the oracle, accepts every document the scanner accepts', () => {
+    fc.assert(fc.property(document, (xml) => {
+      parseXml(xml);
+      expect(XMLValidator.validate(xml, { allowBooleanAttributes: false })).toBe(true);
     }), fcOptions);
   }, TIMEOUT);
 });
