@@ -32,7 +32,6 @@ export const ERROR_CODES = {
   POOL_UNKNOWN: 'A hybrid entry names a network that is not in the host snapshot.',
   POOL_NOT_HYBRID: 'A hostdev-hybrid entry names a network that is not a VF pool.',
   POOL_EXHAUSTED: 'Every VF of the pool is already taken.',
-  POOL_OVERLAP: 'One VF belongs to two pools.',
   POOL_MISSING_PF: 'A pool names a PF netdev that the host snapshot does not have, or that has no VFs.',
   VF_TAKEN: 'A VF requested explicitly is already used by another domain or another pair.',
   NOT_A_VF: 'A device used as a VF is not a virtual function.',

@@ -10,6 +10,8 @@ export { hostFromJson } from './host/json.js';
 export { vfTopology, type Host, type HostPf, type HostVf, type HostPool, type HostDomain, type VfTopology } from './host/model.js';
 export { allocateVf, claimVf, type AllocationOptions } from './host/allocate.js';
 export { readHostSnapshot } from './io.js';
+export { summarizeHost, type HostSummary } from './host/summary.js';
+export { hostWarnings } from './host/check.js';
 export { expandDomain, type ExpandOptions, type ExpandResult, type ExpandedPair, type ExpandedEphemeral } from './expand/expand.js';
 export { HH_NS, type Style, type PairRecord, type EphemeralRecord, type HybridMetadata } from './expand/metadata.js';
 export { DIAGNOSTIC_CODES, type Diagnostic, type DiagnosticCode } from './diagnostics.js';

@@ -23,9 +23,9 @@ describe('the public API', () => {
   it('exports exactly these runtime names', () => {
     expect(Object.keys(api).sort()).toEqual([
       'DIAGNOSTIC_CODES', 'ERROR_CODES', 'HH_NS', 'HYBRID_CHILD_ORDER', 'HybridError', 'XML_LIMITS', 'allocateVf', 'checkDomain',
-      'claimVf', 'collapseDomain', 'expandDomain', 'hostFromJson', 'hostFromSources', 'hostFromXml', 'parseXml',
+      'claimVf', 'collapseDomain', 'expandDomain', 'hostFromJson', 'hostFromSources', 'hostFromXml', 'hostWarnings', 'parseXml',
       'planEvacuation', 'planFiles', 'planHotplug', 'planMigration', 'planRepair', 'planUnplug', 'readHostSnapshot',
-      'renderScript', 'retargetDomain', 'rewriteArrivingDomain', 'scriptName', 'serializeNode', 'serializeXml', 'shellQuote', 'vfTopology',
+      'renderScript', 'retargetDomain', 'rewriteArrivingDomain', 'scriptName', 'serializeNode', 'serializeXml', 'shellQuote', 'summarizeHost', 'vfTopology',
     ]);
   });
 });

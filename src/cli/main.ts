@@ -14,6 +14,7 @@ import { collapse } from './commands/collapse.js';
 import { demo } from './commands/demo.js';
 import { expand } from './commands/expand.js';
 import { hook } from './commands/hook.js';
+import { host } from './commands/host.js';
 import { hotplug, repair, unplug } from './commands/live.js';
 import { plan } from './commands/plan.js';
 import { retarget } from './commands/retarget.js';
@@ -21,7 +22,7 @@ import type { Io } from './output.js';
 
 export type { Io } from './output.js';
 
-export const COMMANDS: Command[] = [expand, collapse, check, plan, repair, hotplug, unplug, retarget, hook, demo];
+export const COMMANDS: Command[] = [host, expand, collapse, check, plan, repair, hotplug, unplug, retarget, hook, demo];
 
 function version(): string {
   return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;

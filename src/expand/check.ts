@@ -3,6 +3,7 @@ import { parseXml } from '../xml/parse.js';
 import { childAttribute, firstChild, getAttribute } from '../xml/edit.js';
 import type { XmlElement } from '../xml/tree.js';
 import { hostIndex, vfTopology, type Host } from '../host/model.js';
+import { hostWarnings } from '../host/check.js';
 import { hostPciSource } from '../host/domain-usage.js';
 import { HybridError } from '../errors.js';
 import { aliasOf, describeDevice, deviceList, domainName, domainRoot, guestPciAddress, machineKind } from '../libvirt/domain.js';
@@ -103,6 +104,11 @@ export function checkDomain(domainXml: string, host?: Host, options: CheckOption
       report({ code: 'MIGRATION_BLOCKER', severity: 'error', ...alias(dev), message: `${describeDevice(dev, i)} is passed through but neither a hybrid pair nor ephemeral='yes': it blocks live migration` });
     }
   });
+  // The host's own oddities, where they touch this domain's pools.
+  if (host) {
+    const pools = new Set((meta?.pairs ?? []).map((p) => p.pool).filter((p) => p !== undefined));
+    for (const w of hostWarnings(host)) if ([...pools].some((p) => w.message.includes(`'${p}'`))) report(w);
+  }
   return out;
 }
 

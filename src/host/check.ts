@@ -1,5 +1,6 @@
 /** Consistency rules every Host must meet, whether built from XML or read from host.json. */
 import { HybridError } from '../errors.js';
+import type { Diagnostic } from '../diagnostics.js';
 import type { Host } from './model.js';
 
 function duplicates(values: string[]): string[] {
@@ -39,7 +40,6 @@ export function checkHost(host: Host): Host {
 
   const [dupNet] = duplicates([...host.pools.map((p) => p.name), ...host.otherNetworks]);
   if (dupNet) throw new HybridError('DUPLICATE_NAME', `two networks in the host snapshot are named '${dupNet}'`);
-  const poolOfVf = new Map<string, string>();
   for (const pool of host.pools) {
     const netdevs = new Set(host.pfs.map((p) => p.netdev));
     for (const pf of pool.pfs) {
@@ -51,14 +51,29 @@ export function checkHost(host: Host): Host {
           ? `network '${pool.name}' lists ${vf}, which is a PF, not a VF`
           : `network '${pool.name}' lists ${vf}, which is not a VF in the host snapshot`);
       }
-      const other = poolOfVf.get(vf);
-      if (other !== undefined && other !== pool.name) {
-        throw new HybridError('POOL_OVERLAP', `VF ${vf} is in two pools, '${other}' and '${pool.name}': a VF may belong to one network only`);
-      }
-      poolOfVf.set(vf, pool.name);
     }
   }
   const [dupDomain] = duplicates(host.domains.map((d) => d.name));
   if (dupDomain) throw new HybridError('DUPLICATE_NAME', `two domains in the host snapshot are named '${dupDomain}'`);
   return host;
+}
+
+/**
+ * What is odd about a host but allowed, as libvirt allows it: two networks naming one VF (libvirt
+ * builds each pool alone and refuses a VF only at start, when a domain already holds it). Such a
+ * VF is taken whichever pool a domain got it through.
+ */
+export function hostWarnings(host: Host): Diagnostic[] {
+  const pools = new Map<string, string[]>();
+  for (const pool of host.pools) for (const vf of pool.vfs) pools.set(vf, [...(pools.get(vf) ?? []), pool.name]);
+  const shared = new Map<string, string[]>();
+  for (const [vf, names] of pools) {
+    if (names.length < 2) continue;
+    const key = names.join("' and '");
+    shared.set(key, [...(shared.get(key) ?? []), vf]);
+  }
+  return [...shared].map(([key, vfs]) => ({
+    code: 'POOL_OVERLAP', severity: 'warning',
+    message: `networks '${key}' share ${vfs.length} VF${vfs.length > 1 ? 's' : ''} (${vfs.join(', ')}): a VF a domain holds through one is taken for the other too`,
+  }));
 }

@@ -95,7 +95,8 @@ export function hostIndex(host: Host): HostIndex {
     pfByNetdev: new Map(host.pfs.filter((pf) => pf.netdev !== undefined).map((pf) => [pf.netdev!, pf])),
     vfByAddress: new Map(host.vfs.map((vf) => [vf.address, vf])),
     poolByName: new Map(host.pools.map((p) => [p.name, p])),
-    poolOfVf: new Map(host.pools.flatMap((p) => p.vfs.map((vf) => [vf, p] as const))),
+    // A VF two networks name belongs to the first (by name) for lookups; taken is per VF anyway.
+    poolOfVf: new Map(host.pools.flatMap((p) => p.vfs.map((vf) => [vf, p] as const)).reverse()),
     takenBy: new Map(host.domains.flatMap((d) => d.pciDevices.map((a) => [a, d.name] as const))),
     macs: new Set(host.domains.flatMap((d) => d.macs)),
     macOwner: new Map(host.domains.flatMap((d) => d.macs.map((m) => [m, d.name] as const))),

@@ -75,7 +75,7 @@ function choose(pd: PlanDomain, from: Host | undefined, to: Host, options: Choos
     if (!index.poolByName.has(pool)) {
       throw new HybridError('POOL_UNKNOWN', `pair '${record.name}': the destination has no network '${pool}'; define the pool there (same name) or pick another destination`, { element: record.name });
     }
-    const keep = options.keepVf && index.poolOfVf.get(record.vf)?.name === pool && !claimed.has(record.vf) &&
+    const keep = options.keepVf && index.poolOrder.get(pool)?.has(record.vf) === true && !claimed.has(record.vf) &&
       (index.takenBy.get(record.vf) ?? pd.name) === pd.name;
     const topo = forPair(record.name, () => (keep
       ? claimVf(to, record.vf, { claimed, ...(owner !== undefined ? { domain: owner } : {}) })

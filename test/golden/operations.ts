@@ -7,7 +7,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   checkDomain, collapseDomain, expandDomain, HybridError, parseXml, planEvacuation, planFiles, planHotplug, planMigration, planRepair,
-  planUnplug, readHostSnapshot, rewriteArrivingDomain, type Host, type MigrationPlan, type Style, type XmlElement,
+  planUnplug, readHostSnapshot, rewriteArrivingDomain, summarizeHost, type Host, type MigrationPlan, type Style, type XmlElement,
 } from '../../src/index.js';
 import { validateJson } from '../../src/schemas.js';
 import { childElements, firstChild, getAttribute } from '../../src/xml/edit.js';
@@ -48,6 +48,13 @@ export function caseInput(dir: string): string {
 }
 
 export const OPERATIONS: Record<string, Operation> = {
+  /** What `hostdev-hybrid host --json` prints, checked against its schema. */
+  'host-summary': (spec) => {
+    const summary = summarizeHost(caseHost(spec));
+    validateJson('host-summary', JSON.parse(JSON.stringify(summary)), 'HOST_JSON_INVALID', 'the host summary');
+    return { 'expected.json': json(summary) };
+  },
+
   /** The Host a snapshot folder reads as. */
   host: (spec) => ({ 'expected.json': json(caseHost(spec)) }),
 

@@ -1,0 +1,47 @@
+/** What the tool sees on a host, for people (`hostdev-hybrid host`) and tools (`--json`). */
+import type { Diagnostic } from '../diagnostics.js';
+import { hostWarnings } from './check.js';
+import { hostIndex, type Host } from './model.js';
+
+export interface HostSummary {
+  pfs: { address: string; netdev?: string; numaNode?: number; vfs: number; maxVfs?: number }[];
+  pools: {
+    name: string;
+    mode: 'hostdev-hybrid' | 'hostdev';
+    ephemeral: boolean;
+    pfs: string[];
+    vfs: number;
+    free: number;
+    /** Each VF in use, and by which domain. */
+    used: { vf: string; domain: string }[];
+  }[];
+  domains: number;
+  warnings: Diagnostic[];
+}
+
+/**
+ * PFs with netdev, VF count and NUMA node; pools with kind, PFs, free and used VFs and who uses
+ * them; and the host's warnings (docs/CHECK.md). schemas/host-summary.schema.json describes it.
+ *
+ * @example
+ * summarizeHost(readHostSnapshot('/var/lib/hostdev-hybrid/host')).pools[0]; // { name: 'sriov-pool', free: 12, … }
+ */
+export function summarizeHost(host: Host): HostSummary {
+  if (!host || !Array.isArray(host.pools)) throw new TypeError('summarizeHost expects a Host (hostFromXml or readHostSnapshot)');
+  const index = hostIndex(host);
+  return {
+    pfs: host.pfs.map((pf) => ({
+      address: pf.address, ...(pf.netdev !== undefined ? { netdev: pf.netdev } : {}),
+      ...(pf.numaNode !== undefined ? { numaNode: pf.numaNode } : {}), vfs: pf.vfs.length, ...(pf.maxVfs !== undefined ? { maxVfs: pf.maxVfs } : {}),
+    })),
+    pools: host.pools.map((pool) => {
+      const used = pool.vfs.flatMap((vf) => {
+        const domain = index.takenBy.get(vf);
+        return domain === undefined ? [] : [{ vf, domain }];
+      });
+      return { name: pool.name, mode: pool.mode, ephemeral: pool.ephemeral, pfs: pool.pfs, vfs: pool.vfs.length, free: pool.vfs.length - used.length, used };
+    }),
+    domains: host.domains.length,
+    warnings: hostWarnings(host),
+  };
+}
