@@ -46,7 +46,6 @@ export const ERROR_CODES = {
   PCI_SLOTS_EXHAUSTED: 'No free hotpluggable guest PCI slot is left.',
   TEAMING_UNSUPPORTED: 'The teaming style cannot work for this pair (e.g. its backup is not virtio).',
   VF_NOT_IN_POOL: 'A hybrid entry names both a pool and a VF, and the VF is not in that pool.',
-  STYLE_CONFLICT: 'The domain was expanded in one style and is being expanded again in the other.',
   METADATA_INVALID: 'The hostdev-hybrid metadata element is missing, malformed, or names devices the domain lacks.',
   // Plans
   MIGRATION_BLOCKED: 'A passed-through device is neither a pair half nor ephemeral: the guest cannot be migrated or saved.',

@@ -1,4 +1,4 @@
-// The public API. This file only re-exports; test/exports.test.ts pins the list.
+// The public API. This file only re-exports; test/docs.test.ts pins the list.
 export { HybridError, ERROR_CODES, type ErrorCode, type ErrorLocation } from './errors.js';
 export {
   parseXml, serializeXml, serializeNode, XML_LIMITS,

@@ -3,7 +3,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import { parseXml } from '../xml/parse.js';
 import { serializeXml } from '../xml/serialize.js';
 import {
-  childElements, firstChild, firstPath, getAttribute, insertElement, removeAttribute, replaceElement, setAttribute,
+  childAttribute, childElements, firstChild, firstPath, getAttribute, insertElement, removeAttribute, removeElement, replaceElement, setAttribute,
 } from '../xml/edit.js';
 import { element, type XmlDocument, type XmlElement, type XmlNode } from '../xml/tree.js';
 import { allocateVf, claimVf } from '../host/allocate.js';
@@ -181,20 +181,25 @@ export interface DocumentExpandOptions extends ExpandOptions {
  * their halves with this, so no transform re-parses XML another one produced.
  */
 export function expandDocument(doc: XmlDocument, host: Host, options: DocumentExpandOptions = {}): DocumentExpansion {
-  const style = options.style ?? 'bond';
-  if (style !== 'bond' && style !== 'teaming') throw new HybridError('INVALID_ATTRIBUTE', `style '${String(style)}' must be 'bond' or 'teaming'`);
+  const requested = options.style;
+  if (requested !== undefined && requested !== 'bond' && requested !== 'teaming') throw new HybridError('INVALID_ATTRIBUTE', `style '${String(requested)}' must be 'bond' or 'teaming'`);
   const template = options.vlanDevice ?? '{pf}.{vlan}';
   const root = domainRoot(doc);
   const devices = deviceList(root);
   const entries = findDialect(devices, host);
-  if (entries.length === 0) return { changed: false, result: { pairs: [], ephemeral: [], warnings: [], addedControllers: [] } };
+  const existing = readMetadata(root);
+  // An expanded domain asked for in the other style: its pairs change style, nothing else moves.
+  const converting = requested !== undefined && existing !== undefined && existing.pairs.length > 0 && existing.style !== requested;
+  const style = requested ?? existing?.style ?? 'bond';
+  if (entries.length === 0 && !converting) return { changed: false, result: { pairs: [], ephemeral: [], warnings: [], addedControllers: [] } };
+  if (converting) convertStyle(doc, root, existing, style);
+  if (entries.length === 0) {
+    writeMetadata(doc, root, { ...existing!, style });
+    return { changed: true, result: { pairs: [], ephemeral: [], warnings: [], addedControllers: [] } };
+  }
 
   const name = domainName(root);
   const seed = domainUuid(root) ?? name;
-  const existing = readMetadata(root);
-  if (existing && existing.pairs.length > 0 && existing.style !== style) {
-    throw new HybridError('STYLE_CONFLICT', `the domain's pairs are already expanded in ${existing.style} style; expand again with style '${existing.style}' or collapse it first`);
-  }
   const meta: HybridMetadata = { style, pairs: [...(existing?.pairs ?? [])], ephemeral: [...(existing?.ephemeral ?? [])] };
   const warnings: Diagnostic[] = [];
   const pairEntries = entries.filter((e): e is Extract<DialectEntry, { kind: 'pair' }> => e.kind === 'pair');
@@ -396,6 +401,39 @@ export function vfHalfElement(
     element('alias', { name: r.vfAlias }),
     addressElement(guest),
   ]));
+}
+
+/**
+ * Switches an expanded domain's pairs between styles in place: `<teaming>` elements added (bond →
+ * teaming, with the same checks as expansion) or removed. VFs, MACs, addresses and aliases stay.
+ */
+function convertStyle(doc: XmlDocument, root: XmlElement, meta: HybridMetadata, style: Style): void {
+  const byAlias = new Map(deviceList(root).map((d) => [aliasOf(d), d]));
+  if (style === 'teaming' && machineKind(root) !== 'q35') {
+    throw new HybridError('TEAMING_UNSUPPORTED', `teaming needs a q35 guest: QEMU's virtio-net failover takes only a PCIe device as primary, and this is a ${machineKind(root)} (i440fx) guest; keep style bond`);
+  }
+  for (const pair of meta.pairs) {
+    const halves: [XmlElement | undefined, XmlElement][] = [
+      [byAlias.get(pair.vfAlias), element('teaming', { type: 'transient', persistent: pair.backupAlias })],
+      [byAlias.get(pair.backupAlias), element('teaming', { type: 'persistent' })],
+    ];
+    const backup = byAlias.get(pair.backupAlias);
+    if (style === 'teaming' && backup && childAttribute(backup, 'model', 'type') !== 'virtio') {
+      throw new HybridError('TEAMING_UNSUPPORTED', `pair '${pair.name}': teaming needs a virtio backup (QEMU's virtio-net failover), not model '${childAttribute(backup, 'model', 'type') ?? ''}'; keep style bond`, { element: pair.name });
+    }
+    for (const [half, teaming] of halves) {
+      if (!half) continue;
+      for (const old of childElements(half, 'teaming')) removeElement(half, old);
+      if (style === 'teaming') insertInOrder(doc, half, teaming);
+    }
+  }
+}
+
+/** Inserts a child where libvirt's order of an <interface>'s children puts it. */
+function insertInOrder(doc: XmlDocument, el: XmlElement, child: XmlElement): void {
+  const rank = INTERFACE_ORDER.indexOf(child.name);
+  const next = childElements(el).find((c) => INTERFACE_ORDER.indexOf(c.name) > rank);
+  insertElement(doc, el, child, next ? { before: next } : 'end');
 }
 
 // libvirt's order of an <interface>'s children, so the halves read like virsh dumpxml.

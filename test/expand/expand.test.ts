@@ -117,11 +117,16 @@ describe('expandDomain', () => {
     expectHybridError(() => expandDomain(q35(outside), cx5), 'VF_NOT_IN_POOL');
   });
 
-  it('refuses to switch a domain\'s style', () => {
+  it('converts an expanded domain to the other style and back, VFs, MACs and addresses kept', () => {
     const bond = expandDomain(q35(POOL), intel).xml;
-    const more = bond.replace('  </devices>', POOL + '  </devices>');
-    expectHybridError(() => expandDomain(more, intel, { style: 'teaming' }), 'STYLE_CONFLICT');
-    expect(expandDomain(more, intel).pairs).toHaveLength(1);
+    const teamed = expandDomain(bond, intel, { style: 'teaming' });
+    expect(teamed.xml).toBe(expandDomain(q35(POOL), intel, { style: 'teaming' }).xml);
+    expect(expandDomain(teamed.xml, intel, { style: 'bond' }).xml).toBe(bond);
+    expect(expandDomain(bond, intel).xml).toBe(bond); // no style asked: nothing to do
+    // New entries join the domain's own style unless another is asked for.
+    const more = teamed.xml.replace('  </devices>', POOL + '  </devices>');
+    expect(expandDomain(more, intel).xml).toContain("<teaming type='transient' persistent='ua-hybrid1-backup'/>");
+    expectHybridError(() => expandDomain(expandDomain(q35(POOL).replace("machine='q35'", "machine='pc'"), intel).xml, intel, { style: 'teaming' }), 'TEAMING_UNSUPPORTED');
   });
 
   it('gives an ephemeral interface without a MAC a stable one, an alias and a hotpluggable address', () => {
