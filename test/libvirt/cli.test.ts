@@ -8,11 +8,12 @@ import { requireLibvirt, run } from './env.js';
 describe('the installed command, end to end', () => {
   beforeAll(requireLibvirt);
 
-  it('hostdev-hybrid demo writes a domain the QEMU driver defines', () => {
-    const demo = run('node', [join(ROOT, 'dist', 'cli', 'main.js'), 'demo']);
+  it.each(['bond', 'teaming'])('hostdev-hybrid demo --style %s writes a domain the QEMU driver defines', (style) => {
+    const demo = run('node', [join(ROOT, 'dist', 'cli', 'main.js'), 'demo', '--style', style]);
     expect(demo.status, demo.stderr).toBe(0);
+    expect(demo.stdout.includes('<teaming'), 'teaming elements').toBe(style === 'teaming');
     const file = join(mkdtempSync(join(tmpdir(), 'hh-demo-')), 'demo.xml');
-    writeFileSync(file, demo.stdout.replace('<name>demo-guest</name>', '<name>hh-test-demo</name>'));
+    writeFileSync(file, demo.stdout.replace(/<name>demo-[a-z]+<\/name>/, '<name>hh-test-demo</name>'));
     const virsh = (...a: string[]) => run('virsh', ['-c', 'qemu:///system', ...a]);
     virsh('undefine', 'hh-test-demo');
     const defined = virsh('define', file);
