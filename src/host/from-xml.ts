@@ -85,7 +85,9 @@ function topology(devices: Nodedev[]): { pfs: HostPf[]; vfs: HostVf[] } {
   for (const pf of pfs) for (const vf of pf.vfs) vfs.set(vf, { address: vf, pf: pf.address });
   for (const d of pci) {
     if (d.physFunction === undefined) continue;
-    vfs.set(d.address, { address: d.address, pf: d.physFunction, ...(d.numaNode !== undefined ? { numaNode: d.numaNode } : {}) });
+    // vfio-pci is the host's stand-in while the VF is passed through, not the guest's driver.
+    const driver = d.driver !== undefined && d.driver !== 'vfio-pci' ? { driver: d.driver } : {};
+    vfs.set(d.address, { address: d.address, pf: d.physFunction, ...(d.numaNode !== undefined ? { numaNode: d.numaNode } : {}), ...driver });
   }
   return {
     pfs: pfs.sort(byString<HostPf>((p) => p.address)),

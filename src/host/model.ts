@@ -22,6 +22,8 @@ export interface HostVf {
   /** PCI address of the physical function, from the VF's `phys_function` capability. */
   pf?: string;
   numaNode?: number;
+  /** The VF's kernel driver on the host (`<driver><name>` of its nodedev); the guest's is the same. */
+  driver?: string;
 }
 
 export interface HostPool {

@@ -6,6 +6,8 @@ import { formatPci, readPciAddress } from '../libvirt/pci-address.js';
 
 export type Nodedev =
   | { kind: 'pci'; name: string; address: string; parent?: string; numaNode?: number;
+      /** The kernel driver bound to the device (`<driver><name>`), e.g. `iavf`. */
+      driver?: string;
       /** Present when the device has the virt_functions capability (it is a PF). */
       virtFunctions?: { vfs: string[]; maxCount?: number };
       /** Present when the device has the phys_function capability (it is a VF). */
@@ -58,6 +60,8 @@ export function readNodedev(root: XmlElement, where: string): Nodedev {
     });
     const dev: Extract<Nodedev, { kind: 'pci' }> = { kind: 'pci', name, address };
     if (parent !== undefined) dev.parent = parent;
+    const driverName = firstChild(root, 'driver') && firstChild(firstChild(root, 'driver')!, 'name');
+    if (driverName) dev.driver = textContent(driverName).trim();
     const numaNode = numaOf(cap, here);
     if (numaNode !== undefined) dev.numaNode = numaNode;
     for (const sub of childElements(cap, 'capability')) {
