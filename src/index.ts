@@ -27,3 +27,6 @@ export { planFiles, scriptName } from './plan/files.js';
 export type {
   MigrationPlan, EvacuationPlan, PlanDevice, PlanStep, PlanEnd, Allocation, PlanOperation, InputKind, StepHost,
 } from './plan/types.js';
+export {
+  guestNetworkConfig, VF_DRIVERS, type GuestConfig, type GuestConfigOptions, type GuestFormat, type GuestPort, type StaticAddressing,
+} from './guest/config.js';

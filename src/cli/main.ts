@@ -13,6 +13,7 @@ import { check } from './commands/check.js';
 import { collapse } from './commands/collapse.js';
 import { demo } from './commands/demo.js';
 import { expand } from './commands/expand.js';
+import { guestConfig } from './commands/guest-config.js';
 import { hook } from './commands/hook.js';
 import { host } from './commands/host.js';
 import { hotplug, repair, unplug } from './commands/live.js';
@@ -22,7 +23,7 @@ import type { Io } from './output.js';
 
 export type { Io } from './output.js';
 
-export const COMMANDS: Command[] = [host, expand, collapse, check, plan, repair, hotplug, unplug, retarget, hook, demo];
+export const COMMANDS: Command[] = [host, expand, collapse, check, plan, repair, hotplug, unplug, retarget, guestConfig, hook, demo];
 
 function version(): string {
   return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;

@@ -101,7 +101,7 @@ describe('usage errors', () => {
     [['collapse', INPUT, 'extra']],
     [['check', INPUT, '-o', '/tmp/x']],
     [['plan', INPUT]],
-    [['guest-config', INPUT]],
+    [['guest-config', INPUT, '--format', 'yaml']],
     [['demo', 'x']],
   ])('%j', (args) => {
     const r = cli(...args);

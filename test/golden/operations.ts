@@ -7,7 +7,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   checkDomain, collapseDomain, expandDomain, HybridError, parseXml, planEvacuation, planFiles, planHotplug, planMigration, planRepair,
-  planUnplug, readHostSnapshot, rewriteArrivingDomain, summarizeHost, type Host, type MigrationPlan, type Style, type XmlElement,
+  planUnplug, readHostSnapshot, rewriteArrivingDomain, summarizeHost, guestNetworkConfig, type StaticAddressing, type Host, type MigrationPlan, type Style, type XmlElement,
 } from '../../src/index.js';
 import { validateJson } from '../../src/schemas.js';
 import { childElements, firstChild, getAttribute } from '../../src/xml/edit.js';
@@ -87,6 +87,17 @@ export const OPERATIONS: Record<string, Operation> = {
   hotplug: (spec, dir) => planOutputs(planHotplug(caseInput(dir), caseHost(spec), readFileSync(join(dir, 'device.xml'), 'utf8'))),
 
   unplug: (spec, dir) => planOutputs(planUnplug(caseInput(dir), String(spec.alias))),
+
+  /** guestNetworkConfig in every format, under expected/FORMAT/…; options static, host. */
+  guest: (spec, dir) => {
+    const input = caseInput(dir);
+    const out: Outputs = {};
+    for (const format of ['netplan', 'nm', 'networkd', 'ifupdown'] as const) {
+      const config = guestNetworkConfig(input, { format, ...(spec.host !== undefined ? { host: caseHost(spec) } : {}), ...(spec.static ? { static: spec.static as StaticAddressing } : {}) });
+      for (const [path, content] of Object.entries(config.files)) out[`expected/${format}/${path}`] = content;
+    }
+    return out;
+  },
 
   /** The hook's rewrite of an arriving guest: expected.xml (absent = unchanged) and the choices. */
   hook: (spec, dir) => {
