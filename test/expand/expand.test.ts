@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkDomain, collapseDomain, expandDomain, readHostSnapshot, serializeXml, parseXml } from '../../src/index.js';
 import { stableMac } from '../../src/libvirt/mac.js';
+import { deviceList, domainRoot } from '../../src/libvirt/domain.js';
+import { firstChild, getAttribute } from '../../src/xml/edit.js';
 import { expectHybridError, fixture, fixtureNames, FIXTURES } from '../helpers.js';
 
 const intel = readHostSnapshot(join(FIXTURES, 'hosts', 'intel-82576'));
@@ -175,6 +177,28 @@ describe('collapseDomain', () => {
     expectHybridError(() => collapseDomain(out.replace(/ vf-index='\d+'/, " vf-index='x'")), 'METADATA_INVALID');
     expectHybridError(() => collapseDomain(out.replace(" style='bond'", " style='mesh'")), 'METADATA_INVALID');
     expectHybridError(() => collapseDomain(out.replace(/ mac='[^']*'/, '')), 'METADATA_INVALID');
+  });
+});
+
+describe('teaming placement (QEMU fails over only PCIe primaries)', () => {
+  it('puts each VF half alone on a pcie-root-port, never on pcie-root, never beside its backup', () => {
+    const three = POOL + POOL + POOL;
+    const r = expandDomain(q35(three), intel, { style: 'teaming' });
+    const root = domainRoot(parseXml(r.xml));
+    const controllers = new Map(deviceList(root).filter((d) => d.name === 'controller' && getAttribute(d, 'type') === 'pci').map((d) => [Number(getAttribute(d, 'index')), getAttribute(d, 'model')]));
+    const buses = r.pairs.map((p) => Number.parseInt(p.vfGuestAddress.slice(5, 7), 16));
+    for (const [i, p] of r.pairs.entries()) {
+      expect(controllers.get(buses[i]!), `${p.name}'s VF half bus`).toBe('pcie-root-port');
+      expect(p.vfGuestAddress.endsWith(':00.0')).toBe(true);
+      expect(p.vfGuestAddress.slice(0, 7)).not.toBe(p.backupGuestAddress.slice(0, 7));
+    }
+    // No two devices share a VF half's port.
+    const onPorts = deviceList(root).filter((d) => {
+      const a = firstChild(d, 'address');
+      return d.name !== 'controller' && a && getAttribute(a, 'type') === 'pci' && buses.includes(Number(getAttribute(a, 'bus')));
+    });
+    expect(onPorts).toHaveLength(r.pairs.length);
+    expectHybridError(() => expandDomain(q35(POOL.replace('</interface>', "  <address type='pci' domain='0x0000' bus='0x00' slot='0x05' function='0x0'/>\n    </interface>")), intel, { style: 'teaming' }), 'GUEST_ADDRESS_NOT_HOTPLUGGABLE');
   });
 });
 
