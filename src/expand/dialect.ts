@@ -23,7 +23,15 @@ function sourceNetwork(el: XmlElement): string | undefined {
 export function findDialect(devices: XmlElement[], host: Host): DialectEntry[] {
   const index = hostIndex(host);
   const entries: DialectEntry[] = [];
-  devices.forEach((el, position) => atElement(el, () => {
+  devices.forEach((el, position) => {
+    // Most devices are none of the dialect's: skip them before building any description.
+    const type = el.name === 'interface' ? getAttribute(el, 'type') : undefined;
+    if (getAttribute(el, 'ephemeral') === undefined && !firstChild(el, 'backup') && type !== 'hostdev-hybrid' && type !== 'network') return;
+    atElement(el, () => visit(el, position));
+  });
+  return entries;
+
+  function visit(el: XmlElement, position: number): void {
     const where = describeDevice(el, position);
     const type = getAttribute(el, 'type');
     const ephemeral = getAttribute(el, 'ephemeral');
@@ -60,6 +68,5 @@ export function findDialect(devices: XmlElement[], host: Host): DialectEntry[] {
     if (ephemeral === 'yes') entries.push({ kind: 'ephemeral', el, where });
     else if (ephemeral === 'no') entries.push({ kind: 'not-ephemeral', el, where });
     else throw new HybridError('INVALID_ATTRIBUTE', `${where}: ephemeral='${ephemeral}' must be 'yes' or 'no'`, { element: where });
-  }));
-  return entries;
+  }
 }

@@ -297,7 +297,7 @@ export function expandDocument(doc: XmlDocument, host: Host, options: DocumentEx
       if (macs.has(mac)) throw new HybridError('DUPLICATE_MAC', `${where}: MAC ${mac} is already used by ${macs.get(mac)}; the two halves of a pair share one MAC, other NICs need their own`, { element: where });
       if (hostMacs.has(mac)) warnings.push({ code: 'MAC_IN_USE_ON_HOST', severity: 'warning', alias: pairName, message: `${pairName}: MAC ${mac} is also used by another domain on this host` });
     } else {
-      mac = stableMac(`${seed}/${pairName}`, new Set([...macs.keys(), ...hostMacs]));
+      mac = stableMac(`${seed}/${pairName}`, { has: (m) => macs.has(m) || hostMacs.has(m) });
     }
     macs.set(mac, `pair '${pairName}'`);
     const vfGuest = s.vfGuest ?? allocateHotpluggable(space!, `${where} (VF half)`);
@@ -495,7 +495,7 @@ function expandEphemeral(e: Extract<DialectEntry, { kind: 'ephemeral' | 'ephemer
     insertBefore(ctx, el, element('alias', { name: alias }), ['rom', 'address']);
   }
   if (el.name === 'interface' && !firstChild(el, 'mac')) {
-    const mac = stableMac(`${ctx.seed}/${alias}`, new Set([...ctx.macs.keys(), ...ctx.hostMacs]));
+    const mac = stableMac(`${ctx.seed}/${alias}`, { has: (m) => ctx.macs.has(m) || ctx.hostMacs.has(m) });
     ctx.macs.set(mac, alias);
     insertElement(ctx.doc, el, element('mac', { address: mac }), 'start');
   }

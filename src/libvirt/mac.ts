@@ -15,7 +15,7 @@ export function parseMac(raw: string, where: string): string {
  * A MAC in libvirt's own 52:54:00 range derived from `seed` (domain UUID or name, and the pair's
  * name), so expanding the same domain again gives the same MAC; `taken` MACs are skipped.
  */
-export function stableMac(seed: string, taken: ReadonlySet<string>): string {
+export function stableMac(seed: string, taken: { has(mac: string): boolean }): string {
   const hex = (n: number): string => n.toString(16).padStart(2, '0');
   for (let attempt = 0; ; attempt++) {
     const h = createHash('sha256').update(`${seed}#${attempt}`).digest();

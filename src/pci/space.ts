@@ -25,8 +25,8 @@ export interface PciController {
 export interface GuestPciSpace {
   machine: MachineKind;
   controllers: Map<number, PciController>;
-  /** `domain:bus:slot.function` → who holds it. */
-  functions: Map<string, string>;
+  /** `domain:bus:slot.function` → who holds it (a description, made only when a message needs it). */
+  functions: Map<string, Who>;
   /** `domain:bus:slot` of every slot with at least one function in use. */
   slots: Set<string>;
   /** The highest bus any address names: libvirt adds controllers for buses nobody listed. */
@@ -37,6 +37,10 @@ export interface GuestPciSpace {
 
 const fnKey = (a: PciAddress): string => `${a.domain}:${a.bus}:${a.slot}.${a.function}`;
 const slotKey = (a: PciAddress): string => `${a.domain}:${a.bus}:${a.slot}`;
+/** A device's description for messages, or how to make it: most never appear in one. */
+export type Who = string | (() => string);
+const describe = (who: Who): string => (typeof who === 'string' ? who : who());
+
 /** libvirt's own limit on PCI controller indexes (one bus each). */
 const MAX_INDEX = 255;
 
@@ -45,10 +49,11 @@ export function guestPciSpace(machine: MachineKind, devices: XmlElement[], canAd
   const mirrors = serialMirrors(devices);
   space.controllers.set(0, { index: 0, model: machine === 'q35' ? 'pcie-root' : 'pci-root', hotplug: machine === 'pc' });
   devices.forEach((dev, i) => {
-    const where = describeDevice(dev, i);
+    const where = (): string => describeDevice(dev, i);
     if (dev.name === 'controller' && getAttribute(dev, 'type') === 'pci') {
       const raw = getAttribute(dev, 'index') ?? '';
       if (!/^[0-9]{1,3}$/.test(raw) || Number(raw) > MAX_INDEX) {
+        const where = describeDevice(dev, i);
         throw new HybridError('INVALID_ATTRIBUTE', `${where}: index='${raw}' is not a PCI controller index from 0 to ${MAX_INDEX}`, { element: where });
       }
       const target = firstChild(dev, 'target');
@@ -57,25 +62,26 @@ export function guestPciSpace(machine: MachineKind, devices: XmlElement[], canAd
         hotplug: (target ? getAttribute(target, 'hotplug') : undefined) !== 'off',
       });
     }
-    const address = mirrors.has(dev) ? undefined : guestPciAddress(dev, where);
+    const address = mirrors.has(dev) || !firstChild(dev, 'address') ? undefined : guestPciAddress(dev, where());
     if (address) occupy(space, address, where, false);
   });
   return space;
 }
 
-function occupy(space: GuestPciSpace, a: PciAddress, who: string, strict: boolean): void {
+function occupy(space: GuestPciSpace, a: PciAddress, by: Who, strict: boolean): void {
   const held = space.functions.get(fnKey(a));
+  const who = (): string => describe(by);
   if (held !== undefined) {
     // libvirt itself refuses duplicates in the input; we report the first we see either way.
-    throw new HybridError('GUEST_ADDRESS_CONFLICT', `${who}: guest PCI address ${formatPci(a)} is already used by ${held}`, { element: who });
+    throw new HybridError('GUEST_ADDRESS_CONFLICT', `${who()}: guest PCI address ${formatPci(a)} is already used by ${describe(held)}`, { element: who() });
   }
   if (strict && !space.controllers.has(a.bus)) {
-    throw new HybridError('GUEST_ADDRESS_CONFLICT', `${who}: guest PCI address ${formatPci(a)} is on bus ${a.bus}, which no PCI controller provides`, { element: who });
+    throw new HybridError('GUEST_ADDRESS_CONFLICT', `${who()}: guest PCI address ${formatPci(a)} is on bus ${a.bus}, which no PCI controller provides`, { element: who() });
   }
   if (strict && space.slots.has(slotKey(a))) {
-    throw new HybridError('GUEST_ADDRESS_CONFLICT', `${who}: guest PCI slot ${formatPci(a).slice(0, -2)} is already used by another device (hybrid halves need a slot of their own)`, { element: who });
+    throw new HybridError('GUEST_ADDRESS_CONFLICT', `${who()}: guest PCI slot ${formatPci(a).slice(0, -2)} is already used by another device (hybrid halves need a slot of their own)`, { element: who() });
   }
-  space.functions.set(fnKey(a), who);
+  space.functions.set(fnKey(a), by);
   space.slots.add(slotKey(a));
   space.maxBus = Math.max(space.maxBus, a.bus);
 }

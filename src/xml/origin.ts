@@ -1,7 +1,7 @@
 /**
- * What the parser read, kept beside the tree rather than in it: the serializer compares a node
- * with its origin to decide whether the source text can be copied (recast's approach). Nodes made
- * by code have no origin and are always printed.
+ * What the parser read, kept on each node under a private symbol (not in a WeakMap: that made
+ * parsing GC-bound): the serializer compares a node with its origin to decide whether the source
+ * text can be copied (recast's approach). Nodes made by code have no origin and are always printed.
  */
 import type { XmlNode } from './tree.js';
 
@@ -35,37 +35,49 @@ export interface LeafOrigin {
   source: string;
   start: number;
   end: number;
-  /** The node's fields as parsed, joined; compared with the node's current fields. */
-  fingerprint: string;
+  /** The node as parsed (its type and fields), compared field by field with the node now. */
+  node: Exclude<XmlNode, { type: 'element' }>;
 }
 
 export type Origin = ElementOrigin | LeafOrigin;
 
-const origins = new WeakMap<XmlNode, Origin>();
+const ORIGIN = Symbol('hostdev-hybrid.origin');
+type WithOrigin = { [ORIGIN]?: Origin };
 
 export function setOrigin(node: XmlNode, origin: Origin): void {
-  origins.set(node, origin);
+  // Non-enumerable: a node copied with {...node} is a new node, made by code.
+  Object.defineProperty(node, ORIGIN, { value: origin, writable: true, configurable: true, enumerable: false });
 }
 
 export function getOrigin(node: XmlNode): Origin | undefined {
-  return origins.get(node);
+  return (node as WithOrigin)[ORIGIN];
 }
 
-export function leafFingerprint(node: Exclude<XmlNode, { type: 'element' }>): string {
+/** A leaf as parsed: the parser keeps a frozen copy of its fields. */
+export function leafOrigin(node: Exclude<XmlNode, { type: 'element' }>, source: string, start: number, end: number): LeafOrigin {
+  return { kind: 'leaf', source, start, end, node: { ...node } };
+}
+
+/** Whether a leaf still has the fields it was parsed with. */
+export function leafUnchanged(node: XmlNode, origin: LeafOrigin): boolean {
+  const then = origin.node;
+  if (node.type !== then.type) return false;
   switch (node.type) {
     case 'text':
     case 'comment':
     case 'cdata':
-      return node.type + '\0' + node.value;
+      return node.value === (then as typeof node).value;
     case 'pi':
-      return 'pi\0' + node.target + '\0' + node.data;
+      return node.target === (then as typeof node).target && node.data === (then as typeof node).data;
     case 'doctype':
-      return 'doctype\0' + node.raw;
+      return node.raw === (then as typeof node).raw;
+    default:
+      return false;
   }
 }
 
 /** The source offset of a parsed node, for error messages; undefined for nodes made by code. */
 export function sourceOffset(node: XmlNode): { source: string; offset: number } | undefined {
-  const o = origins.get(node);
+  const o = getOrigin(node);
   return o ? { source: o.source, offset: o.start } : undefined;
 }

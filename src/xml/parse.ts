@@ -1,6 +1,6 @@
 import { HybridError, type ErrorCode } from '../errors.js';
 import { decodeAttribute, decodeText, referenceProblem } from './escape.js';
-import { leafFingerprint, setOrigin, type AttributeOrigin, type ElementOrigin } from './origin.js';
+import { leafOrigin, setOrigin, type AttributeOrigin, type ElementOrigin } from './origin.js';
 import { lineColumn } from './position.js';
 import type { XmlDocument, XmlElement, XmlNode } from './tree.js';
 
@@ -89,7 +89,7 @@ class Scanner {
   }
 
   private addLeaf(node: Exclude<XmlNode, XmlElement>, start: number, end: number): void {
-    setOrigin(node, { kind: 'leaf', source: this.src, start, end, fingerprint: leafFingerprint(node) });
+    setOrigin(node, leafOrigin(node, this.src, start, end));
     this.container().push(node);
   }
 

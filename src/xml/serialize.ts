@@ -1,5 +1,5 @@
 import { escapeAttribute, escapeText } from './escape.js';
-import { getOrigin, leafFingerprint, type ElementOrigin } from './origin.js';
+import { getOrigin, leafUnchanged, type ElementOrigin } from './origin.js';
 import type { XmlAttribute, XmlDocument, XmlElement, XmlNode } from './tree.js';
 
 /**
@@ -36,7 +36,7 @@ class Printer {
   node(node: XmlNode): void {
     if (node.type === 'element') return this.element(node);
     const origin = getOrigin(node);
-    if (origin?.kind === 'leaf' && origin.fingerprint === leafFingerprint(node)) {
+    if (origin?.kind === 'leaf' && leafUnchanged(node, origin)) {
       this.out.push(origin.source.slice(origin.start, origin.end));
       return;
     }
@@ -57,7 +57,7 @@ class Printer {
     if (known !== undefined) return known;
     const origin = getOrigin(node);
     if (!origin) known = false;
-    else if (origin.kind === 'leaf') known = node.type !== 'element' && origin.fingerprint === leafFingerprint(node);
+    else if (origin.kind === 'leaf') known = leafUnchanged(node, origin);
     else {
       const el = node as XmlElement;
       known = el.name === origin.name && sameAttributes(el.attributes, origin.attributes) &&
