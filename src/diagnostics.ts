@@ -25,8 +25,10 @@ export const DIAGNOSTIC_CODES = {
   REPAIR_OTHER_PF: 'No free VF is left on the PF a degraded pair\'s backup uses; the repair takes one on another PF.',
 } as const;
 
+/** One of the codes of DIAGNOSTIC_CODES (docs/CHECK.md). */
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
 
+/** A finding of checkDomain or a warning of expansion and planning (docs/CHECK.md). */
 export interface Diagnostic {
   code: DiagnosticCode;
   severity: 'error' | 'warning';

@@ -54,6 +54,7 @@ export const ERROR_CODES = {
   PLAN_INVALID: 'A plan given back to the tool (retarget, hook) does not match schemas/plan.schema.json or the domain.',
 } as const;
 
+/** One of the stable error codes of ERROR_CODES (docs/ERRORS.md). */
 export type ErrorCode = keyof typeof ERROR_CODES;
 
 /** Where in the input an error was found; every field is optional. */

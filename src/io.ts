@@ -63,6 +63,9 @@ function listXml(dir: string, folder: string): SnapshotSource[] {
 /**
  * Reads a host snapshot directory (nodedev/, network/, domains/ of virsh output, or a host.json
  * alone). See docs/HOST-SNAPSHOT.md for how to capture one.
+ *
+ * @example
+ * const host = readHostSnapshot('/var/lib/hostdev-hybrid/host');
  */
 export function readHostSnapshot(dir: string): Host {
   if (typeof dir !== 'string') throw new TypeError('readHostSnapshot expects a directory path');

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DIAGNOSTIC_CODES, ERROR_CODES } from '../src/index.js';
@@ -27,5 +27,29 @@ describe('the public API', () => {
       'planEvacuation', 'planFiles', 'planHotplug', 'planMigration', 'planRepair', 'planUnplug', 'readHostSnapshot',
       'renderScript', 'retargetDomain', 'rewriteArrivingDomain', 'scriptName', 'serializeNode', 'serializeXml', 'shellQuote', 'summarizeHost', 'vfTopology',
     ]);
+  });
+});
+
+describe('the API reference', () => {
+  it('every exported function has a doc comment with an @example', () => {
+    const sources = new Map<string, string>();
+    const walk = (dir: string): void => {
+      for (const f of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, f.name);
+        if (f.isDirectory()) walk(path);
+        else if (f.name.endsWith('.ts')) sources.set(path, readFileSync(path, 'utf8'));
+      }
+    };
+    walk(join(ROOT, 'src'));
+    const missing: string[] = [];
+    for (const [name, value] of Object.entries(api)) {
+      if (typeof value !== 'function' || /^[A-Z]/.test(name)) continue; // classes have their own docs
+      const decl = [...sources.values()].map((s) => ({ s, at: s.indexOf(`export function ${name}(`) })).find((x) => x.at !== -1);
+      if (!decl) { missing.push(`${name} (declaration not found)`); continue; }
+      const before = decl.s.slice(0, decl.at);
+      const doc = before.slice(before.lastIndexOf('/**'));
+      if (!doc.startsWith('/**') || !doc.includes('@example') || doc.includes('\n}\n')) missing.push(name);
+    }
+    expect(missing).toEqual([]);
   });
 });

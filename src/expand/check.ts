@@ -14,6 +14,7 @@ import { readMetadata } from './metadata.js';
 import { sourceOffset } from '../xml/origin.js';
 import { lineColumn } from '../xml/position.js';
 
+/** Options of checkDomain. */
 export interface CheckOptions {
   file?: string;
 }
@@ -22,6 +23,9 @@ export interface CheckOptions {
  * Diagnostics for a domain (expanded or not): what would break a migration or a pair. With a
  * host snapshot it also checks the pairs against the host. Returns an empty list when all is
  * well; bad input (not a domain, malformed metadata) still throws HybridError.
+ *
+ * @example
+ * for (const d of checkDomain(xml, host)) console.log(`${d.line}:${d.column}: ${d.severity}[${d.code}]: ${d.message}`);
  */
 export function checkDomain(domainXml: string, host?: Host, options: CheckOptions = {}): Diagnostic[] {
   if (typeof domainXml !== 'string') throw new TypeError('checkDomain expects the domain XML as a string');

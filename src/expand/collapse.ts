@@ -16,6 +16,7 @@ export const HYBRID_CHILD_ORDER = [
   'alias', 'rom', 'address', 'backup',
 ];
 
+/** Options of collapseDomain. */
 export interface CollapseOptions {
   file?: string;
 }
@@ -24,6 +25,9 @@ export interface CollapseOptions {
  * The inverse of expandDomain: an expanded domain (or its `virsh dumpxml`) back to the dialect,
  * with the values expansion chose (MAC, VF, guest addresses, aliases) written in. Works from the
  * metadata element and the XML alone. A domain without our metadata comes back unchanged.
+ *
+ * @example
+ * collapseDomain(execSync('virsh dumpxml vm', { encoding: 'utf8' })); // the dialect, choices written in
  */
 export function collapseDomain(expandedXml: string, options: CollapseOptions = {}): string {
   if (typeof expandedXml !== 'string') throw new TypeError('collapseDomain expects the domain XML as a string');

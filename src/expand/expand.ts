@@ -20,6 +20,7 @@ import { findDialect, type DialectEntry } from './dialect.js';
 import { readMetadata, writeMetadata, type EphemeralRecord, type HybridMetadata, type PairRecord, type Style } from './metadata.js';
 import { placeHybridChild } from './placement.js';
 
+/** Options of expandDomain. */
 export interface ExpandOptions {
   /** How the guest sees a pair; default `bond`. */
   style?: Style;
@@ -29,6 +30,7 @@ export interface ExpandOptions {
   file?: string;
 }
 
+/** One pair as expanded: its record plus the style and guest addresses chosen. */
 export interface ExpandedPair extends PairRecord {
   style: Style;
   numaNode?: number;
@@ -38,10 +40,12 @@ export interface ExpandedPair extends PairRecord {
   macGenerated: boolean;
 }
 
+/** One ephemeral device as expanded. */
 export interface ExpandedEphemeral extends EphemeralRecord {
   guestAddress?: string;
 }
 
+/** What expandDomain returns: the XML and the choices it made. */
 export interface ExpandResult {
   xml: string;
   pairs: ExpandedPair[];
@@ -150,6 +154,10 @@ export function addressElement(a: PciAddress): XmlElement {
  * Expands the hybrid dialect into plain libvirt XML (docs/EXPAND.md). Everything outside the
  * expanded devices, the added controllers and the metadata element comes back byte for byte;
  * a domain with nothing to expand comes back unchanged.
+ *
+ * @example
+ * const { xml, pairs, warnings } = expandDomain(domainXml, readHostSnapshot('hosts/a'), { style: 'bond' });
+ * pairs[0]; // { name: 'ua-hybrid0', mac: '52:54:00:…', vf: '0000:04:10.2', pfDev: 'enp4s0f0', … }
  */
 export function expandDomain(domainXml: string, host: Host, options: ExpandOptions = {}): ExpandResult {
   if (typeof domainXml !== 'string') throw new TypeError('expandDomain expects the domain XML as a string');

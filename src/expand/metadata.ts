@@ -7,11 +7,14 @@ import { HybridError } from '../errors.js';
 import { childElements, firstChild, getAttribute, insertElement, removeElement, replaceElement } from '../xml/edit.js';
 import { element, type XmlDocument, type XmlElement } from '../xml/tree.js';
 
+/** The XML namespace of the hostdev-hybrid metadata element. */
 export const HH_NS = 'https://hostdev-hybrid.dev/xmlns/1.0';
 const PREFIX = 'hh';
 
+/** How the guest sees a pair: `bond` (the guest bonds two NICs) or `teaming` (QEMU failover). */
 export type Style = 'bond' | 'teaming';
 
+/** One pair as the metadata records it. */
 export interface PairRecord {
   /** The pair's name: its `ua-` alias in the dialect. */
   name: string;
@@ -37,6 +40,7 @@ export interface PairRecord {
   vfGuestAddress?: string;
 }
 
+/** One ephemeral device as the metadata records it. */
 export interface EphemeralRecord {
   alias: string;
   device: 'hostdev' | 'interface';
@@ -46,6 +50,7 @@ export interface EphemeralRecord {
   pool?: string;
 }
 
+/** The hostdev-hybrid metadata element, read. */
 export interface HybridMetadata {
   style: Style;
   pairs: PairRecord[];

@@ -12,11 +12,13 @@ import { domainName, domainRoot } from '../libvirt/domain.js';
 import { parseXml } from '../xml/parse.js';
 import { createHash } from 'node:crypto';
 
+/** The guest configuration formats (docs/GUEST.md). */
 export type GuestFormat = 'netplan' | 'nm' | 'networkd' | 'ifupdown';
 
 /** The VF drivers a port is matched by when no host snapshot names the VF's own. */
 export const VF_DRIVERS = ['iavf', 'i40evf', 'ixgbevf', 'igbvf', 'mlx5_core', 'mlx4_core', 'bnxt_en', 'qede', 'enic', 'hinic', 'octeontx2-vf', 'sfc'] as const;
 
+/** Static IPv4 addressing for the guest, instead of DHCP. */
 export interface StaticAddressing {
   /** `ADDRESS/PREFIX`, e.g. `192.0.2.10/24`. */
   address: string;
@@ -24,6 +26,7 @@ export interface StaticAddressing {
   dns?: string[];
 }
 
+/** Options of guestNetworkConfig. */
 export interface GuestConfigOptions {
   /** Default `netplan` (cloud-init network-config v2). */
   format?: GuestFormat;
@@ -33,6 +36,7 @@ export interface GuestConfigOptions {
   static?: StaticAddressing;
 }
 
+/** One pair as the guest sees it: the MAC, the names its ports get, the drivers they are matched by. */
 export interface GuestPort {
   /** The pair's name (its ua- alias). */
   pair: string;
@@ -45,6 +49,7 @@ export interface GuestPort {
   vfDrivers: string[];
 }
 
+/** What guestNetworkConfig returns: the ports it matched and the files, by their path in the guest. */
 export interface GuestConfig {
   format: GuestFormat;
   style: Style;

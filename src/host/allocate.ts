@@ -12,6 +12,7 @@
 import { HybridError } from '../errors.js';
 import { hostIndex, vfTopology, type Host, type VfTopology } from './model.js';
 
+/** What allocateVf and claimVf take into account besides the host. */
 export interface AllocationOptions {
   /** VFs already chosen in this run (they count as used). */
   claimed?: ReadonlySet<string>;
@@ -27,6 +28,13 @@ function takenByOther(host: Host, vf: string, domain: string | undefined): strin
   return user !== undefined && user !== domain ? user : undefined;
 }
 
+/**
+ * A free VF of the pool, by the policy at the top of this file; POOL_EXHAUSTED when none is left.
+ *
+ * @example
+ * const first = allocateVf(host, 'sriov-pool');
+ * const second = allocateVf(host, 'sriov-pool', { claimed: new Set([first.vf]) });
+ */
 export function allocateVf(host: Host, poolName: string, options: AllocationOptions = {}): VfTopology {
   const index = hostIndex(host);
   const pool = index.poolByName.get(poolName);
@@ -64,7 +72,12 @@ export function allocateVf(host: Host, poolName: string, options: AllocationOpti
   return candidates[0]!.topo;
 }
 
-/** A VF named explicitly: it must exist, and no other domain or pair may hold it. */
+/**
+ * A VF named explicitly: it must exist, and no other domain or pair may hold it.
+ *
+ * @example
+ * claimVf(host, '0000:04:10.2'); // its topology, or VF_TAKEN when another domain holds it
+ */
 export function claimVf(host: Host, vf: string, options: AllocationOptions = {}): VfTopology {
   const topo = vfTopology(host, vf);
   const user = takenByOther(host, vf, options.domain);

@@ -62,6 +62,9 @@ export function checkHost(host: Host): Host {
  * What is odd about a host but allowed, as libvirt allows it: two networks naming one VF (libvirt
  * builds each pool alone and refuses a VF only at start, when a domain already holds it). Such a
  * VF is taken whichever pool a domain got it through.
+ *
+ * @example
+ * hostWarnings(host); // [{ code: 'POOL_OVERLAP', severity: 'warning', message: "networks 'a' and 'b' share 2 VFs …" }]
  */
 export function hostWarnings(host: Host): Diagnostic[] {
   const pools = new Map<string, string[]>();

@@ -13,6 +13,7 @@ export interface SnapshotSource {
   file?: string;
 }
 
+/** The documents of a host snapshot, each with the file it came from. */
 export interface SnapshotSources {
   nodedevs: SnapshotSource[];
   networks?: SnapshotSource[];
@@ -32,13 +33,25 @@ function read<T>(sources: SnapshotSource[], folder: string, reader: (root: Retur
   });
 }
 
-/** Builds a Host from plain `virsh` output (see docs/HOST-SNAPSHOT.md for how to capture it). */
+/**
+ * Builds a Host from plain `virsh` output (see docs/HOST-SNAPSHOT.md for how to capture it).
+ *
+ * @example
+ * const host = hostFromXml({ nodedevs: [pfXml, vfXml, netXml], networks: [poolXml], domains: [] });
+ * host.pools[0]?.vfs; // ['0000:04:10.0', …]
+ */
 export function hostFromXml(parts: { nodedevs: string[]; networks?: string[]; domains?: string[] }): Host {
   const wrap = (xs: string[] | undefined): SnapshotSource[] => (xs ?? []).map((xml) => ({ xml }));
   if (!parts || !Array.isArray(parts.nodedevs)) throw new TypeError('hostFromXml expects { nodedevs: string[], networks?, domains? }');
   return hostFromSources({ nodedevs: wrap(parts.nodedevs), networks: wrap(parts.networks), domains: wrap(parts.domains) });
 }
 
+/**
+ * hostFromXml with each document named by its file, so errors point at it (what readHostSnapshot uses).
+ *
+ * @example
+ * const host = hostFromSources({ nodedevs: [{ xml: pfXml, file: 'nodedev/pci_0000_04_00_0.xml' }] });
+ */
 export function hostFromSources(parts: SnapshotSources): Host {
   const nodedevs = read(parts.nodedevs, 'nodedevs', readNodedev);
   const networks = read(parts.networks ?? [], 'networks', readNetwork);

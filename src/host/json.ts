@@ -3,7 +3,12 @@ import { validateJson } from '../schemas.js';
 import { checkHost } from './check.js';
 import type { Host } from './model.js';
 
-/** Reads host.json text (or an already-parsed value), validated by schemas/host.schema.json. */
+/**
+ * Reads host.json text (or an already-parsed value), validated by schemas/host.schema.json.
+ *
+ * @example
+ * const host = hostFromJson(readFileSync('host.json', 'utf8'));
+ */
 export function hostFromJson(json: string | unknown): Host {
   let value = json;
   if (typeof json === 'string') {

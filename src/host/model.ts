@@ -5,6 +5,7 @@
  */
 import { HybridError } from '../errors.js';
 
+/** A physical function: its netdev, NUMA node and VFs. */
 export interface HostPf {
   /** PCI address, `0000:04:00.0`. */
   address: string;
@@ -17,6 +18,7 @@ export interface HostPf {
   vfs: string[];
 }
 
+/** A virtual function: its PF, NUMA node and driver. */
 export interface HostVf {
   address: string;
   /** PCI address of the physical function, from the VF's `phys_function` capability. */
@@ -26,6 +28,7 @@ export interface HostVf {
   driver?: string;
 }
 
+/** A VF pool: a libvirt network of mode hostdev-hybrid or hostdev, with its VFs in allocation order. */
 export interface HostPool {
   name: string;
   mode: 'hostdev-hybrid' | 'hostdev';
@@ -37,6 +40,7 @@ export interface HostPool {
   vfs: string[];
 }
 
+/** A domain on the host: the PCI devices and MACs it takes. */
 export interface HostDomain {
   name: string;
   uuid?: string;
@@ -45,6 +49,7 @@ export interface HostDomain {
   macs: string[];
 }
 
+/** What the library knows about one host (host.json has this shape: schemas/host.schema.json). */
 export interface Host {
   version: 1;
   pfs: HostPf[];
@@ -109,7 +114,12 @@ export function hostIndex(host: Host): HostIndex {
   return index;
 }
 
-/** VF → PF → PF netdev and VF index; an error naming the VF when any link is missing. */
+/**
+ * VF → PF → PF netdev and VF index; an error naming the VF when any link is missing.
+ *
+ * @example
+ * vfTopology(host, '0000:04:10.2'); // { vf, pf: '0000:04:00.0', pfNetdev: 'enp4s0f0', index: 1, numaNode: 0 }
+ */
 export function vfTopology(host: Host, vfAddress: string): VfTopology {
   const index = hostIndex(host);
   const known = index.topology.get(vfAddress);

@@ -3,6 +3,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import { hostWarnings } from './check.js';
 import { hostIndex, type Host } from './model.js';
 
+/** What summarizeHost returns (schemas/host-summary.schema.json). */
 export interface HostSummary {
   pfs: { address: string; netdev?: string; numaNode?: number; vfs: number; maxVfs?: number }[];
   pools: {

@@ -7,6 +7,7 @@ import { hostIndex, type Host } from '../host/model.js';
 import { DEFAULT_DEST_URI, planMigration, type MigrationOptions } from './migrate.js';
 import type { EvacuationPlan } from './types.js';
 
+/** Options of planEvacuation: those of planMigration, and one URI per destination. */
 export interface EvacuationOptions extends Omit<MigrationOptions, 'destUri' | 'claimed' | 'file'> {
   /** libvirt URI of each destination, in the order of `to`; default `qemu+ssh://DESTn/system`. */
   destUris?: string[];

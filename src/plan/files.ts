@@ -2,7 +2,12 @@
 import { renderScript } from './journal.js';
 import type { MigrationPlan } from './types.js';
 
-/** The script's name: `migrate.sh` for a move, else `OPERATION.sh`. */
+/**
+ * The script's name: `migrate.sh` for a move, else `OPERATION.sh`.
+ *
+ * @example
+ * scriptName(planRepair(xml, host)); // 'repair.sh'
+ */
 export function scriptName(plan: MigrationPlan): string {
   return plan.operation === 'migrate' || plan.operation === 'save-restore' ? 'migrate.sh' : `${plan.operation}.sh`;
 }
@@ -11,6 +16,9 @@ export function scriptName(plan: MigrationPlan): string {
  * Relative path → content: `plan.json`, every XML piece where the commands expect it
  * (`detach/ALIAS.xml`, `attach/ALIAS.xml`, `migrate.xml`, `persistent.xml`, `metadata.xml`) and
  * the script.
+ *
+ * @example
+ * for (const [path, text] of Object.entries(planFiles(plan))) writeFileSync(join(dir, path), text);
  */
 export function planFiles(plan: MigrationPlan): Record<string, string> {
   const nl = (s: string): string => (s.endsWith('\n') ? s : s + '\n');

@@ -14,6 +14,7 @@ import { applyDestination, backupDevFor, chooseDestination } from './destination
 import { readDocForPlan, type PlanDomain } from './read.js';
 import type { Allocation } from './types.js';
 
+/** Options of rewriteArrivingDomain. */
 export interface ArrivalOptions {
   /** VFs other arrivals have claimed and libvirt does not show as taken yet. */
   claimed?: ReadonlySet<string>;
@@ -21,6 +22,7 @@ export interface ArrivalOptions {
   strict?: boolean;
 }
 
+/** What rewriteArrivingDomain returns. */
 export interface Arrival {
   /** The rewritten domain; undefined when it is not ours to touch (no hostdev-hybrid metadata). */
   xml?: string;

@@ -5,7 +5,13 @@
 import { HH_NS } from '../expand/metadata.js';
 import type { MigrationPlan, PlanStep, StepHost } from './types.js';
 
-/** Quotes one word for a POSIX shell: bare when it is safe, else single-quoted. */
+/**
+ * Quotes one word for a POSIX shell: bare when it is safe, else single-quoted.
+ *
+ * @example
+ * shellQuote('my vm'); // "'my vm'"
+ * shellQuote('web2'); // 'web2'
+ */
 export function shellQuote(word: string): string {
   return /^[A-Za-z0-9_/.:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
@@ -112,6 +118,9 @@ export class Journal {
  * The plan as a bash script for a person to read and run: each step echoed; a failure before the
  * switch-over runs the compensations of the steps that ran, newest first; a failure after it
  * leaves the guest running (on its backups) and says how to repair.
+ *
+ * @example
+ * writeFileSync('migrate.sh', renderScript(planMigration(xml, hostA, hostB)), { mode: 0o755 });
  */
 export function renderScript(plan: MigrationPlan): string {
   const out: string[] = [

@@ -22,6 +22,7 @@ import { DEFAULT_SOURCE_URI, metadataXml, piece, rebuildVfHalf, spareVfs } from 
 import { readDocForPlan, readForPlan, type PlanDomain } from './read.js';
 import type { Allocation, MigrationPlan, PlanDevice } from './types.js';
 
+/** Options of planRepair, planHotplug and planUnplug. */
 export interface LiveOptions {
   /** libvirt URI of the guest's host; default `qemu:///system`. */
   uri?: string;

@@ -16,6 +16,7 @@ import { Journal } from './journal.js';
 import { assertMovable, readForPlan, type PlanDomain, type PlanPair } from './read.js';
 import type { Allocation, InputKind, MigrationPlan, PlanDevice } from './types.js';
 
+/** Options of planMigration (docs/MIGRATION.md). */
 export interface MigrationOptions {
   /** `migrate` (default) or `save-restore`. */
   operation?: 'migrate' | 'save-restore';

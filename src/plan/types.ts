@@ -6,6 +6,7 @@
 import type { Diagnostic } from '../diagnostics.js';
 import type { Style } from '../expand/metadata.js';
 
+/** What a plan does. */
 export type PlanOperation = 'migrate' | 'save-restore' | 'repair' | 'hotplug' | 'unplug';
 
 /**
@@ -42,6 +43,7 @@ export interface PlanEnd {
   numaNode?: number;
 }
 
+/** Where one pair or ephemeral device goes: from the source device to the destination device. */
 export interface Allocation {
   /** The pair's name, or the ephemeral device's alias. */
   alias: string;
@@ -52,6 +54,7 @@ export interface Allocation {
   to: PlanEnd;
 }
 
+/** Where a plan step runs. */
 export type StepHost = 'source' | 'destination';
 
 /**
@@ -70,6 +73,7 @@ export interface PlanStep {
   switchover?: boolean;
 }
 
+/** A plan (schemas/plan.schema.json): detach, migrateXml, persistentXml, attach, rollback, allocations, steps, commands. */
 export interface MigrationPlan {
   domain: string;
   operation: PlanOperation;

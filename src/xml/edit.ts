@@ -7,6 +7,7 @@ import type { XmlDocument, XmlElement, XmlNode, XmlText } from './tree.js';
 import { text } from './tree.js';
 import { getOrigin } from './origin.js';
 
+/** The value of an attribute, or undefined. */
 export function getAttribute(el: XmlElement, name: string): string | undefined {
   for (const a of el.attributes) if (a.name === name) return a.value;
   return undefined;
@@ -19,17 +20,20 @@ export function setAttribute(el: XmlElement, name: string, value: string): void 
   else el.attributes.push({ name, value });
 }
 
+/** Removes an attribute if present. */
 export function removeAttribute(el: XmlElement, name: string): void {
   const i = el.attributes.findIndex((a) => a.name === name);
   if (i !== -1) el.attributes.splice(i, 1);
 }
 
+/** The element children of `el`, all or those named `name`. */
 export function childElements(el: XmlElement, name?: string): XmlElement[] {
   const out: XmlElement[] = [];
   for (const c of el.children) if (c.type === 'element' && (name === undefined || c.name === name)) out.push(c);
   return out;
 }
 
+/** The first child element named `name`. */
 export function firstChild(el: XmlElement, name: string): XmlElement | undefined {
   for (const c of el.children) if (c.type === 'element' && c.name === name) return c;
   return undefined;
@@ -135,6 +139,7 @@ function layOut(el: XmlElement, indent: string, unit: string, nl: string): void 
   el.children = laid;
 }
 
+/** Where insertElement puts a new element. */
 export type Position = { before: XmlNode } | { after: XmlNode } | 'end' | 'start';
 
 /**

@@ -12,10 +12,12 @@ const ATTR_ESCAPES: Record<string, string> = {
   '\t': '&#9;', '\n': '&#10;', '\r': '&#13;',
 };
 
+/** Escapes character data (`&`, `<`, and `>` after `]]`). */
 export function escapeText(value: string): string {
   return value.replace(/[&<>\r]/g, (c) => TEXT_ESCAPES[c]!);
 }
 
+/** Escapes an attribute value for single or double quotes (tabs and line ends as character references). */
 export function escapeAttribute(value: string): string {
   return value.replace(/[&<>'"\t\n\r]/g, (c) => ATTR_ESCAPES[c]!);
 }

@@ -6,6 +6,11 @@ import type { XmlAttribute, XmlDocument, XmlElement, XmlNode } from './tree.js';
  * Prints a document. A node that is as the parser read it is copied from the source; a changed
  * element keeps its original start and end tags where they still fit and reprints the rest in
  * libvirt's style (single quotes, `<x/>` when empty). `serializeXml(parseXml(x)) === x`.
+ *
+ * @example
+ * const doc = parseXml(xml);
+ * setAttribute(rootElement(doc), 'type', 'qemu');
+ * serializeXml(doc); // only the changed start tag is reprinted
  */
 export function serializeXml(doc: XmlDocument): string {
   const printer = new Printer();
@@ -14,7 +19,13 @@ export function serializeXml(doc: XmlDocument): string {
   return printer.out.join('');
 }
 
-/** Prints one node (and its subtree) the same way `serializeXml` would inside a document. */
+/**
+ * Prints one node (and its subtree) the same way `serializeXml` would inside a document.
+ *
+ * @example
+ * const root = rootElement(parseXml(xml));
+ * serializeNode(firstChild(firstChild(root, 'devices')!, 'interface')!); // that element's source text
+ */
 export function serializeNode(node: XmlNode): string {
   const printer = new Printer();
   printer.node(node);

@@ -10,6 +10,7 @@ export interface XmlAttribute {
   value: string;
 }
 
+/** An element of the lossless tree: name, attributes in document order, children. */
 export interface XmlElement {
   type: 'element';
   name: string;
@@ -17,17 +18,20 @@ export interface XmlElement {
   children: XmlNode[];
 }
 
+/** Character data, decoded. */
 export interface XmlText {
   type: 'text';
   /** The decoded text. */
   value: string;
 }
 
+/** A comment, its text between `<!--` and `-->`. */
 export interface XmlComment {
   type: 'comment';
   value: string;
 }
 
+/** A CDATA section, its text. */
 export interface XmlCData {
   type: 'cdata';
   value: string;
@@ -46,8 +50,10 @@ export interface XmlDocType {
   raw: string;
 }
 
+/** Any node of the lossless tree. */
 export type XmlNode = XmlElement | XmlText | XmlComment | XmlCData | XmlProcessingInstruction | XmlDocType;
 
+/** A parsed document: what parseXml returns and serializeXml prints. */
 export interface XmlDocument {
   type: 'document';
   /** A leading byte-order mark, kept so the document comes back byte for byte. */
@@ -55,6 +61,7 @@ export interface XmlDocument {
   children: XmlNode[];
 }
 
+/** An element made by code, e.g. `element('alias', { name: 'ua-x' })`; insertElement lays it out. */
 export function element(name: string, attributes: Record<string, string> = {}, children: XmlNode[] = []): XmlElement {
   return {
     type: 'element',
@@ -64,6 +71,7 @@ export function element(name: string, attributes: Record<string, string> = {}, c
   };
 }
 
+/** A text node made by code. */
 export function text(value: string): XmlText {
   return { type: 'text', value };
 }
