@@ -180,6 +180,20 @@ describe('collapseDomain', () => {
   });
 });
 
+describe('running XML', () => {
+  it('a console that mirrors the first serial (same alias, same address) is one device: collapse then expand works', () => {
+    const running = fixture('cases', 'plan-migrate-running-dumpxml', 'input.xml');
+    expect(running).toContain("<console type='pty' tty='/dev/pts/3'>");
+    const collapsed = collapseDomain(running);
+    const again = expandDomain(collapsed, intel);
+    expect(again.pairs.map((p) => [p.name, p.vf, p.mac])).toEqual([['ua-hybrid0', '0000:04:10.2', '52:54:00:97:2f:17']]);
+    // A virtio console is a device of its own: sharing the serial's alias is a real duplicate.
+    const virtio = collapsed.replace("<target type='serial' port='0'/>", "<target type='virtio' port='0'/>");
+    expect(virtio).not.toBe(collapsed);
+    expectHybridError(() => expandDomain(virtio, intel), 'DUPLICATE_ALIAS');
+  });
+});
+
 describe('teaming placement (QEMU fails over only PCIe primaries)', () => {
   it('puts each VF half alone on a pcie-root-port, never on pcie-root, never beside its backup', () => {
     const three = POOL + POOL + POOL;
