@@ -48,20 +48,37 @@ export function guestPciSpace(machine: MachineKind, devices: XmlElement[], canAd
   const space: GuestPciSpace = { machine, controllers: new Map(), functions: new Map(), slots: new Set(), maxBus: 0, canAddPorts };
   const mirrors = serialMirrors(devices);
   space.controllers.set(0, { index: 0, model: machine === 'q35' ? 'pcie-root' : 'pci-root', hotplug: machine === 'pc' });
+  // libvirt gives a PCI controller without index= the lowest index no other one uses, in document
+  // order (virt-install writes its pcie-root-ports so): do the same, after the explicit ones.
+  const explicit = new Set<number>();
+  const pci = devices.filter((d) => d.name === 'controller' && getAttribute(d, 'type') === 'pci');
+  for (const dev of pci) {
+    const raw = getAttribute(dev, 'index');
+    if (raw === undefined) continue;
+    if (!/^[0-9]{1,3}$/.test(raw) || Number(raw) > MAX_INDEX) {
+      const where = describeDevice(dev, devices.indexOf(dev));
+      throw new HybridError('INVALID_ATTRIBUTE', `${where}: index='${raw}' is not a PCI controller index from 0 to ${MAX_INDEX}`, { element: where });
+    }
+    explicit.add(Number(raw));
+  }
+  let next = 0;
+  for (const dev of pci) {
+    const raw = getAttribute(dev, 'index');
+    let index: number;
+    if (raw !== undefined) index = Number(raw);
+    else {
+      while (explicit.has(next)) next++;
+      index = next;
+      explicit.add(index);
+    }
+    const target = firstChild(dev, 'target');
+    space.controllers.set(index, {
+      index, model: getAttribute(dev, 'model') ?? (index === 0 ? (machine === 'q35' ? 'pcie-root' : 'pci-root') : 'pci-bridge'),
+      hotplug: (target ? getAttribute(target, 'hotplug') : undefined) !== 'off',
+    });
+  }
   devices.forEach((dev, i) => {
     const where = (): string => describeDevice(dev, i);
-    if (dev.name === 'controller' && getAttribute(dev, 'type') === 'pci') {
-      const raw = getAttribute(dev, 'index') ?? '';
-      if (!/^[0-9]{1,3}$/.test(raw) || Number(raw) > MAX_INDEX) {
-        const where = describeDevice(dev, i);
-        throw new HybridError('INVALID_ATTRIBUTE', `${where}: index='${raw}' is not a PCI controller index from 0 to ${MAX_INDEX}`, { element: where });
-      }
-      const target = firstChild(dev, 'target');
-      space.controllers.set(Number(raw), {
-        index: Number(raw), model: getAttribute(dev, 'model') ?? (raw === '0' ? (machine === 'q35' ? 'pcie-root' : 'pci-root') : 'pci-bridge'),
-        hotplug: (target ? getAttribute(target, 'hotplug') : undefined) !== 'off',
-      });
-    }
     const address = mirrors.has(dev) || !firstChild(dev, 'address') ? undefined : guestPciAddress(dev, where());
     if (address) occupy(space, address, where, false);
   });
