@@ -42,34 +42,49 @@ export function allocateVf(host: Host, poolName: string, options: AllocationOpti
     throw new HybridError('POOL_UNKNOWN', `network '${poolName}' is not in the host snapshot: add its net-dumpxml to network/ or name another pool (known: ${[...index.poolByName.keys()].join(', ') || 'none'})`);
   }
   const claimed = options.claimed ?? new Set<string>();
-  const inUse = (vf: string): boolean => claimed.has(vf) || takenByOther(host, vf, options.domain) !== undefined;
-  const onPf = (vf: string): boolean => options.pfNetdev === undefined || vfTopology(host, vf).pfNetdev === options.pfNetdev;
-  const free = pool.vfs.filter((vf) => !inUse(vf) && onPf(vf));
+  // One pass over the pool: what is in use per PF, and the free candidates (in pool order).
+  const usedOnPf = new Map<string, number>();
+  const free: VfTopology[] = [];
+  const freeOrder: number[] = [];
+  const { takenBy, topology } = index;
+  pool.vfs.forEach((vf, order) => {
+    const user = takenBy.get(vf);
+    const used = claimed.has(vf) || (user !== undefined && user !== options.domain);
+    const pf = index.vfByAddress.get(vf)?.pf ?? '';
+    usedOnPf.set(pf, (usedOnPf.get(pf) ?? 0) + (used ? 1 : 0));
+    if (used) return;
+    const topo = topology.get(vf) ?? vfTopology(host, vf);
+    if (options.pfNetdev !== undefined && topo.pfNetdev !== options.pfNetdev) return;
+    free.push(topo);
+    freeOrder.push(order);
+  });
   if (free.length === 0) {
     throw new HybridError('POOL_EXHAUSTED', options.pfNetdev === undefined
       ? `network '${poolName}' has no free VF: all ${pool.vfs.length} are in use; enable more VFs on its PFs or free one`
       : `network '${poolName}' has no free VF on ${options.pfNetdev}; enable more VFs there or free one`);
   }
-  const usedOnPf = new Map<string, number>();
-  for (const vf of pool.vfs) {
-    const pf = index.vfByAddress.get(vf)?.pf ?? '';
-    usedOnPf.set(pf, (usedOnPf.get(pf) ?? 0) + (inUse(vf) ? 1 : 0));
-  }
-  const pfOrder = (pf: string): number => {
-    const netdev = index.pfByAddress.get(pf)?.netdev;
-    const i = netdev === undefined ? -1 : pool.pfs.indexOf(netdev);
-    return i === -1 ? pool.pfs.length : i;
+  const pfOrder = new Map<string, number>();
+  const orderOf = (pf: string): number => {
+    let i = pfOrder.get(pf);
+    if (i === undefined) {
+      const netdev = index.pfByAddress.get(pf)?.netdev;
+      const at = netdev === undefined ? -1 : pool.pfs.indexOf(netdev);
+      i = at === -1 ? pool.pfs.length : at;
+      pfOrder.set(pf, i);
+    }
+    return i;
   };
-  const order = index.poolOrder.get(pool.name)!;
-  const candidates = free.map((vf) => ({ vf, topo: vfTopology(host, vf), order: order.get(vf)! }));
   const prefer = options.preferNumaNode;
-  candidates.sort((a, b) =>
-    (prefer === undefined ? 0 : Number(a.topo.numaNode !== prefer) - Number(b.topo.numaNode !== prefer)) ||
-    usedOnPf.get(a.topo.pf)! - usedOnPf.get(b.topo.pf)! ||
-    pfOrder(a.topo.pf) - pfOrder(b.topo.pf) ||
-    a.topo.index - b.topo.index ||
-    a.order - b.order);
-  return candidates[0]!.topo;
+  const better = (a: VfTopology, ai: number, b: VfTopology, bi: number): boolean => ((
+    (prefer === undefined ? 0 : Number(a.numaNode !== prefer) - Number(b.numaNode !== prefer)) ||
+    usedOnPf.get(a.pf)! - usedOnPf.get(b.pf)! ||
+    orderOf(a.pf) - orderOf(b.pf) ||
+    a.index - b.index ||
+    ai - bi) < 0);
+  // The best by the policy: a linear scan, not a sort (pools run to thousands of VFs).
+  let best = 0;
+  for (let i = 1; i < free.length; i++) if (better(free[i]!, freeOrder[i]!, free[best]!, freeOrder[best]!)) best = i;
+  return free[best]!;
 }
 
 /**
