@@ -10,7 +10,7 @@
  *  4. PFs in the order the network lists them, then the lowest VF index.
  */
 import { HybridError } from '../errors.js';
-import { hostIndex, vfTopology, type Host, type VfTopology } from './model.js';
+import { hostIndex, vfTopology, type Host, type HostPool, type VfTopology } from './model.js';
 
 /** What allocateVf and claimVf take into account besides the host. */
 export interface AllocationOptions {
@@ -42,49 +42,109 @@ export function allocateVf(host: Host, poolName: string, options: AllocationOpti
     throw new HybridError('POOL_UNKNOWN', `network '${poolName}' is not in the host snapshot: add its net-dumpxml to network/ or name another pool (known: ${[...index.poolByName.keys()].join(', ') || 'none'})`);
   }
   const claimed = options.claimed ?? new Set<string>();
-  // One pass over the pool: what is in use per PF, and the free candidates (in pool order).
-  const usedOnPf = new Map<string, number>();
-  const free: VfTopology[] = [];
-  const freeOrder: number[] = [];
-  const { takenBy, topology } = index;
-  pool.vfs.forEach((vf, order) => {
-    const user = takenBy.get(vf);
-    const used = claimed.has(vf) || (user !== undefined && user !== options.domain);
-    const pf = index.vfByAddress.get(vf)?.pf ?? '';
-    usedOnPf.set(pf, (usedOnPf.get(pf) ?? 0) + (used ? 1 : 0));
-    if (used) return;
-    const topo = topology.get(vf) ?? vfTopology(host, vf);
-    if (options.pfNetdev !== undefined && topo.pfNetdev !== options.pfNetdev) return;
-    free.push(topo);
-    freeOrder.push(order);
-  });
-  if (free.length === 0) {
-    throw new HybridError('POOL_EXHAUSTED', options.pfNetdev === undefined
+  const groups = poolGroups(host, pool);
+  const taken = index.takenBy;
+  const usedBy = (vf: string): boolean => {
+    const user = taken.get(vf);
+    return claimed.has(vf) || (user !== undefined && user !== options.domain);
+  };
+  // Claimed VFs per PF of this pool (those a domain holds are already counted as taken).
+  const claimedOn = new Map<string, number>();
+  for (const vf of claimed) {
+    const g = groups.ofVf.get(vf);
+    const user = taken.get(vf);
+    if (g && !(user !== undefined && user !== options.domain)) claimedOn.set(g.pf, (claimedOn.get(g.pf) ?? 0) + 1);
+  }
+  const prefer = options.preferNumaNode;
+  let best: { topo: VfTopology; order: number; used: number; pfOrder: number } | undefined;
+  let anyFree = false;
+  for (const g of groups.list) {
+    const used = g.taken - (options.domain !== undefined ? g.takenBy.get(options.domain) ?? 0 : 0) + (claimedOn.get(g.pf) ?? 0);
+    // The group's best: the first free member on the preferred NUMA node, else the first free.
+    let pick: { vf: string; order: number } | undefined;
+    let pickNuma: { vf: string; order: number } | undefined;
+    for (const m of g.members) {
+      if (usedBy(m.vf)) continue;
+      anyFree = true;
+      if (!g.sound) vfTopology(host, m.vf); // a free VF whose PF or netdev is missing: say which
+      pick ??= m;
+      if (prefer === undefined || index.topology.get(m.vf)?.numaNode === prefer || vfTopology(host, m.vf).numaNode === prefer) {
+        pickNuma = m;
+        break;
+      }
+    }
+    const chosen = pickNuma ?? pick;
+    if (!chosen) continue;
+    const topo = vfTopology(host, chosen.vf);
+    if (options.pfNetdev !== undefined && topo.pfNetdev !== options.pfNetdev) continue;
+    const candidate = { topo, order: chosen.order, used, pfOrder: g.pfOrder };
+    if (!best || ((
+      (prefer === undefined ? 0 : Number(candidate.topo.numaNode !== prefer) - Number(best.topo.numaNode !== prefer)) ||
+      candidate.used - best.used || candidate.pfOrder - best.pfOrder ||
+      candidate.topo.index - best.topo.index || candidate.order - best.order) < 0)) best = candidate;
+  }
+  if (!best) {
+    throw new HybridError('POOL_EXHAUSTED', options.pfNetdev === undefined || !anyFree
       ? `network '${poolName}' has no free VF: all ${pool.vfs.length} are in use; enable more VFs on its PFs or free one`
       : `network '${poolName}' has no free VF on ${options.pfNetdev}; enable more VFs there or free one`);
   }
-  const pfOrder = new Map<string, number>();
-  const orderOf = (pf: string): number => {
-    let i = pfOrder.get(pf);
-    if (i === undefined) {
-      const netdev = index.pfByAddress.get(pf)?.netdev;
-      const at = netdev === undefined ? -1 : pool.pfs.indexOf(netdev);
-      i = at === -1 ? pool.pfs.length : at;
-      pfOrder.set(pf, i);
+  return best.topo;
+}
+
+interface PoolGroup {
+  /** The PF's PCI address ('' for VFs whose PF is unknown). */
+  pf: string;
+  pfOrder: number;
+  /** The pool's VFs on this PF, by VF index (then pool order). */
+  members: { vf: string; order: number }[];
+  /** How many of them other domains hold, in all and per domain. */
+  taken: number;
+  takenBy: Map<string, number>;
+  /** Whether the PF and its netdev are known (else using a member must fail, naming it). */
+  sound: boolean;
+}
+
+const groupsOf = new WeakMap<Host, Map<string, { list: PoolGroup[]; ofVf: Map<string, PoolGroup> }>>();
+
+/**
+ * A pool's VFs grouped by PF, once per host: allocation then looks at one candidate per PF
+ * instead of sorting the whole pool (pools run to thousands of VFs).
+ */
+function poolGroups(host: Host, pool: HostPool): { list: PoolGroup[]; ofVf: Map<string, PoolGroup> } {
+  let perHost = groupsOf.get(host);
+  if (!perHost) groupsOf.set(host, (perHost = new Map()));
+  const known = perHost.get(pool.name);
+  if (known) return known;
+  const index = hostIndex(host);
+  const byPf = new Map<string, PoolGroup>();
+  const ofVf = new Map<string, PoolGroup>();
+  pool.vfs.forEach((vf, order) => {
+    const pf = index.vfByAddress.get(vf)?.pf ?? '';
+    let g = byPf.get(pf);
+    if (!g) {
+      const pfDef = index.pfByAddress.get(pf);
+      const at = pfDef?.netdev === undefined ? -1 : pool.pfs.indexOf(pfDef.netdev);
+      g = { pf, pfOrder: at === -1 ? pool.pfs.length : at, members: [], taken: 0, takenBy: new Map(), sound: pfDef?.netdev !== undefined };
+      byPf.set(pf, g);
     }
-    return i;
-  };
-  const prefer = options.preferNumaNode;
-  const better = (a: VfTopology, ai: number, b: VfTopology, bi: number): boolean => ((
-    (prefer === undefined ? 0 : Number(a.numaNode !== prefer) - Number(b.numaNode !== prefer)) ||
-    usedOnPf.get(a.pf)! - usedOnPf.get(b.pf)! ||
-    orderOf(a.pf) - orderOf(b.pf) ||
-    a.index - b.index ||
-    ai - bi) < 0);
-  // The best by the policy: a linear scan, not a sort (pools run to thousands of VFs).
-  let best = 0;
-  for (let i = 1; i < free.length; i++) if (better(free[i]!, freeOrder[i]!, free[best]!, freeOrder[best]!)) best = i;
-  return free[best]!;
+    g.members.push({ vf, order });
+    ofVf.set(vf, g);
+    const user = index.takenBy.get(vf);
+    if (user !== undefined) {
+      g.taken++;
+      g.takenBy.set(user, (g.takenBy.get(user) ?? 0) + 1);
+    }
+  });
+  for (const g of byPf.values()) {
+    const pfVfs = index.pfByAddress.get(g.pf)?.vfs;
+    const position = new Map(pfVfs?.map((v, i) => [v, i] as const) ?? []);
+    // A VF its PF does not list sorts last; using it fails in vfTopology, naming it.
+    if (pfVfs) for (const m of g.members) if (!position.has(m.vf)) g.sound = false;
+    g.members.sort((a, b) => (position.get(a.vf) ?? Infinity) - (position.get(b.vf) ?? Infinity) || a.order - b.order);
+  }
+  const result = { list: [...byPf.values()], ofVf };
+  perHost.set(pool.name, result);
+  return result;
 }
 
 /**
