@@ -42,15 +42,17 @@ export interface LeafOrigin {
 export type Origin = ElementOrigin | LeafOrigin;
 
 const ORIGIN = Symbol('hostdev-hybrid.origin');
-type WithOrigin = { [ORIGIN]?: Origin };
+type Owned = Origin & { owner: XmlNode };
+type WithOrigin = { [ORIGIN]?: Owned };
 
 export function setOrigin(node: XmlNode, origin: Origin): void {
-  // Non-enumerable: a node copied with {...node} is a new node, made by code.
-  Object.defineProperty(node, ORIGIN, { value: origin, writable: true, configurable: true, enumerable: false });
+  (node as WithOrigin)[ORIGIN] = Object.assign(origin, { owner: node });
 }
 
+/** The node's origin; a copy made with {...node} carries the field but is a new node, made by code. */
 export function getOrigin(node: XmlNode): Origin | undefined {
-  return (node as WithOrigin)[ORIGIN];
+  const origin = (node as WithOrigin)[ORIGIN];
+  return origin?.owner === node ? origin : undefined;
 }
 
 /** A leaf as parsed: the parser keeps a frozen copy of its fields. */

@@ -97,7 +97,7 @@ function shape(el: XmlElement): unknown {
     if (c.type === 'text' && typeof content.at(-1) === 'string') content[content.length - 1] += value;
     else if (c.type === 'text') content.push(value);
     else if (c.type === 'element') content.push(shape(c));
-    else content.push({ ...c });
+    else content.push(JSON.parse(JSON.stringify(c))); // the fields, not the parser's private origin
   }
   return { name: el.name, attributes: el.attributes.map((a) => [a.name, a.value]), content };
 }

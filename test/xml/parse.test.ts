@@ -22,7 +22,7 @@ describe('parseXml reads values as an XML parser must', () => {
 
   it('keeps comments, CDATA and processing instructions as nodes', () => {
     const root = rootElement(parseXml('<a><!--c--><![CDATA[<x>]]><?t d?></a>'));
-    expect(root.children).toEqual([
+    expect(JSON.parse(JSON.stringify(root.children))).toEqual([ // (the parser's private origin field aside)
       { type: 'comment', value: 'c' },
       { type: 'cdata', value: '<x>' },
       { type: 'pi', target: 't', data: 'd' },

@@ -153,3 +153,13 @@ describe('serializeXml reprints only what changed', () => {
     expect(serializeXml(to)).toBe(`<y>\n  <z/>\n  <moved a="1">&#169;</moved>\n</y>\n`);
   });
 });
+
+describe('copies of parsed nodes', () => {
+  it('a {...node} copy is a node made by code: printed fresh, not copied from the source', () => {
+    const doc = parseXml('<a><b x="1"/></a>');
+    const a = rootElement(doc);
+    const b = a.children[0] as XmlElement;
+    a.children.push({ ...b });
+    expect(serializeXml(doc)).toBe(`<a><b x="1"/><b x='1'/></a>`);
+  });
+});
