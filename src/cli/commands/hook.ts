@@ -1,12 +1,11 @@
 import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
 import { HybridError } from '../../errors.js';
 import { hostIndex } from '../../host/model.js';
 import { readHostSnapshot } from '../../io.js';
 import { rewriteArrivingDomain } from '../../plan/hook.js';
 import { positionals, requireOption, type Command } from '../command.js';
-import { readInput } from '../output.js';
+import { atomicWrite, readInput } from '../output.js';
 import { printWarnings } from './shared.js';
 
 interface Claim { vf: string; domain: string; at: number }
@@ -81,7 +80,7 @@ export const hook: Command = {
       const result = rewriteArrivingDomain(text, host, { claimed, strict: parsed.values.strict === true });
       const mine = result.allocations.map((a) => ({ vf: a.to.vf, domain: result.domain, at: now }));
       try {
-        writeFileAtomic.sync(claimsFile, JSON.stringify([...claims, ...mine], null, 1) + '\n', { mode: 0o600 });
+        atomicWrite(claimsFile, JSON.stringify([...claims, ...mine], null, 1) + '\n', { mode: 0o600 });
       } catch (e) {
         throw new HybridError('FILE_UNWRITABLE', `cannot write ${claimsFile}: ${(e as Error).message}`, { file: claimsFile });
       }
