@@ -68,6 +68,9 @@ const snapshotParts = [...snapshot.nodedevs, ...snapshot.networks, ...snapshot.d
 const snapshotKb = snapshotParts.reduce((n, x) => n + x.length, 0) / 1024;
 compare(`hostFromXml, 4 PFs x 64 VFs + 100 domains (${snapshotKb.toFixed(0)} KB)`, () => hostFromXml(snapshot), 'bare parse of every file', () => snapshotParts.forEach((x) => fxp.parse(x)));
 const host = hostFromXml(snapshot);
+const big = hostSnapshotXml(4, 64, 500);
+const bigParts = [...big.nodedevs, ...big.networks, ...big.domains];
+compare('hostFromXml, 4 PFs x 64 VFs + 500 domains', () => hostFromXml(big), 'bare parse of every file', () => bigParts.forEach((x) => fxp.parse(x)));
 compare('allocateVf from that 256-VF pool', () => allocateVf(host, 'sriov-pool', { claimed: new Set() }), 'bare parse', bare);
 
 // 3. Expansion: a 45 KB q35 domain with 12 pairs against pools of growing size, and a host whose
@@ -78,6 +81,18 @@ const bareTwelve = () => fxp.parse(twelve);
 for (const [label, pfs, vfs] of [['32', 2, 16], ['512', 4, 128], ['2048', 16, 128]]) {
   const h = hostFromXml(hostSnapshotXml(pfs, vfs, 0));
   compare(`expandDomain, 12 pairs, ${(twelve.length / 1024).toFixed(0)} KB, ${label}-VF pool`, () => expandDomain(twelve, h), 'bare parse', bareTwelve);
+}
+for (const [pfs, vfs] of [[32, 128]]) {
+  const h = hostFromXml(hostSnapshotXml(pfs, vfs, 0));
+  compare(`expandDomain, 12 pairs, ${pfs * vfs}-VF pool`, () => expandDomain(twelve, h), 'bare parse', bareTwelve);
+}
+// Linear in the number of pairs: t(8n)/t(n) stays under 9. (A q35 guest has at most 255 PCI
+// controllers, one per pcie-root-port: about 120 pairs is the most one guest can hold.)
+const roomy = hostFromXml(hostSnapshotXml(32, 128, 0));
+for (const n of [1, 4, 12]) {
+  const small = domainWithInterfaces(n, n);
+  const large = domainWithInterfaces(8 * n, 8 * n);
+  compare(`expandDomain of ${8 * n} pairs vs of ${n}`, () => expandDomain(large, roomy), `${n}`, () => expandDomain(small, roomy));
 }
 const manyMacs = hostFromXml(hostSnapshotXml(4, 64, 0));
 manyMacs.domains.push(...Array.from({ length: 80 }, (_, d) => ({ name: `mac${d}`, pciDevices: [], macs: Array.from({ length: 100 }, (_, m) => `52:54:00:${(d >> 8).toString(16).padStart(2, '0')}:${(d & 255).toString(16).padStart(2, '0')}:${m.toString(16).padStart(2, '0')}`) })));

@@ -233,9 +233,12 @@ export function expandDocument(doc: XmlDocument, host: Host, options: DocumentEx
     if (aliases.has(alias)) throw new HybridError('DUPLICATE_ALIAS', `${who}: alias '${alias}' is already used by ${aliases.get(alias)}`, { element: who });
     aliases.set(alias, who);
   };
+  // Aliases are only ever added, so the lowest free number never goes down: remember it.
+  const nextFree = new Map<string, number>();
   const freeAlias = (base: string): string => {
-    let n = 0;
+    let n = nextFree.get(base) ?? 0;
     while (aliases.has(`${base}${n}`) || aliases.has(`${base}${n}-vf`) || aliases.has(`${base}${n}-backup`)) n++;
+    nextFree.set(base, n);
     return `${base}${n}`;
   };
 

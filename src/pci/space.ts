@@ -33,6 +33,15 @@ export interface GuestPciSpace {
   maxBus: number;
   /** False for a running guest: controllers cannot be added live. */
   canAddPorts: boolean;
+  /**
+   * The controllers by index, and how many of them, in that order, are known full: slots only
+   * ever fill during one expansion, so each search starts where the last one stopped.
+   */
+  search?: { order: PciController[]; full: number };
+  /** The last pcie-root-port this expansion added (the next one packs in beside it). */
+  lastAdded?: NonNullable<PciController['added']>;
+  /** The added port at function 0 of the slot being packed (multifunction once it has company). */
+  slotLead?: NonNullable<PciController['added']>;
 }
 
 const fnKey = (a: PciAddress): string => `${a.domain}:${a.bus}:${a.slot}.${a.function}`;
@@ -132,25 +141,31 @@ function freeOn(space: GuestPciSpace, bus: number, slots: number[]): PciAddress 
 }
 
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+const PCI_ROOT_SLOTS = range(3, 31);
+const BRIDGE_SLOTS = range(1, 31);
 
 /**
  * A free hotpluggable slot for `who`, claimed. On q35 a new pcie-root-port is added when no
  * empty port is left; elsewhere running out is an error.
  */
 export function allocateHotpluggable(space: GuestPciSpace, who: string): PciAddress {
-  const buses = [...space.controllers.values()].sort((a, b) => a.index - b.index);
+  space.search ??= { order: [...space.controllers.values()].sort((a, b) => a.index - b.index), full: 0 };
+  const search = space.search;
+  const scan = (slotsOf: (c: PciController) => number[] | undefined): PciAddress | undefined => {
+    for (let i = search.full; i < search.order.length; i++) {
+      const c = search.order[i]!;
+      const slots = slotsOf(c);
+      const a = slots && freeOn(space, c.index, slots);
+      if (a) return a;
+      if (i === search.full) search.full++;
+    }
+    return undefined;
+  };
   let found: PciAddress | undefined;
   if (space.machine === 'pc') {
-    found = freeOn(space, 0, range(3, 31));
-    for (const c of buses) {
-      if (found) break;
-      if (c.model === 'pci-bridge' && c.hotplug) found = freeOn(space, c.index, range(1, 31));
-    }
+    found = freeOn(space, 0, PCI_ROOT_SLOTS) ?? scan((c) => (c.model === 'pci-bridge' && c.hotplug ? BRIDGE_SLOTS : undefined));
   } else {
-    for (const c of buses) {
-      if (found) break;
-      if ((c.model === 'pcie-root-port' || c.model === 'pcie-switch-downstream-port') && c.hotplug) found = freeOn(space, c.index, [0]);
-    }
+    found = scan((c) => ((c.model === 'pcie-root-port' || c.model === 'pcie-switch-downstream-port') && c.hotplug ? [0] : undefined));
     if (!found && !space.canAddPorts) {
       throw new HybridError('PCI_SLOTS_EXHAUSTED', `${who}: the running guest has no empty hotpluggable pcie-root-port, and ports cannot be added to a running guest; add <controller type='pci' model='pcie-root-port'/> to its definition and restart it once`, { element: who });
     }
@@ -165,11 +180,11 @@ export function allocateHotpluggable(space: GuestPciSpace, who: string): PciAddr
 
 /** Adds a pcie-root-port the way libvirt would: chassis = index, port = slot << 3 | function. */
 function addRootPort(space: GuestPciSpace, who: string): number {
-  const index = Math.max(space.maxBus, ...space.controllers.keys()) + 1;
+  let index = space.maxBus + 1;
+  for (const k of space.controllers.keys()) if (k >= index) index = k + 1;
   if (index > MAX_INDEX) throw new HybridError('PCI_SLOTS_EXHAUSTED', `${who}: no PCI controller index is left for another pcie-root-port`, { element: who });
   // Pack new ports into the functions of one bus-0 slot, as libvirt does, then move on.
-  const added = [...space.controllers.values()].filter((c) => c.added).map((c) => c.added!);
-  const last = added.at(-1);
+  const last = space.lastAdded;
   let address: PciAddress | undefined;
   if (last && last.address.function < 7) {
     const next = { ...last.address, function: last.address.function + 1 };
@@ -179,14 +194,15 @@ function addRootPort(space: GuestPciSpace, who: string): number {
     const slot = range(1, 0x1e).find((s) => !space.slots.has(slotKey({ domain: 0, bus: 0, slot: s, function: 0 })));
     if (slot === undefined) throw new HybridError('PCI_SLOTS_EXHAUSTED', `${who}: pcie-root has no free slot for another pcie-root-port`, { element: who });
     address = { domain: 0, bus: 0, slot, function: 0 };
-  } else {
-    const first = added.find((a) => a.address.slot === address!.slot && a.address.function === 0);
-    if (first) first.multifunction = true;
+  } else if (space.slotLead) {
+    space.slotLead.multifunction = true;
   }
-  space.controllers.set(index, {
-    index, model: 'pcie-root-port', hotplug: true,
-    added: { chassis: index, port: (address.slot << 3) | address.function, address, multifunction: false },
-  });
+  const added = { chassis: index, port: (address.slot << 3) | address.function, address, multifunction: false };
+  if (address.function === 0) space.slotLead = added;
+  space.lastAdded = added;
+  const controller: PciController = { index, model: 'pcie-root-port', hotplug: true, added };
+  space.controllers.set(index, controller);
+  space.search?.order.push(controller); // the highest index: the order stays sorted
   occupy(space, address, `pcie-root-port index ${index}`, false);
   return index;
 }
