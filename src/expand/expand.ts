@@ -5,7 +5,7 @@ import { serializeXml } from '../xml/serialize.js';
 import {
   childAttribute, childElements, firstChild, firstPath, getAttribute, insertElement, removeAttribute, removeElement, replaceElement, setAttribute,
 } from '../xml/edit.js';
-import { element, type XmlDocument, type XmlElement, type XmlNode } from '../xml/tree.js';
+import { cloneNode, element, type XmlDocument, type XmlElement, type XmlNode } from '../xml/tree.js';
 import { allocateVf, claimVf } from '../host/allocate.js';
 import { hostIndex, type Host, type VfTopology } from '../host/model.js';
 import { hostPciSource } from '../host/domain-usage.js';
@@ -134,16 +134,11 @@ function readPairSpec(entry: Extract<DialectEntry, { kind: 'pair' }>): PairSpec 
       default: {
         const place = placeHybridChild(child, where);
         if (place === 'vf' || place === 'both') spec.toVf.push(child);
-        if (place === 'backup' || place === 'both') spec.toBackup.push(place === 'both' ? clone(child) : child);
+        if (place === 'backup' || place === 'both') spec.toBackup.push(place === 'both' ? cloneNode(child) : child);
       }
     }
   }
   return spec;
-}
-
-function clone<T extends XmlNode>(node: T): T {
-  if (node.type !== 'element') return { ...node };
-  return { ...node, attributes: node.attributes.map((a) => ({ ...a })), children: node.children.map(clone) } as T;
 }
 
 export function addressElement(a: PciAddress): XmlElement {

@@ -10,7 +10,7 @@ import { devicesOf, inInput } from '../libvirt/domain.js';
 import { parsePci } from '../libvirt/pci-address.js';
 import { childElements, getAttribute, insertElement, removeElement } from '../xml/edit.js';
 import { serializeNode, serializeXml } from '../xml/serialize.js';
-import type { XmlElement } from '../xml/tree.js';
+import { cloneNode, type XmlElement } from '../xml/tree.js';
 import { applyDestination, chooseDestination } from './destination.js';
 import { Journal } from './journal.js';
 import { assertMovable, readForPlan, type PlanDomain, type PlanPair } from './read.js';
@@ -67,11 +67,7 @@ export function rebuildVfHalf(p: PlanPair, vf: string, style: Style): XmlElement
   }
   // An 802.1Qbh port profile went to both halves: the backup still carries it.
   const extra = childElements(p.backup, 'virtualport').filter((v) => getAttribute(v, 'type') === '802.1Qbh');
-  return vfHalfElement({ ...p.record }, parsePci(vf), parsePci(guest), style, { extra: extra.map(cloneElement) });
-}
-
-function cloneElement<T extends XmlElement>(el: T): T {
-  return { ...el, attributes: el.attributes.map((a) => ({ ...a })), children: el.children.map((c) => (c.type === 'element' ? cloneElement(c) : { ...c })) } as T;
+  return vfHalfElement({ ...p.record }, parsePci(vf), parsePci(guest), style, { extra: extra.map(cloneNode) });
 }
 
 /** Free VFs of each pair's pool on `host` beyond those chosen: what a retry can take. */

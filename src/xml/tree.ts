@@ -81,3 +81,9 @@ export function rootElement(doc: XmlDocument): XmlElement {
   for (const node of doc.children) if (node.type === 'element') return node;
   throw new TypeError('document has no root element');
 }
+
+/** A deep copy of a node: a node made by code (the copy has no origin: it is printed fresh). */
+export function cloneNode<T extends XmlNode>(node: T): T {
+  if (node.type !== 'element') return { ...node };
+  return { ...node, attributes: node.attributes.map((a) => ({ ...a })), children: node.children.map(cloneNode) } as T;
+}
