@@ -39,7 +39,13 @@ export interface LeafOrigin {
   node: Exclude<XmlNode, { type: 'element' }>;
 }
 
-export type Origin = ElementOrigin | LeafOrigin;
+/** The serializer's cache: whether the node was pristine in the print numbered memoGeneration. */
+interface PristineMemo {
+  memoGeneration?: number;
+  memo?: boolean;
+}
+
+export type Origin = (ElementOrigin | LeafOrigin) & PristineMemo;
 
 const ORIGIN = Symbol('hostdev-hybrid.origin');
 type Owned = Origin & { owner: XmlNode };

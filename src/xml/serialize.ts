@@ -40,9 +40,12 @@ function sameAttributes(now: XmlAttribute[], then: readonly { name: string; valu
   return true;
 }
 
+/** Numbers each print, so a pristine verdict cached on an origin is trusted only by its print. */
+let printGeneration = 0;
+
 class Printer {
   readonly out: string[] = [];
-  private readonly pristine = new Map<XmlNode, boolean>();
+  private readonly generation = ++printGeneration;
 
   node(node: XmlNode): void {
     if (node.type === 'element') return this.element(node);
@@ -62,20 +65,24 @@ class Printer {
     }
   }
 
-  /** True when the element and everything below it is exactly as parsed. */
+  /**
+   * True when the node and everything below it is exactly as parsed. The verdict is cached on the
+   * node's origin for this print (a Map of every node cost an eighth of an expansion).
+   */
   private isPristine(node: XmlNode): boolean {
-    let known = this.pristine.get(node);
-    if (known !== undefined) return known;
     const origin = getOrigin(node);
-    if (!origin) known = false;
-    else if (origin.kind === 'leaf') known = leafUnchanged(node, origin);
+    if (!origin) return false;
+    if (origin.memoGeneration === this.generation) return origin.memo!;
+    let known: boolean;
+    if (origin.kind === 'leaf') known = leafUnchanged(node, origin);
     else {
       const el = node as XmlElement;
       known = el.name === origin.name && sameAttributes(el.attributes, origin.attributes) &&
         el.children.length === origin.children.length &&
         el.children.every((child, i) => child === origin.children[i] && this.isPristine(child));
     }
-    this.pristine.set(node, known);
+    origin.memoGeneration = this.generation;
+    origin.memo = known;
     return known;
   }
 
