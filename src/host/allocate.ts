@@ -63,15 +63,19 @@ export function allocateVf(host: Host, poolName: string, options: AllocationOpti
     // The group's best: the first free member on the preferred NUMA node, else the first free.
     let pick: { vf: string; order: number } | undefined;
     let pickNuma: { vf: string; order: number } | undefined;
+    // Most PFs sit on one NUMA node: then the first free member decides, without a scan for a
+    // member on the preferred node that cannot be there.
+    const uniform = g.numa !== 'mixed';
     for (const m of g.members) {
       if (usedBy(m.vf)) continue;
       anyFree = true;
       if (!g.sound) vfTopology(host, m.vf); // a free VF whose PF or netdev is missing: say which
       pick ??= m;
-      if (prefer === undefined || index.topology.get(m.vf)?.numaNode === prefer || vfTopology(host, m.vf).numaNode === prefer) {
+      if (prefer === undefined || (uniform ? g.numa === prefer : vfTopology(host, m.vf).numaNode === prefer)) {
         pickNuma = m;
         break;
       }
+      if (uniform) break;
     }
     const chosen = pickNuma ?? pick;
     if (!chosen) continue;
@@ -102,6 +106,8 @@ interface PoolGroup {
   takenBy: Map<string, number>;
   /** Whether the PF and its netdev are known (else using a member must fail, naming it). */
   sound: boolean;
+  /** The NUMA node every member is on (undefined: unknown for all), or 'mixed'. */
+  numa: number | undefined | 'mixed';
 }
 
 const groupsOf = new WeakMap<Host, Map<string, { list: PoolGroup[]; ofVf: Map<string, PoolGroup> }>>();
@@ -124,9 +130,12 @@ function poolGroups(host: Host, pool: HostPool): { list: PoolGroup[]; ofVf: Map<
     if (!g) {
       const pfDef = index.pfByAddress.get(pf);
       const at = pfDef?.netdev === undefined ? -1 : pool.pfs.indexOf(pfDef.netdev);
-      g = { pf, pfOrder: at === -1 ? pool.pfs.length : at, members: [], taken: 0, takenBy: new Map(), sound: pfDef?.netdev !== undefined };
+      const vfNuma = index.vfByAddress.get(vf)?.numaNode ?? pfDef?.numaNode;
+      g = { pf, pfOrder: at === -1 ? pool.pfs.length : at, members: [], taken: 0, takenBy: new Map(), sound: pfDef?.netdev !== undefined, numa: vfNuma };
       byPf.set(pf, g);
     }
+    const numa = index.vfByAddress.get(vf)?.numaNode ?? index.pfByAddress.get(pf)?.numaNode;
+    if (g.numa !== 'mixed' && numa !== g.numa) g.numa = 'mixed';
     g.members.push({ vf, order });
     ofVf.set(vf, g);
     const user = index.takenBy.get(vf);
