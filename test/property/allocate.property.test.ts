@@ -34,9 +34,11 @@ describe('allocation', () => {
     fc.assert(fc.property(
       fc.record({ pfs: fc.integer({ min: 1, max: 4 }), vfs: fc.integer({ min: 1, max: 20 }), domains: fc.integer({ min: 0, max: 30 }) }),
       fc.array(fc.nat(), { maxLength: 25 }), fc.option(fc.nat({ max: 40 }), { nil: undefined }), fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }),
-      fc.array(fc.nat(), { maxLength: 6 }),
-      (h, claimIdx, owner, prefer, picks) => {
+      fc.array(fc.nat(), { maxLength: 6 }), fc.array(fc.nat(), { maxLength: 8 }),
+      (h, claimIdx, owner, prefer, picks, odd) => {
         const host = hostFromXml(hostSnapshotXml(h.pfs, h.vfs, h.domains));
+        // Some VFs on another NUMA node than their PF (before the host is first indexed).
+        for (const i of odd) host.vfs[i % host.vfs.length]!.numaNode = 2;
         const vfs = host.pools[0]!.vfs;
         const claimed = new Set(claimIdx.map((i) => vfs[i % vfs.length]!));
         const domain = owner === undefined ? undefined : `vm${owner}`;
