@@ -7,7 +7,7 @@ import {
 } from '../xml/edit.js';
 import { cloneNode, element, type XmlDocument, type XmlElement, type XmlNode } from '../xml/tree.js';
 import { allocateVf, claimVf } from '../host/allocate.js';
-import { hostIndex, type Host, type VfTopology } from '../host/model.js';
+import { assertHost, hostIndex, type Host, type VfTopology } from '../host/model.js';
 import { hostPciSource } from '../host/domain-usage.js';
 import { aliasOf, atElement, deviceList, devicesOf, domainName, domainRoot, domainUuid, guestPciAddress, inInput, machineKind, serialMirrors } from '../libvirt/domain.js';
 import { parseMac, stableMac } from '../libvirt/mac.js';
@@ -156,7 +156,7 @@ export function addressElement(a: PciAddress): XmlElement {
  */
 export function expandDomain(domainXml: string, host: Host, options: ExpandOptions = {}): ExpandResult {
   if (typeof domainXml !== 'string') throw new TypeError('expandDomain expects the domain XML as a string');
-  if (!host || !Array.isArray(host.pools)) throw new TypeError('expandDomain expects a Host (hostFromXml or readHostSnapshot)');
+  assertHost(host, 'expandDomain');
   return inInput(options.file, () => expand(domainXml, host, options));
 }
 

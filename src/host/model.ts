@@ -65,6 +65,14 @@ export interface Host {
   netdevs?: string[];
 }
 
+/** A host with nothing on it: for reading XML that needs no host facts (unplug, retarget). */
+export const EMPTY_HOST: Host = Object.freeze({ version: 1, pfs: [], vfs: [], pools: [], otherNetworks: [], domains: [] }) as Host;
+
+/** The TypeError for an API called with something that is not a Host (a programmer error). */
+export function assertHost(host: unknown, fn: string): asserts host is Host {
+  if (!host || !Array.isArray((host as Host).pools)) throw new TypeError(`${fn} expects a Host (hostFromXml or readHostSnapshot)`);
+}
+
 /** A VF with everything expansion and planning need about it. */
 export interface VfTopology {
   vf: string;

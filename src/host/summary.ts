@@ -1,7 +1,7 @@
 /** What the tool sees on a host, for people (`hostdev-hybrid host`) and tools (`--json`). */
 import type { Diagnostic } from '../diagnostics.js';
 import { hostWarnings } from './check.js';
-import { hostIndex, type Host } from './model.js';
+import { assertHost, hostIndex, type Host } from './model.js';
 
 /** What summarizeHost returns (schemas/host-summary.schema.json). */
 export interface HostSummary {
@@ -28,7 +28,7 @@ export interface HostSummary {
  * summarizeHost(readHostSnapshot('/var/lib/hostdev-hybrid/host')).pools[0]; // { name: 'sriov-pool', free: 12, … }
  */
 export function summarizeHost(host: Host): HostSummary {
-  if (!host || !Array.isArray(host.pools)) throw new TypeError('summarizeHost expects a Host (hostFromXml or readHostSnapshot)');
+  assertHost(host, 'summarizeHost');
   const index = hostIndex(host);
   return {
     pfs: host.pfs.map((pf) => ({

@@ -6,7 +6,7 @@
 import type { Diagnostic } from '../diagnostics.js';
 import type { PairRecord } from '../expand/metadata.js';
 import { HybridError } from '../errors.js';
-import { hostIndex, type Host } from '../host/model.js';
+import { assertHost, hostIndex, type Host } from '../host/model.js';
 import { firstChild, getAttribute, setAttribute } from '../xml/edit.js';
 import { parseXml } from '../xml/parse.js';
 import { serializeXml } from '../xml/serialize.js';
@@ -46,7 +46,7 @@ export interface Arrival {
  */
 export function rewriteArrivingDomain(domainXml: string, host: Host, options: ArrivalOptions = {}): Arrival {
   if (typeof domainXml !== 'string') throw new TypeError('rewriteArrivingDomain expects the domain XML as a string');
-  if (!host || !Array.isArray(host.pools)) throw new TypeError('rewriteArrivingDomain expects a Host');
+  assertHost(host, 'rewriteArrivingDomain');
   const doc = parseXml(domainXml);
   const pd = readDocForPlan(doc, host, { input: 'running' });
   if (pd.pairs.length === 0 && pd.ephemeral.length === 0) return { domain: pd.name, allocations: [], degraded: [], warnings: [] };

@@ -7,7 +7,7 @@ import { HybridError } from '../errors.js';
 import { expandDocument } from '../expand/expand.js';
 import { readMetadata, writeMetadata, type HybridMetadata, type Style } from '../expand/metadata.js';
 import { allocateVf, claimVf } from '../host/allocate.js';
-import { hostIndex, type Host, type VfTopology } from '../host/model.js';
+import { assertHost, EMPTY_HOST, hostIndex, type Host, type VfTopology } from '../host/model.js';
 import { hostPciSource } from '../host/domain-usage.js';
 import { aliasOf, deviceList, devicesOf, inInput } from '../libvirt/domain.js';
 import { parsePci } from '../libvirt/pci-address.js';
@@ -33,10 +33,6 @@ export interface LiveOptions {
   /** Hot-plug: the style for a guest that has no pair yet (default bond). */
   style?: Style;
   vlanDevice?: string;
-}
-
-function checkHostArg(host: Host, fn: string): void {
-  if (!host || !Array.isArray(host.pools)) throw new TypeError(`${fn} expects a Host (hostFromXml or readHostSnapshot)`);
 }
 
 function livePlan(pd: PlanDomain, operation: MigrationPlan['operation'], j: Journal, parts: {
@@ -65,7 +61,7 @@ function livePlan(pd: PlanDomain, operation: MigrationPlan['operation'], j: Jour
  */
 export function planRepair(runningXml: string, host: Host, options: LiveOptions = {}): MigrationPlan {
   if (typeof runningXml !== 'string') throw new TypeError('planRepair expects the running domain XML as a string');
-  checkHostArg(host, 'planRepair');
+  assertHost(host, 'planRepair');
   return inInput(options.file, () => {
     const pd = readForPlan(runningXml, host, { input: 'running', ...(options.file !== undefined ? { file: options.file } : {}) });
     const degraded = pd.pairs.filter((p) => !p.vfHalf);
@@ -131,7 +127,7 @@ export function planRepair(runningXml: string, host: Host, options: LiveOptions 
  */
 export function planHotplug(runningXml: string, host: Host, interfaceXml: string, options: LiveOptions = {}): MigrationPlan {
   if (typeof runningXml !== 'string' || typeof interfaceXml !== 'string') throw new TypeError('planHotplug expects the running domain XML and the interface XML as strings');
-  checkHostArg(host, 'planHotplug');
+  assertHost(host, 'planHotplug');
   return inInput(options.file, () => {
     const nic = rootElement(parseXml(interfaceXml, options.deviceFile !== undefined ? { file: options.deviceFile } : {}));
     if (nic.name !== 'interface') throw new HybridError('XML_WRONG_ROOT', `expected one hybrid <interface>, found <${nic.name}>`);
@@ -178,8 +174,7 @@ export function planHotplug(runningXml: string, host: Host, interfaceXml: string
 export function planUnplug(runningXml: string, alias: string, options: LiveOptions = {}): MigrationPlan {
   if (typeof runningXml !== 'string' || typeof alias !== 'string') throw new TypeError('planUnplug expects the running domain XML and an alias as strings');
   return inInput(options.file, () => {
-    const empty: Host = { version: 1, pfs: [], vfs: [], pools: [], otherNetworks: [], domains: [] };
-    const pd = readForPlan(runningXml, empty, { input: 'running' });
+    const pd = readForPlan(runningXml, EMPTY_HOST, { input: 'running' });
     const pair = pd.pairs.find((p) => [p.record.name, p.record.vfAlias, p.record.backupAlias].includes(alias));
     const eph = pd.ephemeral.find((e) => e.record.alias === alias);
     if (!pair && !eph?.el) {

@@ -5,7 +5,7 @@
 import { HybridError } from '../errors.js';
 import { vfHalfElement } from '../expand/expand.js';
 import { metadataForVirsh, readMetadata, type Style } from '../expand/metadata.js';
-import { hostIndex, type Host } from '../host/model.js';
+import { assertHost, hostIndex, type Host } from '../host/model.js';
 import { devicesOf, inInput } from '../libvirt/domain.js';
 import { parsePci } from '../libvirt/pci-address.js';
 import { childElements, getAttribute, insertElement, removeElement } from '../xml/edit.js';
@@ -98,7 +98,8 @@ export function metadataXml(pd: PlanDomain): string | undefined {
  */
 export function planMigration(domainXml: string, from: Host, to: Host, options: MigrationOptions = {}): MigrationPlan {
   if (typeof domainXml !== 'string') throw new TypeError('planMigration expects the domain XML as a string');
-  if (!from || !Array.isArray(from.pools) || !to || !Array.isArray(to.pools)) throw new TypeError('planMigration expects two Hosts (hostFromXml or readHostSnapshot)');
+  assertHost(from, 'planMigration');
+  assertHost(to, 'planMigration');
   return inInput(options.file, () => plan(domainXml, from, to, options));
 }
 

@@ -3,7 +3,7 @@
  * inactive definition, say) keeps its choices, and libvirt gets the XML it checks against.
  */
 import { HybridError } from '../errors.js';
-import type { Host } from '../host/model.js';
+import { EMPTY_HOST } from '../host/model.js';
 import { devicesOf, inInput } from '../libvirt/domain.js';
 import { validateJson } from '../schemas.js';
 import { removeElement } from '../xml/edit.js';
@@ -11,8 +11,6 @@ import { serializeXml } from '../xml/serialize.js';
 import { applyDestination } from './destination.js';
 import { readForPlan } from './read.js';
 import type { MigrationPlan } from './types.js';
-
-const NO_HOST: Host = { version: 1, pfs: [], vfs: [], pools: [], otherNetworks: [], domains: [] };
 
 /**
  * `virsh dumpxml --migratable` of the running guest → the plan's migrateXml for it now: backups
@@ -25,7 +23,7 @@ export function retargetDomain(migratableXml: string, plan: MigrationPlan, optio
   if (typeof migratableXml !== 'string') throw new TypeError('retargetDomain expects the domain XML as a string');
   const checked = validateJson<MigrationPlan>('plan', plan, 'PLAN_INVALID', 'the plan');
   return inInput(options.file, () => {
-    const pd = readForPlan(migratableXml, NO_HOST, { input: 'migratable' });
+    const pd = readForPlan(migratableXml, EMPTY_HOST, { input: 'migratable' });
     if (pd.name !== checked.domain) throw new HybridError('PLAN_INVALID', `the plan is for domain '${checked.domain}', the XML is domain '${pd.name}'`);
     const wanted = new Set([...pd.pairs.map((p) => `pair:${p.record.name}`), ...pd.ephemeral.map((e) => `ephemeral:${e.record.alias}`)]);
     const planned = new Set(checked.allocations.map((a) => `${a.kind}:${a.alias}`));
