@@ -53,3 +53,13 @@ describe('the API reference', () => {
     expect(missing).toEqual([]);
   });
 });
+
+describe('docs/CLI.md', () => {
+  it('holds every command\'s help exactly as the command prints it', async () => {
+    const { COMMANDS } = await import('../src/cli/main.js');
+    const { helpText } = await import('../src/cli/command.js');
+    const doc = readFileSync(join(ROOT, 'docs', 'CLI.md'), 'utf8');
+    for (const c of COMMANDS) expect(doc, `docs/CLI.md, ${c.name}`).toContain(`## ${c.name}\n\n\`\`\`\n${helpText(c)}\`\`\`\n`);
+    expect([...doc.matchAll(/^## (\S+)$/gm)].map((m) => m[1])).toEqual(COMMANDS.map((c) => c.name));
+  });
+});
