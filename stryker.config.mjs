@@ -7,6 +7,9 @@ export default {
   // The library; the CLI's process plumbing (argument parsing aside, it is exercised by spawning
   // the built binary, which Stryker's in-process runner cannot see) is left out.
   mutate: ['src/**/*.ts', '!src/cli/**', '!src/index.ts', '!src/**/index.ts'],
+  // Message-only mutants are ignored, not run: test/mutation/message-ignorer.js says which.
+  plugins: ['@stryker-mutator/vitest-runner', './test/mutation/message-ignorer.js'],
+  ignorers: ['message'],
   coverageAnalysis: 'perTest',
   concurrency: 2,
   incremental: true,

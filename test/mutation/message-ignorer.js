@@ -1,0 +1,50 @@
+// Stryker ignorer for message-only mutants: the text of an error or a diagnostic. A mutant there
+// changes what a user reads, never what the library decides, so it is reported as "ignored", not
+// run. What counts (docs/TESTING.md) is exactly:
+//   - the message argument of `new HybridError(code, message, where)` and `where.element`;
+//   - the message argument of the scanner's `this.fail(code, message, offset)`;
+//   - the value of a `message:` property (diagnostics, plan steps).
+// Codes, locations and every decision stay mutated. Messages users act on are asserted by their
+// key words in the tests instead.
+import { PluginKind, declareClassPlugin } from '@stryker-mutator/api/plugin';
+
+const REASON = 'message text only (see docs/TESTING.md)';
+
+function argumentIndex(path) {
+  const parent = path.parentPath;
+  if (!parent || !(parent.isNewExpression() || parent.isCallExpression())) return -1;
+  return parent.node.arguments.indexOf(path.node);
+}
+
+function isHybridError(node) {
+  return node.type === 'NewExpression' && node.callee.type === 'Identifier' && node.callee.name === 'HybridError';
+}
+
+function isScannerFail(node) {
+  return node.type === 'CallExpression' && node.callee.type === 'MemberExpression'
+    && node.callee.object.type === 'ThisExpression' && node.callee.property.type === 'Identifier'
+    && node.callee.property.name === 'fail';
+}
+
+function propertyKey(path) {
+  const parent = path.parentPath;
+  if (!parent || !parent.isObjectProperty() || parent.node.value !== path.node || parent.node.computed) return undefined;
+  const key = parent.node.key;
+  return key.type === 'Identifier' ? key.name : key.type === 'StringLiteral' ? key.value : undefined;
+}
+
+export class MessageIgnorer {
+  shouldIgnore(path) {
+    const index = argumentIndex(path);
+    if (index === 1 && (isHybridError(path.parentPath.node) || isScannerFail(path.parentPath.node))) return REASON;
+    const key = propertyKey(path);
+    if (key === 'message') return REASON;
+    if (key === 'element') {
+      const object = path.parentPath.parentPath;
+      if (object && argumentIndex(object) === 2 && isHybridError(object.parentPath.node)) return REASON;
+    }
+    return undefined;
+  }
+}
+
+export const strykerPlugins = [declareClassPlugin(PluginKind.Ignore, 'message', MessageIgnorer)];
