@@ -17,7 +17,7 @@ const FIELDS: Field[] = ['domain', 'bus', 'slot', 'function'];
 /** libvirt reads these with base auto-detection; we accept its two unambiguous forms. */
 function parseNumber(raw: string, field: Field, where: string): number {
   let n = NaN;
-  if (/^0[xX][0-9a-fA-F]{1,8}$/.test(raw)) n = parseInt(raw.slice(2), 16);
+  if (/^0[xX][0-9a-fA-F]{1,8}$/.test(raw)) n = parseInt(raw, 16); // parseInt takes the 0x itself
   else if (/^(0|[1-9][0-9]{0,9})$/.test(raw)) n = parseInt(raw, 10);
   if (!(n >= 0 && n <= LIMITS[field])) {
     throw new HybridError('INVALID_PCI_ADDRESS',

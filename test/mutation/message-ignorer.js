@@ -39,6 +39,9 @@ export class MessageIgnorer {
     if (index === 1 && (isHybridError(path.parentPath.node) || isScannerFail(path.parentPath.node))) return REASON;
     const key = propertyKey(path);
     if (key === 'message') return REASON;
+    // `{ element: where }` alone: the whole object is the description.
+    if (path.isObjectExpression() && argumentIndex(path) === 2 && isHybridError(path.parentPath.node)
+      && path.node.properties.every((p) => p.type === 'ObjectProperty' && p.key.type === 'Identifier' && p.key.name === 'element')) return REASON;
     if (key === 'element') {
       const object = path.parentPath.parentPath;
       if (object && argumentIndex(object) === 2 && isHybridError(object.parentPath.node)) return REASON;
