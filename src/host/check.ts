@@ -45,6 +45,8 @@ export function checkHost(host: Host): Host {
     for (const pf of pool.pfs) {
       if (!netdevs.has(pf)) throw new HybridError('POOL_MISSING_PF', `network '${pool.name}' names <pf dev='${pf}'/>, but no PF in the host snapshot has that netdev (add the PF's pci and net nodedev XML)`);
     }
+    const [dupPoolVf] = duplicates(pool.vfs);
+    if (dupPoolVf) throw new HybridError('TOPOLOGY_CONFLICT', `network '${pool.name}' lists VF ${dupPoolVf} twice (a <pf dev> named twice, or an address listed twice): list each once`);
     for (const vf of pool.vfs) {
       if (!vfAddresses.has(vf)) {
         throw new HybridError(pfAddresses.has(vf) ? 'NOT_A_VF' : 'UNKNOWN_DEVICE', pfAddresses.has(vf)

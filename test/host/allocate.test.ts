@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { allocateVf, claimVf, readHostSnapshot } from '../../src/index.js';
+import { allocateVf, claimVf, hostFromJson, readHostSnapshot } from '../../src/index.js';
 import { expectHybridError, FIXTURES } from '../helpers.js';
 
 const intel = readHostSnapshot(join(FIXTURES, 'hosts', 'intel-82576'));
@@ -49,5 +49,72 @@ describe('VF allocation', () => {
   it('refuses a PF or an unknown device as a VF', () => {
     expectHybridError(() => claimVf(intel, '0000:04:00.0'), 'NOT_A_VF');
     expectHybridError(() => claimVf(intel, '0000:09:00.0'), 'UNKNOWN_DEVICE');
+  });
+});
+
+/**
+ * Two PFs, four VFs each. enp1 (NUMA 0) and enp2 (NUMA 1); VF addresses deliberately not in
+ * VF-index order on enp2, and the pool lists `pfs` in the order given.
+ */
+function twoPfHost(options: { pfOrder?: string[]; domains?: { name: string; pciDevices: string[] }[]; vfNuma?: Record<string, number> } = {}) {
+  const pf1 = { address: '0000:01:00.0', netdev: 'enp1', numaNode: 0, vfs: ['0000:01:10.0', '0000:01:10.1', '0000:01:10.2', '0000:01:10.3'] };
+  const pf2 = { address: '0000:02:00.0', netdev: 'enp2', numaNode: 1, vfs: ['0000:02:10.3', '0000:02:10.2', '0000:02:10.1', '0000:02:10.0'] };
+  const byNetdev = { enp1: pf1, enp2: pf2 } as const;
+  const pfs = (options.pfOrder ?? ['enp1', 'enp2']) as (keyof typeof byNetdev)[];
+  return hostFromJson({
+    version: 1,
+    pfs: [pf1, pf2],
+    vfs: [pf1, pf2].flatMap((pf) => pf.vfs.map((address) => ({
+      address, pf: pf.address, ...(options.vfNuma?.[address] !== undefined ? { numaNode: options.vfNuma[address] } : {}),
+    }))),
+    pools: [{ name: 'pool', mode: 'hostdev-hybrid', ephemeral: false, managed: true, pfs, vfs: pfs.flatMap((n) => byNetdev[n].vfs) }],
+    otherNetworks: [],
+    domains: (options.domains ?? []).map((d) => ({ ...d, macs: [] })),
+  });
+}
+
+describe('VF allocation policy, one rule at a time', () => {
+  it('without a preference: the first PF the pool lists, its lowest VF index', () => {
+    expect(allocateVf(twoPfHost(), 'pool').vf).toBe('0000:01:10.0');
+    // enp2 listed first: its VF index 0 is 02:10.3, not the lowest address.
+    expect(allocateVf(twoPfHost({ pfOrder: ['enp2', 'enp1'] }), 'pool').vf).toBe('0000:02:10.3');
+  });
+
+  it('a NUMA preference overrides the pool order, and names the node it wants', () => {
+    expect(allocateVf(twoPfHost(), 'pool', { preferNumaNode: 1 }).vf).toBe('0000:02:10.3');
+    expect(allocateVf(twoPfHost({ pfOrder: ['enp2', 'enp1'] }), 'pool', { preferNumaNode: 0 }).vf).toBe('0000:01:10.0');
+    // A node no VF is on changes nothing.
+    expect(allocateVf(twoPfHost(), 'pool', { preferNumaNode: 7 }).vf).toBe('0000:01:10.0');
+  });
+
+  it('a NUMA preference wins over spreading across PFs', () => {
+    const host = twoPfHost({ domains: [{ name: 'a', pciDevices: ['0000:02:10.3', '0000:02:10.2'] }] });
+    expect(allocateVf(host, 'pool', { preferNumaNode: 1 }).vf).toBe('0000:02:10.1');
+  });
+
+  it('a VF\'s own NUMA node counts, not its PF\'s', () => {
+    const host = twoPfHost({ vfNuma: { '0000:01:10.2': 1 } });
+    expect(allocateVf(host, 'pool', { preferNumaNode: 1, pfNetdev: 'enp1' }).vf).toBe('0000:01:10.2');
+    expect(allocateVf(host, 'pool', { preferNumaNode: 0, pfNetdev: 'enp1' }).vf).toBe('0000:01:10.0');
+  });
+
+  it('the PF with fewer VFs in use wins over the pool order', () => {
+    const host = twoPfHost({ domains: [{ name: 'a', pciDevices: ['0000:01:10.0'] }] });
+    expect(allocateVf(host, 'pool').vf).toBe('0000:02:10.3');
+    // Claims in this run count as use, as domains do; a domain's own VFs do not.
+    expect(allocateVf(twoPfHost(), 'pool', { claimed: new Set(['0000:01:10.1']) }).vf).toBe('0000:02:10.3');
+    expect(allocateVf(host, 'pool', { domain: 'a' }).vf).toBe('0000:01:10.0');
+  });
+
+  it('on equal use, the lowest VF index of the first-listed PF, skipping taken ones', () => {
+    const host = twoPfHost({ domains: [{ name: 'a', pciDevices: ['0000:01:10.0'] }, { name: 'b', pciDevices: ['0000:02:10.3'] }] });
+    expect(allocateVf(host, 'pool').vf).toBe('0000:01:10.1');
+    expect(allocateVf(host, 'pool', { pfNetdev: 'enp2' }).vf).toBe('0000:02:10.2');
+  });
+
+  it('pfNetdev keeps to one PF, and says so when that PF is full', () => {
+    const host = twoPfHost({ domains: [{ name: 'a', pciDevices: ['0000:02:10.0', '0000:02:10.1', '0000:02:10.2', '0000:02:10.3'] }] });
+    expect(allocateVf(host, 'pool').vf).toBe('0000:01:10.0');
+    expect(expectHybridError(() => allocateVf(host, 'pool', { pfNetdev: 'enp2' }), 'POOL_EXHAUSTED').message).toContain('on enp2');
   });
 });

@@ -120,6 +120,20 @@ describe('host snapshot errors, each with its own code', () => {
     expectHybridError(() => build(p), 'UNKNOWN_DEVICE');
   });
 
+  it('a VF listed twice: an address repeated in network XML counts once, a repeated <pf dev> or host.json entry is refused', () => {
+    const p = parts(CX5);
+    const lane = p.networks.get('fast-lane.xml')!;
+    const first = "    <address type='pci' domain='0x0000' bus='0x81' slot='0x04' function='0x2'/>\n";
+    p.networks.set('fast-lane.xml', lane.replace(first, first + first));
+    expect(build(p).pools.find((x) => x.name === 'fast-lane')!.vfs).toHaveLength(4);
+    const q = parts(INTEL);
+    q.networks.set('sriov-pool.xml', q.networks.get('sriov-pool.xml')!.replace("    <pf dev='enp4s0f0'/>\n", "    <pf dev='enp4s0f0'/>\n    <pf dev='enp4s0f0'/>\n"));
+    expect(expectHybridError(() => build(q), 'TOPOLOGY_CONFLICT').message).toContain("network 'sriov-pool' lists VF 0000:04:10.0 twice");
+    const host = build(parts(INTEL));
+    const json = { ...host, pools: host.pools.map((x) => ({ ...x, vfs: [...x.vfs, x.vfs[3]!] })) };
+    expect(expectHybridError(() => hostFromJson(json), 'TOPOLOGY_CONFLICT').message).toContain(`lists VF ${host.pools[0]!.vfs[3]} twice`);
+  });
+
   it('two networks or two domains with one name', () => {
     const p = parts(INTEL);
     p.networks.set('again.xml', p.networks.get('default.xml')!);
