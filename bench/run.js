@@ -6,7 +6,7 @@ import { XMLParser } from 'fast-xml-parser';
 import {
   allocateVf, checkDomain, collapseDomain, expandDomain, hostFromXml, parseXml, planEvacuation, planMigration, serializeXml,
 } from '../dist/index.js';
-import { domainWithInterfaces, hostSnapshotXml } from './workloads.js';
+import { domainWithInterfaces, hostSnapshotXml, pcDomainWithPairs } from './workloads.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 11);
 
@@ -86,14 +86,17 @@ for (const [pfs, vfs] of [[32, 128]]) {
   const h = hostFromXml(hostSnapshotXml(pfs, vfs, 0));
   compare(`expandDomain, 12 pairs, ${pfs * vfs}-VF pool`, () => expandDomain(twelve, h), 'bare parse', bareTwelve);
 }
-// Linear in the number of pairs: t(8n)/t(n) stays under 9. (A q35 guest has at most 255 PCI
-// controllers, one per pcie-root-port: about 120 pairs is the most one guest can hold.)
+// Linear in the number of pairs, 1 to 1 000: t(8n)/t(n) stays under 9. A pc guest with
+// pci-bridges holds a thousand pairs; a q35 guest, one device per pcie-root-port and at most 255
+// controller indexes, about 120 (its row goes to 96).
 const roomy = hostFromXml(hostSnapshotXml(32, 128, 0));
-for (const n of [1, 4, 12]) {
-  const small = domainWithInterfaces(n, n);
-  const large = domainWithInterfaces(8 * n, 8 * n);
-  compare(`expandDomain of ${8 * n} pairs vs of ${n}`, () => expandDomain(large, roomy), `${n}`, () => expandDomain(small, roomy));
+for (const n of [1, 8, 125]) {
+  const small = pcDomainWithPairs(n);
+  const large = pcDomainWithPairs(8 * n);
+  compare(`expandDomain of ${8 * n} pairs vs of ${n} (pc, pci-bridges)`, () => expandDomain(large, roomy), `${n}`, () => expandDomain(small, roomy));
 }
+const [q35Large, q35Small] = [domainWithInterfaces(96, 96), domainWithInterfaces(12, 12)];
+compare('expandDomain of 96 pairs vs of 12 (q35, root ports added)', () => expandDomain(q35Large, roomy), '12', () => expandDomain(q35Small, roomy));
 const manyMacs = hostFromXml(hostSnapshotXml(4, 64, 0));
 manyMacs.domains.push(...Array.from({ length: 80 }, (_, d) => ({ name: `mac${d}`, pciDevices: [], macs: Array.from({ length: 100 }, (_, m) => `52:54:00:${(d >> 8).toString(16).padStart(2, '0')}:${(d & 255).toString(16).padStart(2, '0')}:${m.toString(16).padStart(2, '0')}`) })));
 compare('expandDomain, 12 pairs, 8 000 MACs used on the host', () => expandDomain(twelve, manyMacs), 'bare parse', bareTwelve);

@@ -111,3 +111,27 @@ ${Array.from({ length: pfCount }, (_, p) => `    <pf dev='eth${p}'/>`).join('\n'
   </devices>`));
   return { nodedevs, networks, domains };
 }
+
+/**
+ * A pc (i440fx) domain with `pairs` hostdev-hybrid entries and pci-bridges enough for both halves
+ * of each (31 hotpluggable slots a bridge): the machine type that holds a thousand pairs, where
+ * q35's one-device-per-root-port runs out of controller indexes at about 120.
+ */
+export function pcDomainWithPairs(pairs, pool = 'sriov-pool') {
+  const bridges = Math.ceil(Math.max(0, 2 * pairs - 29) / 30) + 1; // each bridge takes a slot itself
+  let controllers = `    <controller type='pci' index='0' model='pci-root'/>\n`;
+  for (let i = 1; i <= bridges; i++) {
+    controllers += `    <controller type='pci' index='${i}' model='pci-bridge'>\n      <model name='pci-bridge'/>\n      <target chassisNr='${i}'/>\n      <address type='pci' domain='0x0000' bus='0x${hex2(i <= 29 ? 0 : Math.floor((i - 30) / 31) + 1)}' slot='0x${hex2(i <= 29 ? i + 2 : ((i - 30) % 31) + 1)}' function='0x0'/>\n    </controller>\n`;
+  }
+  return `<domain type='kvm'>
+  <name>bench-pc-${pairs}</name>
+  <uuid>0b9d2c1e-3f4a-4b5c-8d6e-${pairs.toString(16).padStart(12, '0')}</uuid>
+  <memory unit='KiB'>8388608</memory>
+  <os>
+    <type arch='x86_64' machine='pc-i440fx-7.2'>hvm</type>
+  </os>
+  <devices>
+${controllers}${`    <interface type='hostdev-hybrid'>\n      <source network='${pool}'/>\n    </interface>\n`.repeat(pairs)}  </devices>
+</domain>
+`;
+}
