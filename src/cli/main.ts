@@ -4,10 +4,10 @@
  * and help; this file dispatches and turns errors into one line and an exit code: 0 success,
  * 1 `check` found errors, 2 bad input or usage, 3 an internal error (a bug: please report it).
  */
-import { createRequire } from 'node:module';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { HybridError } from '../errors.js';
+import { packageVersion } from '../package.js';
 import { helpText, parse, usageError, type Command } from './command.js';
 import { check } from './commands/check.js';
 import { collapse } from './commands/collapse.js';
@@ -25,13 +25,9 @@ export type { Io } from './output.js';
 
 export const COMMANDS: Command[] = [host, expand, collapse, check, plan, repair, hotplug, unplug, retarget, guestConfig, hook, demo];
 
-function version(): string {
-  return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
-}
-
 function overview(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
-  return `hostdev-hybrid ${version()}: SR-IOV speed and live migration for libvirt guests.
+  return `hostdev-hybrid ${packageVersion()}: SR-IOV speed and live migration for libvirt guests.
 
 usage: hostdev-hybrid COMMAND [ARGS] [OPTIONS]
 
@@ -63,7 +59,7 @@ export function run(argv: string[], io: Io): number {
       return 0;
     }
     if (first === '--version' || first === '-V') {
-      io.stdout(version() + '\n');
+      io.stdout(packageVersion() + '\n');
       return 0;
     }
     if (first === 'help') {

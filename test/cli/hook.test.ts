@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FIXTURES, ROOT } from '../helpers.js';
 
-const BIN = join(ROOT, 'dist', 'cli', 'main.js');
+const BIN = join(ROOT, 'dist', 'cli.js');
 const ARRIVING = readFileSync(join(FIXTURES, 'cases', 'hook-migrate-bond', 'input.xml'), 'utf8');
 
 function hook(args: string[], input: string): { code: number | null; stdout: string; stderr: string } {

@@ -9,7 +9,7 @@ import { Ajv } from 'ajv';
 import { expandDomain, planMigration, readHostSnapshot } from '../../src/index.js';
 import { FIXTURES, ROOT } from '../helpers.js';
 
-const BIN = join(ROOT, 'dist', 'cli', 'main.js');
+const BIN = join(ROOT, 'dist', 'cli.js');
 const INTEL = join(FIXTURES, 'hosts', 'intel-82576');
 const CX5 = join(FIXTURES, 'hosts', 'mellanox-cx5');
 const INPUT = join(FIXTURES, 'cases', 'expand-q35-pool-bond', 'input.xml');
@@ -27,7 +27,7 @@ const oneError = (stderr: string, code: string): void => expect(stderr).toMatch(
 
 describe('the hostdev-hybrid process', () => {
   beforeAll(() => {
-    if (!existsSync(BIN)) throw new Error('dist/cli/main.js is missing: npm test builds it first (npm run build)');
+    if (!existsSync(BIN)) throw new Error('dist/cli.js is missing: npm test builds it first (npm run build)');
   });
 
   it('reads the domain from stdin with -, and writes to stdout (also with -o -)', () => {

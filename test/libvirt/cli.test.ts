@@ -9,7 +9,7 @@ describe('the installed command, end to end', () => {
   beforeAll(requireLibvirt);
 
   it.each(['bond', 'teaming'])('hostdev-hybrid demo --style %s writes a domain the QEMU driver defines', (style) => {
-    const demo = run('node', [join(ROOT, 'dist', 'cli', 'main.js'), 'demo', '--style', style]);
+    const demo = run('node', [join(ROOT, 'dist', 'cli.js'), 'demo', '--style', style]);
     expect(demo.status, demo.stderr).toBe(0);
     expect(demo.stdout.includes('<teaming'), 'teaming elements').toBe(style === 'teaming');
     const file = join(mkdtempSync(join(tmpdir(), 'hh-demo-')), 'demo.xml');

@@ -29,7 +29,7 @@ describe('the packed package', () => {
   }, 240_000);
 
   it('ships the code, docs, schemas and LICENSE; not the fixture generator, not source maps', () => {
-    for (const f of ['dist/index.js', 'dist/cli/main.js', 'dist/xml/index.js', 'LICENSE', 'README.md', 'docs/MIGRATION.md', 'schemas/plan.schema.json', 'examples/guest.xml', 'fixtures/hosts/intel-82576/network/sriov-pool.xml']) {
+    for (const f of ['dist/index.js', 'dist/cli.js', 'dist/cli/main.js', 'dist/xml/index.js', 'LICENSE', 'README.md', 'docs/MIGRATION.md', 'schemas/plan.schema.json', 'examples/guest.xml', 'fixtures/hosts/intel-82576/network/sriov-pool.xml']) {
       expect(files, f).toContain(f);
     }
     expect(files.filter((f) => f.endsWith('.map') || f.includes('generate.mjs') || f.startsWith('src/') || f.startsWith('test/'))).toEqual([]);

@@ -1,13 +1,11 @@
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { expandDomain } from '../../expand/expand.js';
 import { readHostSnapshot, readUtf8File } from '../../io.js';
+import { packageRoot } from '../../package.js';
 import { OUTPUT, positionals, type Command } from '../command.js';
 import { emit } from '../output.js';
 import { styleOption } from './expand.js';
 import { printWarnings } from './shared.js';
-
-const packageRoot = (): string => resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 export const demo: Command = {
   name: 'demo',
