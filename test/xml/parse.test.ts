@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseXml, type XmlElement } from '../../src/index.js';
 import { rootElement } from '../../src/xml/tree.js';
+import { XML_LIMITS } from '../../src/xml/parse.js';
 import { firstChild, getAttribute, textContent } from '../../src/xml/edit.js';
 import { expectHybridError } from '../helpers.js';
 
@@ -62,6 +63,32 @@ describe('parseXml refuses what is not well-formed XML, with line and column', (
     ['non-UTF-8 encoding declared', `<?xml version='1.0' encoding='ISO-8859-1'?><a/>`, 'XML_ENCODING', 1, 1],
     ['internal DTD subset', `<!DOCTYPE a [<!ENTITY x 'y'>]><a>&x;</a>`, 'XML_DOCTYPE', 1, 1],
     ['external DTD', `<!DOCTYPE a SYSTEM "file:///etc/passwd"><a/>`, 'XML_DOCTYPE', 1, 1],
+    ['public DTD', `<!DOCTYPE a PUBLIC "-//x//y" "y.dtd"><a/>`, 'XML_DOCTYPE', 1, 1],
+    ['unclosed DOCTYPE', `<!DOCTYPE a`, 'XML_DOCTYPE', 1, 1],
+    ['two DOCTYPEs', `<!DOCTYPE a>\n<!DOCTYPE a><a/>`, 'XML_MALFORMED', 2, 1],
+    ['DOCTYPE after the root', `<a/><!DOCTYPE a>`, 'XML_MALFORMED', 1, 5],
+    ['bare ampersand on line 2', '<a>\n  x &amp; y & z</a>', 'XML_MALFORMED', 2, 13],
+    ['ampersand without semicolon', '<a>&amp</a>', 'XML_MALFORMED', 1, 4],
+    ['empty reference', '<a>x&;</a>', 'XML_MALFORMED', 1, 5],
+    ['reference with junk after the number', '<a>ab&#65abc;</a>', 'XML_ENTITY', 1, 6],
+    ['reference with a space', '<a>&a b;</a>', 'XML_MALFORMED', 1, 4],
+    ['entity after a good one', '<a>&amp;&nbsp;</a>', 'XML_ENTITY', 1, 9],
+    [']]> in text', '<a>\n x ]]> y</a>', 'XML_MALFORMED', 2, 4],
+    ['CDATA outside the root', '<![CDATA[x]]><a/>', 'XML_MALFORMED', 1, 1],
+    ['unclosed CDATA', '<a><![CDATA[x</a>', 'XML_MALFORMED', 1, 4],
+    ['comment ending in a hyphen', '<a><!-- x ---></a>', 'XML_MALFORMED', 1, 4],
+    ['unclosed processing instruction', '<a><?pi x</a>', 'XML_MALFORMED', 1, 4],
+    ['processing instruction target run into its data', '<a><?pi"x"?></a>', 'XML_MALFORMED', 1, 8],
+    ['lone high surrogate', '<a>x\uD800y</a>', 'XML_MALFORMED', 1, 5],
+    ['lone low surrogate', '<a>xy\uDC00</a>', 'XML_MALFORMED', 1, 6],
+    ['end tag without a start tag', '<a></a></b>', 'XML_MALFORMED', 1, 8],
+    ['end tag not closed', '<a></a x>', 'XML_MALFORMED', 1, 4],
+    ['no root element', '<!-- only a comment -->', 'XML_MALFORMED', 1, 24],
+    ['< in an attribute, past its start', "<a x='ab<'/>", 'XML_MALFORMED', 1, 9],
+    ['encoding latin1 in double quotes', `<?xml version="1.0" encoding="latin1"?><a/>`, 'XML_ENCODING', 1, 1],
+    ['encoding utf-16', `<?xml version="1.0" encoding="UTF-16"?><a/>`, 'XML_ENCODING', 1, 1],
+    ['encoding utf-8 with junk after it', `<?xml version="1.0" encoding="utf-8x"?><a/>`, 'XML_ENCODING', 1, 1],
+    ['encoding with junk before utf-8', `<?xml version="1.0" encoding="xutf-8"?><a/>`, 'XML_ENCODING', 1, 1],
   ];
   it.each(cases)('%s', (_name, xml, code, line, column) => {
     const err = expectHybridError(() => parseXml(xml, { file: 'in.xml' }), code);
@@ -82,6 +109,29 @@ describe('parseXml refuses what is not well-formed XML, with line and column', (
   it('limits nesting depth without exhausting the stack', () => {
     const deep = '<a>'.repeat(100_000) + '</a>'.repeat(100_000);
     expectHybridError(() => parseXml(deep), 'XML_TOO_DEEP');
+  });
+
+  it('accepts what XML allows at the edges of those rules', () => {
+    for (const ok of [
+      `<?xml version="1.0" encoding="UTF8"?><a/>`, `<?xml version='1.0' encoding = 'utf-8'?><a/>`, '\uFEFF<?xml version="1.0"?><a/>',
+      '<!DOCTYPE a><a/>', '<a><?pi?></a>', '<a><?pi   data ?></a>', '<a>\uD83D\uDE00</a>', '<a><![CDATA[ & < ]]></a>', ' \n<a/>\n ',
+      '<a>&#x41;&#65;&amp;&lt;&gt;&apos;&quot;</a>', '<a><!-- - --></a>',
+    ]) expect(() => parseXml(ok), JSON.stringify(ok)).not.toThrow();
+    const pi = parseXml('<a><?pi   data ?></a>').children[0] as XmlElement;
+    expect(pi.children[0]).toMatchObject({ type: 'pi', target: 'pi', data: 'data ' });
+    expect((parseXml('<a><?pi?></a>').children[0] as XmlElement).children[0]).toMatchObject({ type: 'pi', target: 'pi', data: '' });
+  });
+
+  it('a document at the size limit is read; one character more is refused', () => {
+    const limit = XML_LIMITS.maxLength;
+    const at = '<a>' + ' '.repeat(limit - 7) + '</a>';
+    expect(at.length).toBe(limit);
+    expect(() => parseXml(at)).not.toThrow();
+    expectHybridError(() => parseXml(at + ' '), 'XML_TOO_LARGE');
+  });
+
+  it('refuses a non-string, as a programmer error', () => {
+    expect(() => parseXml(42 as unknown as string)).toThrow(TypeError);
   });
 
   it('accepts nesting up to the limit', () => {
