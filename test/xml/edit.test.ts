@@ -1,0 +1,173 @@
+// Editing a parsed document: each helper's exact output, in the document's own layout, and the
+// serializer reprinting exactly what was edited and nothing else.
+import { describe, expect, it } from 'vitest';
+import { parseXml, serializeXml } from '../../src/index.js';
+import {
+  childIndent, firstChild, getAttribute, indentUnit, insertElement, lineBreak, removeAttribute, removeElement, replaceElement, setAttribute, textContent,
+} from '../../src/xml/edit.js';
+import { cloneNode, element, rootElement, text, type XmlDocument, type XmlElement } from '../../src/xml/tree.js';
+
+const edit = (xml: string, change: (doc: XmlDocument, root: XmlElement) => void): string => {
+  const doc = parseXml(xml);
+  change(doc, rootElement(doc));
+  return serializeXml(doc);
+};
+const child = (root: XmlElement, name: string): XmlElement => firstChild(root, name)!;
+
+describe('attributes', () => {
+  it('removeAttribute of an absent name changes nothing; of a present one, only it', () => {
+    expect(edit("<a x='1' y='2'/>", (_, r) => removeAttribute(r, 'z'))).toBe("<a x='1' y='2'/>");
+    expect(edit("<a x='1' y='2'/>", (_, r) => removeAttribute(r, 'x'))).toBe("<a y='2'/>");
+  });
+
+  it('setAttribute replaces in place, in the quotes it had, and appends a new one', () => {
+    expect(edit(`<a x="1" y='2'/>`, (_, r) => setAttribute(r, 'x', '3'))).toBe(`<a x="3" y='2'/>`);
+    expect(edit(`<a x="1"/>`, (_, r) => setAttribute(r, 'z', "it's"))).toBe(`<a x="1" z='it&apos;s'/>`);
+  });
+});
+
+describe('reading', () => {
+  it('textContent joins text and CDATA, not comments or PIs', () => {
+    const r = rootElement(parseXml('<a>x<!--c-->y<![CDATA[<z>]]><?p q?><b>no</b></a>'));
+    expect(textContent(r)).toBe('xy<z>');
+  });
+
+  it('firstChild finds elements only, by name', () => {
+    const r = rootElement(parseXml('<a><!--b--><?b x?>b<c/><b n="1"/><b n="2"/></a>'));
+    expect(getAttribute(firstChild(r, 'b')!, 'n')).toBe('1');
+    expect(firstChild(r, 'x')).toBeUndefined();
+  });
+});
+
+describe('layout', () => {
+  it('indentUnit is the first indented element child\'s, else two spaces', () => {
+    expect(indentUnit(parseXml('<a>\n\t<b/>\n</a>'))).toBe('\t');
+    expect(indentUnit(parseXml('<a>text\n    <b/>\n</a>'))).toBe('  '); // text before it: not an indentation
+    expect(indentUnit(parseXml('<a>\n<!-- c -->\n   <b/></a>'))).toBe('   ');
+    expect(indentUnit(parseXml('<a><b/></a>'))).toBe('  ');
+    expect(indentUnit(parseXml('<a/>'))).toBe('  ');
+  });
+
+  it('lineBreak is CRLF only when the first line ends so', () => {
+    expect(lineBreak(parseXml('<a>\r\n  <b/>\n</a>'))).toBe('\r\n');
+    expect(lineBreak(parseXml('<a>\n  <b/>\r\n</a>'))).toBe('\n');
+    expect(lineBreak(parseXml('<a/>'))).toBe('\n');
+    expect(lineBreak({ type: 'document', bom: false, children: [element('a')] })).toBe('\n');
+  });
+
+  it('childIndent is an existing child\'s, else the parent\'s plus one unit', () => {
+    const doc = parseXml('<a>\n   <b>\n      <c/>\n   </b>\n   <d/>\n</a>');
+    const r = rootElement(doc);
+    expect(childIndent(doc, r)).toBe('   ');
+    expect(childIndent(doc, child(r, 'd'))).toBe('      ');
+    expect(childIndent(doc, child(r, 'b'))).toBe('      ');
+  });
+});
+
+describe('insertElement', () => {
+  const doc = '<a>\n  <b/>\n  <c/>\n</a>';
+  it.each([
+    ['end', 'end' as const, '<a>\n  <b/>\n  <c/>\n  <n/>\n</a>'],
+    ['start', 'start' as const, '<a>\n  <n/>\n  <b/>\n  <c/>\n</a>'],
+  ])('at %s', (_what, position, out) => {
+    expect(edit(doc, (d, r) => insertElement(d, r, element('n'), position))).toBe(out);
+  });
+
+  it('before and after a sibling', () => {
+    expect(edit(doc, (d, r) => insertElement(d, r, element('n'), { after: child(r, 'b') }))).toBe('<a>\n  <b/>\n  <n/>\n  <c/>\n</a>');
+    expect(edit(doc, (d, r) => insertElement(d, r, element('n'), { before: child(r, 'c') }))).toBe('<a>\n  <b/>\n  <n/>\n  <c/>\n</a>');
+  });
+
+  it('into an empty element, or one holding only white space, at the right depth', () => {
+    expect(edit('<a>\n  <b/>\n</a>', (d, r) => insertElement(d, child(r, 'b'), element('n')))).toBe('<a>\n  <b>\n    <n/>\n  </b>\n</a>');
+    expect(edit('<a>\n  <b>  </b>\n</a>', (d, r) => insertElement(d, child(r, 'b'), element('n')))).toBe('<a>\n  <b>\n    <n/>\n  </b>\n</a>');
+    expect(edit('<a/>', (d, r) => insertElement(d, r, element('n')))).toBe('<a>\n  <n/>\n</a>');
+  });
+
+  it('at the end of an element whose last child is not white space', () => {
+    expect(edit('<a>\n  <b/></a>', (d, r) => insertElement(d, r, element('n')))).toBe('<a>\n  <b/>\n  <n/></a>');
+  });
+
+  it('lays out a subtree made by code, with the document\'s unit and line break', () => {
+    const made = element('n', { k: 'v' }, [element('m', {}, [element('l')]), element('o', {}, [text('t')])]);
+    expect(edit('<a>\r\n\t<b/>\r\n</a>', (d, r) => insertElement(d, r, made))).toBe("<a>\r\n\t<b/>\r\n\t<n k='v'>\r\n\t\t<m>\r\n\t\t\t<l/>\r\n\t\t</m>\r\n\t\t<o>t</o>\r\n\t</n>\r\n</a>");
+  });
+
+  it('refuses a reference node that is not a child, as a programmer error', () => {
+    const d = parseXml(doc);
+    const stranger = element('x');
+    expect(() => insertElement(d, rootElement(d), element('n'), { after: stranger })).toThrow(TypeError);
+    expect(() => insertElement(d, rootElement(d), element('n'), { before: stranger })).toThrow(TypeError);
+    expect(() => removeElement(rootElement(d), stranger)).toThrow(TypeError);
+    expect(() => insertElement(d, stranger, element('n'))).toThrow(TypeError); // not in the document
+  });
+});
+
+describe('removeElement and replaceElement', () => {
+  it('remove the element and the line it stood on; on a shared line, only the element', () => {
+    expect(edit('<a>\n  <b/>\n  <c/>\n</a>', (_, r) => removeElement(r, child(r, 'b')))).toBe('<a>\n  <c/>\n</a>');
+    expect(edit('<a>\n  <b/><c/>\n</a>', (_, r) => removeElement(r, child(r, 'c')))).toBe('<a>\n  <b/>\n</a>');
+    expect(edit('<a><b/>  <c/></a>', (_, r) => removeElement(r, child(r, 'c')))).toBe('<a><b/>  </a>');
+  });
+
+  it('replace one element by several, each on its own line', () => {
+    expect(edit('<a>\n  <b/>\n  <c/>\n</a>', (d, r) => replaceElement(d, r, child(r, 'b'), [element('x'), element('y')]))).toBe('<a>\n  <x/>\n  <y/>\n  <c/>\n</a>');
+  });
+});
+
+describe('serializeXml reprints what changed, byte for byte elsewhere', () => {
+  it('a renamed element gets its new name in both tags', () => {
+    expect(edit(`<a>\n  <b x="1">t</b>\n</a>`, (_, r) => { child(r, 'b').name = 'c'; })).toBe(`<a>\n  <c x="1">t</c>\n</a>`);
+    expect(edit(`<a>\n  <b x="1"/>\n</a>`, (_, r) => { child(r, 'b').name = 'c'; })).toBe(`<a>\n  <c x="1"/>\n</a>`);
+  });
+
+  it('an attribute changed back to its value keeps its original spelling', () => {
+    expect(edit(`<a x = "&#65;" y="2"/>`, (_, r) => { setAttribute(r, 'y', '3'); })).toBe(`<a x = "&#65;" y="3"/>`);
+  });
+
+  it('changed comments, CDATA, PIs and text are reprinted; unchanged ones are not', () => {
+    const xml = `<?xml version="1.0"?>\n<!DOCTYPE a>\n<a><!--c--><![CDATA[d]]><?p q?>&#65;</a>`;
+    expect(edit(xml, () => undefined)).toBe(xml);
+    const out = edit(xml, (doc, r) => {
+      for (const n of r.children) {
+        if (n.type === 'comment' || n.type === 'cdata' || n.type === 'text') n.value += '!';
+        if (n.type === 'pi') { n.target = 'z'; n.data = ''; }
+      }
+      const dt = doc.children.find((n) => n.type === 'doctype');
+      if (dt && dt.type === 'doctype') dt.raw = '<!DOCTYPE b>';
+    });
+    expect(out).toBe(`<?xml version="1.0"?>\n<!DOCTYPE b>\n<a><!--c!--><![CDATA[d!]]><?z?>A!</a>`);
+    expect(edit(xml, (_, r) => { const pi = r.children[2]!; if (pi.type === 'pi') pi.data = 'r'; })).toContain('<?p r?>');
+  });
+
+  it('a node moved elsewhere is printed where it now is', () => {
+    expect(edit('<a>\n  <b>\n    <c/>\n  </b>\n  <d/>\n</a>', (_, r) => {
+      const b = child(r, 'b');
+      const c = child(b, 'c');
+      b.children = b.children.filter((n) => n !== c);
+      child(r, 'd').children.push(c);
+    })).toBe('<a>\n  <b>\n    \n  </b>\n  <d><c/></d>\n</a>');
+  });
+
+  it('cloneNode copies deeply: editing the copy leaves the original', () => {
+    const doc = parseXml(`<a><b x="1"><c>t</c></b></a>`);
+    const b = child(rootElement(doc), 'b');
+    const copy = cloneNode(b);
+    setAttribute(child(copy, 'c'), 'y', '2');
+    (child(copy, 'c').children[0] as { value: string }).value = 'u';
+    expect(serializeXml(doc)).toBe(`<a><b x="1"><c>t</c></b></a>`);
+    const t = text('v');
+    expect(cloneNode(t)).not.toBe(t);
+    expect(cloneNode(t)).toEqual(t);
+  });
+
+  it('two serializations of one document give the same bytes, also after an edit between them', () => {
+    const doc = parseXml(`<a>\n  <b y="1"/>\n</a>`);
+    const first = serializeXml(doc);
+    expect(serializeXml(doc)).toBe(first);
+    setAttribute(child(rootElement(doc), 'b'), 'y', '2');
+    expect(serializeXml(doc)).toBe(`<a>\n  <b y="2"/>\n</a>`);
+    setAttribute(child(rootElement(doc), 'b'), 'y', '1');
+    expect(serializeXml(doc)).toBe(first);
+  });
+});
