@@ -35,6 +35,7 @@ export function childElements(el: XmlElement, name?: string): XmlElement[] {
 
 /** The first child element named `name`. */
 export function firstChild(el: XmlElement, name: string): XmlElement | undefined {
+  // Stryker disable next-line ConditionalExpression: only elements have a name
   for (const c of el.children) if (c.type === 'element' && c.name === name) return c;
   return undefined;
 }
@@ -105,6 +106,7 @@ export function lineBreak(doc: XmlDocument): string {
   const root = doc.children.find((n): n is XmlElement => n.type === 'element');
   const source = root && getOrigin(root)?.source;
   const first = source ? source.indexOf('\n') : -1;
+  // Stryker disable next-line EqualityOperator: at 0 there is no character before the newline either way
   return first > 0 && source![first - 1] === '\r' ? '\r\n' : '\n';
 }
 
