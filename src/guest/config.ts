@@ -58,8 +58,10 @@ export interface GuestConfig {
   files: Record<string, string>;
 }
 
-const IPV4_CIDR = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/([0-9]|[12][0-9]|3[0-2])$/;
-const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+// Octets without leading zeros, as inet_pton reads them (a leading zero is octal to other tools).
+const OCTET = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const IPV4 = new RegExp(`^${OCTET}(\\.${OCTET}){3}$`);
+const IPV4_CIDR = new RegExp(`^${OCTET}(\\.${OCTET}){3}/([0-9]|[12][0-9]|3[0-2])$`);
 
 function checkStatic(s: StaticAddressing): void {
   if (!IPV4_CIDR.test(s.address)) throw new HybridError('INVALID_ATTRIBUTE', `static address '${s.address}' is not ADDRESS/PREFIX like 192.0.2.10/24`);

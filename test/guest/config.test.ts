@@ -1,0 +1,60 @@
+// guestNetworkConfig beyond the golden cases: what it refuses, static addressing without a
+// gateway or DNS in every format, and ports matched by the VF's own driver when the host knows it.
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { guestNetworkConfig, readHostSnapshot, type GuestFormat } from '../../src/index.js';
+import { VF_DRIVERS } from '../../src/guest/config.js';
+import { expectHybridError, fixture, FIXTURES } from '../helpers.js';
+
+const expanded = fixture('cases', 'guest-bond-one-static', 'input.xml');
+const intel = readHostSnapshot(join(FIXTURES, 'hosts', 'intel-82576'));
+const FORMATS: GuestFormat[] = ['netplan', 'nm', 'networkd', 'ifupdown'];
+const all = (files: Record<string, string>): string => Object.values(files).join('\n');
+
+describe('static addressing', () => {
+  it.each(['192.0.2.10', '192.0.2.10/33', '256.0.2.10/24', '192.0.2/24', '192.0.2.10/24 ', ' 192.0.2.10/24', '192.0.02.10/24', '1.2.3.4.5/8'])('refuses the address %j', (address) => {
+    expectHybridError(() => guestNetworkConfig(expanded, { static: { address } }), 'INVALID_ATTRIBUTE');
+  });
+
+  it.each(['0.0.0.0/0', '255.255.255.255/32', '10.0.0.1/8', '192.0.2.10/24', '1.2.3.4/9', '199.249.250.251/30'])('accepts the address %j', (address) => {
+    expect(() => guestNetworkConfig(expanded, { static: { address } })).not.toThrow();
+  });
+
+  it.each([['gateway', { gateway: '192.0.2.256' }], ['gateway', { gateway: '192.0.2.1/24' }], ['DNS server', { dns: ['192.0.2.53', 'ns1'] }]])('refuses a bad %s', (what, extra) => {
+    const e = expectHybridError(() => guestNetworkConfig(expanded, { static: { address: '192.0.2.10/24', ...extra } }), 'INVALID_ATTRIBUTE');
+    expect(e.message).toContain(what);
+  });
+
+  it.each(FORMATS)('%s: an address alone gives no route and no DNS, and no DHCP', (format) => {
+    const text = all(guestNetworkConfig(expanded, { format, static: { address: '192.0.2.10/24' } }).files);
+    expect(text).toContain('192.0.2.10/24');
+    expect(text).not.toMatch(/gateway|Gateway|via|0\.0\.0\.0\/0|dns|DNS|nameservers|dhcp4: true|DHCP=|method=auto\n\[ipv6/i);
+  });
+});
+
+describe('ports', () => {
+  it('are matched by the VF\'s own driver when the host knows it, else by the list', () => {
+    const known = guestNetworkConfig(expanded, { host: intel }).ports[0]!;
+    expect(known.vfDrivers).toEqual(['igbvf']);
+    expect(guestNetworkConfig(expanded).ports[0]!.vfDrivers).toEqual([...VF_DRIVERS]);
+  });
+
+  it('take the MAC in lower case and the names of their pair\'s position', () => {
+    const p = guestNetworkConfig(expanded.replaceAll(/mac='([0-9a-f:]+)'/g, (_, m: string) => `mac='${m.toUpperCase()}'`)).ports[0]!;
+    expect(p).toMatchObject({ device: 'bond0', vfPort: 'hh0vf', virtioPort: 'hh0virtio' });
+    expect(p.mac).toBe(p.mac.toLowerCase());
+  });
+});
+
+describe('refusals', () => {
+  it('an unknown format, a domain without pairs, a non-string', () => {
+    expectHybridError(() => guestNetworkConfig(expanded, { format: 'yaml' as GuestFormat }), 'INVALID_ATTRIBUTE');
+    expectHybridError(() => guestNetworkConfig("<domain><name>x</name></domain>"), 'NOTHING_TO_DO');
+    expect(() => guestNetworkConfig(7 as unknown as string)).toThrow(TypeError);
+  });
+
+  it('the default format is netplan', () => {
+    expect(guestNetworkConfig(expanded).format).toBe('netplan');
+    expect(Object.keys(guestNetworkConfig(expanded).files)).toEqual(['etc/netplan/60-hostdev-hybrid.yaml']);
+  });
+});
