@@ -1,0 +1,43 @@
+// retargetDomain: the plan's choices applied to the guest's XML at run time give the plan's own
+// migrateXml, and a plan that does not fit the guest is refused.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { retargetDomain, type MigrationPlan } from '../../src/index.js';
+import { expectHybridError, FIXTURES, fixtureNames } from '../helpers.js';
+
+// Retarget reads a running guest's XML: the cases whose input is already expanded.
+const cases = fixtureNames('cases').filter((c) => /^plan-(migrate|save-restore)-/.test(c)
+  && !readFileSync(join(FIXTURES, 'cases', c, 'input.xml'), 'utf8').includes("type='hostdev-hybrid'"));
+const load = (c: string): { input: string; plan: MigrationPlan } => ({
+  input: readFileSync(join(FIXTURES, 'cases', c, 'input.xml'), 'utf8'),
+  plan: JSON.parse(readFileSync(join(FIXTURES, 'cases', c, 'expected', 'plan.json'), 'utf8')) as MigrationPlan,
+});
+
+describe('retargetDomain', () => {
+  it('has cases to check', () => expect(cases.length).toBeGreaterThanOrEqual(6));
+
+  it.each(cases)('%s: the input retargeted is the plan\'s migrateXml', (c) => {
+    const { input, plan } = load(c);
+    expect(retargetDomain(input, plan)).toBe(plan.migrateXml);
+  });
+
+  it('refuses a plan for another domain, naming both', () => {
+    const { input, plan } = load('plan-migrate-migratable');
+    const e = expectHybridError(() => retargetDomain(input, { ...plan, domain: 'other' }), 'PLAN_INVALID');
+    expect(e.message).toContain("'other'");
+  });
+
+  it('refuses a plan that chose nothing for a pair the guest has', () => {
+    const { input, plan } = load('plan-migrate-migratable');
+    const e = expectHybridError(() => retargetDomain(input, { ...plan, allocations: plan.allocations.slice(1) }), 'PLAN_INVALID');
+    expect(e.message).toContain(`pair:${plan.allocations[0]!.alias}`);
+  });
+
+  it('refuses what is not a plan, and names the file of a bad input', () => {
+    const { input, plan } = load('plan-migrate-migratable');
+    expectHybridError(() => retargetDomain(input, { ...plan, steps: 'x' } as unknown as MigrationPlan), 'PLAN_INVALID');
+    expect(expectHybridError(() => retargetDomain('<domain>', plan, { file: 'g.xml' }), 'XML_MALFORMED').file).toBe('g.xml');
+    expect(() => retargetDomain(1 as unknown as string, plan)).toThrow(TypeError);
+  });
+});
