@@ -1,0 +1,67 @@
+// Choosing a destination's devices, and spreading an evacuation: the rules beyond the golden cases.
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { planEvacuation, planMigration, readHostSnapshot, type Host } from '../../src/index.js';
+import { expectHybridError, fixture, FIXTURES } from '../helpers.js';
+
+const host = (name: string): Host => readHostSnapshot(join(FIXTURES, 'hosts', name));
+const intel = host('intel-82576');
+const x710 = host('intel-x710');
+const cx5 = host('mellanox-cx5');
+const guest = fixture('cases', 'expand-q35-pool-bond', 'expected.xml');
+const mac = /<mac address='([^']+)'/.exec(guest)![1]!;
+
+describe('planMigration destination checks', () => {
+  it('warns when a pair\'s MAC is used by another domain on the destination', () => {
+    const dest = structuredClone(x710);
+    dest.domains.push({ name: 'twin', pciDevices: [], macs: [mac] });
+    const w = planMigration(guest, intel, dest).warnings.filter((x) => x.code === 'MAC_IN_USE_ON_HOST');
+    expect(w).toHaveLength(1);
+    expect(w[0]!.message).toContain("'twin'");
+    expect(planMigration(guest, intel, x710).warnings.filter((x) => x.code === 'MAC_IN_USE_ON_HOST')).toEqual([]);
+  });
+
+  it('refuses a destination without the pair\'s pool, naming it', () => {
+    const dest = structuredClone(x710);
+    dest.pools = dest.pools.map((p) => ({ ...p, name: 'other-pool' }));
+    expect(expectHybridError(() => planMigration(guest, intel, dest), 'POOL_UNKNOWN').message).toContain("'sriov-pool'");
+  });
+
+  it('never picks a VF another domain holds on the destination', () => {
+    const first = planMigration(guest, intel, x710).allocations[0]!.to.vf;
+    const dest = structuredClone(x710);
+    dest.domains.push({ name: 'holder', pciDevices: [first], macs: [] });
+    expect(planMigration(guest, intel, dest).allocations[0]!.to.vf).not.toBe(first);
+  });
+});
+
+describe('planEvacuation', () => {
+  it('puts each guest where most VFs are free, whatever the order of the destinations', () => {
+    // cx5 has 32 VFs in sriov-pool, x710 4.
+    expect(planEvacuation([guest], intel, [cx5, x710]).plans.map((p) => p.destination)).toEqual([0]);
+    expect(planEvacuation([guest], intel, [x710, cx5]).plans.map((p) => p.destination)).toEqual([1]);
+  });
+
+  it('counts what it placed: with equal hosts, guests alternate', () => {
+    const guests = [guest, guest.replaceAll('<name>', '<name>b-').replace(/<uuid>[^<]*<\/uuid>/, '')];
+    const r = planEvacuation(guests, intel, [structuredClone(x710), structuredClone(x710)]);
+    expect(r.plans.map((p) => p.destination)).toEqual([0, 1]);
+  });
+
+  it('reports a malformed domain once, by its position, and goes on', () => {
+    const r = planEvacuation(['<domain>', guest], intel, [x710, cx5]);
+    expect(r.unplaced).toEqual([expect.objectContaining({ domain: '#1', code: 'XML_MALFORMED' })]);
+    expect(r.plans).toHaveLength(1);
+  });
+
+  it('a guest whose pool no destination has is unplaced, by name, with the last reason', () => {
+    const noPool = (h: Host): Host => ({ ...structuredClone(h), pools: [] });
+    const r = planEvacuation([guest], intel, [noPool(x710), noPool(cx5)]);
+    expect(r.unplaced).toEqual([expect.objectContaining({ code: 'POOL_UNKNOWN' })]);
+    expect(r.unplaced[0]!.domain).not.toMatch(/^#/);
+  });
+
+  it('refuses no destination at all', () => {
+    expect(() => planEvacuation([guest], intel, [])).toThrow(TypeError);
+  });
+});
