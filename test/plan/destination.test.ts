@@ -65,3 +65,29 @@ describe('planEvacuation', () => {
     expect(() => planEvacuation([guest], intel, [])).toThrow(TypeError);
   });
 });
+
+describe('planMigration of special guests', () => {
+  it('a degraded guest gets its VF halves back on the destination, attached there', () => {
+    const degraded = fixture('cases', 'repair-after-migration', 'input.xml');
+    const plan = planMigration(degraded, cx5, intel);
+    expect(plan.detach.filter((d) => d.role === 'vf-half')).toEqual([]);
+    expect(plan.attach.filter((d) => d.role === 'vf-half').map((d) => d.alias)).toEqual(['ua-hybrid0-vf', 'ua-hybrid1-vf', 'ua-backend-vf', 'ua-legacy-vf']);
+    expect(plan.persistentXml).toContain("<alias name='ua-hybrid0-vf'/>");
+  });
+
+  it('save-restore keeps the VFs when they are free, and moves the configuration along when one is not', () => {
+    const same = planMigration(guest, intel, intel, { operation: 'save-restore' });
+    expect(same.allocations.every((a) => a.from?.vf === a.to.vf)).toBe(true);
+    expect(same.steps.some((s) => s.command.includes('--config'))).toBe(false);
+    const vf = same.allocations[0]!.to.vf;
+    const busy = structuredClone(intel);
+    busy.domains.push({ name: 'thief', pciDevices: [vf], macs: [] });
+    const moved = planMigration(guest, intel, busy, { operation: 'save-restore' });
+    expect(moved.allocations[0]!.to.vf).not.toBe(vf);
+    expect(moved.steps.filter((s) => s.command.includes('--config')).map((s) => s.action)).toEqual(['detach', 'attach', 'metadata']);
+  });
+
+  it('refuses an unknown operation', () => {
+    expectHybridError(() => planMigration(guest, intel, x710, { operation: 'teleport' as 'migrate' }), 'INVALID_ATTRIBUTE');
+  });
+});
