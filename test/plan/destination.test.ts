@@ -91,3 +91,23 @@ describe('planMigration of special guests', () => {
     expectHybridError(() => planMigration(guest, intel, x710, { operation: 'teleport' as 'migrate' }), 'INVALID_ATTRIBUTE');
   });
 });
+
+describe('what a plan reads from the guest', () => {
+  it('a device that took a pair\'s alias but has another MAC is not the pair\'s half', () => {
+    const other = guest.replace(`<mac address='${mac}'/>\n      <source dev=`, `<mac address='52:54:00:00:00:99'/>\n      <source dev=`);
+    expect(other).not.toBe(guest);
+    expect(expectHybridError(() => planMigration(other, intel, x710), 'METADATA_INVALID').message).toContain('52:54:00:00:00:99');
+  });
+
+  it('a pair without its backup half cannot move', () => {
+    const gone = guest.replace("<alias name='ua-hybrid0-backup'/>", "<alias name='ua-elsewhere'/>");
+    expect(gone).not.toBe(guest);
+    expectHybridError(() => planMigration(gone, intel, x710), 'METADATA_INVALID');
+  });
+
+  it('a passed-through device that is neither a pair half nor ephemeral blocks the plan, named', () => {
+    const gpu = "    <hostdev mode='subsystem' type='pci' managed='yes'>\n      <source>\n        <address domain='0x0000' bus='0x65' slot='0x00' function='0x0'/>\n      </source>\n    </hostdev>\n  </devices>";
+    const e = expectHybridError(() => planMigration(guest.replace('  </devices>', gpu), intel, x710), 'MIGRATION_BLOCKED');
+    expect(e.message).toContain("<hostdev type='pci'>");
+  });
+});
