@@ -106,10 +106,11 @@ describe('VF allocation policy, one rule at a time', () => {
     expect(allocateVf(host, 'pool', { domain: 'a' }).vf).toBe('0000:01:10.0');
   });
 
-  it('on equal use, the lowest VF index of the first-listed PF, skipping taken ones', () => {
-    const host = twoPfHost({ domains: [{ name: 'a', pciDevices: ['0000:01:10.0'] }, { name: 'b', pciDevices: ['0000:02:10.3'] }] });
+  it('on equal use, the first-listed PF wins over a lower VF index on another, then the lowest free index', () => {
+    // enp1 has index 0 taken, enp2 index 1: enp2's free index 0 loses to enp1's index 1.
+    const host = twoPfHost({ domains: [{ name: 'a', pciDevices: ['0000:01:10.0'] }, { name: 'b', pciDevices: ['0000:02:10.2'] }] });
     expect(allocateVf(host, 'pool').vf).toBe('0000:01:10.1');
-    expect(allocateVf(host, 'pool', { pfNetdev: 'enp2' }).vf).toBe('0000:02:10.2');
+    expect(allocateVf(host, 'pool', { pfNetdev: 'enp2' }).vf).toBe('0000:02:10.3');
   });
 
   it('pfNetdev keeps to one PF, and says so when that PF is full', () => {
