@@ -14,7 +14,11 @@ import { hostIndex, vfTopology, type Host, type HostPool, type VfTopology } from
 
 /** What allocateVf and claimVf take into account besides the host. */
 export interface AllocationOptions {
-  /** VFs already chosen in this run (they count as used). */
+  /**
+   * VFs already chosen in this run (they count as used). A run only adds to it: allocateVf
+   * remembers, per Set, how far each PF's VFs are used up, so a run of N allocations is linear.
+   * Start another run with a new Set.
+   */
   claimed?: ReadonlySet<string>;
   /** The domain being placed: its own VFs on this host are not "taken by another". */
   domain?: string;
@@ -48,13 +52,22 @@ export function allocateVf(host: Host, poolName: string, options: AllocationOpti
     const user = taken.get(vf);
     return claimed.has(vf) || (user !== undefined && user !== options.domain);
   };
-  // Claimed VFs per PF of this pool (those a domain holds are already counted as taken).
-  const claimedOn = new Map<string, number>();
-  for (const vf of claimed) {
+  const run = runState(claimed, groups, options.domain);
+  // Claimed VFs per PF of this pool (those a domain holds are already counted as taken): only
+  // the ones added since the last call are new.
+  const claimedOn = run.claimedOn;
+  const count = (vf: string): void => {
     const g = groups.ofVf.get(vf);
     const user = taken.get(vf);
     if (g && !(user !== undefined && user !== options.domain)) claimedOn.set(g.pf, (claimedOn.get(g.pf) ?? 0) + 1);
+  };
+  // Usually the one new entry is the VF returned last (it was free then, so not yet counted).
+  if (claimed.size === run.seen + 1 && run.last !== undefined && claimed.has(run.last)) count(run.last);
+  else {
+    let i = 0;
+    for (const vf of claimed) if (i++ >= run.seen) count(vf);
   }
+  run.seen = run.size = claimed.size;
   const prefer = options.preferNumaNode;
   let best: { topo: VfTopology; order: number; used: number; pfOrder: number } | undefined;
   let anyFree = false;
@@ -66,7 +79,12 @@ export function allocateVf(host: Host, poolName: string, options: AllocationOpti
     // Most PFs sit on one NUMA node: then the first free member decides, without a scan for a
     // member on the preferred node that cannot be there.
     const uniform = g.numa !== 'mixed';
-    for (const m of g.members) {
+    // Members before `start` were used when last looked at, and used stays used within a run.
+    let start = run.start.get(g) ?? 0;
+    while (start < g.members.length && usedBy(g.members[start]!.vf)) start++;
+    run.start.set(g, start);
+    for (let k = start; k < g.members.length; k++) {
+      const m = g.members[k]!;
       if (usedBy(m.vf)) continue;
       anyFree = true;
       if (!g.sound) vfTopology(host, m.vf); // a free VF whose PF or netdev is missing: say which
@@ -92,6 +110,7 @@ export function allocateVf(host: Host, poolName: string, options: AllocationOpti
       ? `network '${poolName}' has no free VF: all ${pool.vfs.length} are in use; enable more VFs on its PFs or free one`
       : `network '${poolName}' has no free VF on ${options.pfNetdev}; enable more VFs there or free one`);
   }
+  run.last = best.topo.vf;
   return best.topo;
 }
 
@@ -110,13 +129,39 @@ interface PoolGroup {
   numa: number | undefined | 'mixed';
 }
 
-const groupsOf = new WeakMap<Host, Map<string, { list: PoolGroup[]; ofVf: Map<string, PoolGroup> }>>();
+type PoolGroups = { list: PoolGroup[]; ofVf: Map<string, PoolGroup> };
+const groupsOf = new WeakMap<Host, Map<string, PoolGroups>>();
+
+/** Where a run (one `claimed` Set) stands in one pool, for one domain. */
+interface RunState {
+  /** claimed.size when last seen; smaller now means entries were removed: start again. */
+  size: number;
+  /** How many of claimed's entries are counted in claimedOn. */
+  seen: number;
+  claimedOn: Map<string, number>;
+  /** Per PF group, the index of its first member that may be free. */
+  start: Map<PoolGroup, number>;
+  /** The VF the last call returned. */
+  last?: string;
+}
+
+const runs = new WeakMap<ReadonlySet<string>, Map<PoolGroups, Map<string | undefined, RunState>>>();
+
+function runState(claimed: ReadonlySet<string>, groups: PoolGroups, domain: string | undefined): RunState {
+  let perSet = runs.get(claimed);
+  if (!perSet) runs.set(claimed, (perSet = new Map()));
+  let perPool = perSet.get(groups);
+  if (!perPool) perSet.set(groups, (perPool = new Map()));
+  let state = perPool.get(domain);
+  if (!state || claimed.size < state.size) perPool.set(domain, (state = { size: 0, seen: 0, claimedOn: new Map(), start: new Map() }));
+  return state;
+}
 
 /**
  * A pool's VFs grouped by PF, once per host: allocation then looks at one candidate per PF
  * instead of sorting the whole pool (pools run to thousands of VFs).
  */
-function poolGroups(host: Host, pool: HostPool): { list: PoolGroup[]; ofVf: Map<string, PoolGroup> } {
+function poolGroups(host: Host, pool: HostPool): PoolGroups {
   let perHost = groupsOf.get(host);
   if (!perHost) groupsOf.set(host, (perHost = new Map()));
   const known = perHost.get(pool.name);

@@ -62,11 +62,16 @@ export function parsePci(text: string, where = 'PCI address'): PciAddress {
   return a;
 }
 
+const hex = (n: number, w: number): string => '0x' + n.toString(16).padStart(w, '0');
+// Buses and slots are written for every device of every expansion: made once.
+const HEX2 = Array.from({ length: 256 }, (_, n) => hex(n, 2));
+
 /** The attributes libvirt writes for an address, in its order. */
 export function pciAttributes(a: PciAddress, type = true): Record<string, string> {
-  const h = (n: number, w: number): string => '0x' + n.toString(16).padStart(w, '0');
-  return {
-    ...(type ? { type: 'pci' } : {}),
-    domain: h(a.domain, 4), bus: h(a.bus, 2), slot: h(a.slot, 2), function: h(a.function, 1),
-  };
+  const attrs: Record<string, string> = type ? { type: 'pci' } : {};
+  attrs.domain = a.domain === 0 ? '0x0000' : hex(a.domain, 4);
+  attrs.bus = HEX2[a.bus]!;
+  attrs.slot = HEX2[a.slot]!;
+  attrs.function = '0x' + a.function;
+  return attrs;
 }

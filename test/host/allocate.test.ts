@@ -119,3 +119,19 @@ describe('VF allocation policy, one rule at a time', () => {
     expect(expectHybridError(() => allocateVf(host, 'pool', { pfNetdev: 'enp2' }), 'POOL_EXHAUSTED').message).toContain('on enp2');
   });
 });
+
+describe('allocation runs (one claimed Set, added to as VFs are chosen)', () => {
+  it('a run gives what fresh calls with the same claims give, also after an entry is removed', () => {
+    const host = twoPfHost();
+    const run = new Set<string>();
+    const seen: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const vf = allocateVf(host, 'pool', { claimed: run }).vf;
+      expect(vf).toBe(allocateVf(host, 'pool', { claimed: new Set(run) }).vf);
+      run.add(vf);
+      seen.push(vf);
+    }
+    run.delete(seen[0]!);
+    expect(allocateVf(host, 'pool', { claimed: run }).vf).toBe(seen[0]);
+  });
+});
