@@ -134,7 +134,7 @@ const { tmpdir } = await import('node:os');
 const { join, dirname } = await import('node:path');
 const { fileURLToPath } = await import('node:url');
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const cli = join(root, 'dist', 'cli', 'main.js');
+const cli = join(root, 'dist', 'cli.js'); // the bundled CLI, what the package's bin runs
 const emptyNode = () => spawnSync(process.execPath, ['-e', '']);
 const fixture = (...p) => join(root, 'fixtures', ...p);
 compare('hostdev-hybrid expand (q35, 1 pair)', () => spawnSync(process.execPath, [cli, 'expand', fixture('cases', 'expand-q35-pool-bond', 'input.xml'), '--host', fixture('hosts', 'intel-82576')]), "node -e ''", emptyNode);
