@@ -1,5 +1,5 @@
 // `npm run bench`: speed targets live here, never in unit tests. Each subject is timed interleaved
-// with its baseline in this one process (A B A B …, batches sized to ~40 ms), and the figure to
+// with its baseline in one process (A B A B …, batches sized to ~40 ms), and the figure to
 // quote is the median of the per-round ratios: these machines are shared and noisy, and timings
 // taken one after the other drift several-fold between runs.
 import { XMLParser } from 'fast-xml-parser';
@@ -9,6 +9,21 @@ import {
 import { domainWithInterfaces, hostSnapshotXml, pcDomainWithPairs } from './workloads.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 11);
+const SECTIONS = 5;
+
+// Each section runs in a process of its own (`node bench/run.js N`): a section's heap (the
+// 4 096-VF hosts, the 500-domain snapshot) then weighs on no other section's figures. Within a
+// process every subject is still timed interleaved with its baseline.
+const only = process.argv[2] === undefined ? undefined : Number(process.argv[2]);
+if (only === undefined) {
+  const { spawnSync } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  for (let n = 1; n <= SECTIONS; n++) {
+    const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), String(n)], { stdio: 'inherit' });
+    if (r.status !== 0) process.exit(r.status ?? 1);
+  }
+  process.exit(0);
+}
 
 /** Calls per batch so one batch takes about `ms`. */
 function calibrate(fn, ms = 40) {
@@ -33,6 +48,10 @@ const fmt = (ms) => (ms < 1 ? `${(ms * 1000).toFixed(0)} µs` : `${ms.toFixed(2)
 
 /** Times `fn` against `base` interleaved; prints both medians and the ratio's median and spread. */
 function compare(name, fn, baseName, base) {
+  if (!active) return undefined;
+  // Warm up both first (the JIT, the caches): the first subject of a process would otherwise
+  // pay for it in its first rounds.
+  for (const f of [fn, base, fn, base]) for (const end = performance.now() + 100; performance.now() < end;) f();
   const [n, m] = [calibrate(fn), calibrate(base)];
   const a = [];
   const b = [];
@@ -49,8 +68,11 @@ function compare(name, fn, baseName, base) {
   return ratio;
 }
 
+let sectionNumber = 0;
+let active = false;
 function section(title) {
-  console.log(`\n## ${title}`);
+  active = ++sectionNumber === only;
+  if (active) console.log(`\n## ${title}`);
 }
 
 // 1. XML layer: lossless parse + serialize vs a bare fast-xml-parser parse of the same domain.
@@ -123,7 +145,7 @@ compare('planMigration, 2 pairs of 20 interfaces', () => planMigration(expanded1
 compare('planEvacuation, 100 domains x 2 pairs onto 2 hosts', () => planEvacuation(expanded100, source, [targetB, targetC]), 'expanding the 100', () => dialect100.forEach((x) => expandDomain(x, source)));
 const evac25 = expanded100.slice(0, 25);
 const growth = compare('planEvacuation of 100 domains vs of 25', () => planEvacuation(expanded100, source, [targetB, targetC]), 'the same of 25', () => planEvacuation(evac25, source, [targetB, targetC]));
-console.log(`  (linear would be 4.00×; measured ${growth.toFixed(2)}×)`);
+if (growth !== undefined) console.log(`  (linear would be 4.00×; measured ${growth.toFixed(2)}×)`);
 
 // 5. Whole processes: the CLI's cold start, and the hook on the migration path, against an empty
 // node process (the floor no Node CLI can go below).
