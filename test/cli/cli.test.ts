@@ -90,6 +90,15 @@ describe('hostdev-hybrid expand / collapse / check', () => {
   });
 });
 
+describe('version', () => {
+  it('--version and -V print package.json\'s version; the overview names it too', () => {
+    const { version } = JSON.parse(readFileSync(join(FIXTURES, '..', 'package.json'), 'utf8')) as { version: string };
+    expect(cli('--version')).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    expect(cli('-V').stdout).toBe(`${version}\n`);
+    expect(cli().stderr).toContain(`hostdev-hybrid ${version}:`);
+  });
+});
+
 describe('usage errors', () => {
   it.each([
     [[]],
