@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hostWarnings } from '../../src/host/check.js';
+import { hostFromSources } from '../../src/host/from-xml.js';
 import { allocateVf, hostFromJson, hostFromXml, readHostSnapshot, vfTopology, type Host } from '../../src/index.js';
 import { expectHybridError, FIXTURES } from '../helpers.js';
 
@@ -217,5 +218,39 @@ describe('host snapshot errors, each with its own code', () => {
     expectHybridError(() => hostFromJson('{'), 'HOST_JSON_INVALID');
     expect(expectHybridError(() => hostFromJson({ version: 1, pfs: [], vfs: [], pools: [], otherNetworks: [], domains: [], extra: 1 }), 'HOST_JSON_INVALID').message).toContain('extra');
     expectHybridError(() => hostFromJson({ version: 1, pfs: [{ address: '04:00.0', vfs: [] }], vfs: [], pools: [], otherNetworks: [], domains: [] }), 'HOST_JSON_INVALID');
+  });
+});
+
+describe('hostFromXml gives one Host for one host, whatever the order and form of its files', () => {
+  it.each(['intel-82576', 'mellanox-cx5'])('%s: files in reverse order give exactly the golden host.json (sorted, no undefined keys)', (name) => {
+    const p = parts(join(FIXTURES, 'hosts', name));
+    const reversed = hostFromXml({ nodedevs: [...p.nodedevs.values()].reverse(), networks: [...p.networks.values()].reverse(), domains: [...p.domains.values()].reverse() });
+    const golden = JSON.parse(readFileSync(join(FIXTURES, 'cases', `host-${name}`, 'expected.json'), 'utf8'));
+    expect(reversed).toStrictEqual(golden);
+    expect(build(p)).toStrictEqual(golden);
+  });
+
+  it('a VF bound to vfio-pci records no driver (vfio-pci is not the guest\'s); another driver is recorded', () => {
+    const host = readHostSnapshot(INTEL);
+    expect(host.vfs.every((v) => v.driver === undefined || v.driver !== 'vfio-pci')).toBe(true);
+    const p = parts(INTEL);
+    const [file, xml] = [...p.nodedevs].find(([, x]) => x.includes('<capability type=\'phys_function\'>') && x.includes('<driver>'))!;
+    p.nodedevs.set(file, xml.replace(/<driver>\s*<name>[^<]*<\/name>/, '<driver>\n    <name>vfio-pci</name>'));
+    const vfio = build(p).vfs.find((v) => file.includes(v.address.replace(/[:.]/g, '_')))!;
+    expect(vfio).not.toHaveProperty('driver');
+  });
+
+  it('the same PCI device described twice is refused', () => {
+    const p = parts(INTEL);
+    const first = [...p.nodedevs.values()].find((x) => x.includes("type='virt_functions'"))!;
+    expect(() => hostFromXml({ nodedevs: [...p.nodedevs.values(), first] })).toThrow(expect.objectContaining({ code: 'TOPOLOGY_CONFLICT' }));
+  });
+
+  it('an error in a named file names it; in an unnamed one, its folder and position', () => {
+    expect(expectHybridError(() => hostFromSources({ nodedevs: [{ xml: '<device>', file: 'nodedev/x.xml' }] }), 'XML_MALFORMED').file).toBe('nodedev/x.xml');
+    const e = expectHybridError(() => hostFromXml({ nodedevs: ['<device><name>x</name><capability type=\'pci\'><domain>z</domain></capability></device>'] }), 'INVALID_PCI_ADDRESS');
+    expect(e.file).toBeUndefined();
+    expect(e.message).toContain('nodedevs[0]');
+    expect(() => hostFromXml({} as never)).toThrow(TypeError);
   });
 });
