@@ -2,6 +2,7 @@
 // NUMA node a VF is on.
 import { describe, expect, it } from 'vitest';
 import { hostIndex, vfTopology, type Host } from '../../src/host/model.js';
+import { hostFromJson } from '../../src/index.js';
 import { expectHybridError } from '../helpers.js';
 
 function host(change: (h: Host) => void = () => undefined): Host {
@@ -55,5 +56,32 @@ describe('hostIndex', () => {
   it('a VF two pools name belongs, for lookups, to the first by name', () => {
     const i = hostIndex(host((x) => { x.pools.unshift({ ...x.pools[0]!, name: 'a' }); x.pools.push({ ...x.pools[0]!, name: 'z' }); }));
     expect(i.poolOfVf.get('0000:04:10.0')?.name).toBe('a');
+  });
+});
+
+describe('checkHost, through host.json', () => {
+  const json = (change: (h: Host) => void) => () => hostFromJson(JSON.parse(JSON.stringify(host(change))));
+  it('accepts the consistent host', () => {
+    expect(json(() => undefined)()).toStrictEqual(host());
+  });
+
+  it.each([
+    ['a PF described twice', (h: Host) => { h.pfs.push({ ...h.pfs[0]!, vfs: [] }); }, 'TOPOLOGY_CONFLICT', 'described twice'],
+    ['two PFs with one netdev', (h: Host) => { h.pfs.push({ address: '0000:05:00.0', netdev: 'enp4', vfs: [] }); }, 'TOPOLOGY_CONFLICT', "'enp4'"],
+    ['a VF claimed by two PFs', (h: Host) => { h.pfs.push({ address: '0000:05:00.0', netdev: 'enp5', vfs: ['0000:04:10.0'] }); }, 'TOPOLOGY_CONFLICT', 'two PFs'],
+    ['a VF described twice', (h: Host) => { h.vfs.push({ address: '0000:04:10.0' }); }, 'TOPOLOGY_CONFLICT', 'described twice'],
+    ['a VF naming another PF than the one listing it', (h: Host) => { h.pfs.push({ address: '0000:05:00.0', netdev: 'enp5', vfs: [] }); h.vfs[0]!.pf = '0000:05:00.0'; }, 'TOPOLOGY_CONFLICT', 'lists it'],
+    ['a VF naming a PF that does not list it', (h: Host) => { h.vfs.push({ address: '0000:04:10.4', pf: '0000:04:00.0' }); }, 'TOPOLOGY_CONFLICT', 'does not list it'],
+    ['a pool naming an unknown PF', (h: Host) => { h.pools[0]!.pfs.push('eth9'); }, 'POOL_MISSING_PF', 'eth9'],
+    ['a pool listing a PF', (h: Host) => { h.pools[0]!.vfs.push('0000:04:00.0'); }, 'NOT_A_VF', '0000:04:00.0'],
+    ['a pool listing an unknown device', (h: Host) => { h.pools[0]!.vfs.push('0000:09:00.0'); }, 'UNKNOWN_DEVICE', '0000:09:00.0'],
+    ['a pool and another network with one name', (h: Host) => { h.otherNetworks.push('p'); }, 'DUPLICATE_NAME', "'p'"],
+    ['two domains with one name', (h: Host) => { h.domains.push({ name: 'd', pciDevices: [], macs: [] }); }, 'DUPLICATE_NAME', "'d'"],
+  ] as const)('refuses %s', (_what, change, code, words) => {
+    expect(expectHybridError(json(change), code).message).toContain(words);
+  });
+
+  it('a VF without a PF, or one no PF lists that names none, is allowed', () => {
+    expect(() => json((h) => { h.vfs.push({ address: '0000:04:10.6' }); })()).not.toThrow();
   });
 });
