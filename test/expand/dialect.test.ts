@@ -1,0 +1,43 @@
+// Which devices are dialect, and which dialect is refused where it stands.
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { findDialect } from '../../src/expand/dialect.js';
+import { parseXml, readHostSnapshot } from '../../src/index.js';
+import { childElements, firstChild } from '../../src/xml/edit.js';
+import { rootElement } from '../../src/xml/tree.js';
+import { expectHybridError, FIXTURES } from '../helpers.js';
+
+const cx5 = readHostSnapshot(join(FIXTURES, 'hosts', 'mellanox-cx5'));
+const find = (devices: string) => findDialect(childElements(firstChild(rootElement(parseXml(`<domain><devices>${devices}</devices></domain>`)), 'devices')!), cx5)
+  .map((e) => `${e.kind}${'form' in e ? ` ${e.form}` : ''}${'pool' in e && e.pool !== undefined ? ` ${e.pool}` : ''}`);
+const PCI = "<source><address domain='0x0000' bus='0xca' slot='0x00' function='0x0'/></source>";
+
+describe('findDialect', () => {
+  it('finds each form, in document order, and nothing in plain devices', () => {
+    expect(find([
+      "<interface type='bridge'><source bridge='br0'/></interface>",
+      "<interface type='hostdev-hybrid'><source network='sriov-pool'/></interface>",
+      "<interface type='hostdev-hybrid'/>",
+      "<interface type='network'><source network='sriov-pool'/></interface>",
+      "<interface type='network'><source network='fast-lane'/></interface>",
+      "<interface type='network'><source network='default'/></interface>",
+      `<hostdev mode='subsystem' type='pci' ephemeral='yes'>${PCI}</hostdev>`,
+      `<interface type='hostdev' ephemeral='no'>${PCI}</interface>`,
+      '<disk/>',
+    ].join(''))).toEqual(['pair hybrid sriov-pool', 'pair hybrid', 'pair network sriov-pool', 'ephemeral-pool fast-lane', 'ephemeral', 'not-ephemeral']);
+  });
+
+  it.each([
+    ['a hybrid entry on an unknown network', "<interface type='hostdev-hybrid'><source network='nope'/></interface>", 'POOL_UNKNOWN'],
+    ['a hybrid entry on a network that is no pool', "<interface type='hostdev-hybrid'><source network='default'/></interface>", 'POOL_NOT_HYBRID'],
+    ['ephemeral= on a hybrid entry', "<interface type='hostdev-hybrid' ephemeral='yes'/>", 'UNSUPPORTED_ELEMENT'],
+    ['<backup> outside a hybrid entry', "<interface type='bridge'><backup/></interface>", 'UNSUPPORTED_ELEMENT'],
+    ['<backup> on a network interface that is no hybrid pool', "<interface type='network'><source network='default'/><backup/></interface>", 'UNSUPPORTED_ELEMENT'],
+    ['ephemeral= on a device that is not passed through', "<interface type='bridge' ephemeral='yes'/>", 'UNSUPPORTED_ELEMENT'],
+    ['ephemeral= neither yes nor no', `<hostdev mode='subsystem' type='pci' ephemeral='true'>${PCI}</hostdev>`, 'INVALID_ATTRIBUTE'],
+  ] as const)('refuses %s', (_what, device, code) => {
+    const e = expectHybridError(() => find(device), code);
+    expect(e.element).toMatch(/\(device #1\)$/);
+    expect(e.line).toBe(1);
+  });
+});
