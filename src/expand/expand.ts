@@ -3,7 +3,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import { parseXml } from '../xml/parse.js';
 import { serializeXml } from '../xml/serialize.js';
 import {
-  childAttribute, childElements, firstChild, firstPath, getAttribute, insertElement, removeAttribute, removeElement, replaceElement, setAttribute,
+  childAttribute, childElements, firstChild, firstPath, getAttribute, insertElement, removeAttribute, removeElement, replaceElements, setAttribute,
 } from '../xml/edit.js';
 import { cloneNode, element, type XmlDocument, type XmlElement, type XmlNode } from '../xml/tree.js';
 import { allocateVf, claimVf } from '../host/allocate.js';
@@ -289,6 +289,7 @@ export function expandDocument(doc: XmlDocument, host: Host, options: DocumentEx
   // 3. Build each pair in document order: name, MAC, guest addresses, halves.
   const hostMacs = hostIndex(host).macs;
   const expandedPairs: ExpandedPair[] = [];
+  const halves = new Map<XmlElement, XmlElement[]>();
   for (const s of specs) atElement(s.entry.el, () => {
     const { where } = s.entry;
     const topo = vfs.get(s)!;
@@ -322,14 +323,14 @@ export function expandDocument(doc: XmlDocument, host: Host, options: DocumentEx
       backupDev, ...(s.vlan !== undefined ? { backupDevTemplate: template } : {}), vfAlias, backupAlias,
       vfGuestAddress: formatPci(vfGuest),
     };
-    const [vfHalf, backupHalf] = buildHalves(s, record, parsePci(topo.vf), vfGuest, backupGuest, style);
-    replaceElement(doc, devicesOf(root)!, s.entry.el, [vfHalf, backupHalf]);
+    halves.set(s.entry.el, buildHalves(s, record, parsePci(topo.vf), vfGuest, backupGuest, style));
     meta.pairs.push(record);
     expandedPairs.push({
       ...record, style, ...(topo.numaNode !== undefined ? { numaNode: topo.numaNode } : {}),
       vfGuestAddress: formatPci(vfGuest), backupGuestAddress: formatPci(backupGuest), macGenerated: s.mac === undefined,
     });
   });
+  replaceElements(doc, devicesOf(root)!, halves);
 
   // 4. Ephemeral devices: the attribute goes, the fact goes to the metadata.
   const expandedEphemeral: ExpandedEphemeral[] = [];
@@ -445,9 +446,19 @@ function insertInOrder(doc: XmlDocument, el: XmlElement, child: XmlElement): voi
 // libvirt's order of an <interface>'s children, so the halves read like virsh dumpxml.
 const INTERFACE_ORDER = ['mac', 'source', 'vlan', 'virtualport', 'target', 'model', 'driver', 'bandwidth', 'tune', 'teaming', 'link', 'coalesce', 'boot', 'alias', 'rom', 'address'];
 
+const INTERFACE_RANK = new Map(INTERFACE_ORDER.map((name, i) => [name, i]));
+
+/** Children in libvirt's order; the sort is stable, so unknown ones keep theirs, first. */
 function sortChildren(el: XmlElement): XmlElement {
-  const rank = (n: XmlNode): number => (n.type === 'element' ? INTERFACE_ORDER.indexOf(n.name) : -1);
-  el.children = el.children.map((c, i) => ({ c, i })).sort((a, b) => rank(a.c) - rank(b.c) || a.i - b.i).map((x) => x.c);
+  const rank = (n: XmlNode): number => (n.type === 'element' ? INTERFACE_RANK.get(n.name) ?? -1 : -1);
+  const kids = el.children;
+  // Usually in order already (a sort copies the array).
+  for (let i = 1; i < kids.length; i++) {
+    if (rank(kids[i - 1]!) > rank(kids[i]!)) {
+      kids.sort((a, b) => rank(a) - rank(b));
+      break;
+    }
+  }
   return el;
 }
 

@@ -141,15 +141,13 @@ export function metadataForVirsh(meta: HybridMetadata): XmlElement {
 
 function metadataElement(meta: HybridMetadata, prefix = PREFIX): XmlElement {
   const name = (local: string): string => (prefix ? `${prefix}:${local}` : local);
-  const attrs = (r: Record<string, string | number | undefined>): Record<string, string> =>
-    Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
   return element(name('hybrid'), { ...(prefix ? { [`xmlns:${prefix}`]: HH_NS } : {}), version: '1', style: meta.style }, [
-    ...meta.pairs.map((p) => element(name('pair'), attrs({
-      name: p.name, form: p.form, pool: p.pool, mac: p.mac, vf: p.vf, pf: p.pf, 'pf-dev': p.pfDev, 'vf-index': p.vfIndex,
-      vlan: p.vlan, 'backup-dev': p.backupDev, 'backup-dev-template': p.backupDevTemplate, 'vf-alias': p.vfAlias, 'backup-alias': p.backupAlias,
+    ...meta.pairs.map((p) => element(name('pair'), {
+      name: p.name, form: p.form, pool: p.pool, mac: p.mac, vf: p.vf, pf: p.pf, 'pf-dev': p.pfDev, 'vf-index': String(p.vfIndex),
+      vlan: p.vlan?.toString(), 'backup-dev': p.backupDev, 'backup-dev-template': p.backupDevTemplate, 'vf-alias': p.vfAlias, 'backup-alias': p.backupAlias,
       'vf-guest': p.vfGuestAddress,
-    }))),
-    ...meta.ephemeral.map((e) => element(name('ephemeral'), attrs({ alias: e.alias, device: e.device, source: e.source, pool: e.pool }))),
+    })),
+    ...meta.ephemeral.map((e) => element(name('ephemeral'), { alias: e.alias, device: e.device, source: e.source, pool: e.pool })),
   ]);
 }
 

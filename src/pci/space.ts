@@ -25,10 +25,10 @@ export interface PciController {
 export interface GuestPciSpace {
   machine: MachineKind;
   controllers: Map<number, PciController>;
-  /** `domain:bus:slot.function` → who holds it (a description, made only when a message needs it). */
-  functions: Map<string, Who>;
-  /** `domain:bus:slot` of every slot with at least one function in use. */
-  slots: Set<string>;
+  /** fnKey(address) → who holds it (a description, made only when a message needs it). */
+  functions: Map<number, Who>;
+  /** slotKey(address) of every slot with at least one function in use. */
+  slots: Set<number>;
   /** The highest bus any address names: libvirt adds controllers for buses nobody listed. */
   maxBus: number;
   /** False for a running guest: controllers cannot be added live. */
@@ -44,8 +44,11 @@ export interface GuestPciSpace {
   slotLead?: NonNullable<PciController['added']>;
 }
 
-const fnKey = (a: PciAddress): string => `${a.domain}:${a.bus}:${a.slot}.${a.function}`;
-const slotKey = (a: PciAddress): string => `${a.domain}:${a.bus}:${a.slot}`;
+// Addresses as numbers (domain 16 bits, bus 8, slot 5, function 3: at most 2^32): a slot search
+// then allocates nothing.
+const slotKeyOf = (domain: number, bus: number, slot: number): number => (domain * 256 + bus) * 32 + slot;
+const slotKey = (a: PciAddress): number => slotKeyOf(a.domain, a.bus, a.slot);
+const fnKey = (a: PciAddress): number => slotKey(a) * 8 + a.function;
 /** A device's description for messages, or how to make it: most never appear in one. */
 export type Who = string | (() => string);
 const describe = (who: Who): string => (typeof who === 'string' ? who : who());
@@ -134,8 +137,7 @@ export function isHotpluggable(space: GuestPciSpace, a: PciAddress): boolean {
 
 function freeOn(space: GuestPciSpace, bus: number, slots: number[]): PciAddress | undefined {
   for (const slot of slots) {
-    const a = { domain: 0, bus, slot, function: 0 };
-    if (!space.slots.has(slotKey(a))) return a;
+    if (!space.slots.has(slotKeyOf(0, bus, slot))) return { domain: 0, bus, slot, function: 0 };
   }
   return undefined;
 }
@@ -191,7 +193,7 @@ function addRootPort(space: GuestPciSpace, who: string): number {
     if (!space.functions.has(fnKey(next))) address = next;
   }
   if (!address) {
-    const slot = range(1, 0x1e).find((s) => !space.slots.has(slotKey({ domain: 0, bus: 0, slot: s, function: 0 })));
+    const slot = range(1, 0x1e).find((s) => !space.slots.has(slotKeyOf(0, 0, s)));
     if (slot === undefined) throw new HybridError('PCI_SLOTS_EXHAUSTED', `${who}: pcie-root has no free slot for another pcie-root-port`, { element: who });
     address = { domain: 0, bus: 0, slot, function: 0 };
   } else if (space.slotLead) {

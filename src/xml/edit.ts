@@ -132,9 +132,10 @@ function layOut(el: XmlElement, indent: string, unit: string, nl: string): void 
   const kids = el.children;
   if (kids.length === 0 || kids.some((c) => c.type !== 'element')) return;
   const inner = indent + unit;
+  const lead = nl + inner;
   const laid: XmlNode[] = [];
   for (const kid of kids) {
-    laid.push(text(nl + inner), kid);
+    laid.push(text(lead), kid);
     layOut(kid as XmlElement, inner, unit, nl);
   }
   laid.push(text(nl + indent));
@@ -189,18 +190,39 @@ export function removeElement(parent: XmlElement, child: XmlElement): void {
  * in one splice: the same result as inserting each after the last and removing the old one.
  */
 export function replaceElement(doc: XmlDocument, parent: XmlElement, old: XmlElement, replacements: XmlElement[]): void {
-  const kids = parent.children;
-  const at = kids.indexOf(old);
-  if (at === -1) throw new TypeError('replaceElement: not a child of the parent');
+  replaceElements(doc, parent, new Map([[old, replacements]]));
+}
+
+/**
+ * replaceElement for many children of one parent, in one pass over its children (one call per
+ * child would make a thousand replacements quadratic). The parent is left as it was when one of
+ * the old elements is not its child.
+ *
+ * @example
+ * replaceElements(doc, devices, new Map([[a, [a1, a2]], [b, [b1]]])); // a by a1 and a2, b by b1
+ */
+export function replaceElements(doc: XmlDocument, parent: XmlElement, replacements: ReadonlyMap<XmlElement, readonly XmlElement[]>): void {
   const indent = childIndent(doc, parent);
   const nl = lineBreak(doc);
   const unit = indentUnit(doc);
-  const nodes: XmlNode[] = [];
-  for (const r of replacements) {
-    layOut(r, indent, unit, nl);
-    nodes.push(text(nl + indent), r);
+  const lead = nl + indent;
+  const out: XmlNode[] = [];
+  let found = 0;
+  for (const kid of parent.children) {
+    const news = kid.type === 'element' ? replacements.get(kid) : undefined;
+    if (news === undefined) {
+      out.push(kid);
+      continue;
+    }
+    found++;
+    // The old element's own line goes with it, as removeElement does.
+    const before = out[out.length - 1];
+    if (isBlank(before) && before.value.includes('\n')) out.pop();
+    for (const r of news) {
+      layOut(r, indent, unit, nl);
+      out.push(text(lead), r);
+    }
   }
-  // The old element's own line goes with it, as removeElement does.
-  if (isBlank(kids[at - 1]) && (kids[at - 1] as XmlText).value.includes('\n')) kids.splice(at - 1, 2, ...nodes);
-  else kids.splice(at, 1, ...nodes);
+  if (found !== replacements.size) throw new TypeError('replaceElement: not a child of the parent');
+  parent.children = out;
 }

@@ -61,14 +61,17 @@ export interface XmlDocument {
   children: XmlNode[];
 }
 
-/** An element made by code, e.g. `element('alias', { name: 'ua-x' })`; insertElement lays it out. */
-export function element(name: string, attributes: Record<string, string> = {}, children: XmlNode[] = []): XmlElement {
-  return {
-    type: 'element',
-    name,
-    attributes: Object.entries(attributes).map(([n, value]) => ({ name: n, value })),
-    children,
-  };
+/**
+ * An element made by code, e.g. `element('alias', { name: 'ua-x' })`; insertElement lays it out.
+ * Attributes whose value is undefined are left out.
+ */
+export function element(name: string, attributes: Record<string, string | undefined> = {}, children: XmlNode[] = []): XmlElement {
+  const list: XmlAttribute[] = [];
+  for (const n in attributes) {
+    const value = attributes[n];
+    if (value !== undefined) list.push({ name: n, value });
+  }
+  return { type: 'element', name, attributes: list, children };
 }
 
 /** A text node made by code. */

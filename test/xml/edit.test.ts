@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseXml, serializeXml } from '../../src/index.js';
 import {
-  childIndent, firstChild, getAttribute, indentUnit, insertElement, lineBreak, removeAttribute, removeElement, replaceElement, setAttribute, textContent,
+  childIndent, firstChild, getAttribute, indentUnit, insertElement, lineBreak, removeAttribute, removeElement, replaceElement, replaceElements, setAttribute, textContent,
 } from '../../src/xml/edit.js';
 import { cloneNode, element, rootElement, text, type XmlDocument, type XmlElement } from '../../src/xml/tree.js';
 
@@ -13,6 +13,13 @@ const edit = (xml: string, change: (doc: XmlDocument, root: XmlElement) => void)
   return serializeXml(doc);
 };
 const child = (root: XmlElement, name: string): XmlElement => firstChild(root, name)!;
+
+describe('element', () => {
+  it('keeps the attributes in the order given and leaves out undefined ones', () => {
+    expect(element('a', { z: '1', b: undefined, c: '' }).attributes).toEqual([{ name: 'z', value: '1' }, { name: 'c', value: '' }]);
+    expect(element('a')).toEqual({ type: 'element', name: 'a', attributes: [], children: [] });
+  });
+});
 
 describe('attributes', () => {
   it('removeAttribute of an absent name changes nothing; of a present one, only it', () => {
@@ -112,6 +119,28 @@ describe('removeElement and replaceElement', () => {
 
   it('replace one element by several, each on its own line', () => {
     expect(edit('<a>\n  <b/>\n  <c/>\n</a>', (d, r) => replaceElement(d, r, child(r, 'b'), [element('x'), element('y')]))).toBe('<a>\n  <x/>\n  <y/>\n  <c/>\n</a>');
+  });
+
+  it('replace many in one pass as one call each would, adjacent ones and shared lines included', () => {
+    for (const xml of ['<a>\n  <b/>\n  <c/>\n  <d/>\n</a>', '<a>\n  <b/><c/>\n  <d/>\n</a>', '<a><b/>  <c/><d/></a>']) {
+      const news = (): Map<XmlElement, XmlElement[]> => new Map();
+      const oneByOne = edit(xml, (d, r) => {
+        replaceElement(d, r, child(r, 'b'), [element('x'), element('y')]);
+        replaceElement(d, r, child(r, 'c'), [element('z')]);
+      });
+      const inOnePass = edit(xml, (d, r) => replaceElements(d, r, news().set(child(r, 'b'), [element('x'), element('y')]).set(child(r, 'c'), [element('z')])));
+      expect(inOnePass).toBe(oneByOne);
+      expect(inOnePass).toContain('<z/>');
+    }
+  });
+
+  it('leave the parent as it was when one of the elements is not its child', () => {
+    const doc = parseXml('<a>\n  <b/>\n  <c/>\n</a>');
+    const r = rootElement(doc);
+    const before = [...r.children];
+    expect(() => replaceElements(doc, r, new Map([[child(r, 'b'), [element('x')]], [element('stranger'), [element('y')]]]))).toThrow(TypeError);
+    expect(r.children).toEqual(before);
+    expect(serializeXml(doc)).toBe('<a>\n  <b/>\n  <c/>\n</a>');
   });
 });
 
