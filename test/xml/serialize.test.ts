@@ -163,3 +163,98 @@ describe('copies of parsed nodes', () => {
     expect(serializeXml(doc)).toBe(`<a><b x="1"/><b x='1'/></a>`);
   });
 });
+
+describe('leaves edited in place are reprinted; untouched ones are copied', () => {
+  const SOURCE = `<?xml version="1.0"?>\n<!DOCTYPE domain>\n<?app  run fast?>\n<a><!--c&amp;--><![CDATA[x<y]]><?bare?>t&#65;</a>\n`;
+  const leaves = (doc: ReturnType<typeof parseXml>) => {
+    const a = rootElement(doc);
+    return { doctype: doc.children[2]!, pi: doc.children[4]!, comment: a.children[0]!, cdata: a.children[1]!, bare: a.children[2]!, text: a.children[3]! };
+  };
+
+  it('copies every kind of leaf byte for byte while it is as parsed', () => {
+    expect(serializeXml(parseXml(SOURCE))).toBe(SOURCE);
+  });
+
+  it.each([
+    ['comment', (n: any) => { n.value = 'new'; }, '<!--new-->'],
+    ['cdata', (n: any) => { n.value = 'a]b'; }, '<![CDATA[a]b]]>'],
+    ['pi', (n: any) => { n.target = 'other'; }, '<?other run fast?>'],
+    ['pi', (n: any) => { n.data = 'slow'; }, '<?app slow?>'],
+    ['bare', (n: any) => { n.data = 'now'; }, '<?bare now?>'],
+    ['doctype', (n: any) => { n.raw = '<!DOCTYPE network>'; }, '<!DOCTYPE network>'],
+    ['text', (n: any) => { n.value = 'u&v'; }, 'u&amp;v</a>'],
+  ] as const)('a %s whose fields change is printed from its fields', (kind, change, printed) => {
+    const doc = parseXml(SOURCE);
+    change(leaves(doc)[kind]);
+    const out = serializeXml(doc);
+    expect(out).toContain(printed);
+    // Everything else is as it was.
+    const untouched = serializeXml(parseXml(SOURCE)).split('\n').filter((line) => !out.includes(line));
+    expect(untouched.length).toBe(1);
+  });
+
+  it('a leaf that becomes another kind of node is printed as that kind', () => {
+    const doc = parseXml(SOURCE);
+    const comment = leaves(doc).comment as any;
+    comment.type = 'text';
+    expect(serializeXml(doc)).toContain('<a>c&amp;amp;<![CDATA[');
+  });
+
+  it('prints leaves made by code', () => {
+    const doc = parseXml('<a/>');
+    rootElement(doc).children.push(
+      { type: 'comment', value: ' made ' }, { type: 'cdata', value: '<raw>' }, { type: 'pi', target: 'p', data: '' },
+      { type: 'pi', target: 'q', data: 'd' }, text('&'),
+    );
+    expect(serializeXml(doc)).toBe(`<a><!-- made --><![CDATA[<raw>]]><?p?><?q d?>&amp;</a>`);
+    const fresh = parseXml('<?xml version="1.0"?><a/>');
+    fresh.children.unshift({ type: 'doctype', raw: '<!DOCTYPE a>' });
+    expect(serializeXml(fresh)).toBe('<!DOCTYPE a><?xml version="1.0"?><a/>');
+  });
+});
+
+describe('elements edited in place', () => {
+  it('a renamed element gets new start and end tags; its attributes keep their source text', () => {
+    const doc = parseXml(`<a>\n  <b  x="1"\n     y='2'>t</b>\n</a>`);
+    (rootElement(doc).children[1] as XmlElement).name = 'c';
+    expect(serializeXml(doc)).toBe(`<a>\n  <c  x="1"\n     y='2'>t</c>\n</a>`);
+  });
+
+  it('a renamed empty element stays self-closing', () => {
+    const doc = parseXml(`<a><b x="1"/></a>`);
+    (rootElement(doc).children[0] as XmlElement).name = 'c';
+    expect(serializeXml(doc)).toBe(`<a><c x="1"/></a>`);
+  });
+
+  it('an attribute renamed in place (same count of attributes) is reprinted', () => {
+    const doc = parseXml(`<a><b x="1" y="2"/></a>`);
+    (rootElement(doc).children[0] as XmlElement).attributes[1]!.name = 'z';
+    expect(serializeXml(doc)).toBe(`<a><b x="1" z='2'/></a>`);
+  });
+
+  it('a changed value keeps its attribute\'s leading white space and quote', () => {
+    const doc = parseXml(`<a><b\n   x="1"\tz='3'/></a>`);
+    const b = rootElement(doc).children[0] as XmlElement;
+    setAttribute(b, 'x', 'one');
+    setAttribute(b, 'z', 'three');
+    expect(serializeXml(doc)).toBe(`<a><b\n   x="one"\tz='three'/></a>`);
+  });
+
+  it('a child swapped for another parsed node is noticed even when the count stays', () => {
+    const doc = parseXml(`<a><b/><c/></a>`);
+    const a = rootElement(doc);
+    a.children.reverse();
+    expect(serializeXml(doc)).toBe(`<a><c/><b/></a>`);
+  });
+
+  it('a change deep down reprints only the path to it, printed twice the same', () => {
+    const doc = parseXml(`<a>\n  <b>\n    <c  k="v"/>\n  </b>\n  <d  k="v"/>\n</a>`);
+    const c = (rootElement(doc).children[1] as XmlElement).children[1] as XmlElement;
+    setAttribute(c, 'k', 'w');
+    const once = serializeXml(doc);
+    expect(once).toBe(`<a>\n  <b>\n    <c  k="w"/>\n  </b>\n  <d  k="v"/>\n</a>`);
+    expect(serializeXml(doc)).toBe(once);
+    setAttribute(c, 'k', 'v');
+    expect(serializeXml(doc)).toBe(`<a>\n  <b>\n    <c  k="v"/>\n  </b>\n  <d  k="v"/>\n</a>`);
+  });
+});
