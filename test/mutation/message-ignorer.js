@@ -2,7 +2,9 @@
 // changes what a user reads, never what the library decides, so it is reported as "ignored", not
 // run. What counts (docs/TESTING.md) is exactly:
 //   - the message argument of `new HybridError(code, message, where)` and `where.element`;
-//   - the message argument of the scanner's `this.fail(code, message, offset)`;
+//   - the message argument of the scanner's `this.fail(code, message, offset)`, and the text its
+//     helpers pass on to it: `this.indexOrFail(needle, from, message, at)`'s message and
+//     `this.name(at, what)`'s what;
 //   - the value of a `message:` property (diagnostics, plan steps).
 // Codes, locations and every decision stay mutated. Messages users act on are asserted by their
 // key words in the tests instead.
@@ -20,10 +22,13 @@ function isHybridError(node) {
   return node.type === 'NewExpression' && node.callee.type === 'Identifier' && node.callee.name === 'HybridError';
 }
 
-function isScannerFail(node) {
-  return node.type === 'CallExpression' && node.callee.type === 'MemberExpression'
-    && node.callee.object.type === 'ThisExpression' && node.callee.property.type === 'Identifier'
-    && node.callee.property.name === 'fail';
+/** The index of the message argument of `this.<method>(…)` calls in the scanner. */
+const SCANNER_MESSAGE_ARGUMENT = { fail: 1, indexOrFail: 2, name: 1 };
+
+function scannerMessageIndex(node) {
+  if (node.type !== 'CallExpression' || node.callee.type !== 'MemberExpression' || node.callee.object.type !== 'ThisExpression'
+    || node.callee.property.type !== 'Identifier') return -1;
+  return SCANNER_MESSAGE_ARGUMENT[node.callee.property.name] ?? -1;
 }
 
 function propertyKey(path) {
@@ -36,7 +41,8 @@ function propertyKey(path) {
 export class MessageIgnorer {
   shouldIgnore(path) {
     const index = argumentIndex(path);
-    if (index === 1 && (isHybridError(path.parentPath.node) || isScannerFail(path.parentPath.node))) return REASON;
+    if (index === 1 && isHybridError(path.parentPath.node)) return REASON;
+    if (index !== -1 && index === scannerMessageIndex(path.parentPath.node)) return REASON;
     const key = propertyKey(path);
     if (key === 'message') return REASON;
     // `{ element: where }` alone: the whole object is the description.
