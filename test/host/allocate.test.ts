@@ -139,3 +139,71 @@ describe('allocation runs (one claimed Set, added to as VFs are chosen)', () => 
     expect(allocateVf(host, 'pool', { claimed: run }).vf).toBe(seen[0]);
   });
 });
+
+describe('allocation runs when the caller adds claims of its own', () => {
+  // A run counts only what was added since its last call: these sequences add more than the VF
+  // it returned, or something else instead. Every answer must equal a fresh call's.
+  const sequences: [string, (run: Set<string>, got: string) => void][] = [
+    ['the returned VF and one more on the other PF', (run, got) => { run.add(got); run.add(got.startsWith('0000:01') ? '0000:02:10.0' : '0000:01:10.3'); }],
+    ['another VF instead of the returned one', (run, got) => { run.add(got.startsWith('0000:01') ? '0000:02:10.1' : '0000:01:10.2'); }],
+    ['two VFs of one PF, not the returned one', (run) => { if (!run.has('0000:02:10.0')) { run.add('0000:02:10.0'); run.add('0000:02:10.1'); } }],
+  ];
+  it.each(sequences)('%s', (_name, step) => {
+    const host = twoPfHost();
+    const run = new Set<string>();
+    for (let i = 0; i < 3; i++) {
+      const got = allocateVf(host, 'pool', { claimed: run }).vf;
+      expect(got).toBe(allocateVf(host, 'pool', { claimed: new Set(run) }).vf);
+      step(run, got);
+    }
+  });
+
+  it('claims on one PF steer the next VF to the other', () => {
+    const host = twoPfHost();
+    const run = new Set<string>();
+    run.add(allocateVf(host, 'pool', { claimed: run }).vf); // enp1's index 0
+    run.add('0000:02:10.3');
+    run.add('0000:02:10.2'); // enp2 now has two in use, enp1 one
+    expect(allocateVf(host, 'pool', { claimed: run }).vf).toBe('0000:01:10.1');
+  });
+
+  it('a run per domain: another domain\'s own VFs count for it, not for this one', () => {
+    const host = twoPfHost({ domains: [{ name: 'a', pciDevices: ['0000:01:10.0', '0000:01:10.1'] }] });
+    const run = new Set<string>();
+    expect(allocateVf(host, 'pool', { claimed: run, domain: 'a' }).vf).toBe('0000:01:10.0');
+    expect(allocateVf(host, 'pool', { claimed: run, domain: 'b' }).vf).toBe('0000:02:10.3');
+  });
+});
+
+describe('the order inside a PF is the VF index, not the order a pool lists them in', () => {
+  it('a pool listing a PF\'s VFs by address still gives the lowest VF index first', () => {
+    const host = twoPfHost({ pfOrder: ['enp2', 'enp1'] });
+    host.pools[0]!.vfs.sort(); // 01:10.0 … 02:10.3, so enp2's index 0 (02:10.3) comes last
+    const run = new Set<string>();
+    const order = Array.from({ length: 4 }, () => {
+      const vf = allocateVf(host, 'pool', { claimed: run, pfNetdev: 'enp2' }).vf;
+      run.add(vf);
+      return vf;
+    });
+    expect(order).toEqual(['0000:02:10.3', '0000:02:10.2', '0000:02:10.1', '0000:02:10.0']);
+  });
+
+  it('within one PF whose VFs sit on two NUMA nodes, the preferred node wins over a lower index', () => {
+    const host = twoPfHost({ vfNuma: { '0000:01:10.0': 0, '0000:01:10.1': 1 } });
+    expect(allocateVf(host, 'pool', { preferNumaNode: 1, pfNetdev: 'enp1' }).vf).toBe('0000:01:10.1');
+    const pair = twoPfHost({ vfNuma: { '0000:01:10.0': 1, '0000:01:10.1': 0, '0000:01:10.2': 0, '0000:01:10.3': 0 } });
+    expect(allocateVf(pair, 'pool', { preferNumaNode: 0, pfNetdev: 'enp1' }).vf).toBe('0000:01:10.1');
+    expect(allocateVf(pair, 'pool', { preferNumaNode: 1, pfNetdev: 'enp1' }).vf).toBe('0000:01:10.0');
+  });
+
+  it('a pool VF its PF does not list comes last, and is refused by name when its turn comes', () => {
+    const host = twoPfHost();
+    host.pfs[0]!.vfs = host.pfs[0]!.vfs.filter((vf) => vf !== '0000:01:10.0');
+    const run = new Set<string>();
+    for (const want of ['0000:01:10.1', '0000:01:10.2', '0000:01:10.3']) {
+      expect(allocateVf(host, 'pool', { claimed: run, pfNetdev: 'enp1' }).vf).toBe(want);
+      run.add(want);
+    }
+    expect(expectHybridError(() => allocateVf(host, 'pool', { claimed: run, pfNetdev: 'enp1' }), 'TOPOLOGY_CONFLICT').message).toContain('0000:01:10.0');
+  });
+});
