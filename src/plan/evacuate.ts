@@ -13,10 +13,11 @@ export interface EvacuationOptions extends Omit<MigrationOptions, 'destUri' | 'c
   destUris?: string[];
 }
 
-function freeVfs(host: Host, claimed: ReadonlySet<string>): number {
+/** VFs no domain holds, over every pool (a VF two pools list counts twice, as it can serve either). */
+function freeVfs(host: Host): number {
   const index = hostIndex(host);
   let free = 0;
-  for (const pool of host.pools) for (const vf of pool.vfs) if (!claimed.has(vf) && !index.takenBy.has(vf)) free++;
+  for (const pool of host.pools) for (const vf of pool.vfs) if (!index.takenBy.has(vf)) free++;
   return free;
 }
 
@@ -31,11 +32,11 @@ function freeVfs(host: Host, claimed: ReadonlySet<string>): number {
 export function planEvacuation(domains: string[], from: Host, to: Host[], options: EvacuationOptions = {}): EvacuationPlan {
   if (!Array.isArray(domains) || !Array.isArray(to) || to.length === 0) throw new TypeError('planEvacuation expects domain XML strings and at least one destination Host');
   const claimed = to.map(() => new Set<string>());
-  const free = to.map((h, i) => freeVfs(h, claimed[i]!));
+  const free = to.map(freeVfs);
   const out: EvacuationPlan = { plans: [], unplaced: [] };
   domains.forEach((xml, n) => {
-    // Most free VFs first, so guests spread; the order of `to` breaks ties.
-    const order = to.map((_, i) => i).sort((a, b) => free[b]! - free[a]! || a - b);
+    // Most free VFs first, so guests spread; the sort is stable, so the order of `to` breaks ties.
+    const order = to.map((_, i) => i).sort((a, b) => free[b]! - free[a]!);
     let last: HybridError | undefined;
     for (const i of order) {
       try {

@@ -7,7 +7,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import type { PairRecord } from '../expand/metadata.js';
 import { HybridError } from '../errors.js';
 import { assertHost, hostIndex, type Host } from '../host/model.js';
-import { firstChild, getAttribute, setAttribute } from '../xml/edit.js';
+import { firstChild, setAttribute } from '../xml/edit.js';
 import { parseXml } from '../xml/parse.js';
 import { serializeXml } from '../xml/serialize.js';
 import { applyDestination, backupDevFor, chooseDestination } from './destination.js';
@@ -50,9 +50,10 @@ export function rewriteArrivingDomain(domainXml: string, host: Host, options: Ar
   const doc = parseXml(domainXml);
   const pd = readDocForPlan(doc, host, { input: 'running' });
   if (pd.pairs.length === 0 && pd.ephemeral.length === 0) return { domain: pd.name, allocations: [], degraded: [], warnings: [] };
-  const claimed = new Set(options.claimed ?? []);
+  const claimed = new Set(options.claimed);
   try {
-    const chosen = chooseDestination(pd, host, host, { claimed, sameDomain: true, keepVf: true });
+    // On a copy: a failed attempt leaves the VFs it took for the first pairs in the Set it used.
+    const chosen = chooseDestination(pd, host, host, { claimed: new Set(claimed), sameDomain: true, keepVf: true });
     applyDestination(pd, chosen.allocations);
     return { xml: serializeXml(doc), domain: pd.name, allocations: chosen.allocations, degraded: [], warnings: chosen.warnings };
   } catch (e) {
@@ -91,7 +92,7 @@ function degrade(pd: PlanDomain, host: Host, claimed: Set<string>): Arrival {
     if (pf === undefined) throw new HybridError('POOL_EXHAUSTED', `pair '${p.record.name}': no VF and no PF of its pool on this host`, { element: p.record.name });
     const dev = backupDevFor(p.record, pf);
     const source = firstChild(p.backup, 'source')!;
-    if (getAttribute(source, 'dev') !== dev) setAttribute(source, 'dev', dev);
+    setAttribute(source, 'dev', dev);
     degraded.push(p.record.name);
     stay.push({ ...p.record, backupDev: dev });
     warnings.push({ code: 'PAIR_DEGRADED', severity: 'warning', alias: p.record.name,

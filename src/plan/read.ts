@@ -61,17 +61,14 @@ function inputKind(root: XmlElement): InputKind {
 
 export function readForPlan(domainXml: string, host: Host, options: ReadOptions = {}): PlanDomain {
   if (typeof domainXml !== 'string') throw new TypeError('expected the domain XML as a string');
-  return readDocForPlan(parseXml(domainXml, options.file !== undefined ? { file: options.file } : {}), host, options);
+  return readDocForPlan(parseXml(domainXml, { file: options.file }), host, options);
 }
 
 /** readForPlan on a tree already parsed (and perhaps edited), which it edits further. */
 export function readDocForPlan(doc: XmlDocument, host: Host, options: ReadOptions = {}): PlanDomain {
   const root = domainRoot(doc);
   let input = options.input ?? inputKind(root);
-  const expanded = expandDocument(doc, host, {
-    ...(options.style !== undefined ? { style: options.style } : {}),
-    ...(options.vlanDevice !== undefined ? { vlanDevice: options.vlanDevice } : {}),
-  });
+  const expanded = expandDocument(doc, host, { style: options.style, vlanDevice: options.vlanDevice });
   const warnings: Diagnostic[] = [...expanded.result.warnings];
   if (expanded.changed) input = 'dialect';
   const meta = readMetadata(root) ?? { style: options.style ?? 'bond', pairs: [], ephemeral: [] };

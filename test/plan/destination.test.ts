@@ -111,3 +111,31 @@ describe('what a plan reads from the guest', () => {
     expect(e.message).toContain("<hostdev type='pci'>");
   });
 });
+
+describe('planEvacuation, further', () => {
+  it('refuses what is not a list of domains or of destinations, as a programmer error', () => {
+    expect(() => planEvacuation('x' as unknown as string[], intel, [x710])).toThrow(TypeError);
+    expect(() => planEvacuation([guest], intel, x710 as unknown as Host[])).toThrow(TypeError);
+    expect(() => planEvacuation([42 as unknown as string], intel, [x710])).toThrow(TypeError);
+  });
+
+  it('with three equal hosts, the order given breaks the tie', () => {
+    const named = (n: string): string => guest.replace('<name>web2</name>', `<name>${n}</name>`).replace(/<uuid>[^<]*<\/uuid>/, '');
+    const hosts = [structuredClone(cx5), structuredClone(cx5), structuredClone(cx5)];
+    expect(planEvacuation([named('a'), named('b'), named('c')], intel, hosts).plans.map((p) => p.destination)).toEqual([0, 1, 2]);
+  });
+
+  it('a destination without the pool or without a free VF is passed over for the next', () => {
+    const noPool: Host = { ...structuredClone(cx5), pools: [] };
+    expect(planEvacuation([guest], intel, [noPool, x710]).plans.map((p) => p.destination)).toEqual([1]);
+    const full = structuredClone(cx5);
+    full.domains.push({ name: 'hog', pciDevices: full.pools.flatMap((p) => p.vfs), macs: [] });
+    expect(planEvacuation([guest], intel, [full, x710]).plans.map((p) => p.destination)).toEqual([1]);
+  });
+
+  it('names an unplaced guest by its <name>, without the white space around it', () => {
+    const spaced = guest.replace(/<name>([^<]*)<\/name>/, '<name>\n    $1 </name>');
+    const noPool: Host = { ...structuredClone(cx5), pools: [] };
+    expect(planEvacuation([spaced], intel, [noPool]).unplaced[0]!.domain).toBe(/<name>([^<]*)<\/name>/.exec(guest)![1]);
+  });
+});

@@ -1,0 +1,78 @@
+// rewriteArrivingDomain beyond the golden cases: which VF an arriving pair keeps or gets, who is
+// let in degraded and who is refused, and guests with ephemeral devices only.
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { expandDomain, readHostSnapshot, rewriteArrivingDomain, type Host } from '../../src/index.js';
+import { expectHybridError, fixture, FIXTURES } from '../helpers.js';
+
+const host = (name: string): Host => readHostSnapshot(join(FIXTURES, 'hosts', name));
+const intel = host('intel-82576');
+// app3 on intel: four bond pairs (VFs 04:10.2–.5) and an ephemeral GPU (65:00.0).
+const app3 = fixture('cases', 'expand-q35-several-pairs', 'expected.xml');
+const RECORDED = ['0000:04:10.2', '0000:04:10.3', '0000:04:10.4', '0000:04:10.5'];
+/** app3 as a bond guest arrives: its VF halves were detached before it left. */
+const arriving = app3.replace(/    <interface type='hostdev'[\s\S]*?<\/interface>\n/g, '');
+
+describe('rewriteArrivingDomain', () => {
+  it('refuses what is not XML text, as a programmer error', () => {
+    expect(() => rewriteArrivingDomain(42 as unknown as string, intel)).toThrow(TypeError);
+  });
+
+  it('back on its own host, each pair keeps its VF, though lower ones are free', () => {
+    const r = rewriteArrivingDomain(app3, intel);
+    expect(r.allocations.filter((a) => a.kind === 'pair').map((a) => a.to.vf)).toEqual(RECORDED);
+    expect(r.degraded).toEqual([]);
+  });
+
+  it('VFs the host shows as the arriving domain\'s own are still its own', () => {
+    const h = structuredClone(intel);
+    h.domains.push({ name: 'app3', pciDevices: [...RECORDED, '0000:65:00.0'], macs: [] });
+    expect(rewriteArrivingDomain(app3, h).allocations.filter((a) => a.kind === 'pair').map((a) => a.to.vf)).toEqual(RECORDED);
+  });
+
+  it('a VF another arrival claimed is not kept', () => {
+    const r = rewriteArrivingDomain(app3, intel, { claimed: new Set(['0000:04:10.2']) });
+    expect(r.allocations.find((a) => a.alias === 'ua-hybrid0')!.to.vf).not.toBe('0000:04:10.2');
+  });
+
+  it('a host without the pair\'s pool refuses the guest: that is no reason to come in degraded', () => {
+    const h: Host = { ...structuredClone(intel), pools: [] };
+    expectHybridError(() => rewriteArrivingDomain(app3, h), 'POOL_UNKNOWN');
+  });
+
+  it('with two VFs free, two pairs get one, the others come in on their backups on a PF of the pool', () => {
+    const h = structuredClone(intel);
+    // web1 and db1 hold 04:10.0 and 04:10.1; leave 04:10.6 (PF 0) and 04:10.7 (PF 1) free.
+    const free = h.pools.find((p) => p.name === 'sriov-pool')!.vfs.filter((vf) => !['0000:04:10.0', '0000:04:10.1', '0000:04:10.6', '0000:04:10.7'].includes(vf));
+    h.domains.push({ name: 'hog', pciDevices: free, macs: [] });
+    const r = rewriteArrivingDomain(arriving, h);
+    expect(r.degraded).toEqual(['ua-backend', 'ua-legacy']);
+    expect(r.allocations.filter((a) => a.kind === 'pair').map((a) => [a.alias, a.to.vf])).toEqual([['ua-hybrid0', '0000:04:10.6'], ['ua-hybrid1', '0000:04:10.7']]);
+    expect(r.warnings.filter((w) => w.code === 'PAIR_DEGRADED').map((w) => w.alias)).toEqual(['ua-backend', 'ua-legacy']);
+    // The pairs that got a VF have it in the metadata; the degraded keep their records.
+    expect(r.xml).toContain("name='ua-hybrid0' form='hybrid' pool='sriov-pool' mac='52:54:00:19:b1:79' vf='0000:04:10.6'");
+    expect(r.xml).toContain("vf='0000:04:10.5'");
+    // The ephemeral GPU is placed as well.
+    expect(r.allocations.filter((a) => a.kind === 'ephemeral').map((a) => a.to.vf)).toEqual(['0000:65:00.0']);
+    expectHybridError(() => rewriteArrivingDomain(arriving, h, { strict: true }), 'POOL_EXHAUSTED');
+  });
+
+  it('a degraded pair on a pool listed by VF address gets its backup on the first VF\'s PF', () => {
+    const h = structuredClone(intel);
+    const pool = h.pools.find((p) => p.name === 'sriov-pool')!;
+    pool.pfs = [];
+    pool.vfs = ['0000:04:10.3', '0000:04:10.2'];
+    h.domains.push({ name: 'hog', pciDevices: [...pool.vfs], macs: [] });
+    const r = rewriteArrivingDomain(arriving, h);
+    expect(r.degraded).toEqual(['ua-hybrid0', 'ua-hybrid1', 'ua-backend', 'ua-legacy']);
+    // 04:10.3 is a VF of the second PF (enp4s0f1): the backups go there, VLAN sub-interfaces kept.
+    expect([...r.xml!.matchAll(/<source dev='([^']+)' mode='bridge'\/>/g)].map((m) => m[1])).toEqual(['enp4s0f1', 'enp4s0f1', 'enp4s0f1.100', 'enp4s0f1']);
+  });
+
+  it('a guest with ephemeral devices and no pairs is rewritten too', () => {
+    const dialect = `<domain type='kvm'>\n  <name>eph</name>\n  <os>\n    <type arch='x86_64' machine='q35'>hvm</type>\n  </os>\n  <devices>\n    <hostdev mode='subsystem' type='pci' managed='yes' ephemeral='yes'>\n      <source>\n        <address domain='0x0000' bus='0x04' slot='0x10' function='0x6'/>\n      </source>\n    </hostdev>\n  </devices>\n</domain>\n`;
+    const r = rewriteArrivingDomain(expandDomain(dialect, intel).xml, intel);
+    expect(r.xml).toBeDefined();
+    expect(r.allocations.map((a) => [a.kind, a.to.vf])).toEqual([['ephemeral', '0000:04:10.6']]);
+  });
+});
