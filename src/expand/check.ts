@@ -29,7 +29,7 @@ export interface CheckOptions {
  */
 export function checkDomain(domainXml: string, host?: Host, options: CheckOptions = {}): Diagnostic[] {
   if (typeof domainXml !== 'string') throw new TypeError('checkDomain expects the domain XML as a string');
-  const root = domainRoot(parseXml(domainXml, options.file !== undefined ? { file: options.file } : {}));
+  const root = domainRoot(parseXml(domainXml, { file: options.file }));
   const devices = deviceList(root);
   const out: Diagnostic[] = [];
   const report = (d: Diagnostic): void => { out.push(d); };

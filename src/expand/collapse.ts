@@ -31,7 +31,7 @@ export interface CollapseOptions {
  */
 export function collapseDomain(expandedXml: string, options: CollapseOptions = {}): string {
   if (typeof expandedXml !== 'string') throw new TypeError('collapseDomain expects the domain XML as a string');
-  const doc = parseXml(expandedXml, options.file !== undefined ? { file: options.file } : {});
+  const doc = parseXml(expandedXml, { file: options.file });
   const root = domainRoot(doc);
   const meta = readMetadata(root);
   if (!meta) return expandedXml;
@@ -83,7 +83,7 @@ function hybridEntry(pair: PairRecord, vf: XmlElement, backup: XmlElement): XmlE
   if (trust !== undefined) attributes.trustGuestRxFilters = trust;
   const children: XmlElement[] = [
     element('mac', { address: getAttribute(mac, 'address')! }),
-    element('source', pair.pool !== undefined ? { network: pair.pool } : {}, [element('address', vfSource.attributes.some((a) => a.name === 'type') ? attrs(vfSource) : { type: 'pci', ...attrs(vfSource) })]),
+    element('source', { network: pair.pool }, [element('address', vfSource.attributes.some((a) => a.name === 'type') ? attrs(vfSource) : { type: 'pci', ...attrs(vfSource) })]),
   ];
   const handled = new Set(['mac', 'source', 'alias', 'address', 'teaming']);
   for (const c of childElements(vf)) {

@@ -4,6 +4,7 @@ import { firstChild, getAttribute } from '../xml/edit.js';
 import type { XmlElement } from '../xml/tree.js';
 import { hostIndex, type Host } from '../host/model.js';
 import { atElement, describeDevice } from '../libvirt/domain.js';
+import { compact } from '../compact.js';
 
 export type DialectEntry =
   /** A pair: `<interface type='hostdev-hybrid'>`, or `type='network'` on a hostdev-hybrid pool. */
@@ -45,7 +46,7 @@ export function findDialect(devices: XmlElement[], host: Host): DialectEntry[] {
           throw new HybridError('POOL_UNKNOWN', `${where}: network '${pool}' is not in the host snapshot; add its XML to network/`, { element: where });
         }
       }
-      entries.push({ kind: 'pair', el, where, form: 'hybrid', ...(pool !== undefined ? { pool } : {}) });
+      entries.push(compact({ kind: 'pair' as const, el, where, form: 'hybrid' as const, pool }));
       return;
     }
     let pair = false;

@@ -19,6 +19,7 @@ import {
 import { findDialect, type DialectEntry } from './dialect.js';
 import { readMetadata, writeMetadata, type EphemeralRecord, type HybridMetadata, type PairRecord, type Style } from './metadata.js';
 import { placeHybridChild } from './placement.js';
+import { compact } from '../compact.js';
 
 /** Options of expandDomain. */
 export interface ExpandOptions {
@@ -161,7 +162,7 @@ export function expandDomain(domainXml: string, host: Host, options: ExpandOptio
 }
 
 function expand(domainXml: string, host: Host, options: ExpandOptions): ExpandResult {
-  const doc = parseXml(domainXml, options.file !== undefined ? { file: options.file } : {});
+  const doc = parseXml(domainXml, { file: options.file });
   const result = expandDocument(doc, host, options);
   return { xml: result.changed ? serializeXml(doc) : domainXml, ...result.result };
 }
@@ -280,7 +281,7 @@ export function expandDocument(doc: XmlDocument, host: Host, options: DocumentEx
   }
   for (const s of specs) {
     if (vfs.has(s)) continue;
-    const topo = atElement(s.entry.el, () => allocateVf(host, s.entry.pool!, { claimed, domain: name, ...(preferNuma !== undefined ? { preferNumaNode: preferNuma } : {}) }));
+    const topo = atElement(s.entry.el, () => allocateVf(host, s.entry.pool!, { claimed, domain: name, preferNumaNode: preferNuma }));
     claimed.add(topo.vf);
     vfs.set(s, topo);
     preferNuma ??= topo.numaNode;
@@ -317,16 +318,16 @@ export function expandDocument(doc: XmlDocument, host: Host, options: DocumentEx
     if (style === 'teaming' && getAttribute(s.backupModel, 'type') !== 'virtio') {
       throw new HybridError('TEAMING_UNSUPPORTED', `${where}: teaming needs a virtio backup (QEMU's virtio-net failover), not model '${getAttribute(s.backupModel, 'type') ?? ''}'; use style bond or a virtio backup`, { element: where });
     }
-    const record: PairRecord = {
-      name: pairName, form: s.entry.form, ...(s.entry.pool !== undefined ? { pool: s.entry.pool } : {}), mac,
-      vf: topo.vf, pf: topo.pf, pfDev: topo.pfNetdev, vfIndex: topo.index, ...(s.vlan !== undefined ? { vlan: s.vlan } : {}),
-      backupDev, ...(s.vlan !== undefined ? { backupDevTemplate: template } : {}), vfAlias, backupAlias,
+    const record: PairRecord = compact({
+      name: pairName, form: s.entry.form, pool: s.entry.pool, mac,
+      vf: topo.vf, pf: topo.pf, pfDev: topo.pfNetdev, vfIndex: topo.index, vlan: s.vlan,
+      backupDev, backupDevTemplate: s.vlan !== undefined ? template : undefined, vfAlias, backupAlias,
       vfGuestAddress: formatPci(vfGuest),
-    };
+    });
     halves.set(s.entry.el, buildHalves(s, record, parsePci(topo.vf), vfGuest, backupGuest, style));
     meta.pairs.push(record);
     expandedPairs.push({
-      ...record, style, ...(topo.numaNode !== undefined ? { numaNode: topo.numaNode } : {}),
+      ...record, style, ...compact({ numaNode: topo.numaNode }),
       vfGuestAddress: formatPci(vfGuest), backupGuestAddress: formatPci(backupGuest), macGenerated: s.mac === undefined,
     });
   });

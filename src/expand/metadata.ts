@@ -6,6 +6,7 @@
 import { HybridError } from '../errors.js';
 import { childElements, firstChild, getAttribute, insertElement, removeElement, replaceElement } from '../xml/edit.js';
 import { element, type XmlDocument, type XmlElement } from '../xml/tree.js';
+import { compact } from '../compact.js';
 
 /** The XML namespace of the hostdev-hybrid metadata element. */
 export const HH_NS = 'https://hostdev-hybrid.dev/xmlns/1.0';
@@ -112,19 +113,19 @@ export function readMetadata(root: XmlElement): HybridMetadata | undefined {
       if (vfGuest !== undefined && !/^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/.test(vfGuest)) {
         throw new HybridError('METADATA_INVALID', `hostdev-hybrid metadata: vf-guest='${vfGuest}' is not a PCI address like 0000:01:00.0`);
       }
-      meta.pairs.push({
-        name: required(child, 'name', 'pair'), form, ...(pool !== undefined ? { pool } : {}),
+      meta.pairs.push(compact({
+        name: required(child, 'name', 'pair'), form, pool,
         mac: required(child, 'mac', 'pair'), vf: required(child, 'vf', 'pair'), pf: required(child, 'pf', 'pair'),
-        pfDev: required(child, 'pf-dev', 'pair'), vfIndex: Number(index), ...(vlan !== undefined ? { vlan: Number(vlan) } : {}),
-        backupDev: required(child, 'backup-dev', 'pair'), ...(template !== undefined ? { backupDevTemplate: template } : {}),
+        pfDev: required(child, 'pf-dev', 'pair'), vfIndex: Number(index), vlan: vlan === undefined ? undefined : Number(vlan),
+        backupDev: required(child, 'backup-dev', 'pair'), backupDevTemplate: template,
         vfAlias: required(child, 'vf-alias', 'pair'), backupAlias: required(child, 'backup-alias', 'pair'),
-        ...(vfGuest !== undefined ? { vfGuestAddress: vfGuest } : {}),
-      });
+        vfGuestAddress: vfGuest,
+      }));
     } else if (kind === 'ephemeral') {
       const device = required(child, 'device', 'ephemeral');
       if (device !== 'hostdev' && device !== 'interface') throw new HybridError('METADATA_INVALID', `hostdev-hybrid metadata: device='${device}' is unknown`);
       const pool = getAttribute(child, 'pool');
-      meta.ephemeral.push({ alias: required(child, 'alias', 'ephemeral'), device, source: required(child, 'source', 'ephemeral'), ...(pool !== undefined ? { pool } : {}) });
+      meta.ephemeral.push(compact({ alias: required(child, 'alias', 'ephemeral'), device, source: required(child, 'source', 'ephemeral'), pool }));
     }
   }
   return meta;

@@ -6,6 +6,7 @@ import { readDomainUsage } from './domain-usage.js';
 import type { Host, HostDomain, HostPf, HostPool, HostVf } from './model.js';
 import { readNetwork, type NetworkDef } from './network.js';
 import { readNodedev, type Nodedev } from './nodedev.js';
+import { compact } from '../compact.js';
 
 /** One document of a snapshot; `file` names it in errors. */
 export interface SnapshotSource {
@@ -26,7 +27,7 @@ function read<T>(sources: SnapshotSource[], folder: string, reader: (root: Retur
   return sources.map((s, i) => {
     const where = s.file ?? `${folder}[${i}]`;
     try {
-      return reader(rootElement(parseXml(s.xml, s.file !== undefined ? { file: s.file } : {})), where);
+      return reader(rootElement(parseXml(s.xml, { file: s.file })), where);
     } catch (e) {
       throw e instanceof HybridError && s.file !== undefined ? e.inFile(s.file) : e;
     }
@@ -85,13 +86,7 @@ function topology(devices: Nodedev[]): { pfs: HostPf[]; vfs: HostVf[] } {
   }
   const pfs: HostPf[] = pci.filter((d) => d.virtFunctions).map((d) => {
     const netdev = netdevsOf.get(d.name)?.[0];
-    return {
-      address: d.address,
-      ...(netdev !== undefined ? { netdev } : {}),
-      ...(d.numaNode !== undefined ? { numaNode: d.numaNode } : {}),
-      ...(d.virtFunctions!.maxCount !== undefined ? { maxVfs: d.virtFunctions!.maxCount } : {}),
-      vfs: d.virtFunctions!.vfs,
-    };
+    return compact({ address: d.address, netdev, numaNode: d.numaNode, maxVfs: d.virtFunctions!.maxCount, vfs: d.virtFunctions!.vfs });
   });
   // Contradictions between PF lists and VF claims are checkHost's to report.
   const vfs = new Map<string, HostVf>();
@@ -99,8 +94,8 @@ function topology(devices: Nodedev[]): { pfs: HostPf[]; vfs: HostVf[] } {
   for (const d of pci) {
     if (d.physFunction === undefined) continue;
     // vfio-pci is the host's stand-in while the VF is passed through, not the guest's driver.
-    const driver = d.driver !== undefined && d.driver !== 'vfio-pci' ? { driver: d.driver } : {};
-    vfs.set(d.address, { address: d.address, pf: d.physFunction, ...(d.numaNode !== undefined ? { numaNode: d.numaNode } : {}), ...driver });
+    const driver = d.driver === 'vfio-pci' ? undefined : d.driver;
+    vfs.set(d.address, compact({ address: d.address, pf: d.physFunction, numaNode: d.numaNode, driver }));
   }
   return {
     pfs: pfs.sort(byString<HostPf>((p) => p.address)),

@@ -4,6 +4,7 @@
  * immutable; lookups go through `hostIndex`, which is computed once per Host object.
  */
 import { HybridError } from '../errors.js';
+import { compact } from '../compact.js';
 
 /** A physical function: its netdev, NUMA node and VFs. */
 export interface HostPf {
@@ -151,7 +152,7 @@ export function vfTopology(host: Host, vfAddress: string): VfTopology {
     throw new HybridError('TOPOLOGY_CONFLICT', `VF ${vfAddress} names PF ${pf.address} as its physical function, but that PF does not list it among its virt_functions`);
   }
   const numaNode = vf.numaNode ?? pf.numaNode;
-  const topo = { vf: vfAddress, pf: pf.address, pfNetdev: pf.netdev, index: position, ...(numaNode !== undefined ? { numaNode } : {}) };
+  const topo: VfTopology = compact({ vf: vfAddress, pf: pf.address, pfNetdev: pf.netdev, index: position, numaNode });
   index.topology.set(vfAddress, topo);
   return topo;
 }

@@ -3,6 +3,7 @@ import { HybridError } from '../errors.js';
 import { childElements, firstChild, getAttribute, textContent } from '../xml/edit.js';
 import type { XmlElement } from '../xml/tree.js';
 import { formatPci, readPciAddress } from '../libvirt/pci-address.js';
+import { compact } from '../compact.js';
 
 export type Nodedev =
   | { kind: 'pci'; name: string; address: string; parent?: string; numaNode?: number;
@@ -49,7 +50,7 @@ export function readNodedev(root: XmlElement, where: string): Nodedev {
     if (type === 'net') {
       const iface = firstChild(cap, 'interface');
       if (!iface) throw new HybridError('MISSING_ELEMENT', `${here}: the net capability has no <interface>`, { element: here });
-      return { kind: 'net', name, netdev: textContent(iface).trim(), ...(parent !== undefined ? { parent } : {}) };
+      return compact({ kind: 'net' as const, name, netdev: textContent(iface).trim(), parent });
     }
     if (type !== 'pci') continue;
     const address = formatPci({
@@ -72,7 +73,7 @@ export function readNodedev(root: XmlElement, where: string): Nodedev {
         if (max !== undefined && !/^[0-9]+$/.test(max)) {
           throw new HybridError('INVALID_ATTRIBUTE', `${here}: maxCount='${max}' is not a number`, { element: here });
         }
-        dev.virtFunctions = { vfs, ...(max !== undefined ? { maxCount: Number(max) } : {}) };
+        dev.virtFunctions = compact({ vfs, maxCount: max === undefined ? undefined : Number(max) });
       } else if (subType === 'phys_function') {
         const a = firstChild(sub, 'address');
         if (!a) throw new HybridError('MISSING_ELEMENT', `${here}: the phys_function capability has no <address>`, { element: here });

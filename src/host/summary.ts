@@ -2,6 +2,7 @@
 import type { Diagnostic } from '../diagnostics.js';
 import { hostWarnings } from './check.js';
 import { assertHost, hostIndex, type Host } from './model.js';
+import { compact } from '../compact.js';
 
 /** What summarizeHost returns (schemas/host-summary.schema.json). */
 export interface HostSummary {
@@ -31,10 +32,7 @@ export function summarizeHost(host: Host): HostSummary {
   assertHost(host, 'summarizeHost');
   const index = hostIndex(host);
   return {
-    pfs: host.pfs.map((pf) => ({
-      address: pf.address, ...(pf.netdev !== undefined ? { netdev: pf.netdev } : {}),
-      ...(pf.numaNode !== undefined ? { numaNode: pf.numaNode } : {}), vfs: pf.vfs.length, ...(pf.maxVfs !== undefined ? { maxVfs: pf.maxVfs } : {}),
-    })),
+    pfs: host.pfs.map((pf) => compact({ address: pf.address, netdev: pf.netdev, numaNode: pf.numaNode, vfs: pf.vfs.length, maxVfs: pf.maxVfs })),
     pools: host.pools.map((pool) => {
       const used = pool.vfs.flatMap((vf) => {
         const domain = index.takenBy.get(vf);

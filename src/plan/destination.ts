@@ -15,6 +15,7 @@ import { firstChild, getAttribute, removeElement, setAttribute } from '../xml/ed
 import type { XmlElement } from '../xml/tree.js';
 import type { PlanDomain } from './read.js';
 import type { Allocation, PlanEnd } from './types.js';
+import { compact } from '../compact.js';
 
 export interface ChooseOptions {
   /** Destination devices earlier plans took (chaining). */
@@ -33,10 +34,7 @@ export function backupDevFor(pair: PairRecord, pfNetdev: string): string {
 }
 
 function end(topo: VfTopology, backupDev?: string): PlanEnd {
-  return {
-    vf: topo.vf, pf: topo.pfNetdev, pfAddress: topo.pf, vfIndex: topo.index,
-    ...(backupDev !== undefined ? { backupDev } : {}), ...(topo.numaNode !== undefined ? { numaNode: topo.numaNode } : {}),
-  };
+  return compact({ vf: topo.vf, pf: topo.pfNetdev, pfAddress: topo.pf, vfIndex: topo.index, backupDev, numaNode: topo.numaNode });
 }
 
 /** The pool a pair takes its VF from on another host: its own, else the one its VF is in here. */
@@ -78,8 +76,8 @@ function choose(pd: PlanDomain, from: Host | undefined, to: Host, options: Choos
     const keep = options.keepVf && index.poolOrder.get(pool)?.has(record.vf) === true && !claimed.has(record.vf) &&
       (index.takenBy.get(record.vf) ?? pd.name) === pd.name;
     const topo = forPair(record.name, () => (keep
-      ? claimVf(to, record.vf, { claimed, ...(owner !== undefined ? { domain: owner } : {}) })
-      : allocateVf(to, pool, { claimed, ...(owner !== undefined ? { domain: owner } : {}), ...(preferNuma !== undefined ? { preferNumaNode: preferNuma } : {}) })));
+      ? claimVf(to, record.vf, { claimed, domain: owner })
+      : allocateVf(to, pool, { claimed, domain: owner, preferNumaNode: preferNuma })));
     claimed.add(topo.vf);
     preferNuma ??= topo.numaNode;
     const backupDev = backupDevFor(record, topo.pfNetdev);
@@ -101,7 +99,7 @@ function choose(pd: PlanDomain, from: Host | undefined, to: Host, options: Choos
       if (!index.poolByName.has(record.pool)) {
         throw new HybridError('POOL_UNKNOWN', `ephemeral device '${record.alias}': the destination has no network '${record.pool}'`, { element: record.alias });
       }
-      const topo = forPair(record.alias, () => allocateVf(to, record.pool!, { claimed, ...(owner !== undefined ? { domain: owner } : {}) }));
+      const topo = forPair(record.alias, () => allocateVf(to, record.pool!, { claimed, domain: owner }));
       claimed.add(topo.vf);
       allocations.push({ alias: record.alias, kind: 'ephemeral', pool: record.pool, from: { vf: record.source }, to: end(topo) });
       continue;

@@ -21,6 +21,7 @@ import { Journal } from './journal.js';
 import { DEFAULT_SOURCE_URI, metadataXml, piece, rebuildVfHalf, spareVfs } from './migrate.js';
 import { readDocForPlan, readForPlan, type PlanDomain } from './read.js';
 import type { Allocation, MigrationPlan, PlanDevice } from './types.js';
+import { compact } from '../compact.js';
 
 /** Options of planRepair, planHotplug and planUnplug. */
 export interface LiveOptions {
@@ -40,14 +41,13 @@ function livePlan(pd: PlanDomain, operation: MigrationPlan['operation'], j: Jour
   uri: string; spare?: { alias: string; vfs: string[] }[];
 }): MigrationPlan {
   const metadata = metadataXml(pd);
-  return {
+  return compact({
     domain: pd.name, operation, style: pd.style, input: pd.input, sourceUri: parts.uri,
-    detach: parts.detach ?? [], ...(parts.persistentXml !== undefined ? { persistentXml: parts.persistentXml } : {}),
-    ...(metadata !== undefined ? { metadataXml: metadata } : {}),
+    detach: parts.detach ?? [], persistentXml: parts.persistentXml, metadataXml: metadata,
     attach: parts.attach ?? [],
     rollback: { attach: parts.detach ?? [], ...(parts.spare ? { afterSwitchover: { message: 'an attach failed: the guest keeps running on its backup NICs; retry with another free VF', spare: parts.spare } } : {}) },
     allocations: parts.allocations ?? [], steps: j.steps, commands: j.steps.map((s) => s.command), warnings: [...pd.warnings, ...(parts.warnings ?? [])],
-  };
+  });
 }
 
 /**
@@ -63,7 +63,7 @@ export function planRepair(runningXml: string, host: Host, options: LiveOptions 
   if (typeof runningXml !== 'string') throw new TypeError('planRepair expects the running domain XML as a string');
   assertHost(host, 'planRepair');
   return inInput(options.file, () => {
-    const pd = readForPlan(runningXml, host, { input: 'running', ...(options.file !== undefined ? { file: options.file } : {}) });
+    const pd = readForPlan(runningXml, host, { input: 'running', file: options.file });
     const degraded = pd.pairs.filter((p) => !p.vfHalf);
     if (degraded.length === 0) throw new HybridError('NOTHING_TO_DO', `domain '${pd.name}' has no degraded pair: every pair's VF half is present`);
     const index = hostIndex(host);
@@ -105,7 +105,7 @@ export function planRepair(runningXml: string, host: Host, options: LiveOptions 
       insertElement(pd.doc, devices, el, { before: p.backup });
       attach.push(piece(el, 'vf-half', 'attach', { ...p, record }));
       meta.pairs[meta.pairs.indexOf(p.record)] = record;
-      allocations.push({ alias: record.name, kind: 'pair', mac: record.mac, pool, from: { vf: p.record.vf, pf: p.record.pfDev }, to: { vf: topo.vf, pf: topo.pfNetdev, pfAddress: topo.pf, vfIndex: topo.index, ...(backupDev !== undefined ? { backupDev } : {}), ...(topo.numaNode !== undefined ? { numaNode: topo.numaNode } : {}) } });
+      allocations.push({ alias: record.name, kind: 'pair', mac: record.mac, pool, from: { vf: p.record.vf, pf: p.record.pfDev }, to: compact({ vf: topo.vf, pf: topo.pfNetdev, pfAddress: topo.pf, vfIndex: topo.index, backupDev, numaNode: topo.numaNode }) });
     }
     writeMetadata(pd.doc, pd.root, meta);
     const uri = options.uri ?? DEFAULT_SOURCE_URI;
@@ -129,7 +129,7 @@ export function planHotplug(runningXml: string, host: Host, interfaceXml: string
   if (typeof runningXml !== 'string' || typeof interfaceXml !== 'string') throw new TypeError('planHotplug expects the running domain XML and the interface XML as strings');
   assertHost(host, 'planHotplug');
   return inInput(options.file, () => {
-    const nic = rootElement(parseXml(interfaceXml, options.deviceFile !== undefined ? { file: options.deviceFile } : {}));
+    const nic = rootElement(parseXml(interfaceXml, { file: options.deviceFile }));
     if (nic.name !== 'interface') throw new HybridError('XML_WRONG_ROOT', `expected one hybrid <interface>, found <${nic.name}>`);
     const doc = parseXml(runningXml);
     const root = rootElement(doc);
@@ -140,8 +140,7 @@ export function planHotplug(runningXml: string, host: Host, interfaceXml: string
     const existing = readMetadata(root)?.style;
     // What goes wrong here is about the new NIC: errors point into its file.
     const expanded = inInput(options.deviceFile, () => expandDocument(doc, host, {
-      style: existing ?? options.style ?? 'bond', addControllers: false,
-      ...(options.vlanDevice !== undefined ? { vlanDevice: options.vlanDevice } : {}),
+      style: existing ?? options.style ?? 'bond', addControllers: false, vlanDevice: options.vlanDevice,
     }));
     const pair = expanded.result.pairs[0];
     const added = deviceList(root).filter((d) => !before.has(d));
@@ -156,10 +155,10 @@ export function planHotplug(runningXml: string, host: Host, interfaceXml: string
     const j = new Journal(pd.name, { source: uri, destination: uri });
     for (const a of attach) j.attach('source', a.alias, a.file, ['--live', '--config']);
     j.metadata('source', 'metadata.xml', ['--live', '--config']);
-    const allocations: Allocation[] = [{
-      alias: pair.name, kind: 'pair', mac: pair.mac, ...(pair.pool !== undefined ? { pool: pair.pool } : {}),
-      to: { vf: pair.vf, pf: pair.pfDev, pfAddress: pair.pf, vfIndex: pair.vfIndex, backupDev: pair.backupDev, ...(pair.numaNode !== undefined ? { numaNode: pair.numaNode } : {}) },
-    }];
+    const allocations: Allocation[] = [compact({
+      alias: pair.name, kind: 'pair' as const, mac: pair.mac, pool: pair.pool,
+      to: compact({ vf: pair.vf, pf: pair.pfDev, pfAddress: pair.pf, vfIndex: pair.vfIndex, backupDev: pair.backupDev, numaNode: pair.numaNode }),
+    })];
     return livePlan(pd, 'hotplug', j, { attach, allocations, warnings: expanded.result.warnings, persistentXml, uri });
   });
 }

@@ -15,6 +15,7 @@ import { applyDestination, chooseDestination } from './destination.js';
 import { Journal } from './journal.js';
 import { assertMovable, readForPlan, type PlanDomain, type PlanPair } from './read.js';
 import type { Allocation, InputKind, MigrationPlan, PlanDevice } from './types.js';
+import { compact } from '../compact.js';
 
 /** Options of planMigration (docs/MIGRATION.md). */
 export interface MigrationOptions {
@@ -185,9 +186,9 @@ function plan(domainXml: string, from: Host, to: Host, options: MigrationOptions
     j.metadata('destination', 'metadata.xml', ['--config']);
   }
   const steps = j.steps;
-  return {
+  return compact({
     domain: pd.name, operation, style: pd.style, input: pd.input, sourceUri, destUri,
-    detach, migrateXml, persistentXml, ...(metadata !== undefined ? { metadataXml: metadata } : {}), attach,
+    detach, migrateXml, persistentXml, metadataXml: metadata, attach,
     rollback: {
       attach: detach,
       afterSwitchover: {
@@ -196,5 +197,5 @@ function plan(domainXml: string, from: Host, to: Host, options: MigrationOptions
       },
     },
     allocations: chosen.allocations, steps, commands: steps.map((s) => s.command), warnings,
-  };
+  });
 }
