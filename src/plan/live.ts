@@ -142,11 +142,12 @@ export function planHotplug(runningXml: string, host: Host, interfaceXml: string
     const expanded = inInput(options.deviceFile, () => expandDocument(doc, host, {
       style: existing ?? options.style ?? 'bond', addControllers: false, vlanDevice: options.vlanDevice,
     }));
-    const pair = expanded.result.pairs[0];
     const added = deviceList(root).filter((d) => !before.has(d));
-    if (!expanded.changed || !pair || expanded.result.pairs.length !== 1 || added.length !== 2) {
+    // One pair, and its two halves all that is new: the guest's own XML held no dialect.
+    if (expanded.result.pairs.length !== 1 || added.length !== 2) {
       throw new HybridError('UNSUPPORTED_ELEMENT', 'the device is not one hybrid NIC (<interface type=\'hostdev-hybrid\'>, or type=\'network\' on a hostdev-hybrid pool)');
     }
+    const pair = expanded.result.pairs[0]!;
     const pd = readDocForPlan(doc, host, { input: 'running' });
     const persistentXml = serializeXml(doc);
     const p = pd.pairs.find((x) => x.record.name === pair.name)!;
