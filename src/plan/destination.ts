@@ -134,7 +134,7 @@ function setHostAddress(dev: XmlElement, address: string, where: string): void {
   const el = firstChild(firstChild(dev, 'source') ?? dev, 'address');
   if (!el) throw new HybridError('MISSING_ELEMENT', `${where} has no <source><address>`, { element: where });
   const attrs = pciAttributes(parsePci(address), false);
-  for (const [k, v] of Object.entries(attrs)) if (getAttribute(el, k) !== v) setAttribute(el, k, v);
+  for (const [k, v] of Object.entries(attrs)) setAttribute(el, k, v);
 }
 
 /** Names libvirt gives host-side devices it creates; they belong to the source host. */
@@ -154,7 +154,7 @@ export function applyDestination(pd: PlanDomain, allocations: Allocation[], unch
     if (!a) throw new HybridError('METADATA_INVALID', `no destination was chosen for pair '${p.record.name}'`, { element: p.record.name });
     const source = firstChild(p.backup, 'source');
     if (!source) throw new HybridError('MISSING_ELEMENT', `backup half '${p.record.backupAlias}' has no <source>`, { element: p.record.backupAlias });
-    if (getAttribute(source, 'dev') !== a.to.backupDev) setAttribute(source, 'dev', a.to.backupDev!);
+    setAttribute(source, 'dev', a.to.backupDev!);
     const target = firstChild(p.backup, 'target');
     if (target && GENERATED_TARGET.test(getAttribute(target, 'dev') ?? '')) removeElement(p.backup, target);
     if (p.vfHalf) setHostAddress(p.vfHalf, a.to.vf, `VF half '${p.record.vfAlias}'`);

@@ -1,7 +1,7 @@
 // Choosing a destination's devices, and spreading an evacuation: the rules beyond the golden cases.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { planEvacuation, planMigration, readHostSnapshot, type Host } from '../../src/index.js';
+import { expandDomain, planEvacuation, planMigration, readHostSnapshot, type Host } from '../../src/index.js';
 import { expectHybridError, fixture, FIXTURES } from '../helpers.js';
 
 const host = (name: string): Host => readHostSnapshot(join(FIXTURES, 'hosts', name));
@@ -137,5 +137,74 @@ describe('planEvacuation, further', () => {
     const spaced = guest.replace(/<name>([^<]*)<\/name>/, '<name>\n    $1 </name>');
     const noPool: Host = { ...structuredClone(cx5), pools: [] };
     expect(planEvacuation([spaced], intel, [noPool]).unplaced[0]!.domain).toBe(/<name>([^<]*)<\/name>/.exec(guest)![1]);
+  });
+});
+
+describe('choosing the destination devices, rule by rule', () => {
+  // app3 on intel: four bond pairs (VFs 04:10.2–.5, web1 and db1 hold 04:10.0 and .1) and an
+  // ephemeral GPU (65:00.0).
+  const app3 = fixture('cases', 'expand-q35-several-pairs', 'expected.xml');
+  const RECORDED = ['0000:04:10.2', '0000:04:10.3', '0000:04:10.4', '0000:04:10.5'];
+  const pairVfs = (plan: { allocations: { kind: string; to: { vf: string } }[] }): string[] => plan.allocations.filter((a) => a.kind === 'pair').map((a) => a.to.vf);
+  const emptied = (): Host => ({ ...structuredClone(intel), domains: [] });
+
+  it('save-restore keeps each recorded VF, though lower ones are free; a migration does not', () => {
+    expect(pairVfs(planMigration(app3, intel, emptied(), { operation: 'save-restore' }))).toEqual(RECORDED);
+    expect(pairVfs(planMigration(app3, intel, emptied()))).not.toEqual(RECORDED);
+  });
+
+  it('save-restore keeps VFs and the GPU the host lists as the domain\'s own, and does not warn about its own MACs', () => {
+    const h = emptied();
+    const macs = [...app3.matchAll(/<mac address='([^']+)'/g)].map((m) => m[1]!);
+    h.domains.push({ name: 'app3', pciDevices: [...RECORDED, '0000:65:00.0'], macs });
+    const plan = planMigration(app3, intel, h, { operation: 'save-restore' });
+    expect(pairVfs(plan)).toEqual(RECORDED);
+    expect(plan.allocations.find((a) => a.kind === 'ephemeral')!.to.vf).toBe('0000:65:00.0');
+    expect(plan.warnings.map((w) => w.code)).not.toContain('MAC_IN_USE_ON_HOST');
+  });
+
+  it('a recorded VF an earlier plan claimed is not kept', () => {
+    const plan = planMigration(app3, intel, emptied(), { operation: 'save-restore', claimed: ['0000:04:10.2'] });
+    expect(pairVfs(plan)[0]).not.toBe('0000:04:10.2');
+    expect(pairVfs(plan).slice(1)).toEqual(RECORDED.slice(1));
+  });
+
+  it('a VLAN pair warns only when the destination lacks the VLAN device', () => {
+    const vlanGuest = fixture('cases', 'plan-migrate-pc-vlan', 'input.xml');
+    const codes = (h: Host): string[] => planMigration(vlanGuest, intel, h).warnings.map((w) => w.code);
+    expect(codes(x710)).toContain('VLAN_DEVICE_UNKNOWN');
+    const withVlan = structuredClone(x710);
+    withVlan.netdevs = [...(withVlan.netdevs ?? []), 'ens2f0.42'];
+    expect(codes(withVlan)).not.toContain('VLAN_DEVICE_UNKNOWN');
+  });
+
+  it('an allocation error names the pair, on the destination', () => {
+    const full = structuredClone(x710);
+    full.domains.push({ name: 'hog', pciDevices: full.pools.flatMap((p) => p.vfs), macs: [] });
+    const e = expectHybridError(() => planMigration(guest, intel, full), 'POOL_EXHAUSTED');
+    expect(e.element).toBe('ua-hybrid0');
+    expect(e.message).toMatch(/^on the destination: 'ua-hybrid0': /);
+  });
+
+  it('a pciMap entry that is not a PCI address is refused', () => {
+    expectHybridError(() => planMigration(app3, intel, cx5, { pciMap: { '0000:65:00.0': 'ca:00.0' } }), 'INVALID_PCI_ADDRESS');
+  });
+
+  it('a pair with a VF and no pool takes its pool from the source host; without one there, it cannot move', () => {
+    const explicit = "<interface type='hostdev-hybrid'>\n      <source>\n        <address type='pci' domain='0x0000' bus='0x04' slot='0x10' function='0x6'/>\n      </source>\n    </interface>";
+    const dialect = fixture('cases', 'expand-q35-pool-bond', 'input.xml').replace(/<interface type='hostdev-hybrid'>[\s\S]*?<\/interface>/, explicit);
+    const expanded = expandDomain(dialect, intel).xml;
+    expect(expanded).not.toContain("pool='");
+    expect(planMigration(expanded, intel, x710).allocations[0]!.pool).toBe('sriov-pool');
+    const e = expectHybridError(() => planMigration(expanded, { ...structuredClone(intel), pools: [] }, x710), 'POOL_UNKNOWN');
+    expect(e.message).toContain('0000:04:10.6');
+  });
+
+  it('the backup\'s host-side device name (macvtapN, vnetN, macvlanN) is left behind; another target stays', () => {
+    const running = fixture('cases', 'plan-migrate-running-dumpxml', 'input.xml');
+    for (const [dev, kept] of [['macvtap69', false], ['vnet3', false], ['macvlan0', false], ['mymacvtap0', true], ['macvtap0x', true]] as const) {
+      const xml = running.replace("<target dev='macvtap69'/>", `<target dev='${dev}'/>`);
+      expect(planMigration(xml, intel, cx5).migrateXml!.includes(`<target dev='${dev}'/>`), dev).toBe(kept);
+    }
   });
 });

@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expandDomain, readHostSnapshot, rewriteArrivingDomain, type Host } from '../../src/index.js';
 import { expectHybridError, fixture, FIXTURES } from '../helpers.js';
+import { readMetadata } from '../../src/expand/metadata.js';
+import { applyDestination } from '../../src/plan/destination.js';
+import { readForPlan } from '../../src/plan/read.js';
 
 const host = (name: string): Host => readHostSnapshot(join(FIXTURES, 'hosts', name));
 const intel = host('intel-82576');
@@ -74,5 +77,19 @@ describe('rewriteArrivingDomain', () => {
     const r = rewriteArrivingDomain(expandDomain(dialect, intel).xml, intel);
     expect(r.xml).toBeDefined();
     expect(r.allocations.map((a) => [a.kind, a.to.vf])).toEqual([['ephemeral', '0000:04:10.6']]);
+  });
+
+  it('a pair left as it is keeps its place in the metadata among those that moved', () => {
+    const pd = readForPlan(arriving, intel);
+    const [first, ...rest] = pd.pairs;
+    const moved = rewriteArrivingDomain(arriving, intel).allocations.filter((a) => rest.some((p) => p.record.name === a.alias));
+    applyDestination({ ...pd, pairs: rest }, [...moved, ...rewriteArrivingDomain(arriving, intel).allocations.filter((a) => a.kind === 'ephemeral')], [first!.record]);
+    expect(readMetadata(pd.root)!.pairs.map((p) => p.name)).toEqual(['ua-hybrid0', 'ua-hybrid1', 'ua-backend', 'ua-legacy']);
+  });
+
+  it('a VF half that arrives without a host address is refused by name', () => {
+    const teamed = app3.replace(/(<interface type='hostdev'[^>]*>\s*<mac[^>]*>\s*<source>)\s*<address[^>]*\/>\s*(<\/source>)/, '$1$2');
+    expect(teamed).not.toBe(app3);
+    expect(expectHybridError(() => rewriteArrivingDomain(teamed, intel), 'MISSING_ELEMENT').message).toContain('ua-hybrid0-vf');
   });
 });
