@@ -68,16 +68,25 @@ function choose(pd: PlanDomain, from: Host | undefined, to: Host, options: Choos
   const allocations: Allocation[] = [];
   const warnings: Diagnostic[] = [];
   let preferNuma = numatuneNode(pd.root);
-  for (const { record } of pd.pairs) {
+  const pools = pd.pairs.map(({ record }) => {
     const pool = poolOf(record, from);
     if (!index.poolByName.has(pool)) {
       throw new HybridError('POOL_UNKNOWN', `pair '${record.name}': the destination has no network '${pool}'; define the pool there (same name) or pick another destination`, { element: record.name });
     }
-    const keep = options.keepVf && index.poolOrder.get(pool)?.has(record.vf) === true && !claimed.has(record.vf) &&
+    return pool;
+  });
+  // Kept VFs are claimed first: a pair that must move then cannot take the VF another would keep.
+  const kept = pd.pairs.map(({ record }, i) => {
+    const keep = options.keepVf && index.poolOrder.get(pools[i]!)!.has(record.vf) && !claimed.has(record.vf) &&
       (index.takenBy.get(record.vf) ?? pd.name) === pd.name;
-    const topo = forPair(record.name, () => (keep
-      ? claimVf(to, record.vf, { claimed, domain: owner })
-      : allocateVf(to, pool, { claimed, domain: owner, preferNumaNode: preferNuma })));
+    if (!keep) return undefined;
+    const topo = forPair(record.name, () => claimVf(to, record.vf, { claimed, domain: owner }));
+    claimed.add(topo.vf);
+    return topo;
+  });
+  for (const [i, { record }] of pd.pairs.entries()) {
+    const pool = pools[i]!;
+    const topo = kept[i] ?? forPair(record.name, () => allocateVf(to, pool, { claimed, domain: owner, preferNumaNode: preferNuma }));
     claimed.add(topo.vf);
     preferNuma ??= topo.numaNode;
     const backupDev = backupDevFor(record, topo.pfNetdev);

@@ -11,7 +11,7 @@ import { firstChild, setAttribute } from '../xml/edit.js';
 import { parseXml } from '../xml/parse.js';
 import { serializeXml } from '../xml/serialize.js';
 import { applyDestination, backupDevFor, chooseDestination } from './destination.js';
-import { readDocForPlan, type PlanDomain } from './read.js';
+import { readDocForPlan, type PlanDomain, type PlanPair } from './read.js';
 import type { Allocation } from './types.js';
 
 /** Options of rewriteArrivingDomain. */
@@ -72,14 +72,25 @@ function degrade(pd: PlanDomain, host: Host, claimed: Set<string>): Arrival {
   const degraded: string[] = [];
   const warnings: Diagnostic[] = [];
   const stay: PairRecord[] = [];
-  for (const p of pd.pairs) {
+  const keeps = (p: PlanPair): boolean => {
+    const user = index.takenBy.get(p.record.vf);
+    return index.poolOfVf.has(p.record.vf) && !claimed.has(p.record.vf) && (user === undefined || user === pd.name);
+  };
+  const chosenFor = new Map<PlanPair, ReturnType<typeof chooseDestination>>();
+  // Pairs that keep their VF choose first, so a pair that must move cannot take one of theirs.
+  for (const p of [...pd.pairs.filter(keeps), ...pd.pairs.filter((p) => !keeps(p))]) {
     try {
-      const chosen = chooseDestination({ ...pd, pairs: [p], ephemeral: [] }, host, host, { claimed, sameDomain: true, keepVf: true });
+      chosenFor.set(p, chooseDestination({ ...pd, pairs: [p], ephemeral: [] }, host, host, { claimed, sameDomain: true, keepVf: true }));
+    } catch (e) {
+      if (!(e instanceof HybridError) || e.code !== 'POOL_EXHAUSTED') throw e;
+    }
+  }
+  for (const p of pd.pairs) {
+    const chosen = chosenFor.get(p);
+    if (chosen) {
       allocations.push(...chosen.allocations);
       warnings.push(...chosen.warnings);
       continue;
-    } catch (e) {
-      if (!(e instanceof HybridError) || e.code !== 'POOL_EXHAUSTED') throw e;
     }
     if (p.vfHalf) {
       // libvirt checks the hook's output against the incoming guest (same devices, same ABI):

@@ -76,7 +76,7 @@ export function spareVfs(host: Host, allocations: Allocation[], claimed: Readonl
   const index = hostIndex(host);
   return allocations.filter((a) => a.kind === 'pair').map((a) => ({
     alias: a.alias,
-    vfs: (index.poolByName.get(a.pool!)?.vfs ?? []).filter((vf) => !claimed.has(vf) && (index.takenBy.get(vf) ?? domain) === domain).slice(0, 4),
+    vfs: index.poolByName.get(a.pool!)!.vfs.filter((vf) => !claimed.has(vf) && (index.takenBy.get(vf) ?? domain) === domain).slice(0, 4),
   }));
 }
 
@@ -120,7 +120,7 @@ function plan(domainXml: string, from: Host, to: Host, options: MigrationOptions
       throw new HybridError('UNKNOWN_DEVICE', `pair '${p.record.name}' uses VF ${p.record.vf}, which the source host snapshot does not have: is the source snapshot the host the guest runs on?`, { element: p.record.name });
     }
   }
-  const claimed = new Set(options.claimed ?? []);
+  const claimed = new Set(options.claimed);
   const chosen = chooseDestination(pd, from, to, { claimed, ...(options.pciMap ? { pciMap: options.pciMap } : {}), sameDomain: saveRestore, keepVf: saveRestore });
   const warnings = [...pd.warnings, ...chosen.warnings];
   if (pd.input !== 'migratable') {
@@ -138,7 +138,8 @@ function plan(domainXml: string, from: Host, to: Host, options: MigrationOptions
   for (const p of pd.pairs) if (halvesLeave && p.vfHalf) detach.push(piece(p.vfHalf, 'vf-half', 'detach', p));
   for (const e of pd.ephemeral) if (e.el) detach.push(piece(e.el, 'ephemeral', 'detach'));
 
-  const byPair = new Map(chosen.allocations.filter((a) => a.kind === 'pair').map((a) => [a.alias, a]));
+  // Pair names and device aliases are one namespace (expansion reserves both), so no kind check.
+  const byPair = new Map(chosen.allocations.map((a) => [a.alias, a]));
   applyDestination(pd, chosen.allocations);
   // A pair already running on its backup gets its VF half back on the destination.
   const devices = devicesOf(pd.root)!;

@@ -79,6 +79,18 @@ describe('rewriteArrivingDomain', () => {
     expect(r.allocations.map((a) => [a.kind, a.to.vf])).toEqual([['ephemeral', '0000:04:10.6']]);
   });
 
+  it('pairs whose VF is free keep it; a pair that must move cannot take theirs, so it is the one degraded', () => {
+    const h = structuredClone(intel);
+    const others = h.pools.find((p) => p.name === 'sriov-pool')!.vfs.filter((vf) => !RECORDED.slice(1).includes(vf));
+    h.domains.push({ name: 'hog', pciDevices: others, macs: [] });
+    const r = rewriteArrivingDomain(arriving, h);
+    expect(r.degraded).toEqual(['ua-hybrid0']);
+    expect(r.allocations.filter((a) => a.kind === 'pair').map((a) => [a.alias, a.to.vf])).toEqual([
+      ['ua-hybrid1', '0000:04:10.3'], ['ua-backend', '0000:04:10.4'], ['ua-legacy', '0000:04:10.5'],
+    ]);
+    expect([...r.xml!.matchAll(/<hh:pair name='([^']+)'/g)].map((m) => m[1])).toEqual(['ua-hybrid0', 'ua-hybrid1', 'ua-backend', 'ua-legacy']);
+  });
+
   it('a pair left as it is keeps its place in the metadata among those that moved', () => {
     const pd = readForPlan(arriving, intel);
     const [first, ...rest] = pd.pairs;
