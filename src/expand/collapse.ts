@@ -83,7 +83,7 @@ function hybridEntry(pair: PairRecord, vf: XmlElement, backup: XmlElement): XmlE
   if (trust !== undefined) attributes.trustGuestRxFilters = trust;
   const children: XmlElement[] = [
     element('mac', { address: getAttribute(mac, 'address')! }),
-    element('source', { network: pair.pool }, [element('address', vfSource.attributes.some((a) => a.name === 'type') ? attrs(vfSource) : { type: 'pci', ...attrs(vfSource) })]),
+    element('source', { network: pair.pool }, [element('address', { type: 'pci', ...attrs(vfSource) })]),
   ];
   const handled = new Set(['mac', 'source', 'alias', 'address', 'teaming']);
   for (const c of childElements(vf)) {

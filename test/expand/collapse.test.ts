@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { collapseDomain, expandDomain, readHostSnapshot } from '../../src/index.js';
-import { FIXTURES } from '../helpers.js';
+import { expectHybridError, FIXTURES } from '../helpers.js';
 
 const intel = readHostSnapshot(join(FIXTURES, 'hosts', 'intel-82576'));
 
@@ -57,5 +57,66 @@ describe('collapse of a hybrid entry\'s children', () => {
     const entry = `    <interface type='hostdev-hybrid' trustGuestRxFilters='yes'>\n      <source network='sriov-pool'/>\n    </interface>\n`;
     const out = collapseDomain(expandDomain(q35(entry), intel).xml);
     expect(out).toContain("<interface type='hostdev-hybrid' managed='yes' trustGuestRxFilters='yes'>");
+  });
+});
+
+describe('collapse of what the halves carry, and of halves that lack something', () => {
+  const expanded = (entry = `    <interface type='hostdev-hybrid'>\n      <source network='sriov-pool'/>\n    </interface>\n`): string => expandDomain(q35(entry), intel).xml;
+  const vfHalf = /<interface type='hostdev' managed='yes'>[\s\S]*?<\/interface>/;
+  const entryOf = (out: string): string => out.slice(out.indexOf("<interface type='hostdev-hybrid'"), out.indexOf('</interface>'));
+
+  it('refuses what is not XML text, and names the file of a bad input', () => {
+    expect(() => collapseDomain(42 as unknown as string)).toThrow(TypeError);
+    expect(expectHybridError(() => collapseDomain('<domain>', { file: 'g.xml' }), 'XML_MALFORMED').file).toBe('g.xml');
+  });
+
+  it('the VF half\'s managed= comes back; without one, managed=\'yes\'', () => {
+    const x = expanded();
+    expect(collapseDomain(x.replace("<interface type='hostdev' managed='yes'>", "<interface type='hostdev' managed='no'>"))).toContain("<interface type='hostdev-hybrid' managed='no'>");
+    expect(collapseDomain(x.replace("<interface type='hostdev' managed='yes'>", "<interface type='hostdev'>"))).toContain("<interface type='hostdev-hybrid' managed='yes'>");
+  });
+
+  it('the VF\'s host address comes back with type=\'pci\' first, whether the half had it or not', () => {
+    const x = expanded();
+    const half = vfHalf.exec(x)![0];
+    expect(half).toMatch(/<source>\s*<address type='pci' domain=/);
+    const untyped = half.replace(/(<source>\s*<address) type='pci'/, '$1');
+    const late = half.replace(/(<source>\s*<address) type='pci'( domain='0x0000')/, "$1$2 type='pci'");
+    for (const h of [half, untyped, late]) {
+      const entry = entryOf(collapseDomain(x.replace(half, h)));
+      expect(entry, h).toMatch(/<source network='sriov-pool'>\s*<address type='pci' domain='0x0000' bus='0x04'/);
+    }
+  });
+
+  it('a VF half without a guest address gives an entry without one', () => {
+    const x = expanded();
+    const half = vfHalf.exec(x)![0];
+    const noGuest = half.replace(/\n\s*<address type='pci'[^>]*\/>(\n\s*<\/interface>)/, '$1');
+    expect(noGuest).not.toBe(half);
+    const entry = entryOf(collapseDomain(x.replace(half, noGuest)));
+    expect(entry).not.toMatch(/<alias name='ua-hybrid0'\/>\s*<address/);
+    expect(entry).toContain('<backup>');
+  });
+
+  it('a VF half without <mac> or without its host address is refused, naming it', () => {
+    const x = expanded();
+    const half = vfHalf.exec(x)![0];
+    for (const broken of [half.replace(/\n\s*<mac [^>]*\/>/, ''), half.replace(/<source>[\s\S]*?<\/source>/, '<source/>')]) {
+      expect(broken).not.toBe(half);
+      expect(expectHybridError(() => collapseDomain(x.replace(half, broken)), 'METADATA_INVALID').message).toContain('ua-hybrid0-vf');
+    }
+  });
+
+  it('an ephemeral pool interface without its <source><address> is refused', () => {
+    const meta = "<hh:ephemeral alias='ua-eph' device='interface' source='0000:04:10.6' pool='sriov-pool'/>";
+    const x = expanded().replace('</hh:hybrid>', `  ${meta}\n    </hh:hybrid>`).replace('  </devices>', "    <interface type='hostdev' managed='yes'>\n      <source/>\n      <alias name='ua-eph'/>\n    </interface>\n  </devices>");
+    expect(expectHybridError(() => collapseDomain(x), 'METADATA_INVALID').message).toContain('ua-eph');
+  });
+
+  it('writes an entry\'s children in the dialect\'s order, wherever the halves had them', () => {
+    const children = "      <boot order='1'/>\n      <tune>\n        <sndbuf>1600</sndbuf>\n      </tune>\n      <vlan>\n        <tag id='5'/>\n      </vlan>\n      <driver name='vhost' queues='2'/>\n      <coalesce>\n        <rx>\n          <frames max='7'/>\n        </rx>\n      </coalesce>\n      <target dev='hh0'/>\n      <rom bar='off'/>\n      <link state='up'/>\n";
+    const entry = collapsedEntry(children);
+    const order = [...entry.matchAll(/<(\w+)[ >/]/g)].map((m) => m[1]).filter((n) => !['interface', 'address', 'tag', 'sndbuf', 'rx', 'frames'].includes(n!));
+    expect(order).toEqual(['mac', 'source', 'vlan', 'driver', 'tune', 'link', 'coalesce', 'target', 'boot', 'alias', 'rom', 'backup']);
   });
 });
