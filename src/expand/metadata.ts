@@ -84,9 +84,9 @@ export function findMetadataElement(root: XmlElement): XmlElement | undefined {
   return undefined;
 }
 
-function required(el: XmlElement, name: string, what: string): string {
+function required(el: XmlElement, name: string): string {
   const v = getAttribute(el, name);
-  if (v === undefined || v === '') throw new HybridError('METADATA_INVALID', `hostdev-hybrid metadata: <${what}> lacks ${name}='…'`);
+  if (v === undefined || v === '') throw new HybridError('METADATA_INVALID', `hostdev-hybrid metadata: <${el.name}> lacks ${name}='…'`);
   return v;
 }
 
@@ -100,10 +100,10 @@ export function readMetadata(root: XmlElement): HybridMetadata | undefined {
   for (const child of childElements(el)) {
     const kind = local(child, prefix);
     if (kind === 'pair') {
-      const form = required(child, 'form', 'pair');
+      const form = required(child, 'form');
       if (form !== 'hybrid' && form !== 'network') throw new HybridError('METADATA_INVALID', `hostdev-hybrid metadata: form='${form}' is unknown`);
       const vlan = getAttribute(child, 'vlan');
-      const index = required(child, 'vf-index', 'pair');
+      const index = required(child, 'vf-index');
       if (!/^[0-9]+$/.test(index) || (vlan !== undefined && !/^[0-9]+$/.test(vlan))) {
         throw new HybridError('METADATA_INVALID', 'hostdev-hybrid metadata: vf-index and vlan must be numbers');
       }
@@ -114,18 +114,18 @@ export function readMetadata(root: XmlElement): HybridMetadata | undefined {
         throw new HybridError('METADATA_INVALID', `hostdev-hybrid metadata: vf-guest='${vfGuest}' is not a PCI address like 0000:01:00.0`);
       }
       meta.pairs.push(compact({
-        name: required(child, 'name', 'pair'), form, pool,
-        mac: required(child, 'mac', 'pair'), vf: required(child, 'vf', 'pair'), pf: required(child, 'pf', 'pair'),
-        pfDev: required(child, 'pf-dev', 'pair'), vfIndex: Number(index), vlan: vlan === undefined ? undefined : Number(vlan),
-        backupDev: required(child, 'backup-dev', 'pair'), backupDevTemplate: template,
-        vfAlias: required(child, 'vf-alias', 'pair'), backupAlias: required(child, 'backup-alias', 'pair'),
+        name: required(child, 'name'), form, pool,
+        mac: required(child, 'mac'), vf: required(child, 'vf'), pf: required(child, 'pf'),
+        pfDev: required(child, 'pf-dev'), vfIndex: Number(index), vlan: vlan === undefined ? undefined : Number(vlan),
+        backupDev: required(child, 'backup-dev'), backupDevTemplate: template,
+        vfAlias: required(child, 'vf-alias'), backupAlias: required(child, 'backup-alias'),
         vfGuestAddress: vfGuest,
       }));
     } else if (kind === 'ephemeral') {
-      const device = required(child, 'device', 'ephemeral');
+      const device = required(child, 'device');
       if (device !== 'hostdev' && device !== 'interface') throw new HybridError('METADATA_INVALID', `hostdev-hybrid metadata: device='${device}' is unknown`);
       const pool = getAttribute(child, 'pool');
-      meta.ephemeral.push(compact({ alias: required(child, 'alias', 'ephemeral'), device, source: required(child, 'source', 'ephemeral'), pool }));
+      meta.ephemeral.push(compact({ alias: required(child, 'alias'), device, source: required(child, 'source'), pool }));
     }
   }
   return meta;
@@ -160,10 +160,11 @@ export function writeMetadata(doc: XmlDocument, root: XmlElement, meta: HybridMe
   const existing = findMetadataElement(root);
   let metadata = firstChild(root, 'metadata');
   if (meta.pairs.length === 0 && meta.ephemeral.length === 0) {
-    if (existing && metadata) {
-      removeElement(metadata, existing);
+    // Our element is found inside <metadata>: when there is one, there is the other.
+    if (existing) {
+      removeElement(metadata!, existing);
       // Leave an emptied <metadata> out altogether.
-      if (childElements(metadata).length === 0) removeElement(root, metadata);
+      if (childElements(metadata!).length === 0) removeElement(root, metadata!);
     }
     return;
   }

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { checkDomain, collapseDomain, expandDomain, parseXml, readHostSnapshot } from '../../src/index.js';
 import { findMetadataElement, HH_NS, readMetadata } from '../../src/expand/metadata.js';
 import { rootElement } from '../../src/xml/tree.js';
-import { fixture, FIXTURES } from '../helpers.js';
+import { expectHybridError, fixture, FIXTURES } from '../helpers.js';
 
 const intel = readHostSnapshot(join(FIXTURES, 'hosts', 'intel-82576'));
 const LIBOSINFO = `  <metadata>
@@ -108,5 +108,64 @@ describe('what the metadata records, read back', () => {
       vfAlias: 'ua-backend-vf', backupAlias: 'ua-backend-backup', vfGuestAddress: '0000:08:00.0',
     });
     expect(HH_NS).toBe('https://hostdev-hybrid.dev/xmlns/1.0');
+  });
+});
+
+describe('reading our metadata back refuses what it cannot trust', () => {
+  const expanded = expandDomain(domain(''), intel).xml;
+  const pairLine = /<hh:pair [^>]*\/>/.exec(expanded)![0];
+  const withPair = (edit: (pair: string) => string): string => expanded.replace(pairLine, edit(pairLine));
+  const dropAttr = (name: string) => (p: string): string => p.replace(new RegExp(` ${name}='[^']*'`), '');
+  const setAttr = (name: string, value: string) => (p: string): string => p.replace(new RegExp(` ${name}='[^']*'`), ` ${name}='${value}'`);
+
+  it('reads what expansion wrote', () => {
+    expect(metadataOf(expanded)!.pairs[0]).toMatchObject({ name: 'ua-hybrid0', form: 'hybrid', pool: 'sriov-pool', vfIndex: expect.any(Number) });
+  });
+
+  it.each(['name', 'form', 'mac', 'vf', 'pf', 'pf-dev', 'vf-index', 'backup-dev', 'vf-alias', 'backup-alias'])('a pair without %s=, or with it empty', (attr) => {
+    for (const xml of [withPair(dropAttr(attr)), withPair(setAttr(attr, ''))]) {
+      expect(xml).not.toBe(expanded);
+      expect(expectHybridError(() => metadataOf(xml), 'METADATA_INVALID').message).toContain(`lacks ${attr}=`);
+    }
+  });
+
+  it.each([
+    ['form', 'bridge'], ['vf-index', '1a'], ['vf-index', 'a1'], ['vf-index', '-1'],
+    ['vf-guest', '0000:01:00.0x'], ['vf-guest', 'x0000:01:00.0'], ['vf-guest', '0000:01:00.8'],
+  ])('a pair with %s=%s', (attr, value) => {
+    const xml = withPair((p) => (p.includes(` ${attr}=`) ? setAttr(attr, value)(p) : p.replace('/>', ` ${attr}='${value}'/>`)));
+    expect(expectHybridError(() => metadataOf(xml), 'METADATA_INVALID').message).toContain(attr === 'vf-index' ? 'vf-index' : value);
+  });
+
+  it('a VLAN that is not a number; a number is read as one', () => {
+    expectHybridError(() => metadataOf(withPair((p) => p.replace('/>', " vlan='1x'/>"))), 'METADATA_INVALID');
+    expectHybridError(() => metadataOf(withPair((p) => p.replace('/>', " vlan='x1'/>"))), 'METADATA_INVALID');
+    expect(metadataOf(withPair((p) => p.replace('/>', " vlan='42'/>")))!.pairs[0]!.vlan).toBe(42);
+  });
+
+  it('an unknown style, and an ephemeral record without what it needs or with an unknown device', () => {
+    expectHybridError(() => metadataOf(expanded.replace("style='bond'", "style='mesh'")), 'METADATA_INVALID');
+    const eph = (attrs: string): string => expanded.replace(pairLine, `${pairLine}\n      <hh:ephemeral ${attrs}/>`);
+    expect(metadataOf(eph("alias='e' device='hostdev' source='0000:65:00.0'"))!.ephemeral).toEqual([{ alias: 'e', device: 'hostdev', source: '0000:65:00.0' }]);
+    for (const missing of ['alias', 'device', 'source']) {
+      const attrs = "alias='e' device='hostdev' source='0000:65:00.0'".replace(new RegExp(`${missing}='[^']*' ?`), '');
+      expect(expectHybridError(() => metadataOf(eph(attrs)), 'METADATA_INVALID').message).toContain(`lacks ${missing}=`);
+    }
+    expectHybridError(() => metadataOf(eph("alias='e' device='disk' source='0000:65:00.0'")), 'METADATA_INVALID');
+  });
+
+  it('an element carrying our namespace in an attribute that is no declaration is not ours', () => {
+    const foreign = `  <metadata>\n    <hybrid data='${HH_NS}' style='bond'><pair name='x'/></hybrid>\n  </metadata>\n`;
+    expect(metadataOf(domain(foreign, ''))).toBeUndefined();
+    const prefixed = `  <metadata>\n    <other:hybrid xmlns:hh='${HH_NS}' xmlns:other='urn:x'/>\n  </metadata>\n`;
+    expect(metadataOf(domain(prefixed, ''))).toBeUndefined();
+  });
+
+  it('goes after genid and description too, when the domain has them', () => {
+    const input = domain('').replace('  <title>t</title>\n', "  <genid>43dc0cf8-809b-4adb-9bea-a9abb5f3d90d</genid>\n  <title>t</title>\n  <description>d</description>\n");
+    expect(expandDomain(input, intel).xml).toMatch(/<description>d<\/description>\n {2}<metadata>/);
+    const genidOnly = domain('').replace('  <title>t</title>\n', '').replace('</uuid>\n', '</uuid>\n  <genid>43dc0cf8-809b-4adb-9bea-a9abb5f3d90d</genid>\n');
+    expect(expandDomain(genidOnly, intel).xml).toMatch(/<\/genid>\n {2}<metadata>/);
+    expect(expandDomain(domain('').replace('  <title>t</title>\n', ''), intel).xml).toMatch(/<\/uuid>\n {2}<metadata>/);
   });
 });
