@@ -59,7 +59,8 @@ const MAX_INDEX = 255;
 export function guestPciSpace(machine: MachineKind, devices: XmlElement[], canAddPorts = true): GuestPciSpace {
   const space: GuestPciSpace = { machine, controllers: new Map(), functions: new Map(), slots: new Set(), maxBus: 0, canAddPorts };
   const mirrors = serialMirrors(devices);
-  space.controllers.set(0, { index: 0, model: machine === 'q35' ? 'pcie-root' : 'pci-root', hotplug: machine === 'pc' });
+  // (pcie-root takes no hot-plug whatever this says: isHotpluggable goes by the model.)
+  space.controllers.set(0, { index: 0, model: machine === 'q35' ? 'pcie-root' : 'pci-root', hotplug: true });
   // libvirt gives a PCI controller without index= the lowest index no other one uses, in document
   // order (virt-install writes its pcie-root-ports so): do the same, after the explicit ones.
   const explicit = new Set<number>();
@@ -91,6 +92,7 @@ export function guestPciSpace(machine: MachineKind, devices: XmlElement[], canAd
   }
   devices.forEach((dev, i) => {
     const where = (): string => describeDevice(dev, i);
+    // Stryker disable next-line ConditionalExpression,LogicalOperator: a shortcut (guestPciAddress gives undefined for these too) that saves building where() per device
     const address = mirrors.has(dev) || !firstChild(dev, 'address') ? undefined : guestPciAddress(dev, where());
     if (address) occupy(space, address, where, false);
   });
@@ -159,7 +161,8 @@ export function allocateHotpluggable(space: GuestPciSpace, who: string): PciAddr
       const slots = slotsOf(c);
       const a = slots && freeOn(space, c.index, slots);
       if (a) return a;
-      if (i === search.full) search.full++;
+      // Every controller before i was full too (the scan stops at the first free slot).
+      search.full = i + 1;
     }
     return undefined;
   };
@@ -188,23 +191,21 @@ function addRootPort(space: GuestPciSpace, who: string): number {
   // Pack new ports into the functions of one bus-0 slot, as libvirt does, then move on.
   const last = space.lastAdded;
   let address: PciAddress | undefined;
-  if (last && last.address.function < 7) {
-    const next = { ...last.address, function: last.address.function + 1 };
-    if (!space.functions.has(fnKey(next))) address = next;
-  }
+  // The last port's slot was empty when it was taken: its other functions are free.
+  if (last && last.address.function < 7) address = { ...last.address, function: last.address.function + 1 };
   if (!address) {
     const slot = range(1, 0x1e).find((s) => !space.slots.has(slotKeyOf(0, 0, s)));
     if (slot === undefined) throw new HybridError('PCI_SLOTS_EXHAUSTED', `${who}: pcie-root has no free slot for another pcie-root-port`, { element: who });
     address = { domain: 0, bus: 0, slot, function: 0 };
-  } else if (space.slotLead) {
-    space.slotLead.multifunction = true;
+  } else {
+    space.slotLead!.multifunction = true;
   }
   const added = { chassis: index, port: (address.slot << 3) | address.function, address, multifunction: false };
   if (address.function === 0) space.slotLead = added;
   space.lastAdded = added;
   const controller: PciController = { index, model: 'pcie-root-port', hotplug: true, added };
   space.controllers.set(index, controller);
-  space.search?.order.push(controller); // the highest index: the order stays sorted
+  space.search!.order.push(controller); // the highest index: the order stays sorted
   occupy(space, address, `pcie-root-port index ${index}`, false);
   return index;
 }

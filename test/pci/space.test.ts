@@ -129,3 +129,43 @@ describe('the input\'s own addresses and controllers', () => {
     expectHybridError(() => space('q35', [element('controller', { type: 'pci', index, model: 'pcie-root-port' })]), 'INVALID_ATTRIBUTE');
   });
 });
+
+describe('the PCI space, further', () => {
+  it('adds root ports by default', () => {
+    expect(allocateHotpluggable(guestPciSpace('q35', []), 'x').bus).toBe(1);
+  });
+
+  it.each(['1x', 'x1', '01a'])('refuses index=%j, a number with junk', (index) => {
+    expectHybridError(() => space('q35', [element('controller', { type: 'pci', index, model: 'pcie-root-port' })]), 'INVALID_ATTRIBUTE');
+  });
+
+  it('a PCI controller without model= is the root at index 0, a pci-bridge elsewhere', () => {
+    const pc = space('pc', [element('controller', { type: 'pci', index: '0' }), element('controller', { type: 'pci', index: '1' }), ...slots(0, 3, 0x1f)]);
+    expect(pc.controllers.get(0)!.model).toBe('pci-root');
+    expect(pc.controllers.get(1)!.model).toBe('pci-bridge');
+    expect(allocateHotpluggable(pc, 'x')).toEqual(at(1, 1));
+    expect(space('q35', [element('controller', { type: 'pci', index: '0' })]).controllers.get(0)!.model).toBe('pcie-root');
+  });
+
+  it('searches bridges in index order, whatever order the document lists them in', () => {
+    const s = space('pc', [...slots(0, 3, 0x1f), controller('pci-bridge', 2), controller('pci-bridge', 1)]);
+    expect(allocateHotpluggable(s, 'x')).toEqual(at(1, 1));
+  });
+
+  it('takes an empty switch downstream port as it takes a root port', () => {
+    expect(allocateHotpluggable(space('q35', [controller('pcie-switch-downstream-port', 3)]), 'x')).toEqual(at(3, 0));
+  });
+
+  it('a new port\'s index passes a controller index no bus is used on yet', () => {
+    const s = space('q35', [controller('pcie-root-port', 1, [element('target', { hotplug: 'off' })])]);
+    expect(allocateHotpluggable(s, 'x').bus).toBe(2);
+  });
+
+  it('names both devices when two share an address', () => {
+    const a = element('hostdev', { mode: 'subsystem', type: 'pci' }, [element('alias', { name: 'first' }), element('address', pciAttributes(at(0, 5)))]);
+    const b = element('interface', { type: 'network' }, [element('alias', { name: 'second' }), element('address', pciAttributes(at(0, 5)))]);
+    const e = expectHybridError(() => space('pc', [a, b]), 'GUEST_ADDRESS_CONFLICT');
+    expect(e.message).toMatch(/^<interface type='network'> 'second' \(device #2\): .* already used by <hostdev type='pci'> 'first' \(device #1\)$/);
+    expect(expectHybridError(() => reserveAddress(space('pc', [a]), at(0, 5), 'the VF half'), 'GUEST_ADDRESS_CONFLICT').message).toMatch(/^the VF half: .*'first'/);
+  });
+});
