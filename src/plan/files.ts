@@ -3,13 +3,13 @@ import { renderScript } from './journal.js';
 import type { MigrationPlan } from './types.js';
 
 /**
- * The script's name: `migrate.sh` for a move, else `OPERATION.sh`.
+ * The script's name: `OPERATION.sh`, and `migrate.sh` for save-restore too (a move either way).
  *
  * @example
  * scriptName(planRepair(xml, host)); // 'repair.sh'
  */
 export function scriptName(plan: MigrationPlan): string {
-  return plan.operation === 'migrate' || plan.operation === 'save-restore' ? 'migrate.sh' : `${plan.operation}.sh`;
+  return plan.operation === 'save-restore' ? 'migrate.sh' : `${plan.operation}.sh`;
 }
 
 /**

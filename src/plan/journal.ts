@@ -100,10 +100,6 @@ export class Journal {
     });
   }
 
-  define(host: StepHost, file: string): void {
-    this.steps.push({ host, action: 'define', description: `define the domain's new configuration`, command: this.virsh(host, 'define', file) });
-  }
-
   /** Writes our metadata element on the domain (or removes it when `file` is undefined). */
   metadata(host: StepHost, file: string | undefined, flags: string[]): void {
     const base = this.virsh(host, 'metadata', this.domain, '--uri', HH_NS);

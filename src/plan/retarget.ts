@@ -23,7 +23,7 @@ export function retargetDomain(migratableXml: string, plan: MigrationPlan, optio
   if (typeof migratableXml !== 'string') throw new TypeError('retargetDomain expects the domain XML as a string');
   const checked = validateJson<MigrationPlan>('plan', plan, 'PLAN_INVALID', 'the plan');
   return inInput(options.file, () => {
-    const pd = readForPlan(migratableXml, EMPTY_HOST, { input: 'migratable' });
+    const pd = readForPlan(migratableXml, EMPTY_HOST);
     if (pd.name !== checked.domain) throw new HybridError('PLAN_INVALID', `the plan is for domain '${checked.domain}', the XML is domain '${pd.name}'`);
     const wanted = new Set([...pd.pairs.map((p) => `pair:${p.record.name}`), ...pd.ephemeral.map((e) => `ephemeral:${e.record.alias}`)]);
     const planned = new Set(checked.allocations.map((a) => `${a.kind}:${a.alias}`));

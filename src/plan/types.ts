@@ -63,7 +63,7 @@ export type StepHost = 'source' | 'destination';
  */
 export interface PlanStep {
   host: StepHost;
-  action: 'detach' | 'wait-detached' | 'set-link' | 'prepare' | 'migrate' | 'save' | 'restore' | 'attach' | 'define' | 'metadata';
+  action: 'detach' | 'wait-detached' | 'set-link' | 'prepare' | 'migrate' | 'save' | 'restore' | 'attach' | 'metadata';
   alias?: string;
   /** What the step does, for people. */
   description: string;

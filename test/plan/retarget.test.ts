@@ -41,3 +41,23 @@ describe('retargetDomain', () => {
     expect(() => retargetDomain(1 as unknown as string, plan)).toThrow(TypeError);
   });
 });
+
+describe('retargetDomain, further', () => {
+  it('refuses what is not XML text, as a programmer error', () => {
+    const { plan } = load('plan-migrate-migratable');
+    expect(() => retargetDomain(42 as unknown as string, plan)).toThrow(TypeError);
+  });
+
+  it('a guest with an ephemeral device: the plan must cover it, and the device leaves migrateXml', async () => {
+    const { expandDomain, planMigration, readHostSnapshot } = await import('../../src/index.js');
+    const intel = readHostSnapshot(join(FIXTURES, 'hosts', 'intel-82576'));
+    const cx5 = readHostSnapshot(join(FIXTURES, 'hosts', 'mellanox-cx5'));
+    const expanded = expandDomain(readFileSync(join(FIXTURES, 'cases', 'expand-q35-several-pairs', 'input.xml'), 'utf8'), intel).xml;
+    const plan = planMigration(expanded, intel, cx5, { pciMap: { '0000:65:00.0': '0000:ca:00.0' } });
+    const out = retargetDomain(expanded, plan);
+    expect(out).toBe(plan.migrateXml);
+    expect(out).not.toContain("<alias name='ua-ephemeral0'/>");
+    const e = expectHybridError(() => retargetDomain(expanded, { ...plan, allocations: plan.allocations.filter((a) => a.kind !== 'ephemeral') }), 'PLAN_INVALID');
+    expect(e.message).toContain('ephemeral:ua-ephemeral0');
+  });
+});

@@ -72,3 +72,29 @@ describe('migrate.sh, run against a stand-in virsh', () => {
     expect(r.calls.filter((c) => c.includes('attach-device') && c.includes('detach/'))).toEqual([]);
   });
 });
+
+describe('the files of a plan', () => {
+  it('names the script after the operation; a save-restore is a move, migrate.sh', async () => {
+    const { scriptName } = await import('../../src/index.js');
+    const base = { operation: 'migrate' } as Parameters<typeof scriptName>[0];
+    expect(scriptName(base)).toBe('migrate.sh');
+    expect(scriptName({ ...base, operation: 'save-restore' })).toBe('migrate.sh');
+    expect(scriptName({ ...base, operation: 'repair' })).toBe('repair.sh');
+    expect(scriptName({ ...base, operation: 'unplug' })).toBe('unplug.sh');
+  });
+});
+
+describe('renderScript puts text into the script safely', () => {
+  it('warnings on one comment line each; messages and names escaped inside double quotes', async () => {
+    const { renderScript } = await import('../../src/index.js');
+    const plan = {
+      domain: 'g$1"x', operation: 'migrate', style: 'bond', input: 'migratable', sourceUri: 'qemu:///system', detach: [], attach: [],
+      rollback: { attach: [], afterSwitchover: { message: 'say "hi" to $HOME `now` \\ later', spare: [] } }, allocations: [], steps: [], commands: [],
+      warnings: [{ code: 'X', severity: 'warning', message: 'first\nsecond' }],
+    } as unknown as Parameters<typeof renderScript>[0];
+    const script = renderScript(plan);
+    expect(script).toContain('# warning[X]: first second\n');
+    expect(script).toContain('after the switch-over failed: say \\"hi\\" to \\$HOME \\`now\\` \\\\ later" >&2');
+    expect(script).toContain('echo "hostdev-hybrid: migrate of g\\$1\\"x done" >&2');
+  });
+});
