@@ -61,13 +61,9 @@ export function allocateVf(host: Host, poolName: string, options: AllocationOpti
     const user = taken.get(vf);
     if (g && !(user !== undefined && user !== options.domain)) claimedOn.set(g.pf, (claimedOn.get(g.pf) ?? 0) + 1);
   };
-  // Usually the one new entry is the VF returned last (it was free then, so not yet counted).
-  if (claimed.size === run.seen + 1 && run.last !== undefined && claimed.has(run.last)) count(run.last);
-  else {
-    let i = 0;
-    for (const vf of claimed) if (i++ >= run.seen) count(vf);
-  }
-  run.seen = run.size = claimed.size;
+  // A Set's iterator goes on to entries added after it was made: the run's iterator reads each
+  // claim once, from where the last call stopped.
+  for (; run.seen < claimed.size; run.seen++) count(run.entries.next().value as string);
   const prefer = options.preferNumaNode;
   let best: { topo: VfTopology; order: number; used: number; pfOrder: number } | undefined;
   let anyFree = false;
@@ -110,7 +106,6 @@ export function allocateVf(host: Host, poolName: string, options: AllocationOpti
       ? `network '${poolName}' has no free VF: all ${pool.vfs.length} are in use; enable more VFs on its PFs or free one`
       : `network '${poolName}' has no free VF on ${options.pfNetdev}; enable more VFs there or free one`);
   }
-  run.last = best.topo.vf;
   return best.topo;
 }
 
@@ -134,15 +129,13 @@ const groupsOf = new WeakMap<Host, Map<string, PoolGroups>>();
 
 /** Where a run (one `claimed` Set) stands in one pool, for one domain. */
 interface RunState {
-  /** claimed.size when last seen; smaller now means entries were removed: start again. */
-  size: number;
-  /** How many of claimed's entries are counted in claimedOn. */
+  /** How many of claimed's entries are counted in claimedOn (a smaller Set now: start again). */
   seen: number;
+  /** An iterator over claimed that has given exactly `seen` entries. */
+  entries: Iterator<string>;
   claimedOn: Map<string, number>;
   /** Per PF group, the index of its first member that may be free. */
   start: Map<PoolGroup, number>;
-  /** The VF the last call returned. */
-  last?: string;
 }
 
 const runs = new WeakMap<ReadonlySet<string>, Map<PoolGroups, Map<string | undefined, RunState>>>();
@@ -153,7 +146,7 @@ function runState(claimed: ReadonlySet<string>, groups: PoolGroups, domain: stri
   let perPool = perSet.get(groups);
   if (!perPool) perSet.set(groups, (perPool = new Map()));
   let state = perPool.get(domain);
-  if (!state || claimed.size < state.size) perPool.set(domain, (state = { size: 0, seen: 0, claimedOn: new Map(), start: new Map() }));
+  if (!state || claimed.size < state.seen) perPool.set(domain, (state = { seen: 0, entries: claimed.values(), claimedOn: new Map(), start: new Map() }));
   return state;
 }
 
