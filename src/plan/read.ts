@@ -60,7 +60,6 @@ function inputKind(root: XmlElement): InputKind {
 }
 
 export function readForPlan(domainXml: string, host: Host, options: ReadOptions = {}): PlanDomain {
-  if (typeof domainXml !== 'string') throw new TypeError('expected the domain XML as a string');
   return readDocForPlan(parseXml(domainXml, { file: options.file }), host, options);
 }
 

@@ -53,3 +53,11 @@ describe('checkDomain finds each problem it names', () => {
     expect(checkDomain(raw).map((d) => d.code)).toEqual(['DIALECT_LEFT']);
   });
 });
+
+describe('programmer errors', () => {
+  it('checkDomain and readHostSnapshot refuse what is not a string, naming themselves', async () => {
+    const { checkDomain, readHostSnapshot } = await import('../../src/index.js');
+    expect(() => checkDomain(42 as unknown as string)).toThrow(/^checkDomain expects/);
+    expect(() => readHostSnapshot(42 as unknown as string)).toThrow(/^readHostSnapshot expects/);
+  });
+});

@@ -66,7 +66,7 @@ describe('collapse of what the halves carry, and of halves that lack something',
   const entryOf = (out: string): string => out.slice(out.indexOf("<interface type='hostdev-hybrid'"), out.indexOf('</interface>'));
 
   it('refuses what is not XML text, and names the file of a bad input', () => {
-    expect(() => collapseDomain(42 as unknown as string)).toThrow(TypeError);
+    expect(() => collapseDomain(42 as unknown as string)).toThrow(/^collapseDomain expects/);
     expect(expectHybridError(() => collapseDomain('<domain>', { file: 'g.xml' }), 'XML_MALFORMED').file).toBe('g.xml');
   });
 

@@ -50,11 +50,31 @@ describe('refusals', () => {
   it('an unknown format, a domain without pairs, a non-string', () => {
     expectHybridError(() => guestNetworkConfig(expanded, { format: 'yaml' as GuestFormat }), 'INVALID_ATTRIBUTE');
     expectHybridError(() => guestNetworkConfig("<domain><name>x</name></domain>"), 'NOTHING_TO_DO');
-    expect(() => guestNetworkConfig(7 as unknown as string)).toThrow(TypeError);
+    expect(() => guestNetworkConfig(7 as unknown as string)).toThrow(/^guestNetworkConfig expects/);
   });
 
   it('the default format is netplan', () => {
     expect(guestNetworkConfig(expanded).format).toBe('netplan');
     expect(Object.keys(guestNetworkConfig(expanded).files)).toEqual(['etc/netplan/60-hostdev-hybrid.yaml']);
+  });
+});
+
+describe('further', () => {
+  it('an address alone: exactly the method and the address, in nm and ifupdown', () => {
+    const nm = guestNetworkConfig(expanded, { format: 'nm', static: { address: '192.0.2.10/24' } }).files['etc/NetworkManager/system-connections/hostdev-hybrid-bond0.nmconnection']!;
+    expect(nm).toContain('[ipv4]\nmethod=manual\naddress1=192.0.2.10/24\n\n[ipv6]');
+    const ifupdown = guestNetworkConfig(expanded, { format: 'ifupdown', static: { address: '192.0.2.10/24' } }).files['etc/network/interfaces.d/hostdev-hybrid']!;
+    expect(ifupdown).toContain('iface bond0 inet static\n    address 192.0.2.10/24\n    bond-slaves hh0vf hh0virtio\n');
+  });
+
+  it('a domain whose metadata holds only ephemeral devices has no pairs to configure', () => {
+    const onlyEphemeral = expanded.replace(/<hh:pair [^>]*\/>/, "<hh:ephemeral alias='e' device='hostdev' source='0000:65:00.0'/>");
+    expect(onlyEphemeral).not.toBe(expanded);
+    expectHybridError(() => guestNetworkConfig(onlyEphemeral), 'NOTHING_TO_DO');
+  });
+
+  it('a host that does not know the VF leaves the driver list', () => {
+    const other = readHostSnapshot(join(FIXTURES, 'hosts', 'mellanox-cx5'));
+    expect(guestNetworkConfig(expanded, { host: other }).ports[0]!.vfDrivers).toEqual([...VF_DRIVERS]);
   });
 });

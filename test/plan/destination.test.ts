@@ -114,9 +114,10 @@ describe('what a plan reads from the guest', () => {
 
 describe('planEvacuation, further', () => {
   it('refuses what is not a list of domains or of destinations, as a programmer error', () => {
-    expect(() => planEvacuation('x' as unknown as string[], intel, [x710])).toThrow(TypeError);
-    expect(() => planEvacuation([guest], intel, x710 as unknown as Host[])).toThrow(TypeError);
-    expect(() => planEvacuation([42 as unknown as string], intel, [x710])).toThrow(TypeError);
+    expect(() => planEvacuation('x' as unknown as string[], intel, [x710])).toThrow(/^planEvacuation expects/);
+    expect(() => planEvacuation([guest], intel, x710 as unknown as Host[])).toThrow(/^planEvacuation expects/);
+    expect(() => planEvacuation([guest], intel, [])).toThrow(/^planEvacuation expects/);
+    expect(() => planEvacuation([42 as unknown as string], intel, [x710])).toThrow(/^planMigration expects/);
   });
 
   it('with three equal hosts, the order given breaks the tie', () => {

@@ -45,7 +45,7 @@ describe('retargetDomain', () => {
 describe('retargetDomain, further', () => {
   it('refuses what is not XML text, as a programmer error', () => {
     const { plan } = load('plan-migrate-migratable');
-    expect(() => retargetDomain(42 as unknown as string, plan)).toThrow(TypeError);
+    expect(() => retargetDomain(42 as unknown as string, plan)).toThrow(/^retargetDomain expects/);
   });
 
   it('a guest with an ephemeral device: the plan must cover it, and the device leaves migrateXml', async () => {
