@@ -70,7 +70,7 @@ interface PairSpec {
   toBackup: XmlElement[];
   backupModel: XmlElement;
   managed: string;
-  backupAttributes: Record<string, string>;
+  backupAttributes: Record<string, string | undefined>;
 }
 
 const HYBRID_ATTRIBUTES = new Set(['type', 'managed', 'trustGuestRxFilters']);
@@ -85,7 +85,7 @@ function readPairSpec(entry: Extract<DialectEntry, { kind: 'pair' }>): PairSpec 
   const trust = getAttribute(el, 'trustGuestRxFilters');
   const spec: PairSpec = {
     entry, toVf: [], toBackup: [], managed, backupModel: element('model', { type: 'virtio' }),
-    backupAttributes: trust !== undefined ? { trustGuestRxFilters: trust } : {},
+    backupAttributes: { trustGuestRxFilters: trust },
   };
   let modelGiven = false;
   const setModel = (m: XmlElement): void => {
