@@ -221,7 +221,7 @@ export function expandDocument(doc: XmlDocument, host: Host, options: DocumentEx
       if (aliases.has(alias)) throw new HybridError('DUPLICATE_ALIAS', `alias '${alias}' is used by two devices`, { element: alias });
       aliases.set(alias, `<${dev.name}>`);
     }
-    const macEl = dev.name === 'interface' ? firstChild(dev, 'mac') : undefined;
+    const macEl = firstChild(dev, 'mac'); // only interfaces have one
     const mac = macEl && getAttribute(macEl, 'address');
     if (mac !== undefined) macs.set(mac.toLowerCase(), `<interface> '${alias ?? mac}'`);
   }
@@ -244,7 +244,7 @@ export function expandDocument(doc: XmlDocument, host: Host, options: DocumentEx
 
   // 1. Guest PCI space: explicit addresses first, so nothing chosen later can collide with them.
   const needsAddresses = specs.length > 0 || entries.some((e) => e.kind !== 'not-ephemeral');
-  const space = needsAddresses ? guestPciSpace(machineKind(root), devices.filter((d) => !dialectEls.has(d)), options.addControllers ?? true) : undefined;
+  const space = needsAddresses ? guestPciSpace(machineKind(root), devices.filter((d) => !dialectEls.has(d)), options.addControllers) : undefined;
   for (const s of specs) atElement(s.entry.el, () => {
     if (s.vfGuest) {
       reserveAddress(space!, s.vfGuest, `${s.entry.where} (VF half)`);
