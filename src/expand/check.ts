@@ -13,6 +13,7 @@ import { guestPciSpace, isHotpluggable, type GuestPciSpace } from '../pci/space.
 import { readMetadata } from './metadata.js';
 import { sourceOffset } from '../xml/origin.js';
 import { lineColumn } from '../xml/position.js';
+import { compact } from '../compact.js';
 
 /** Options of checkDomain. */
 export interface CheckOptions {
@@ -118,9 +119,8 @@ export function checkDomain(domainXml: string, host?: Host, options: CheckOption
 
 /** The device's alias and where it starts in the input, for a diagnostic about it. */
 function alias(dev: XmlElement): { alias?: string; line?: number; column?: number } {
-  const a = aliasOf(dev);
   const origin = sourceOffset(dev);
-  return { ...(a !== undefined ? { alias: a } : {}), ...(origin ? lineColumn(origin.source, origin.offset) : {}) };
+  return compact({ alias: aliasOf(dev), ...(origin ? lineColumn(origin.source, origin.offset) : {}) });
 }
 
 /** A pair's diagnostic points at the half that exists, the VF half first. */

@@ -61,3 +61,67 @@ describe('programmer errors', () => {
     expect(() => readHostSnapshot(42 as unknown as string)).toThrow(/^readHostSnapshot expects/);
   });
 });
+
+describe('each diagnostic: its severity, the device it names and where it starts', () => {
+  type Row = [string, 'bond' | 'teaming', (x: string) => string, [string, string, string | undefined][]];
+  const vfHalf = /    <interface type='hostdev'[\s\S]*?<\/interface>\n/;
+  const rows: Row[] = [
+    ['teaming without <teaming>', 'teaming', (x) => x.replace("      <teaming type='persistent'/>\n", ''), [['error', 'TEAMING_MISSING', 'ua-hybrid0']]],
+    ['a VF half teamed to another backup', 'teaming', (x) => x.replace("persistent='ua-hybrid0-backup'", "persistent='ua-other'"), [['error', 'TEAMING_MISSING', 'ua-hybrid0']]],
+    ['teaming with an e1000e backup', 'teaming', (x) => x.replace("<model type='virtio'/>", "<model type='e1000e'/>"), [['error', 'BACKUP_NOT_VIRTIO', 'ua-hybrid0']]],
+    ['teaming on pc', 'teaming', (x) => x.replace("machine='q35'", "machine='pc'"), [['error', 'TEAMING_ON_PC', 'ua-hybrid0']]],
+    ['halves in one slot', 'bond', (x) => x.replace(/(<alias name='ua-hybrid0-backup'\/>\n\s*<address type='pci' domain='0x0000' bus=)'0x02' slot='0x00' function='0x0'/, "$1'0x01' slot='0x00' function='0x1'"), [['error', 'PAIR_SAME_SLOT', 'ua-hybrid0']]],
+    ['a missing backup', 'bond', (x) => x.replace("<alias name='ua-hybrid0-backup'/>", "<alias name='ua-renamed'/>"), [['error', 'PAIR_DEVICE_MISSING', 'ua-hybrid0'], ['error', 'MIGRATION_BLOCKER', 'ua-hybrid0-vf']]],
+    ['a missing ephemeral device', 'bond', (x) => x.replace("<alias name='ua-ephemeral0'/>", "<alias name='ua-renamed'/>"), [['error', 'PAIR_DEVICE_MISSING', 'ua-ephemeral0'], ['error', 'MIGRATION_BLOCKER', 'ua-renamed']]],
+    ['a degraded pair', 'bond', (x) => x.replace(vfHalf, ''), [['warning', 'PAIR_DEGRADED', 'ua-hybrid0']]],
+    ['halves with two MACs', 'bond', (x) => x.replace(/(<interface type='hostdev'[^>]*>\n\s*<mac address=')[^']+/, '$152:54:00:00:00:01'), [['error', 'PAIR_MAC_MISMATCH', 'ua-hybrid0']]],
+    ['halves with two MACs that differ only in case', 'bond', (x) => x.replace(/(<interface type='hostdev'[^>]*>\n\s*<mac address=')([^']+)/, (_m, a: string, mac: string) => a + mac.toUpperCase()), []],
+    ['a VF half without a MAC', 'bond', (x) => x.replace(/(<interface type='hostdev'[^>]*>\n)\s*<mac [^>]*\/>\n/, '$1'), [['error', 'PAIR_MAC_MISMATCH', 'ua-hybrid0']]],
+    ['a backup on the other PF', 'bond', (x) => x.replace("<source dev='enp4s0f0' mode='bridge'/>", "<source dev='enp4s0f1' mode='bridge'/>"), [['error', 'BACKUP_PF_MISMATCH', 'ua-hybrid0']]],
+    ['a VF half on pcie-root', 'bond', (x) => x.replace(/(<alias name='ua-hybrid0-vf'\/>\n\s*<address type='pci' domain='0x0000') bus='0x01' slot='0x00'/, "$1 bus='0x00' slot='0x03'"), [['error', 'NOT_HOTPLUGGABLE', 'ua-hybrid0-vf']]],
+    ['an ephemeral device without a guest address', 'bond', (x) => x.replace(/(<alias name='ua-ephemeral0'\/>\n)\s*<address[^>]*\/>\n/, '$1'), [['warning', 'NO_GUEST_ADDRESS', 'ua-ephemeral0']]],
+    ['dialect left', 'bond', (x) => x.replace("<hostdev mode='subsystem' type='pci' managed='yes'>", "<hostdev mode='subsystem' type='pci' managed='yes' ephemeral='yes'>"), [['error', 'DIALECT_LEFT', 'ua-ephemeral0']]],
+    ['a passthrough device that is neither', 'bond', (x) => x.replace(/\s*<hh:ephemeral [^>]*\/>/, ''), [['error', 'MIGRATION_BLOCKER', 'ua-ephemeral0']]],
+    ['a VF another domain holds', 'bond', (x) => x.replace("bus='0x04' slot='0x10' function='0x2'", "bus='0x04' slot='0x10' function='0x0'"), [['error', 'VF_NOT_ON_HOST', 'ua-hybrid0']]],
+    ['a VF the host does not have', 'bond', (x) => x.replace("bus='0x04' slot='0x10' function='0x2'", "bus='0x09' slot='0x10' function='0x0'"), [['error', 'VF_NOT_ON_HOST', 'ua-hybrid0']]],
+  ];
+  it.each(rows)('%s', (_what, style, breakIt, expected) => {
+    const broken = breakIt(domain(style));
+    expect(broken).not.toBe(domain(style));
+    const got = checkDomain(broken, intel);
+    expect(got.map((d) => [d.severity, d.code, d.alias])).toEqual(expected);
+    for (const d of got) expect(d.line === undefined || d.line > 1).toBe(true);
+  });
+
+  it('points a pair\'s diagnostic at its VF half, else its backup', () => {
+    const x = domain('bond');
+    const line = (alias: string): number => x.slice(0, x.indexOf(`<alias name='${alias}'/>`)).split('\n').findLastIndex((l) => l.startsWith('    <interface')) + 1;
+    const mismatch = x.replace(/(<interface type='hostdev'[^>]*>\n\s*<mac address=')[^']+/, '$152:54:00:00:00:01');
+    expect(checkDomain(mismatch, intel)[0]!.line).toBe(line('ua-hybrid0-vf'));
+    expect(checkDomain(x.replace(vfHalfRe, ''), intel)[0]!.line).toBe(line('ua-hybrid0-vf'));
+    expect(checkDomain(domain('bond').replace(/(<alias name='ua-ephemeral0'\/>\n)\s*<address[^>]*\/>\n/, '$1'), intel)[0]).toMatchObject({ alias: 'ua-ephemeral0', line: expect.any(Number), column: 5 });
+  });
+
+  it('without a host, nothing is checked against one', () => {
+    const broken = domain('bond').replace("<source dev='enp4s0f0' mode='bridge'/>", "<source dev='enp4s0f1' mode='bridge'/>");
+    expect(checkDomain(broken)).toEqual([]);
+  });
+
+  it('a domain whose VF half has no host address is not checked against the host', () => {
+    const noSource = domain('bond').replace(/(<interface type='hostdev'[^>]*>\n\s*<mac [^>]*\/>\n)\s*<source>[\s\S]*?<\/source>\n/, '$1');
+    expect(noSource).not.toBe(domain('bond'));
+    expect(codes(noSource)).toEqual([]);
+  });
+
+  it('the host\'s warnings are reported where they touch the domain\'s pools', () => {
+    const withPools = (...pools: [string, string[]][]): typeof intel => {
+      const h = structuredClone(intel);
+      for (const [name, vfs] of pools) h.pools.push({ name, mode: 'hostdev-hybrid', ephemeral: false, managed: true, pfs: [], vfs });
+      return h;
+    };
+    const touching = checkDomain(domain('bond'), withPools(['another-pool', ['0000:04:11.5']]));
+    expect(touching.map((d) => [d.severity, d.code])).toEqual([['warning', 'POOL_OVERLAP']]);
+    expect(checkDomain(domain('bond'), withPools(['p1', ['0000:09:00.0']], ['p2', ['0000:09:00.0']]))).toEqual([]);
+  });
+});
+const vfHalfRe = /    <interface type='hostdev'[\s\S]*?<\/interface>\n/;
