@@ -81,10 +81,10 @@ export class HybridError extends Error {
     super(message);
     this.name = 'HybridError';
     this.code = code;
-    if (where.file !== undefined) this.file = where.file;
-    if (where.line !== undefined) this.line = where.line;
-    if (where.column !== undefined) this.column = where.column;
-    if (where.element !== undefined) this.element = where.element;
+    this.file = where.file;
+    this.line = where.line;
+    this.column = where.column;
+    this.element = where.element;
   }
 
   /** `file:line:column: ` as far as known, for one-line reports (the file once, if the message names it). */

@@ -254,3 +254,50 @@ describe('hostFromXml gives one Host for one host, whatever the order and form o
     expect(() => hostFromXml({} as never)).toThrow(/^hostFromXml expects/);
   });
 });
+
+describe('readHostSnapshot names what it cannot read', () => {
+  it('a missing directory, a file, both forms, neither: each error names the directory', () => {
+    const missing = expectHybridError(() => readHostSnapshot('/nonexistent/host'), 'HOST_SNAPSHOT');
+    expect([missing.file, missing.message]).toEqual(['/nonexistent/host', 'host snapshot /nonexistent/host does not exist']);
+    const file = join(mkdtempSync(join(tmpdir(), 'hh-snap-')), 'plain');
+    writeFileSync(file, 'x');
+    const notDir = expectHybridError(() => readHostSnapshot(file), 'HOST_SNAPSHOT');
+    expect([notDir.file, notDir.message]).toEqual([file, `host snapshot ${file} is not a directory`]);
+    const empty = mkdtempSync(join(tmpdir(), 'hh-snap-'));
+    expect(expectHybridError(() => readHostSnapshot(empty), 'HOST_SNAPSHOT').file).toBe(empty);
+    for (const folder of ['network', 'domains']) {
+      const one = mkdtempSync(join(tmpdir(), 'hh-snap-'));
+      cpSync(join(INTEL, folder), join(one, folder), { recursive: true });
+      writeFileSync(join(one, 'host.json'), '{}');
+      const both = expectHybridError(() => readHostSnapshot(one), 'HOST_SNAPSHOT');
+      expect([both.file, both.message.includes('both host.json and XML')]).toEqual([one, true]);
+    }
+  });
+
+  it('host.json alone is read, and its errors name it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hh-snap-'));
+    writeFileSync(join(dir, 'host.json'), '{"version": 2}');
+    expect(expectHybridError(() => readHostSnapshot(dir), 'HOST_JSON_INVALID').file).toBe(join(dir, 'host.json'));
+  });
+
+  it('dot files are passed over in every folder', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hh-snap-'));
+    cpSync(INTEL, dir, { recursive: true });
+    const before = readHostSnapshot(dir);
+    writeFileSync(join(dir, 'nodedev', '.swp'), 'junk');
+    writeFileSync(join(dir, 'nodedev', '.hidden.xml'), 'junk');
+    expect(readHostSnapshot(dir)).toEqual(before);
+  });
+
+  it('a file it cannot read says why', async () => {
+    const { readUtf8File } = await import('../../src/io.js');
+    const dir = mkdtempSync(join(tmpdir(), 'hh-read-'));
+    const gone = expectHybridError(() => readUtf8File(join(dir, 'none.xml')), 'FILE_UNREADABLE');
+    expect([gone.file, gone.message]).toEqual([join(dir, 'none.xml'), `${join(dir, 'none.xml')}: cannot read it: no such file`]);
+    expect(expectHybridError(() => readUtf8File(dir), 'FILE_UNREADABLE').message).toBe(`${dir}: cannot read it: it is a directory`);
+    const unlisted = join(dir, 'sub');
+    mkdirSync(unlisted);
+    writeFileSync(join(unlisted, 'x'), '');
+    expect(expectHybridError(() => readUtf8File(join(unlisted, 'x', 'y')), 'FILE_UNREADABLE').message).toMatch(/cannot read it: ENOTDIR/);
+  });
+});

@@ -1,0 +1,23 @@
+// validateJson's refusals say where in the document and what: the path, or "(top level)", and an
+// unexpected property by name.
+import { describe, expect, it } from 'vitest';
+import { validateJson } from '../../src/schemas.js';
+import { expectHybridError } from '../helpers.js';
+
+describe('validateJson', () => {
+  it('names the schema, the path and the rule', () => {
+    const e = expectHybridError(() => validateJson('host', { version: 1, pfs: 'x', vfs: [], pools: [], otherNetworks: [], domains: [] }, 'HOST_JSON_INVALID', 'host.json'), 'HOST_JSON_INVALID');
+    expect(e.message).toBe('host.json does not match schemas/host.schema.json: /pfs must be array');
+  });
+
+  it('says "(top level)" for the document itself, and names a property it does not know', () => {
+    expect(expectHybridError(() => validateJson('host', 7, 'HOST_JSON_INVALID', 'host.json'), 'HOST_JSON_INVALID').message).toBe('host.json does not match schemas/host.schema.json: (top level) must be object');
+    const extra = { version: 1, pfs: [], vfs: [], pools: [], otherNetworks: [], domains: [], colour: 'blue' };
+    expect(expectHybridError(() => validateJson('host', extra, 'HOST_JSON_INVALID', 'host.json'), 'HOST_JSON_INVALID').message).toBe("host.json does not match schemas/host.schema.json: (top level) must NOT have additional properties ('colour')");
+  });
+
+  it('returns what it was given when it matches', () => {
+    const ok = { version: 1, pfs: [], vfs: [], pools: [], otherNetworks: [], domains: [] };
+    expect(validateJson('host', ok, 'HOST_JSON_INVALID', 'host.json')).toBe(ok);
+  });
+});
