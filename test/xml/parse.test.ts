@@ -134,8 +134,15 @@ describe('parseXml refuses what is not well-formed XML, with line and column', (
     expect(() => parseXml(42 as unknown as string)).toThrow(/^parseXml expects/);
   });
 
-  it('accepts nesting up to the limit', () => {
-    const ok = '<a>'.repeat(256) + '</a>'.repeat(256);
-    expect(() => parseXml(ok)).not.toThrow();
+  it('accepts nesting up to the limit, and refuses one level more, where it starts', () => {
+    const depth = XML_LIMITS.maxDepth;
+    expect(() => parseXml('<a>'.repeat(depth) + '</a>'.repeat(depth))).not.toThrow();
+    const e = expectHybridError(() => parseXml('<a>'.repeat(depth + 1) + '</a>'.repeat(depth + 1), { file: 'deep.xml' }), 'XML_TOO_DEEP');
+    expect([e.file, e.line, e.column]).toEqual(['deep.xml', 1, 3 * depth + 1]);
+  });
+
+  it('names the file of a document over the size limit', () => {
+    const big = '<a>' + ' '.repeat(XML_LIMITS.maxLength) + '</a>';
+    expect(expectHybridError(() => parseXml(big, { file: 'big.xml' }), 'XML_TOO_LARGE').file).toBe('big.xml');
   });
 });
