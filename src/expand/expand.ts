@@ -440,6 +440,7 @@ function convertStyle(doc: XmlDocument, root: XmlElement, meta: HybridMetadata, 
 /** Inserts a child where libvirt's order of an <interface>'s children puts it. */
 function insertInOrder(doc: XmlDocument, el: XmlElement, child: XmlElement): void {
   const rank = INTERFACE_ORDER.indexOf(child.name);
+  // Stryker disable next-line EqualityOperator: no other child has the new one's rank (old <teaming> is removed first)
   const next = childElements(el).find((c) => INTERFACE_ORDER.indexOf(c.name) > rank);
   insertElement(doc, el, child, next ? { before: next } : 'end');
 }

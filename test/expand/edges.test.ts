@@ -182,3 +182,34 @@ describe('style conversion and added controllers', () => {
     expect(where(net + usb + POOL)).toEqual(['interface', 'controller', 'controller', 'controller', 'interface', 'interface']);
   });
 });
+
+describe('further edges', () => {
+  it('<backup> holds only <address> and <model>', () => {
+    const entry = POOL.replace("<source network='sriov-pool'/>", "<source network='sriov-pool'/>\n      <backup>\n        <target dev='x'/>\n      </backup>");
+    expectHybridError(() => expandDomain(domain(entry), intel), 'UNSUPPORTED_ELEMENT');
+  });
+
+  it('a domain with only ephemeral devices in its metadata is not restyled', () => {
+    const once = expandDomain(domain(hostdev(vfAt(6), " ephemeral='yes'")), intel).xml;
+    expect(expandDomain(once, intel, { style: 'teaming' }).xml).toBe(once);
+  });
+
+  it('two ephemeral interfaces on one pool get two VFs', () => {
+    const h = structuredClone(intel);
+    h.pools.push({ name: 'vf-pool', mode: 'hostdev', ephemeral: true, managed: true, pfs: [], vfs: ['0000:04:11.4', '0000:04:11.5'] });
+    const iface = "    <interface type='network'>\n      <source network='vf-pool'/>\n    </interface>\n";
+    expect(expandDomain(domain(iface + iface), h).ephemeral.map((e) => e.source)).toEqual(['0000:04:11.4', '0000:04:11.5']);
+  });
+
+  it('an ephemeral device gets its alias before <rom> and <address>, and an interface a MAC no one uses', () => {
+    const withRom = hostdev(vfAt(6), " ephemeral='yes'").replace('    </hostdev>', "      <rom bar='off'/>\n    </hostdev>");
+    expect(expandDomain(domain(withRom), intel).xml).toMatch(/<alias name='ua-ephemeral0'\/>\n\s*<rom bar='off'\/>/);
+    const nic = `    <interface type='hostdev' ephemeral='yes'>\n      <source>\n        ${vfAt(6)}\n      </source>\n    </interface>\n`;
+    const first = /<mac address='([^']+)'/.exec(expandDomain(domain(nic), intel).xml)![1]!;
+    const h = structuredClone(intel);
+    h.domains.push({ name: 'twin', pciDevices: [], macs: [first] });
+    expect(expandDomain(domain(nic), h).xml).not.toContain(first);
+    const taken = expandDomain(domain(POOL + nic), intel);
+    expect(new Set([...taken.xml.matchAll(/<mac address='([^']+)'/g)].map((m) => m[1])).size).toBe(2);
+  });
+});
