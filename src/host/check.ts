@@ -32,7 +32,7 @@ export function checkHost(host: Host): Host {
     if (listedBy !== undefined && vf.pf !== undefined && vf.pf !== listedBy) {
       throw new HybridError('TOPOLOGY_CONFLICT', `VF ${vf.address} names ${vf.pf} as its physical function, but PF ${listedBy} lists it among its virt_functions`);
     }
-    if (vf.pf !== undefined && pfAddresses.has(vf.pf) && listedBy === undefined) {
+    if (listedBy === undefined && pfAddresses.has(vf.pf ?? '')) {
       throw new HybridError('TOPOLOGY_CONFLICT', `VF ${vf.address} names ${vf.pf} as its physical function, but that PF does not list it among its virt_functions`);
     }
   }

@@ -38,7 +38,7 @@ export function readDomainUsage(root: XmlElement, where: string): HostDomain {
     const here = `${where} (domain '${name}') <${dev.name}>`;
     const pci = hostPciSource(dev, here);
     if (pci !== undefined && !pciDevices.includes(pci)) pciDevices.push(pci);
-    const mac = dev.name === 'interface' ? firstChild(dev, 'mac') : undefined;
+    const mac = firstChild(dev, 'mac'); // only interfaces have one
     const address = mac && getAttribute(mac, 'address');
     if (address) macs.push(address.toLowerCase());
   }

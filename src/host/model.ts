@@ -140,7 +140,7 @@ export function vfTopology(host: Host, vfAddress: string): VfTopology {
       ? `${vfAddress} is a physical function, not a VF: name one of its VFs`
       : `${vfAddress} is not a VF in the host snapshot: add its nodedev (virsh nodedev-dumpxml) or pick another VF`);
   }
-  const pf = vf.pf === undefined ? undefined : index.pfByAddress.get(vf.pf);
+  const pf = index.pfByAddress.get(vf.pf ?? '');
   if (!pf) {
     throw new HybridError('VF_WITHOUT_PF', `VF ${vfAddress}: its physical function ${vf.pf ?? '(unknown)'} is not in the host snapshot; add the PF's nodedev XML`);
   }

@@ -59,8 +59,7 @@ export function readNodedev(root: XmlElement, where: string): Nodedev {
       slot: decimalChild(cap, 'slot', here, 0x1f),
       function: decimalChild(cap, 'function', here, 7),
     });
-    const dev: Extract<Nodedev, { kind: 'pci' }> = { kind: 'pci', name, address };
-    if (parent !== undefined) dev.parent = parent;
+    const dev: Extract<Nodedev, { kind: 'pci' }> = compact({ kind: 'pci' as const, name, address, parent });
     const driverName = firstChild(root, 'driver') && firstChild(firstChild(root, 'driver')!, 'name');
     if (driverName) dev.driver = textContent(driverName).trim();
     const numaNode = numaOf(cap, here);

@@ -301,3 +301,52 @@ describe('readHostSnapshot names what it cannot read', () => {
     expect(expectHybridError(() => readUtf8File(join(unlisted, 'x', 'y')), 'FILE_UNREADABLE').message).toMatch(/cannot read it: ENOTDIR/);
   });
 });
+
+describe('host facts that are incomplete but not contradictory', () => {
+  const intel = (): Host => JSON.parse(JSON.stringify(readHostSnapshot(INTEL))) as Host;
+
+  it('two PFs without a net device are no conflict; using one of their VFs says what is missing', () => {
+    const h = intel();
+    for (const pf of h.pfs) delete pf.netdev;
+    h.pools = [];
+    const host = hostFromJson(h);
+    expect(expectHybridError(() => vfTopology(host, host.vfs[0]!.address), 'PF_WITHOUT_NETDEV').message).toContain('net device');
+  });
+
+  it('a VF that names no PF but is listed by one belongs to that one', () => {
+    const h = intel();
+    delete h.vfs[0]!.pf;
+    expect(() => hostFromJson(h)).not.toThrow();
+  });
+
+  it('refuses host.json that is not JSON', () => {
+    expect(expectHybridError(() => hostFromJson('{"version": 1,'), 'HOST_JSON_INVALID').message).toContain('not valid JSON');
+  });
+
+  it('assertHost refuses what is not a Host, naming the function', async () => {
+    const { assertHost } = await import('../../src/host/model.js');
+    for (const bad of [undefined, null, {}, { pools: 'x' }]) expect(() => assertHost(bad, 'someApi')).toThrow(/^someApi expects a Host/);
+    expect(() => assertHost({ pools: [] }, 'someApi')).not.toThrow();
+  });
+});
+
+describe('nodedev numbers', () => {
+  const vfXml = readFileSync(join(INTEL, 'nodedev', 'pci_0000_04_10_0.xml'), 'utf8');
+  const read = async (xml: string) => (await import('../../src/host/nodedev.js')).readNodedev((await import('../../src/index.js')).parseXml(xml).children.find((n) => n.type === 'element') as never, 'x.xml');
+
+  it('takes numbers with white space around them, decimal or hex, and refuses junk around them', async () => {
+    expect(await read(vfXml.replace('<bus>4</bus>', '<bus> 4 </bus>'))).toMatchObject({ address: '0000:04:10.0' });
+    expect(await read(vfXml.replace('<bus>4</bus>', '<bus>0x4</bus>'))).toMatchObject({ address: '0000:04:10.0' });
+    for (const bad of ['4x', 'x4', '0x', '256']) await expect(read(vfXml.replace('<bus>4</bus>', `<bus>${bad}</bus>`))).rejects.toMatchObject({ code: 'INVALID_PCI_ADDRESS' });
+  });
+
+  it('reads a NUMA node of several digits; -1 means none', async () => {
+    expect(await read(vfXml.replace("<numa node='0'/>", "<numa node='12'/>"))).toMatchObject({ numaNode: 12 });
+    expect('numaNode' in (await read(vfXml.replace("<numa node='0'/>", "<numa node='-1'/>")))).toBe(false);
+  });
+
+  it('passes over sub-capabilities it has no use for', async () => {
+    const extra = vfXml.replace("<capability type='phys_function'>", "<capability type='pci-bridge'/>\n    <capability type='phys_function'>");
+    expect(await read(extra)).toMatchObject({ physFunction: '0000:04:00.0' });
+  });
+});

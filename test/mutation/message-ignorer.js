@@ -5,7 +5,9 @@
 //   - the message argument of the scanner's `this.fail(code, message, offset)`, and the text its
 //     helpers pass on to it: `this.indexOrFail(needle, from, message, at)`'s message and
 //     `this.name(at, what)`'s what;
-//   - the value of a `message:` property (diagnostics, plan steps).
+//   - the value of a `message:` property (diagnostics, plan steps);
+//   - a description of an element that only messages use: the `where`/`who` argument of the
+//     readers and allocators below, and a `where`/`here`/`who` constant built from a template.
 // Codes, locations and every decision stay mutated. Messages users act on are asserted by their
 // key words in the tests instead.
 import { PluginKind, declareClassPlugin } from '@stryker-mutator/api/plugin';
@@ -31,6 +33,24 @@ function scannerMessageIndex(node) {
   return SCANNER_MESSAGE_ARGUMENT[node.callee.property.name] ?? -1;
 }
 
+/** Functions whose argument at this index only describes the element for messages. */
+const DESCRIPTION_ARGUMENT = {
+  readPciAddress: 1, parsePci: 1, guestPciAddress: 1, readGuestAddress: 1, readVlan: 1, vlanDeviceName: 3, parseMac: 1,
+  hostPciSource: 1, reserveAddress: 2, allocateHotpluggable: 1,
+};
+
+function isDescriptionArgument(path) {
+  const parent = path.parentPath;
+  if (!parent || !parent.isCallExpression() || parent.node.callee.type !== 'Identifier') return false;
+  return DESCRIPTION_ARGUMENT[parent.node.callee.name] === parent.node.arguments.indexOf(path.node);
+}
+
+function isDescriptionConstant(path) {
+  const parent = path.parentPath;
+  return path.isTemplateLiteral() && parent?.isVariableDeclarator() && parent.node.init === path.node
+    && parent.node.id.type === 'Identifier' && ['where', 'here', 'who'].includes(parent.node.id.name);
+}
+
 function propertyKey(path) {
   const parent = path.parentPath;
   if (!parent || !parent.isObjectProperty() || parent.node.value !== path.node || parent.node.computed) return undefined;
@@ -43,6 +63,7 @@ export class MessageIgnorer {
     const index = argumentIndex(path);
     if (index === 1 && isHybridError(path.parentPath.node)) return REASON;
     if (index !== -1 && index === scannerMessageIndex(path.parentPath.node)) return REASON;
+    if ((path.isTemplateLiteral() || path.isStringLiteral()) && (isDescriptionArgument(path) || isDescriptionConstant(path))) return REASON;
     const key = propertyKey(path);
     if (key === 'message') return REASON;
     // `{ element: where }` alone: the whole object is the description.
