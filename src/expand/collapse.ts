@@ -35,26 +35,22 @@ export function collapseDomain(expandedXml: string, options: CollapseOptions = {
   const root = domainRoot(doc);
   const meta = readMetadata(root);
   if (!meta) return expandedXml;
-  const byAlias = new Map<string, XmlElement>();
-  for (const dev of deviceList(root)) {
-    const alias = aliasOf(dev);
-    if (alias !== undefined) byAlias.set(alias, dev);
-  }
-  const find = (alias: string, what: string): XmlElement => {
+  const byAlias = new Map(deviceList(root).map((dev) => [aliasOf(dev), dev]));
+  const needDevice = (alias: string, what: string): XmlElement => {
     const dev = byAlias.get(alias);
     if (!dev) throw new HybridError('METADATA_INVALID', `the metadata names ${what} '${alias}', but the domain has no device with that alias`, { element: alias });
     return dev;
   };
   const devices = devicesOf(root)!;
   for (const pair of meta.pairs) {
-    const vf = find(pair.vfAlias, 'the VF half');
-    const backup = find(pair.backupAlias, 'the backup half');
+    const vf = needDevice(pair.vfAlias, 'the VF half');
+    const backup = needDevice(pair.backupAlias, 'the backup half');
     insertElement(doc, devices, hybridEntry(pair, vf, backup), { before: vf });
     removeElement(devices, vf);
     removeElement(devices, backup);
   }
   for (const e of meta.ephemeral) {
-    const dev = find(e.alias, 'the ephemeral device');
+    const dev = needDevice(e.alias, 'the ephemeral device');
     if (e.pool === undefined) {
       setAttribute(dev, 'ephemeral', 'yes');
       continue;
@@ -76,11 +72,10 @@ function hybridEntry(pair: PairRecord, vf: XmlElement, backup: XmlElement): XmlE
   const mac = firstChild(vf, 'mac');
   const vfSource = firstPath(vf, 'source', 'address');
   if (!mac || !vfSource) throw new HybridError('METADATA_INVALID', `${where}: the VF half '${pair.vfAlias}' lacks <mac> or <source><address>`, { element: pair.vfAlias });
-  const attributes: Record<string, string> = pair.form === 'hybrid'
+  const attributes: Record<string, string | undefined> = pair.form === 'hybrid'
     ? { type: 'hostdev-hybrid', managed: getAttribute(vf, 'managed') ?? 'yes' }
     : { type: 'network' };
-  const trust = getAttribute(backup, 'trustGuestRxFilters');
-  if (trust !== undefined) attributes.trustGuestRxFilters = trust;
+  attributes.trustGuestRxFilters = getAttribute(backup, 'trustGuestRxFilters');
   const children: XmlElement[] = [
     element('mac', { address: getAttribute(mac, 'address')! }),
     element('source', { network: pair.pool }, [element('address', { type: 'pci', ...attrs(vfSource) })]),

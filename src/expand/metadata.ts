@@ -79,6 +79,7 @@ export function findMetadataElement(root: XmlElement): XmlElement | undefined {
   if (!metadata) return undefined;
   for (const el of childElements(metadata)) {
     const prefix = ourPrefix(el);
+    // Stryker disable next-line ConditionalExpression: local() of an undefined prefix matches no name anyway
     if (prefix !== undefined && local(el, prefix) === 'hybrid') return el;
   }
   return undefined;

@@ -120,3 +120,17 @@ describe('collapse of what the halves carry, and of halves that lack something',
     expect(order).toEqual(['mac', 'source', 'vlan', 'driver', 'tune', 'link', 'coalesce', 'target', 'boot', 'alias', 'rom', 'backup']);
   });
 });
+
+describe('collapse, further', () => {
+  it('keeps the documented order of an entry\'s children', async () => {
+    const { HYBRID_CHILD_ORDER } = await import('../../src/index.js');
+    expect(HYBRID_CHILD_ORDER).toEqual(['mac', 'source', 'vlan', 'virtualport', 'model', 'driver', 'bandwidth', 'tune', 'link', 'coalesce', 'target', 'boot', 'alias', 'rom', 'address', 'backup']);
+  });
+
+  it('a backup child it has no placement for comes back as it is, not refused', () => {
+    const x = expandDomain(q35(`    <interface type='hostdev-hybrid'>\n      <source network='sriov-pool'/>\n    </interface>\n`), intel).xml;
+    const added = x.replace("<alias name='ua-hybrid0-backup'/>", "<filterref filter='clean-traffic'/>\n      <alias name='ua-hybrid0-backup'/>");
+    expect(added).not.toBe(x);
+    expect(collapseDomain(added)).toContain("<filterref filter='clean-traffic'/>");
+  });
+});

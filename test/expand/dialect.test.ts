@@ -41,3 +41,14 @@ describe('findDialect', () => {
     expect(e.line).toBe(1);
   });
 });
+
+describe('dialect, further', () => {
+  it('ephemeral= on a device that is not passed through is refused', async () => {
+    const { expandDomain, readHostSnapshot } = await import('../../src/index.js');
+    const { join } = await import('node:path');
+    const { FIXTURES, expectHybridError } = await import('../helpers.js');
+    const intel = readHostSnapshot(join(FIXTURES, 'hosts', 'intel-82576'));
+    const disk = "<domain type='kvm'><name>d</name><os><type arch='x86_64' machine='q35'>hvm</type></os><devices><disk type='file' device='disk' ephemeral='yes'><source file='/x'/><target dev='vda'/></disk></devices></domain>";
+    expectHybridError(() => expandDomain(disk, intel), 'UNSUPPORTED_ELEMENT');
+  });
+});

@@ -169,3 +169,19 @@ describe('reading our metadata back refuses what it cannot trust', () => {
     expect(expandDomain(domain('').replace('  <title>t</title>\n', ''), intel).xml).toMatch(/<\/uuid>\n {2}<metadata>/);
   });
 });
+
+describe('metadata, further', () => {
+  const expanded = expandDomain(domain(''), intel).xml;
+  it('takes only our prefix followed by a colon, a VF index of several digits, and bond when no style is written', () => {
+    const squeezed = expanded.replace('<hh:hybrid ', '<hhxhybrid ').replace('</hh:hybrid>', '</hhxhybrid>');
+    expect(squeezed).not.toBe(expanded);
+    expect(metadataOf(squeezed)).toBeUndefined();
+    expect(metadataOf(expanded.replace(/vf-index='[0-9]+'/, "vf-index='12'"))!.pairs[0]!.vfIndex).toBe(12);
+    expect(metadataOf(expanded.replace(" style='bond'", ''))!.style).toBe('bond');
+  });
+
+  it('goes right after <name> when that is all that precedes it', () => {
+    const input = domain('').replace(/  <uuid>[^<]*<\/uuid>\n  <title>t<\/title>\n/, '');
+    expect(expandDomain(input, intel).xml).toMatch(/<name>g1<\/name>\n {2}<metadata>/);
+  });
+});

@@ -169,3 +169,11 @@ describe('the PCI space, further', () => {
     expect(expectHybridError(() => reserveAddress(space('pc', [a]), at(0, 5), 'the VF half'), 'GUEST_ADDRESS_CONFLICT').message).toMatch(/^the VF half: .*'first'/);
   });
 });
+
+describe('guest addresses in the dialect', () => {
+  it('must say type=\'pci\'', async () => {
+    const { readGuestAddress } = await import('../../src/pci/space.js');
+    expect(readGuestAddress(element('address', { type: 'pci', domain: '0x0000', bus: '0x01', slot: '0x00', function: '0x0' }), 'x')).toEqual(at(1, 0));
+    expectHybridError(() => readGuestAddress(element('address', { domain: '0x0000', bus: '0x01', slot: '0x00', function: '0x0' }), 'x'), 'INVALID_PCI_ADDRESS');
+  });
+});
