@@ -97,8 +97,8 @@ export class HybridError extends Error {
     return s ? s + ' ' : '';
   }
 
-  /** The same error, attributed to a file (used when reading snapshots and by the CLI). */
-  inFile(file: string): HybridError {
+  /** The same error, attributed to a file (used when reading snapshots and by the CLI); undefined changes nothing. */
+  inFile(file: string | undefined): HybridError {
     if (this.file === undefined) this.file = file;
     return this;
   }

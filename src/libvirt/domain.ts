@@ -105,6 +105,6 @@ export function inInput<T>(file: string | undefined, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    throw e instanceof HybridError && file !== undefined ? e.inFile(file) : e;
+    throw e instanceof HybridError ? e.inFile(file) : e;
   }
 }

@@ -6,7 +6,7 @@ import { atElement, domainName, domainUuid, inInput, machineKind, serialMirrors 
 import { readVlan, vlanDeviceName } from '../../src/libvirt/vlan.js';
 import { HybridError } from '../../src/errors.js';
 import { childElements, firstChild } from '../../src/xml/edit.js';
-import { rootElement, type XmlElement } from '../../src/xml/tree.js';
+import { element, rootElement, type XmlElement } from '../../src/xml/tree.js';
 import { expectHybridError } from '../helpers.js';
 
 const root = (xml: string): XmlElement => rootElement(parseXml(xml));
@@ -101,6 +101,8 @@ describe('error positions', () => {
     expect([kept.line, kept.column]).toEqual([9, 9]);
     expect(() => atElement(iface, () => { throw new RangeError('bug'); })).toThrow(RangeError);
     expect(atElement(iface, () => 7)).toBe(7);
+    const made = expectHybridError(() => atElement(element('interface'), () => { throw new HybridError('INVALID_MAC', 'x'); }), 'INVALID_MAC');
+    expect([made.line, made.column]).toEqual([undefined, undefined]);
   });
 
   it('inInput names the file, once, and only on HybridErrors', () => {
