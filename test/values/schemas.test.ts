@@ -21,3 +21,16 @@ describe('validateJson', () => {
     expect(validateJson('host', ok, 'HOST_JSON_INVALID', 'host.json')).toBe(ok);
   });
 });
+
+describe('every schema compiles under ajv\'s strict mode and takes what the library writes', () => {
+  it('plan and host-summary too', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { FIXTURES } = await import('../helpers.js');
+    const { readHostSnapshot, summarizeHost } = await import('../../src/index.js');
+    const plan = JSON.parse(readFileSync(join(FIXTURES, 'cases', 'plan-migrate-migratable', 'expected', 'plan.json'), 'utf8')) as unknown;
+    expect(validateJson('plan', plan, 'PLAN_INVALID', 'plan')).toBe(plan);
+    const summary = JSON.parse(JSON.stringify(summarizeHost(readHostSnapshot(join(FIXTURES, 'hosts', 'intel-82576'))))) as unknown;
+    expect(validateJson('host-summary', summary, 'HOST_JSON_INVALID', 'summary')).toBe(summary);
+  });
+});
