@@ -209,3 +209,29 @@ describe('choosing the destination devices, rule by rule', () => {
     }
   });
 });
+
+describe('planEvacuation passes over a host that cannot take the guest for the next', () => {
+  const app3 = fixture('cases', 'expand-q35-several-pairs', 'expected.xml');
+  it('a host with more free VFs but not in the guest\'s pool (POOL_UNKNOWN) or with its pool full (POOL_EXHAUSTED)', () => {
+    const otherPool = structuredClone(cx5);
+    otherPool.pools = otherPool.pools.map((p) => ({ ...p, name: 'other-pool' }));
+    expect(planEvacuation([guest], intel, [otherPool, x710]).plans.map((p) => p.destination)).toEqual([1]);
+    const fullPool = structuredClone(cx5);
+    const sriov = fullPool.pools.find((p) => p.name === 'sriov-pool')!;
+    const ens1f1 = fullPool.pfs.find((p) => p.netdev === 'ens1f1')!.vfs;
+    fullPool.pools.push({ ...sriov, name: 'other-pool', pfs: ['ens1f1'], vfs: [...ens1f1] });
+    fullPool.domains.push({ name: 'hog', pciDevices: [...sriov.vfs], macs: [] });
+    expect(ens1f1.length).toBeGreaterThan(4); // more free VFs than x710: tried first
+    expect(planEvacuation([guest], intel, [fullPool, x710]).plans.map((p) => p.destination)).toEqual([1]);
+  });
+
+  it('a host where the guest\'s ephemeral device is taken (EPHEMERAL_UNAVAILABLE)', () => {
+    const busy = structuredClone(intel);
+    busy.domains = busy.domains.filter((d) => d.name !== 'web1' && d.name !== 'db1');
+    busy.domains.push({ name: 'gpu-user', pciDevices: ['0000:65:00.0'], macs: [] });
+    const free = structuredClone(intel);
+    const r = planEvacuation([app3], intel, [busy, free]);
+    expect(r.unplaced).toEqual([]);
+    expect(r.plans.map((p) => p.destination)).toEqual([1]);
+  });
+});

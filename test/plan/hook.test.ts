@@ -22,7 +22,7 @@ describe('rewriteArrivingDomain', () => {
   });
 
   it('back on its own host, each pair keeps its VF, though lower ones are free', () => {
-    const r = rewriteArrivingDomain(app3, intel);
+    const r = rewriteArrivingDomain(app3, { ...structuredClone(intel), domains: [] });
     expect(r.allocations.filter((a) => a.kind === 'pair').map((a) => a.to.vf)).toEqual(RECORDED);
     expect(r.degraded).toEqual([]);
   });
@@ -103,5 +103,26 @@ describe('rewriteArrivingDomain', () => {
     const teamed = app3.replace(/(<interface type='hostdev'[^>]*>\s*<mac[^>]*>\s*<source>)\s*<address[^>]*\/>\s*(<\/source>)/, '$1$2');
     expect(teamed).not.toBe(app3);
     expect(expectHybridError(() => rewriteArrivingDomain(teamed, intel), 'MISSING_ELEMENT').message).toContain('ua-hybrid0-vf');
+  });
+
+  it('the VFs the host lists as the arriving domain\'s own come first too', () => {
+    const h = structuredClone(intel);
+    const others = h.pools.find((p) => p.name === 'sriov-pool')!.vfs.filter((vf) => !RECORDED.slice(1).includes(vf));
+    h.domains.push({ name: 'hog', pciDevices: others, macs: [] }, { name: 'app3', pciDevices: [...RECORDED.slice(1), '0000:65:00.0'], macs: [] });
+    const r = rewriteArrivingDomain(arriving, h);
+    expect(r.degraded).toEqual(['ua-hybrid0']);
+    expect(r.allocations.find((a) => a.kind === 'ephemeral')!.to.vf).toBe('0000:65:00.0');
+  });
+
+  it('a pool left with no VF and no PF cannot take a degraded pair either', () => {
+    const h = structuredClone(intel);
+    const pool = h.pools.find((p) => p.name === 'sriov-pool')!;
+    pool.pfs = [];
+    pool.vfs = [];
+    expect(expectHybridError(() => rewriteArrivingDomain(arriving, h), 'POOL_EXHAUSTED').message).toContain('no VF and no PF');
+  });
+
+  it('names itself when it is given something that is not a Host', () => {
+    expect(() => rewriteArrivingDomain(app3, {} as Host)).toThrow(/^rewriteArrivingDomain expects a Host/);
   });
 });
