@@ -115,6 +115,7 @@ function choose(pd: PlanDomain, from: Host | undefined, to: Host, options: Choos
     }
     const mapped = options.pciMap?.[record.source];
     const target = mapped ?? record.source;
+    // Stryker disable next-line ConditionalExpression: checked here for a message that names the pciMap entry; the address is parsed again when applied
     if (mapped !== undefined) parsePci(mapped, `pciMap entry for ${record.source}`);
     const user = index.takenBy.get(target);
     if ((user !== undefined && user !== owner) || claimed.has(target)) {
@@ -131,6 +132,7 @@ function forPair<T>(alias: string, fn: () => T): T {
   try {
     return fn();
   } catch (e) {
+    // Stryker disable next-line ConditionalExpression,LogicalOperator: the allocators throw only HybridErrors, and none with an element
     if (e instanceof HybridError && e.element === undefined) {
       e.message = `'${alias}': ${e.message}`;
       e.element = alias;

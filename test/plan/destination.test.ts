@@ -235,3 +235,57 @@ describe('planEvacuation passes over a host that cannot take the guest for the n
     expect(r.plans.map((p) => p.destination)).toEqual([1]);
   });
 });
+
+describe('destination details', () => {
+  const app3 = fixture('cases', 'expand-q35-several-pairs', 'expected.xml');
+  it('a host snapshot without a list of net devices warns about VLAN pairs only', () => {
+    const vlanGuest = fixture('cases', 'plan-migrate-pc-vlan', 'input.xml');
+    const bare = structuredClone(x710);
+    delete bare.netdevs;
+    expect(planMigration(guest, intel, bare).warnings.map((w) => w.code)).not.toContain('VLAN_DEVICE_UNKNOWN');
+    expect(planMigration(vlanGuest, intel, bare).warnings.filter((w) => w.code === 'VLAN_DEVICE_UNKNOWN').map((w) => w.severity)).toEqual(['warning']);
+  });
+
+  it('a MAC used on the destination is a warning, not an error', () => {
+    const dest = structuredClone(x710);
+    dest.domains.push({ name: 'twin', pciDevices: [], macs: [mac] });
+    expect(planMigration(guest, intel, dest).warnings.find((w) => w.code === 'MAC_IN_USE_ON_HOST')!.severity).toBe('warning');
+  });
+
+  it('an ephemeral interface on a hostdev pool moves to a VF of the same pool there, or is refused without one', () => {
+    const withPool = (h: Host, vfs: string[]): Host => {
+      const c = structuredClone(h);
+      c.pools.push({ name: 'vf-pool', mode: 'hostdev', ephemeral: true, managed: true, pfs: [], vfs });
+      return c;
+    };
+    const from = withPool(intel, ['0000:04:11.4', '0000:04:11.5']);
+    const dialect = `<domain type='kvm'>\n  <name>e</name>\n  <os>\n    <type arch='x86_64' machine='q35'>hvm</type>\n  </os>\n  <devices>\n    <interface type='network'>\n      <source network='vf-pool'/>\n    </interface>\n  </devices>\n</domain>\n`;
+    const expanded = expandDomain(dialect, from).xml;
+    const to = withPool(x710, [x710.pools[0]!.vfs[3]!]);
+    const plan = planMigration(expanded, from, to);
+    expect(plan.allocations).toEqual([{ alias: 'ua-ephemeral0', kind: 'ephemeral', pool: 'vf-pool', from: { vf: '0000:04:11.4' }, to: expect.objectContaining({ vf: x710.pools[0]!.vfs[3] }) }]);
+    expect(expectHybridError(() => planMigration(expanded, from, x710), 'POOL_UNKNOWN').message).toContain("'vf-pool'");
+  });
+
+  it('a backup half without <source> cannot be pointed at the destination', () => {
+    const broken = guest.replace(/<source dev='[^']+' mode='bridge'\/>\n\s*/, '');
+    expect(broken).not.toBe(guest);
+    expect(expectHybridError(() => planMigration(broken, intel, x710), 'MISSING_ELEMENT').message).toContain('ua-hybrid0-backup');
+  });
+
+  it('applyDestination refuses allocations that leave out a pair or an ephemeral device', async () => {
+    const { readForPlan } = await import('../../src/plan/read.js');
+    const { applyDestination } = await import('../../src/plan/destination.js');
+    const plan = planMigration(app3, intel, cx5, { pciMap: { '0000:65:00.0': '0000:ca:00.0' } });
+    for (const kind of ['pair', 'ephemeral']) {
+      const pd = readForPlan(app3, intel);
+      const e = expectHybridError(() => applyDestination(pd, plan.allocations.filter((a) => a.kind !== kind || a.alias === 'ua-hybrid1')), 'METADATA_INVALID');
+      expect(e.message).toContain(kind === 'pair' ? "pair 'ua-hybrid0'" : "ephemeral device 'ua-ephemeral0'");
+    }
+  });
+
+  it('a backup <target> without dev= stays', () => {
+    const running = fixture('cases', 'plan-migrate-running-dumpxml', 'input.xml').replace("<target dev='macvtap69'/>", '<target/>');
+    expect(planMigration(running, intel, cx5).migrateXml).toContain('<target/>');
+  });
+});
