@@ -40,7 +40,6 @@ export interface PlanDomain {
 }
 
 export interface ReadOptions {
-  file?: string;
   /** For dialect input: the style to expand in. */
   style?: Style;
   vlanDevice?: string;
@@ -55,12 +54,12 @@ export interface ReadOptions {
 function inputKind(root: XmlElement): InputKind {
   if (getAttribute(root, 'id') !== undefined) return 'running';
   const cpu = firstChild(root, 'cpu');
-  if (!cpu || (getAttribute(cpu, 'mode') ?? 'custom') === 'host-model') return 'inactive';
+  if (!cpu || getAttribute(cpu, 'mode') === 'host-model') return 'inactive';
   return 'migratable';
 }
 
 export function readForPlan(domainXml: string, host: Host, options: ReadOptions = {}): PlanDomain {
-  return readDocForPlan(parseXml(domainXml, { file: options.file }), host, options);
+  return readDocForPlan(parseXml(domainXml), host, options); // callers name the file (inInput)
 }
 
 /** readForPlan on a tree already parsed (and perhaps edited), which it edits further. */
@@ -72,11 +71,8 @@ export function readDocForPlan(doc: XmlDocument, host: Host, options: ReadOption
   if (expanded.changed) input = 'dialect';
   const meta = readMetadata(root) ?? { style: options.style ?? 'bond', pairs: [], ephemeral: [] };
   const devices = deviceList(root);
-  const byAlias = new Map<string, XmlElement>();
-  for (const d of devices) {
-    const a = aliasOf(d);
-    if (a !== undefined && !byAlias.has(a)) byAlias.set(a, d);
-  }
+  const byAlias = new Map<string | undefined, XmlElement>();
+  for (const d of devices) if (!byAlias.has(aliasOf(d))) byAlias.set(aliasOf(d), d);
   const macOf = (el: XmlElement): string | undefined => childAttribute(el, 'mac', 'address')?.toLowerCase();
   const pairs: PlanPair[] = meta.pairs.map((record) => {
     const backup = byAlias.get(record.backupAlias);

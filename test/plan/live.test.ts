@@ -41,8 +41,10 @@ describe('planRepair', () => {
     pool.vfs.push(...host.pfs.find((p) => p.netdev === 'ens1f1')!.vfs);
     const plan = planRepair(degraded, host);
     expect(plan.allocations.every((a) => a.to.pf === 'ens1f1')).toBe(true);
+    expect(new Set(plan.allocations.map((a) => a.to.vf)).size).toBe(4);
     const w = plan.warnings.filter((x) => x.code === 'REPAIR_OTHER_PF');
     expect(w).toHaveLength(4);
+    expect(w.every((x) => x.severity === 'warning')).toBe(true);
     expect(w[0]!.message).toContain('ens1f0');
     expect(w[0]!.alias).toBe('ua-hybrid0');
   });
@@ -156,12 +158,12 @@ describe('planUnplug, further', () => {
 
   it('unplugs an ephemeral device by its alias: detached, waited for, dropped from the metadata', () => {
     const plan = planUnplug(app3, 'ua-ephemeral0');
-    expect(plan.detach.map((d) => `${d.role} ${d.alias}`)).toEqual(['ephemeral ua-ephemeral0']);
+    expect(plan.detach.map((d) => `${d.role} ${d.alias} ${d.file}`)).toEqual(['ephemeral ua-ephemeral0 detach/ua-ephemeral0.xml']);
     expect(plan.steps.map((s) => s.action)).toEqual(['detach', 'wait-detached', 'metadata']);
     expect(plan.persistentXml).not.toContain('ua-ephemeral0');
     expect(plan.persistentXml).toContain("<hh:pair name='ua-hybrid0'");
     expect(plan.metadataXml).toContain("name='ua-legacy'");
-    expect(plan.commands.at(-1)).toContain('--key hh --set');
+    expect(plan.commands.at(-1)).toContain(`--key hh --set "$(cat metadata.xml)"`);
   });
 
   it('a pair\'s unplug keeps the ephemeral devices in the metadata; the last one gone removes it', () => {
@@ -176,7 +178,7 @@ describe('planUnplug, further', () => {
   it('lists the ephemeral devices the guest has among the known ones; a detached one is not', () => {
     expect(expectHybridError(() => planUnplug(app3, 'ua-nope'), 'NOTHING_TO_DO').message).toContain('ua-ephemeral0');
     // repair-after-migration records ua-ephemeral0, but the device is not in the running guest.
-    expect(expectHybridError(() => planUnplug(degraded, 'ua-ephemeral0'), 'NOTHING_TO_DO').message).not.toContain('ua-ephemeral0,');
+    expect(expectHybridError(() => planUnplug(degraded, 'ua-nope'), 'NOTHING_TO_DO').message).not.toContain('ua-ephemeral0');
   });
 });
 
@@ -221,5 +223,22 @@ describe('planHotplug, further', () => {
   it('refuses a <domain> without <devices>, and names the NIC\'s file when the NIC is bad', () => {
     expectHybridError(() => planHotplug("<domain type='kvm'><name>x</name></domain>", intel, nic), 'XML_WRONG_ROOT');
     expect(expectHybridError(() => planHotplug(bare, intel, '<interface', { deviceFile: 'nic.xml' }), 'XML_MALFORMED').file).toBe('nic.xml');
+  });
+});
+
+describe('live plans, further', () => {
+  it('name themselves when given something that is not a Host', () => {
+    expect(() => planRepair(degraded, {} as Host)).toThrow(/^planRepair expects a Host/);
+    expect(() => planHotplug(running, {} as Host, '<interface/>')).toThrow(/^planHotplug expects a Host/);
+  });
+
+  it('hot-plug refuses a root that is not <domain>, even with <devices>', () => {
+    expectHybridError(() => planHotplug('<network><devices/></network>', intel, "<interface type='hostdev-hybrid'><source network='sriov-pool'/></interface>"), 'XML_WRONG_ROOT');
+  });
+
+  it('repair re-attaches at the recorded guest address, which stays reserved', () => {
+    const plan = planRepair(degraded, cx5);
+    const guestAddresses = plan.attach.map((d) => /<address type='pci'[^>]*\/>\s*<\/interface>/.exec(d.xml)![0]);
+    expect(new Set(guestAddresses).size).toBe(4);
   });
 });

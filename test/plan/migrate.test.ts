@@ -82,5 +82,19 @@ describe('planMigration', () => {
     const config = one.steps.filter((s) => s.command.includes('--config'));
     expect(config.map((s) => s.action)).toEqual(['detach', 'detach', 'detach', 'detach', 'detach', 'attach', 'attach', 'attach', 'attach', 'attach', 'metadata']);
     expect(config.every((s) => s.host === 'destination')).toBe(true);
+    expect(config.at(-1)!.command).toContain(`--key hh --set "$(cat metadata.xml)" --config`);
+  });
+
+  it('a teamed pc guest without pairs plans', () => {
+    const dialect = `<domain type='kvm'>\n  <name>t</name>\n  <os>\n    <type arch='x86_64' machine='pc-i440fx-7.2'>hvm</type>\n  </os>\n  <devices>\n    <hostdev mode='subsystem' type='pci' managed='yes' ephemeral='yes'>\n      <source>\n        <address domain='0x0000' bus='0x04' slot='0x10' function='0x6'/>\n      </source>\n    </hostdev>\n  </devices>\n</domain>\n`;
+    const teamed = expandDomain(dialect, intel, { style: 'teaming' }).xml;
+    expect(teamed).toContain("style='teaming'");
+    expect(planMigration(teamed, intel, x710, { pciMap: { '0000:04:10.6': x710.pools[0]!.vfs[0]! } }).style).toBe('teaming');
+  });
+
+  it('a pair half without a MAC is refused as the metadata not matching', () => {
+    const noMac = guest.replace(/(<interface type='direct'>\n)\s*<mac [^>]*\/>\n/, '$1');
+    expect(noMac).not.toBe(guest);
+    expect(expectHybridError(() => planMigration(noMac, intel, x710), 'METADATA_INVALID').message).toContain('(none)');
   });
 });
