@@ -207,3 +207,39 @@ describe('the order inside a PF is the VF index, not the order a pool lists them
     expect(expectHybridError(() => allocateVf(host, 'pool', { claimed: run, pfNetdev: 'enp1' }), 'TOPOLOGY_CONFLICT').message).toContain('0000:01:10.0');
   });
 });
+
+describe('allocation, further', () => {
+  it('claimVf lets a domain take a VF it already holds', () => {
+    const host = twoPfHost({ domains: [{ name: 'a', pciDevices: ['0000:01:10.0'] }] });
+    expect(claimVf(host, '0000:01:10.0', { domain: 'a' }).vf).toBe('0000:01:10.0');
+    expectHybridError(() => claimVf(host, '0000:01:10.0', { domain: 'b' }), 'VF_TAKEN');
+  });
+
+  it('a pool of VF addresses (no <pf>): equal use, then the lowest VF index, then the pool\'s order', () => {
+    const host = twoPfHost();
+    const pool = host.pools[0]!;
+    pool.pfs = [];
+    // enp2's index 0 (02:10.3) listed before enp1's index 0 (01:10.0): same index, the pool's order decides.
+    pool.vfs = ['0000:02:10.3', '0000:01:10.0', '0000:01:10.1', '0000:02:10.2'];
+    expect(allocateVf(host, 'pool').vf).toBe('0000:02:10.3');
+    // enp2's index 0 taken: enp1 has one used less, then takes its index 0.
+    const run = new Set(['0000:02:10.3']);
+    expect(allocateVf(host, 'pool', { claimed: run }).vf).toBe('0000:01:10.0');
+    // one used on each PF: the lower free index (enp1's 1 against enp2's 1 … listed later) wins by order.
+    run.add('0000:01:10.0');
+    expect(allocateVf(host, 'pool', { claimed: run }).vf).toBe('0000:01:10.1');
+  });
+
+  it('in a PF whose VFs sit on two nodes, a used VF between free ones is never picked for its node', () => {
+    const host = twoPfHost({ vfNuma: { '0000:01:10.0': 0, '0000:01:10.1': 1, '0000:01:10.2': 1, '0000:01:10.3': 0 }, domains: [{ name: 'a', pciDevices: ['0000:01:10.1'] }] });
+    expect(allocateVf(host, 'pool', { preferNumaNode: 1, pfNetdev: 'enp1' }).vf).toBe('0000:01:10.2');
+  });
+
+  it('a pool VF whose PF is not in the snapshot is refused by name when its turn comes', () => {
+    const host = twoPfHost();
+    host.vfs.push({ address: '0000:09:10.0', pf: '0000:09:00.0' });
+    host.pools[0]!.vfs.unshift('0000:09:10.0');
+    host.pools[0]!.pfs = [];
+    expect(expectHybridError(() => allocateVf(host, 'pool'), 'VF_WITHOUT_PF').message).toContain('0000:09:10.0');
+  });
+});
