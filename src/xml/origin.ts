@@ -68,20 +68,11 @@ export function leafOrigin(node: Exclude<XmlNode, { type: 'element' }>, source: 
 
 /** Whether a leaf still has the fields it was parsed with. */
 export function leafUnchanged(node: XmlNode, origin: LeafOrigin): boolean {
-  const then = origin.node;
-  if (node.type !== then.type) return false;
-  switch (node.type) {
-    case 'text':
-    case 'comment':
-    case 'cdata':
-      return node.value === (then as typeof node).value;
-    case 'pi':
-      return node.target === (then as typeof node).target && node.data === (then as typeof node).data;
-    case 'doctype':
-      return node.raw === (then as typeof node).raw;
-    default:
-      return false;
-  }
+  // The copy holds exactly the leaf's fields (type, then value, target and data, or raw).
+  const now = node as unknown as Record<string, unknown>;
+  const then = origin.node as unknown as Record<string, unknown>;
+  for (const k in then) if (now[k] !== then[k]) return false;
+  return true;
 }
 
 /** The source offset of a parsed node, for error messages; undefined for nodes made by code. */

@@ -1,7 +1,8 @@
 // Stryker ignorer for message-only mutants: the text of an error or a diagnostic. A mutant there
 // changes what a user reads, never what the library decides, so it is reported as "ignored", not
 // run. What counts (docs/TESTING.md) is exactly:
-//   - the message argument of `new HybridError(code, message, where)` and `where.element`;
+//   - the message argument of `new HybridError(code, message, where)` and `where.element`, and
+//     that of `new TypeError(message)` (a programmer error; tests match the function's name);
 //   - the message argument of the scanner's `this.fail(code, message, offset)`, and the text its
 //     helpers pass on to it: `this.indexOrFail(needle, from, message, at)`'s message and
 //     `this.name(at, what)`'s what;
@@ -18,6 +19,10 @@ function argumentIndex(path) {
   const parent = path.parentPath;
   if (!parent || !(parent.isNewExpression() || parent.isCallExpression())) return -1;
   return parent.node.arguments.indexOf(path.node);
+}
+
+function isTypeError(node) {
+  return node.type === 'NewExpression' && node.callee.type === 'Identifier' && node.callee.name === 'TypeError';
 }
 
 function isHybridError(node) {
@@ -62,6 +67,7 @@ export class MessageIgnorer {
   shouldIgnore(path) {
     const index = argumentIndex(path);
     if (index === 1 && isHybridError(path.parentPath.node)) return REASON;
+    if (index === 0 && isTypeError(path.parentPath.node)) return REASON;
     if (index !== -1 && index === scannerMessageIndex(path.parentPath.node)) return REASON;
     if ((path.isTemplateLiteral() || path.isStringLiteral()) && (isDescriptionArgument(path) || isDescriptionConstant(path))) return REASON;
     const key = propertyKey(path);

@@ -110,6 +110,16 @@ describe('insertElement', () => {
   });
 });
 
+describe('indentation of new children follows the document, not a rule', () => {
+  it('a child goes where its siblings are, however deep that is', () => {
+    expect(edit('<a>\n  <b>\n      <c/>\n  </b>\n</a>', (d, r) => insertElement(d, child(r, 'b'), element('n')))).toBe('<a>\n  <b>\n      <c/>\n      <n/>\n  </b>\n</a>');
+  });
+
+  it('a first child goes one unit deeper than its parent, wherever the parent sits', () => {
+    expect(edit('<a>\n  <x>\n      <b/>\n  </x>\n</a>', (d, r) => insertElement(d, child(child(r, 'x'), 'b'), element('n')))).toBe('<a>\n  <x>\n      <b>\n        <n/>\n      </b>\n  </x>\n</a>');
+  });
+});
+
 describe('removeElement and replaceElement', () => {
   it('remove the element and the line it stood on; on a shared line, only the element', () => {
     expect(edit('<a>\n  <b/>\n  <c/>\n</a>', (_, r) => removeElement(r, child(r, 'b')))).toBe('<a>\n  <c/>\n</a>');
@@ -132,6 +142,12 @@ describe('removeElement and replaceElement', () => {
       expect(inOnePass).toBe(oneByOne);
       expect(inOnePass).toContain('<z/>');
     }
+  });
+
+  it('replace many: each old element\'s own line goes with it, a shared line keeps its neighbours\' spacing', () => {
+    const many = (xml: string): string => edit(xml, (d, r) => replaceElements(d, r, new Map([[child(r, 'b'), [element('x'), element('y')]], [child(r, 'c'), [element('z')]]])));
+    expect(many('<a>\n  <b/>\n  <c/>\n  <d/>\n</a>')).toBe('<a>\n  <x/>\n  <y/>\n  <z/>\n  <d/>\n</a>');
+    expect(many('<a><b/>  <c/><d/></a>')).toBe('<a>\n  <x/>\n  <y/>  \n  <z/><d/></a>');
   });
 
   it('leave the parent as it was when one of the elements is not its child', () => {
