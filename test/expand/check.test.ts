@@ -125,3 +125,39 @@ describe('each diagnostic: its severity, the device it names and where it starts
   });
 });
 const vfHalfRe = /    <interface type='hostdev'[\s\S]*?<\/interface>\n/;
+
+describe('check, last edges', () => {
+  const plain = (devices: string): string => `<domain type='kvm'>\n  <name>p</name>\n  <os>\n    <type arch='x86_64' machine='q35'>hvm</type>\n  </os>\n  <devices>\n${devices}  </devices>\n</domain>\n`;
+  it.each([
+    ["<interface type='hostdev-hybrid'>", "    <interface type='hostdev-hybrid'>\n      <source network='sriov-pool'/>\n    </interface>\n", intel, ['DIALECT_LEFT']],
+    ['ephemeral= on a hostdev outside the metadata', "    <hostdev mode='subsystem' type='pci' ephemeral='yes'>\n      <source>\n        <address domain='0x0000' bus='0x04' slot='0x10' function='0x6'/>\n      </source>\n    </hostdev>\n", intel, ['DIALECT_LEFT']],
+    ['a network interface on a hybrid pool, with the host', "    <interface type='network'>\n      <source network='sriov-pool'/>\n    </interface>\n", intel, ['DIALECT_LEFT']],
+    ['the same without a host', "    <interface type='network'>\n      <source network='sriov-pool'/>\n    </interface>\n", undefined, []],
+    ['a network interface on another network', "    <interface type='network'>\n      <source network='default'/>\n    </interface>\n", intel, []],
+    ['an <interface type=\'hostdev\'> that is neither', "    <interface type='hostdev'>\n      <source>\n        <address type='pci' domain='0x0000' bus='0x04' slot='0x10' function='0x6'/>\n      </source>\n    </interface>\n", intel, ['MIGRATION_BLOCKER']],
+  ] as const)('%s', (_what, devices, host, expected) => {
+    expect(checkDomain(plain(devices), host).map((d) => d.code)).toEqual(expected);
+  });
+
+  it('halves with no MAC at all do not match; halves without guest addresses are not in one slot', () => {
+    const x = domain('bond');
+    const noMacs = x.replace(/\n\s*<mac address='[^']+'\/>/g, '');
+    expect(codes(noMacs)).toContain('PAIR_MAC_MISMATCH');
+    const noAddresses = x.replace(/(<alias name='ua-hybrid0-(vf|backup)'\/>)\n\s*<address [^>]*\/>/g, '$1');
+    expect(codes(noAddresses)).toEqual(['NO_GUEST_ADDRESS']);
+  });
+
+  it('bond on pc is no teaming problem; a VF half teamed with the wrong type is', () => {
+    const pcBond = expandDomain(`<domain type='kvm'>\n  <name>c2</name>\n  <os>\n    <type arch='x86_64' machine='pc-i440fx-7.2'>hvm</type>\n  </os>\n  <devices>\n    <interface type='hostdev-hybrid'>\n      <source network='sriov-pool'/>\n    </interface>\n  </devices>\n</domain>\n`, intel).xml;
+    expect(codes(pcBond)).toEqual([]);
+    const wrong = domain('teaming').replace("<teaming type='transient'", "<teaming type='persistent'");
+    expect(wrong).not.toBe(domain('teaming'));
+    expect(codes(wrong)).toEqual(['TEAMING_MISSING']);
+  });
+
+  it('a VF the host lists as this domain\'s own is no conflict', () => {
+    const h = structuredClone(intel);
+    h.domains.push({ name: 'c1', pciDevices: ['0000:04:10.2'], macs: [] });
+    expect(codes(domain('bond'), h)).toEqual([]);
+  });
+});

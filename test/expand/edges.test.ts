@@ -213,3 +213,48 @@ describe('further edges', () => {
     expect(new Set([...taken.xml.matchAll(/<mac address='([^']+)'/g)].map((m) => m[1])).size).toBe(2);
   });
 });
+
+describe('last edges', () => {
+  it('a NUMA node of two digits is a node (here one with no VF: the pairs spread)', () => {
+    const vfs = expandDomain(domain(POOL + POOL, "  <numatune>\n    <memory nodeset='10'/>\n  </numatune>\n"), numaHost()).pairs.map((p) => p.vf);
+    expect(vfs).toEqual(['0000:01:10.0', '0000:02:10.0']);
+  });
+
+  it('an expanded domain with a new entry keeps its ephemeral records', () => {
+    const once = expandDomain(domain(hostdev(vfAt(6), " ephemeral='yes'")), intel).xml;
+    const twice = expandDomain(once.replace('  </devices>', `${POOL}  </devices>`), intel).xml;
+    expect(twice).toContain("<hh:ephemeral alias='ua-ephemeral0' device='hostdev' source='0000:04:10.6'/>");
+  });
+
+  it('ephemeral=\'no\' devices are not held to hot-plug rules; a pool interface\'s own address is', () => {
+    const fixed = hostdev(vfAt(6), " ephemeral='no'").replace('    </hostdev>', "      <address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/>\n    </hostdev>");
+    expect(() => expandDomain(domain(POOL + fixed, '', 'pc-i440fx-7.2'), intel)).not.toThrow();
+    const h = structuredClone(intel);
+    h.pools.push({ name: 'vf-pool', mode: 'hostdev', ephemeral: true, managed: true, pfs: [], vfs: ['0000:04:11.4'] });
+    const iface = "    <interface type='network'>\n      <source network='vf-pool'/>\n      <address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/>\n    </interface>\n";
+    expectHybridError(() => expandDomain(domain(iface, '', 'pc-i440fx-7.2'), h), 'GUEST_ADDRESS_NOT_HOTPLUGGABLE');
+  });
+
+  it('added ports go after the emulator when there is no controller and no disk', () => {
+    const xml = expandDomain(domain("    <emulator>/usr/bin/qemu-system-x86_64</emulator>\n" + POOL), intel).xml;
+    expect([...xml.slice(xml.indexOf('<devices>')).matchAll(/^ {4}<(\w+)/gm)].map((m) => m[1])).toEqual(['emulator', 'controller', 'controller', 'interface', 'interface']);
+  });
+
+  it('a teamed guest converts to bond on pc and with a non-virtio backup', () => {
+    const teamed = expandDomain(domain(POOL), intel, { style: 'teaming' }).xml;
+    for (const odd of [teamed.replace("machine='q35'", "machine='pc-i440fx-7.2'"), teamed.replace("<model type='virtio'/>", "<model type='e1000e'/>")]) {
+      expect(odd).not.toBe(teamed);
+      expect(expandDomain(odd, intel, { style: 'bond' }).xml).not.toContain('<teaming');
+    }
+  });
+
+  it('an ephemeral VF the host lists as this domain\'s own is its own; one pool VF asked for twice is refused', () => {
+    const h = structuredClone(intel);
+    h.domains.push({ name: 'g1', pciDevices: ['0000:04:10.6'], macs: [] });
+    // (A host is read once: its pools are all there before its first use.)
+    h.pools.push({ name: 'vf-pool', mode: 'hostdev', ephemeral: true, managed: true, pfs: [], vfs: ['0000:04:11.4', '0000:04:11.5'] });
+    expect(expandDomain(domain(hostdev(vfAt(6), " ephemeral='yes'")), h).ephemeral[0]!.source).toBe('0000:04:10.6');
+    const explicit = `    <interface type='network'>\n      <source network='vf-pool'>\n        ${vfAt(4, 0x11)}\n      </source>\n    </interface>\n`;
+    expectHybridError(() => expandDomain(domain(explicit + explicit), h), 'VF_TAKEN');
+  });
+});
