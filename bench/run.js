@@ -117,6 +117,12 @@ for (const n of [1, 8, 125]) {
   const large = pcDomainWithPairs(8 * n);
   compare(`expandDomain of ${8 * n} pairs vs of ${n} (pc, pci-bridges)`, () => expandDomain(large, roomy), `${n}`, () => expandDomain(small, roomy));
 }
+// For scale: what the same growth costs a bare parse of the expanded output (a 900 KB document),
+// in this process. Past ~100 pairs the young-generation GC copies a live tree that grows with n.
+{
+  const [small, large] = [125, 1000].map((n) => expandDomain(pcDomainWithPairs(n), roomy).xml);
+  compare('bare parse of the 1000-pair expansion vs of the 125-pair one', () => fxp.parse(large), '125', () => fxp.parse(small));
+}
 const [q35Large, q35Small] = [domainWithInterfaces(96, 96), domainWithInterfaces(12, 12)];
 compare('expandDomain of 96 pairs vs of 12 (q35, root ports added)', () => expandDomain(q35Large, roomy), '12', () => expandDomain(q35Small, roomy));
 const manyMacs = hostFromXml(hostSnapshotXml(4, 64, 0));
