@@ -243,3 +243,21 @@ describe('allocation, further', () => {
     expect(expectHybridError(() => allocateVf(host, 'pool'), 'VF_WITHOUT_PF').message).toContain('0000:09:10.0');
   });
 });
+
+describe('allocation, broken snapshots', () => {
+  it('of several VFs their PF does not list, the error names the first in the pool\'s order', () => {
+    const host = twoPfHost();
+    host.pfs[0]!.vfs = ['0000:01:10.0', '0000:01:10.1'];
+    host.pools[0]!.vfs = ['0000:01:10.0', '0000:01:10.1', '0000:01:10.3', '0000:01:10.2'];
+    const run = new Set(['0000:01:10.0', '0000:01:10.1']);
+    expect(expectHybridError(() => allocateVf(host, 'pool', { claimed: run, pfNetdev: 'enp1' }), 'TOPOLOGY_CONFLICT').message).toContain('0000:01:10.3');
+  });
+
+  it('in a pool of VF addresses, a PF without a net device is not put after the others: its VF fails, named', () => {
+    const host = twoPfHost();
+    delete host.pfs[0]!.netdev;
+    host.pools[0]!.pfs = [];
+    host.pools[0]!.vfs = ['0000:01:10.0', '0000:02:10.3'];
+    expect(expectHybridError(() => allocateVf(host, 'pool'), 'PF_WITHOUT_NETDEV').message).toContain('0000:01:10.0');
+  });
+});
