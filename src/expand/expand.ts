@@ -331,10 +331,10 @@ export function expandDocument(doc: XmlDocument, host: Host, options: DocumentEx
     });
     halves.set(s.entry.el, buildHalves(s, record, parsePci(topo.vf), vfGuest, backupGuest, style));
     meta.pairs.push(record);
-    expandedPairs.push({
-      ...record, style, ...compact({ numaNode: topo.numaNode }),
-      vfGuestAddress: formatPci(vfGuest), backupGuestAddress: formatPci(backupGuest), macGenerated: s.mac === undefined,
-    });
+    expandedPairs.push(compact({
+      ...record, style, numaNode: topo.numaNode,
+      vfGuestAddress: record.vfGuestAddress!, backupGuestAddress: formatPci(backupGuest), macGenerated: s.mac === undefined,
+    }));
   });
   replaceElements(doc, devicesOf(root)!, halves);
 

@@ -33,6 +33,16 @@ function takenByOther(host: Host, vf: string, domain: string | undefined): strin
 }
 
 /**
+ * Whether `domain` can have `vf` now: this run has not claimed it and no other domain holds it.
+ *
+ * @example
+ * isFreeFor(host, '0000:04:10.2', claimed, 'guest1'); // false once another domain uses it
+ */
+export function isFreeFor(host: Host, vf: string, claimed: ReadonlySet<string>, domain: string): boolean {
+  return !claimed.has(vf) && takenByOther(host, vf, domain) === undefined;
+}
+
+/**
  * A free VF of the pool, by the policy at the top of this file; POOL_EXHAUSTED when none is left.
  *
  * @example

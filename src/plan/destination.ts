@@ -7,7 +7,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import { HybridError } from '../errors.js';
 import { numatuneNode } from '../expand/expand.js';
 import { writeMetadata, type HybridMetadata, type PairRecord } from '../expand/metadata.js';
-import { allocateVf, claimVf } from '../host/allocate.js';
+import { allocateVf, claimVf, isFreeFor } from '../host/allocate.js';
 import { hostIndex, type Host, type VfTopology } from '../host/model.js';
 import { parsePci, pciAttributes } from '../libvirt/pci-address.js';
 import { vlanDeviceName } from '../libvirt/vlan.js';
@@ -77,8 +77,7 @@ function choose(pd: PlanDomain, from: Host | undefined, to: Host, options: Choos
   });
   // Kept VFs are claimed first: a pair that must move then cannot take the VF another would keep.
   const kept = pd.pairs.map(({ record }, i) => {
-    const keep = options.keepVf && index.poolOrder.get(pools[i]!)!.has(record.vf) && !claimed.has(record.vf) &&
-      (index.takenBy.get(record.vf) ?? pd.name) === pd.name;
+    const keep = options.keepVf && index.poolOrder.get(pools[i]!)!.has(record.vf) && isFreeFor(to, record.vf, claimed, pd.name);
     if (!keep) return undefined;
     const topo = forPair(record.name, () => claimVf(to, record.vf, { claimed, domain: owner }));
     claimed.add(topo.vf);

@@ -6,6 +6,7 @@
 import type { Diagnostic } from '../diagnostics.js';
 import type { PairRecord } from '../expand/metadata.js';
 import { HybridError } from '../errors.js';
+import { isFreeFor } from '../host/allocate.js';
 import { assertHost, hostIndex, type Host } from '../host/model.js';
 import { firstChild, setAttribute } from '../xml/edit.js';
 import { parseXml } from '../xml/parse.js';
@@ -73,10 +74,7 @@ function degrade(pd: PlanDomain, host: Host, claimed: Set<string>): Arrival {
   const degraded: string[] = [];
   const warnings: Diagnostic[] = [];
   const stay: PairRecord[] = [];
-  const keeps = (p: PlanPair): boolean => {
-    const user = index.takenBy.get(p.record.vf);
-    return index.poolOfVf.has(p.record.vf) && !claimed.has(p.record.vf) && (user === undefined || user === pd.name);
-  };
+  const keeps = (p: PlanPair): boolean => index.poolOfVf.has(p.record.vf) && isFreeFor(host, p.record.vf, claimed, pd.name);
   const chosenFor = new Map<PlanPair, ReturnType<typeof chooseDestination>>();
   // Pairs that keep their VF choose first, so a pair that must move cannot take one of theirs.
   for (const p of [...pd.pairs.filter(keeps), ...pd.pairs.filter((p) => !keeps(p))]) {

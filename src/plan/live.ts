@@ -6,7 +6,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import { HybridError } from '../errors.js';
 import { expandDocument } from '../expand/expand.js';
 import { readMetadata, writeMetadata, type HybridMetadata, type Style } from '../expand/metadata.js';
-import { allocateVf } from '../host/allocate.js';
+import { allocateVf, isFreeFor } from '../host/allocate.js';
 import { assertHost, EMPTY_HOST, hostIndex, vfTopology, type Host, type VfTopology } from '../host/model.js';
 import { hostPciSource } from '../host/domain-usage.js';
 import { aliasOf, deviceList, devicesOf, inInput } from '../libvirt/domain.js';
@@ -84,7 +84,7 @@ export function planRepair(runningXml: string, host: Host, options: LiveOptions 
     for (const p of degraded) {
       const backupDev = childAttribute(p.backup, 'source', 'dev');
       const pool = poolOf(p.record, host);
-      const recordedFree = index.vfByAddress.has(p.record.vf) && !claimed.has(p.record.vf) && (index.takenBy.get(p.record.vf) ?? pd.name) === pd.name;
+      const recordedFree = index.vfByAddress.has(p.record.vf) && isFreeFor(host, p.record.vf, claimed, pd.name);
       let topo: VfTopology | undefined = recordedFree ? vfTopology(host, p.record.vf) : undefined;
       if (topo && backupDevFor(p.record, topo.pfNetdev) !== backupDev) topo = undefined;
       // The backup cannot move live, so the new VF must be on the PF the backup is on.
