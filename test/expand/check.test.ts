@@ -55,8 +55,7 @@ describe('checkDomain finds each problem it names', () => {
 });
 
 describe('programmer errors', () => {
-  it('checkDomain and readHostSnapshot refuse what is not a string, naming themselves', async () => {
-    const { checkDomain, readHostSnapshot } = await import('../../src/index.js');
+  it('checkDomain and readHostSnapshot refuse what is not a string, naming themselves', () => {
     expect(() => checkDomain(42 as unknown as string)).toThrow(/^checkDomain expects/);
     expect(() => readHostSnapshot(42 as unknown as string)).toThrow(/^readHostSnapshot expects/);
   });

@@ -4,7 +4,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hostWarnings } from '../../src/host/check.js';
 import { hostFromSources } from '../../src/host/from-xml.js';
-import { allocateVf, hostFromJson, hostFromXml, readHostSnapshot, vfTopology, type Host } from '../../src/index.js';
+import { assertHost } from '../../src/host/model.js';
+import { readNodedev } from '../../src/host/nodedev.js';
+import { allocateVf, hostFromJson, hostFromXml, parseXml, readHostSnapshot, vfTopology, type Host } from '../../src/index.js';
+import { rootElement } from '../../src/xml/tree.js';
+import { readUtf8File } from '../../src/io.js';
 import { expectHybridError, FIXTURES } from '../helpers.js';
 
 const INTEL = join(FIXTURES, 'hosts', 'intel-82576');
@@ -289,8 +293,7 @@ describe('readHostSnapshot names what it cannot read', () => {
     expect(readHostSnapshot(dir)).toEqual(before);
   });
 
-  it('a file it cannot read says why', async () => {
-    const { readUtf8File } = await import('../../src/io.js');
+  it('a file it cannot read says why', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hh-read-'));
     const gone = expectHybridError(() => readUtf8File(join(dir, 'none.xml')), 'FILE_UNREADABLE');
     expect([gone.file, gone.message]).toEqual([join(dir, 'none.xml'), `${join(dir, 'none.xml')}: cannot read it: no such file`]);
@@ -323,8 +326,7 @@ describe('host facts that are incomplete but not contradictory', () => {
     expect(expectHybridError(() => hostFromJson('{"version": 1,'), 'HOST_JSON_INVALID').message).toContain('not valid JSON');
   });
 
-  it('assertHost refuses what is not a Host, naming the function', async () => {
-    const { assertHost } = await import('../../src/host/model.js');
+  it('assertHost refuses what is not a Host, naming the function', () => {
     for (const bad of [undefined, null, {}, { pools: 'x' }]) expect(() => assertHost(bad, 'someApi')).toThrow(/^someApi expects a Host/);
     expect(() => assertHost({ pools: [] }, 'someApi')).not.toThrow();
   });
@@ -332,21 +334,21 @@ describe('host facts that are incomplete but not contradictory', () => {
 
 describe('nodedev numbers', () => {
   const vfXml = readFileSync(join(INTEL, 'nodedev', 'pci_0000_04_10_0.xml'), 'utf8');
-  const read = async (xml: string) => (await import('../../src/host/nodedev.js')).readNodedev((await import('../../src/index.js')).parseXml(xml).children.find((n) => n.type === 'element') as never, 'x.xml');
+  const read = (xml: string) => readNodedev(rootElement(parseXml(xml)), 'x.xml');
 
-  it('takes numbers with white space around them, decimal or hex, and refuses junk around them', async () => {
-    expect(await read(vfXml.replace('<bus>4</bus>', '<bus> 4 </bus>'))).toMatchObject({ address: '0000:04:10.0' });
-    expect(await read(vfXml.replace('<bus>4</bus>', '<bus>0x4</bus>'))).toMatchObject({ address: '0000:04:10.0' });
-    for (const bad of ['4x', 'x4', '0x', '256']) await expect(read(vfXml.replace('<bus>4</bus>', `<bus>${bad}</bus>`))).rejects.toMatchObject({ code: 'INVALID_PCI_ADDRESS' });
+  it('takes numbers with white space around them, decimal or hex, and refuses junk around them', () => {
+    expect(read(vfXml.replace('<bus>4</bus>', '<bus> 4 </bus>'))).toMatchObject({ address: '0000:04:10.0' });
+    expect(read(vfXml.replace('<bus>4</bus>', '<bus>0x4</bus>'))).toMatchObject({ address: '0000:04:10.0' });
+    for (const bad of ['4x', 'x4', '0x', '256']) expectHybridError(() => read(vfXml.replace('<bus>4</bus>', `<bus>${bad}</bus>`)), 'INVALID_PCI_ADDRESS');
   });
 
-  it('reads a NUMA node of several digits; -1 means none', async () => {
-    expect(await read(vfXml.replace("<numa node='0'/>", "<numa node='12'/>"))).toMatchObject({ numaNode: 12 });
-    expect('numaNode' in (await read(vfXml.replace("<numa node='0'/>", "<numa node='-1'/>")))).toBe(false);
+  it('reads a NUMA node of several digits; -1 means none', () => {
+    expect(read(vfXml.replace("<numa node='0'/>", "<numa node='12'/>"))).toMatchObject({ numaNode: 12 });
+    expect('numaNode' in read(vfXml.replace("<numa node='0'/>", "<numa node='-1'/>"))).toBe(false);
   });
 
-  it('passes over sub-capabilities it has no use for', async () => {
+  it('passes over sub-capabilities it has no use for', () => {
     const extra = vfXml.replace("<capability type='phys_function'>", "<capability type='pci-bridge'/>\n    <capability type='phys_function'>");
-    expect(await read(extra)).toMatchObject({ physFunction: '0000:04:00.0' });
+    expect(read(extra)).toMatchObject({ physFunction: '0000:04:00.0' });
   });
 });

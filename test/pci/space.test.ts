@@ -1,7 +1,7 @@
 // The guest PCI space at its edges: which slots libvirt's buses offer for hot-plug, the last slot
 // of each bus, root ports packed eight to a slot, and running out of slots and indexes.
 import { describe, expect, it } from 'vitest';
-import { addedControllers, allocateHotpluggable, guestPciSpace, isHotpluggable, reserveAddress } from '../../src/pci/space.js';
+import { addedControllers, allocateHotpluggable, guestPciSpace, isHotpluggable, readGuestAddress, reserveAddress } from '../../src/pci/space.js';
 import { pciAttributes, type PciAddress } from '../../src/libvirt/pci-address.js';
 import { serializeXml } from '../../src/xml/serialize.js';
 import { element, type XmlElement } from '../../src/xml/tree.js';
@@ -171,8 +171,7 @@ describe('the PCI space, further', () => {
 });
 
 describe('guest addresses in the dialect', () => {
-  it('must say type=\'pci\'', async () => {
-    const { readGuestAddress } = await import('../../src/pci/space.js');
+  it('must say type=\'pci\'', () => {
     expect(readGuestAddress(element('address', { type: 'pci', domain: '0x0000', bus: '0x01', slot: '0x00', function: '0x0' }), 'x')).toEqual(at(1, 0));
     expectHybridError(() => readGuestAddress(element('address', { domain: '0x0000', bus: '0x01', slot: '0x00', function: '0x0' }), 'x'), 'INVALID_PCI_ADDRESS');
   });

@@ -2,6 +2,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expandDomain, planEvacuation, planMigration, readHostSnapshot, type Host } from '../../src/index.js';
+import { applyDestination } from '../../src/plan/destination.js';
+import { readForPlan } from '../../src/plan/read.js';
 import { expectHybridError, fixture, FIXTURES } from '../helpers.js';
 
 const host = (name: string): Host => readHostSnapshot(join(FIXTURES, 'hosts', name));
@@ -273,9 +275,7 @@ describe('destination details', () => {
     expect(expectHybridError(() => planMigration(broken, intel, x710), 'MISSING_ELEMENT').message).toContain('ua-hybrid0-backup');
   });
 
-  it('applyDestination refuses allocations that leave out a pair or an ephemeral device', async () => {
-    const { readForPlan } = await import('../../src/plan/read.js');
-    const { applyDestination } = await import('../../src/plan/destination.js');
+  it('applyDestination refuses allocations that leave out a pair or an ephemeral device', () => {
     const plan = planMigration(app3, intel, cx5, { pciMap: { '0000:65:00.0': '0000:ca:00.0' } });
     for (const kind of ['pair', 'ephemeral']) {
       const pd = readForPlan(app3, intel);

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { retargetDomain, type MigrationPlan } from '../../src/index.js';
+import { expandDomain, planMigration, readHostSnapshot, retargetDomain, type MigrationPlan } from '../../src/index.js';
 import { expectHybridError, FIXTURES, fixtureNames } from '../helpers.js';
 
 // Retarget reads a running guest's XML: the cases whose input is already expanded.
@@ -48,8 +48,7 @@ describe('retargetDomain, further', () => {
     expect(() => retargetDomain(42 as unknown as string, plan)).toThrow(/^retargetDomain expects/);
   });
 
-  it('a guest with an ephemeral device: the plan must cover it, and the device leaves migrateXml', async () => {
-    const { expandDomain, planMigration, readHostSnapshot } = await import('../../src/index.js');
+  it('a guest with an ephemeral device: the plan must cover it, and the device leaves migrateXml', () => {
     const intel = readHostSnapshot(join(FIXTURES, 'hosts', 'intel-82576'));
     const cx5 = readHostSnapshot(join(FIXTURES, 'hosts', 'mellanox-cx5'));
     const expanded = expandDomain(readFileSync(join(FIXTURES, 'cases', 'expand-q35-several-pairs', 'input.xml'), 'utf8'), intel).xml;

@@ -6,7 +6,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { expandDomain, planFiles, planMigration, readHostSnapshot } from '../../src/index.js';
+import { expandDomain, planFiles, planMigration, readHostSnapshot, renderScript, scriptName } from '../../src/index.js';
 import { FIXTURES, ROOT } from '../helpers.js';
 
 const from = readHostSnapshot(join(FIXTURES, 'hosts', 'intel-82576'));
@@ -74,8 +74,7 @@ describe('migrate.sh, run against a stand-in virsh', () => {
 });
 
 describe('the files of a plan', () => {
-  it('names the script after the operation; a save-restore is a move, migrate.sh', async () => {
-    const { scriptName } = await import('../../src/index.js');
+  it('names the script after the operation; a save-restore is a move, migrate.sh', () => {
     const base = { operation: 'migrate' } as Parameters<typeof scriptName>[0];
     expect(scriptName(base)).toBe('migrate.sh');
     expect(scriptName({ ...base, operation: 'save-restore' })).toBe('migrate.sh');
@@ -85,8 +84,7 @@ describe('the files of a plan', () => {
 });
 
 describe('renderScript puts text into the script safely', () => {
-  it('warnings on one comment line each; messages and names escaped inside double quotes', async () => {
-    const { renderScript } = await import('../../src/index.js');
+  it('warnings on one comment line each; messages and names escaped inside double quotes', () => {
     const plan = {
       domain: 'g$1"x', operation: 'migrate', style: 'bond', input: 'migratable', sourceUri: 'qemu:///system', detach: [], attach: [],
       rollback: { attach: [], afterSwitchover: { message: 'say "hi" to $HOME `now` \\ later', spare: [] } }, allocations: [], steps: [], commands: [],

@@ -1,8 +1,11 @@
 // validateJson's refusals say where in the document and what: the path, or "(top level)", and an
 // unexpected property by name.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readHostSnapshot, summarizeHost } from '../../src/index.js';
 import { validateJson } from '../../src/schemas.js';
-import { expectHybridError } from '../helpers.js';
+import { expectHybridError, FIXTURES } from '../helpers.js';
 
 describe('validateJson', () => {
   it('names the schema, the path and the rule', () => {
@@ -23,11 +26,7 @@ describe('validateJson', () => {
 });
 
 describe('every schema compiles under ajv\'s strict mode and takes what the library writes', () => {
-  it('plan and host-summary too', async () => {
-    const { readFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
-    const { FIXTURES } = await import('../helpers.js');
-    const { readHostSnapshot, summarizeHost } = await import('../../src/index.js');
+  it('plan and host-summary too', () => {
     const plan = JSON.parse(readFileSync(join(FIXTURES, 'cases', 'plan-migrate-migratable', 'expected', 'plan.json'), 'utf8')) as unknown;
     expect(validateJson('plan', plan, 'PLAN_INVALID', 'plan')).toBe(plan);
     const summary = JSON.parse(JSON.stringify(summarizeHost(readHostSnapshot(join(FIXTURES, 'hosts', 'intel-82576'))))) as unknown;
