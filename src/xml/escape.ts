@@ -11,15 +11,21 @@ const ATTR_ESCAPES: Record<string, string> = {
   '&': '&amp;', '<': '&lt;', '>': '&gt;', "'": '&apos;', '"': '&quot;',
   '\t': '&#9;', '\n': '&#10;', '\r': '&#13;',
 };
+// Most values need no escaping; testing first spares replace()'s allocations (about 110 bytes a
+// call, a tenth of what printing an expansion allocated).
+const TEXT_SPECIAL = /[&<>\r]/;
+const ATTR_SPECIAL = /[&<>'"\t\n\r]/;
 
 /** Escapes character data (`&`, `<`, and `>` after `]]`). */
 export function escapeText(value: string): string {
-  return value.replace(/[&<>\r]/g, (c) => TEXT_ESCAPES[c]!);
+  // Stryker disable next-line ConditionalExpression: a fast path; always calling replace() prints the same
+  return TEXT_SPECIAL.test(value) ? value.replace(/[&<>\r]/g, (c) => TEXT_ESCAPES[c]!) : value;
 }
 
 /** Escapes an attribute value for single or double quotes (tabs and line ends as character references). */
 export function escapeAttribute(value: string): string {
-  return value.replace(/[&<>'"\t\n\r]/g, (c) => ATTR_ESCAPES[c]!);
+  // Stryker disable next-line ConditionalExpression: a fast path; always calling replace() prints the same
+  return ATTR_SPECIAL.test(value) ? value.replace(/[&<>'"\t\n\r]/g, (c) => ATTR_ESCAPES[c]!) : value;
 }
 
 const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', apos: "'", quot: '"' };

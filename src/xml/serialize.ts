@@ -14,9 +14,9 @@ import type { XmlAttribute, XmlDocument, XmlElement, XmlNode } from './tree.js';
  */
 export function serializeXml(doc: XmlDocument): string {
   const printer = new Printer();
-  if (doc.bom) printer.out.push('\uFEFF');
+  if (doc.bom) printer.put('\uFEFF');
   for (const node of doc.children) printer.node(node);
-  return printer.out.join('');
+  return printer.text();
 }
 
 /**
@@ -29,7 +29,7 @@ export function serializeXml(doc: XmlDocument): string {
 export function serializeNode(node: XmlNode): string {
   const printer = new Printer();
   printer.node(node);
-  return printer.out.join('');
+  return printer.text();
 }
 
 function sameAttributes(now: XmlAttribute[], then: readonly { name: string; value: string }[]): boolean {
@@ -43,26 +43,86 @@ function sameAttributes(now: XmlAttribute[], then: readonly { name: string; valu
 /** Numbers each print, so a pristine verdict cached on an origin is trusted only by its print. */
 let printGeneration = 0;
 
+/**
+ * Pieces are joined into a flat chunk every CHUNK pieces. A long print then keeps a few flat
+ * strings alive instead of a hundred thousand small ones, which the young-generation GC copied
+ * again and again (a third of printing a 1 000-pair expansion).
+ */
+const CHUNK = 1024;
+
+/**
+ * Strings that printing new elements builds again and again (` type='pci'`, `<address`,
+ * `</interface>`), built once each: building them per element was most of what printing a
+ * thousand-pair expansion allocated. Short attribute values repeat (buses, slots, models); long
+ * ones (MACs, aliases) seldom do and are not kept. At MEMO_LIMIT strings the memo stops growing,
+ * so a process printing many documents holds a bounded set; what is not kept is built as before.
+ */
+const MEMO_LIMIT = 4096;
+const attributeMemo = new Map<string, Map<string, string>>();
+const tagMemo = new Map<string, { open: string; close: string }>();
+let memoSize = 0;
+
+function printedAttribute(name: string, value: string): string {
+  const short = value.length <= 8;
+  let byValue = short ? attributeMemo.get(name) : undefined;
+  let printed = byValue?.get(value);
+  if (printed !== undefined) return printed;
+  printed = ` ${name}='${escapeAttribute(value)}'`;
+  // Stryker disable next-line ConditionalExpression,EqualityOperator,LogicalOperator,BlockStatement: the memo only saves allocations; what it holds prints the same
+  if (short && memoSize < MEMO_LIMIT) {
+    if (byValue === undefined) attributeMemo.set(name, (byValue = new Map()));
+    byValue.set(value, printed);
+    memoSize++;
+  }
+  return printed;
+}
+
+function tagsOf(name: string): { open: string; close: string } {
+  let tags = tagMemo.get(name);
+  if (tags !== undefined) return tags;
+  tags = { open: '<' + name, close: `</${name}>` };
+  // Stryker disable next-line ConditionalExpression,EqualityOperator,BlockStatement: the memo only saves allocations; what it holds prints the same
+  if (memoSize < MEMO_LIMIT) {
+    tagMemo.set(name, tags);
+    memoSize++;
+  }
+  return tags;
+}
+
 class Printer {
-  readonly out: string[] = [];
+  private pieces: string[] = [];
+  private readonly chunks: string[] = [];
   // Stryker disable next-line UpdateOperator: any distinct number per print will do
   private readonly generation = ++printGeneration;
+
+  put(piece: string): void {
+    // Stryker disable next-line ConditionalExpression,EqualityOperator,BlockStatement: chunking changes memory use only; any chunk size prints the same
+    if (this.pieces.push(piece) === CHUNK) {
+      this.chunks.push(this.pieces.join(''));
+      this.pieces = [];
+    }
+  }
+
+  text(): string {
+    this.chunks.push(this.pieces.join(''));
+    return this.chunks.join('');
+  }
 
   node(node: XmlNode): void {
     if (node.type === 'element') return this.element(node);
     const origin = getOrigin(node);
     if (origin?.kind === 'leaf' && leafUnchanged(node, origin)) {
-      this.out.push(origin.source.slice(origin.start, origin.end));
+      this.put(origin.source.slice(origin.start, origin.end));
       return;
     }
     switch (node.type) {
       // Layout white space made by code is printed as it is, CRLF included; escaping its CR as
       // &#13; would put a character reference in the indentation.
-      case 'text': this.out.push(/^[ \t\r\n]*$/.test(node.value) ? node.value : escapeText(node.value)); break;
-      case 'comment': this.out.push(`<!--${node.value}-->`); break;
-      case 'cdata': this.out.push(`<![CDATA[${node.value}]]>`); break;
-      case 'pi': this.out.push(node.data ? `<?${node.target} ${node.data}?>` : `<?${node.target}?>`); break;
-      case 'doctype': this.out.push(node.raw); break;
+      case 'text': this.put(/^[ \t\r\n]*$/.test(node.value) ? node.value : escapeText(node.value)); break;
+      case 'comment': this.put(`<!--${node.value}-->`); break;
+      case 'cdata': this.put(`<![CDATA[${node.value}]]>`); break;
+      case 'pi': this.put(node.data ? `<?${node.target} ${node.data}?>` : `<?${node.target}?>`); break;
+      case 'doctype': this.put(node.raw); break;
     }
   }
 
@@ -95,17 +155,17 @@ class Printer {
     const src = origin.source;
     // Stryker disable next-line ConditionalExpression,BlockStatement: a shortcut; the tag-by-tag path below prints the same bytes
     if (this.isPristine(el)) {
-      this.out.push(src.slice(origin.start, origin.end));
+      this.put(src.slice(origin.start, origin.end));
       return;
     }
     const empty = el.children.length === 0;
     const keepStartTag = el.name === origin.name && sameAttributes(el.attributes, origin.attributes) && !origin.selfClosing;
-    if (keepStartTag) this.out.push(src.slice(origin.start, origin.startTagEnd));
-    else this.out.push('<' + el.name + this.attributes(el, origin) + (empty ? '/>' : '>'));
+    if (keepStartTag) this.put(src.slice(origin.start, origin.startTagEnd));
+    else this.put('<' + el.name + this.attributes(el, origin) + (empty ? '/>' : '>'));
     if (empty && !keepStartTag) return;
     for (const child of el.children) this.node(child);
-    if (!origin.selfClosing && el.name === origin.name) this.out.push(src.slice(origin.endTagStart, origin.end));
-    else this.out.push(`</${el.name}>`);
+    if (!origin.selfClosing && el.name === origin.name) this.put(src.slice(origin.endTagStart, origin.end));
+    else this.put(`</${el.name}>`);
   }
 
   /** Attributes of a changed start tag: unchanged ones keep their source text. */
@@ -113,26 +173,32 @@ class Printer {
     let s = '';
     for (const attr of el.attributes) {
       const before = origin.attributes.find((a) => a.name === attr.name);
-      if (before && before.value === attr.value) s += before.raw;
-      else if (before) {
+      if (!before) {
+        s += ` ${attr.name}='${escapeAttribute(attr.value)}'`;
+        continue;
+      }
+      const raw = origin.source.slice(before.start, before.end);
+      if (before.value === attr.value) s += raw;
+      else {
         // Stryker disable next-line Regex: exec finds the leading white space with or without ^
-        const lead = /^\s*/.exec(before.raw)![0];
-        const quote = before.raw.endsWith('"') ? '"' : "'";
+        const lead = /^\s*/.exec(raw)![0];
+        const quote = raw.endsWith('"') ? '"' : "'";
         s += `${lead}${attr.name}=${quote}${escapeAttribute(attr.value)}${quote}`;
-      } else s += ` ${attr.name}='${escapeAttribute(attr.value)}'`;
+      }
     }
     return s + origin.tagTail;
   }
 
   private freshElement(el: XmlElement): void {
-    let start = '<' + el.name;
-    for (const attr of el.attributes) start += ` ${attr.name}='${escapeAttribute(attr.value)}'`;
+    const tags = tagsOf(el.name);
+    let start = tags.open;
+    for (const attr of el.attributes) start += printedAttribute(attr.name, attr.value);
     if (el.children.length === 0) {
-      this.out.push(start + '/>');
+      this.put(start + '/>');
       return;
     }
-    this.out.push(start + '>');
+    this.put(start + '>');
     for (const child of el.children) this.node(child);
-    this.out.push(`</${el.name}>`);
+    this.put(tags.close);
   }
 }
