@@ -135,12 +135,15 @@ function layOut(el: XmlElement, indent: string, unit: string, nl: string): void 
   if (kids.length === 0 || kids.some((c) => c.type !== 'element')) return;
   const inner = indent + unit;
   const lead = nl + inner;
-  const laid: XmlNode[] = [];
+  // Sized first (an array grown by push keeps its spare room for as long as the element lives).
+  const laid = new Array<XmlNode>(2 * kids.length + 1);
+  let i = 0;
   for (const kid of kids) {
-    laid.push(text(lead), kid);
+    laid[i++] = text(lead);
+    laid[i++] = kid;
     layOut(kid as XmlElement, inner, unit, nl);
   }
-  laid.push(text(nl + indent));
+  laid[i] = text(nl + indent);
   el.children = laid;
 }
 

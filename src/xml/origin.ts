@@ -2,58 +2,67 @@
  * What the parser read, kept on each node under a private symbol (not in a WeakMap: that made
  * parsing GC-bound): the serializer compares a node with its origin to decide whether the source
  * text can be copied (recast's approach). Nodes made by code have no origin and are always printed.
+ *
+ * The parser puts the symbol in each node's object literal and every field of an origin in the
+ * origin's: a property added later costs a separate property store per object, and a large
+ * document keeps hundreds of thousands of these alive.
  */
 import type { XmlNode } from './tree.js';
+
+export const ORIGIN = Symbol('hostdev-hybrid.origin');
 
 export interface AttributeOrigin {
   name: string;
   value: string;
-  /** The source text of the attribute, including the white space before it. */
-  raw: string;
+  /** Source offsets of the attribute's text, including the white space before it. */
+  start: number;
+  end: number;
 }
 
-export interface ElementOrigin {
-  kind: 'element';
+/** The serializer's cache: whether the node was pristine in the print numbered memoGeneration (0: none yet). */
+interface PristineMemo {
+  memoGeneration: number;
+  memo: boolean;
+}
+
+interface Spanned extends PristineMemo {
   source: string;
   start: number;
   end: number;
+  /** The node this origin was made for (a copy made with {...node} carries the field too). */
+  owner: XmlNode | undefined;
+}
+
+export interface ElementOrigin extends Spanned {
+  kind: 'element';
   /** Offset just past the start tag's `>`. */
   startTagEnd: number;
   /** Offset of the end tag's `<` (equal to `end` for a self-closing element). */
   endTagStart: number;
   selfClosing: boolean;
   name: string;
-  attributes: AttributeOrigin[];
+  attributes: readonly AttributeOrigin[];
   /** White space between the last attribute and `>` or `/>`. */
   tagTail: string;
   /** The children as parsed (a copy of the array, same node objects). */
-  children: XmlNode[];
+  children: readonly XmlNode[];
 }
 
-export interface LeafOrigin {
+/** A leaf's fields as parsed, compared one by one with the node now. */
+export interface LeafOrigin extends Spanned {
   kind: 'leaf';
-  source: string;
-  start: number;
-  end: number;
-  /** The node as parsed (its type and fields), compared field by field with the node now. */
-  node: Exclude<XmlNode, { type: 'element' }>;
+  type: Exclude<XmlNode, { type: 'element' }>['type'];
+  /** `value` of text, comments and CDATA; `data` of a processing instruction; `raw` of a doctype. */
+  content: string;
+  /** A processing instruction's target. */
+  target: string | undefined;
 }
 
-/** The serializer's cache: whether the node was pristine in the print numbered memoGeneration. */
-interface PristineMemo {
-  memoGeneration?: number;
-  memo?: boolean;
-}
+export type Origin = ElementOrigin | LeafOrigin;
 
-export type Origin = (ElementOrigin | LeafOrigin) & PristineMemo;
-
-const ORIGIN = Symbol('hostdev-hybrid.origin');
-type Owned = Origin & { owner: XmlNode };
-type WithOrigin = { [ORIGIN]?: Owned };
-
-export function setOrigin(node: XmlNode, origin: Origin): void {
-  (node as WithOrigin)[ORIGIN] = Object.assign(origin, { owner: node });
-}
+type WithOrigin = { [ORIGIN]?: Origin };
+/** A node as the parser makes it. */
+export type Parsed<T extends XmlNode> = T & { [ORIGIN]: Origin };
 
 /** The node's origin; a copy made with {...node} carries the field but is a new node, made by code. */
 export function getOrigin(node: XmlNode): Origin | undefined {
@@ -61,18 +70,14 @@ export function getOrigin(node: XmlNode): Origin | undefined {
   return origin?.owner === node ? origin : undefined;
 }
 
-/** A leaf as parsed: the parser keeps a frozen copy of its fields. */
-export function leafOrigin(node: Exclude<XmlNode, { type: 'element' }>, source: string, start: number, end: number): LeafOrigin {
-  return { kind: 'leaf', source, start, end, node: { ...node } };
-}
-
 /** Whether a leaf still has the fields it was parsed with. */
 export function leafUnchanged(node: XmlNode, origin: LeafOrigin): boolean {
-  // The copy holds exactly the leaf's fields (type, then value, target and data, or raw).
-  const now = node as unknown as Record<string, unknown>;
-  const then = origin.node as unknown as Record<string, unknown>;
-  for (const k in then) if (now[k] !== then[k]) return false;
-  return true;
+  if (node.type !== origin.type) return false;
+  switch (node.type) {
+    case 'pi': return node.target === origin.target && node.data === origin.content;
+    case 'doctype': return node.raw === origin.content;
+    default: return (node as { value: string }).value === origin.content; // text, comment or CDATA, as origin.type says
+  }
 }
 
 /** The source offset of a parsed node, for error messages; undefined for nodes made by code. */

@@ -1,8 +1,12 @@
 import { HybridError, type ErrorCode } from '../errors.js';
 import { decodeAttribute, decodeText, referenceProblem } from './escape.js';
-import { leafOrigin, setOrigin, type AttributeOrigin, type ElementOrigin } from './origin.js';
+import { ORIGIN, type AttributeOrigin, type Parsed, type ElementOrigin, type LeafOrigin } from './origin.js';
 import { lineColumn } from './position.js';
 import type { XmlDocument, XmlElement, XmlNode } from './tree.js';
+
+/** A self-closing element's parsed children, shared: origins are never written to. */
+const NO_CHILDREN: readonly XmlNode[] = Object.freeze([]);
+const NO_ATTRIBUTES: readonly AttributeOrigin[] = Object.freeze([]);
 
 /** Limits that keep hostile input bounded; documented in docs/SECURITY.md. */
 export const XML_LIMITS = {
@@ -93,8 +97,15 @@ class Scanner {
     return top ? top.element.children : this.doc.children;
   }
 
-  private addLeaf(node: Exclude<XmlNode, XmlElement>, start: number, end: number): void {
-    setOrigin(node, leafOrigin(node, this.src, start, end));
+  /** A leaf with its origin; `content` is its value, a PI's data or a doctype's raw text. */
+  private addLeaf(type: LeafOrigin['type'], content: string, start: number, end: number, target?: string): void {
+    const origin: LeafOrigin = {
+      kind: 'leaf', source: this.src, start, end, type, content, target, owner: undefined, memoGeneration: 0, memo: false,
+    };
+    const node: Parsed<Exclude<XmlNode, XmlElement>> = type === 'pi' ? { type, target: target!, data: content, [ORIGIN]: origin }
+      : type === 'doctype' ? { type, raw: content, [ORIGIN]: origin }
+      : { type, value: content, [ORIGIN]: origin };
+    origin.owner = node;
     this.container().push(node);
   }
 
@@ -109,7 +120,7 @@ class Scanner {
       const cdataEnd = raw.indexOf(']]>');
       if (cdataEnd !== -1) this.fail('XML_MALFORMED', "']]>' must not appear in text", start + cdataEnd);
     }
-    this.addLeaf({ type: 'text', value: decodeText(raw) }, start, end);
+    this.addLeaf('text', decodeText(raw), start, end);
   }
 
   /** Every `&` must start a known reference: we never expand DTD entities. */
@@ -129,7 +140,7 @@ class Scanner {
     if (src.startsWith('<![CDATA[', lt)) {
       if (this.stack.length === 0) this.fail('XML_MALFORMED', 'CDATA outside the root element', lt);
       const end = this.indexOrFail(']]>', lt + 9, 'CDATA section is not closed', lt);
-      return this.addLeaf({ type: 'cdata', value: src.slice(lt + 9, end) }, lt, (this.pos = end + 3));
+      return this.addLeaf('cdata', src.slice(lt + 9, end), lt, (this.pos = end + 3));
     }
     if (src.startsWith('<?', lt)) return this.processingInstruction(lt);
     if (src.startsWith('<!DOCTYPE', lt)) return this.doctype(lt);
@@ -147,7 +158,7 @@ class Scanner {
     const end = this.indexOrFail('-->', lt + 4, 'comment is not closed', lt);
     const value = this.src.slice(lt + 4, end);
     if (value.includes('--') || value.endsWith('-')) this.fail('XML_MALFORMED', "'--' is not allowed inside a comment", lt);
-    this.addLeaf({ type: 'comment', value }, lt, (this.pos = end + 3));
+    this.addLeaf('comment', value, lt, (this.pos = end + 3));
   }
 
   private processingInstruction(lt: number): void {
@@ -162,7 +173,7 @@ class Scanner {
     let dataStart = lt + 2 + target.length;
     if (dataStart < end && !isSpace(this.src.charCodeAt(dataStart))) this.fail('XML_MALFORMED', 'expected white space after the processing instruction target', dataStart);
     while (dataStart < end && isSpace(this.src.charCodeAt(dataStart))) dataStart++;
-    this.addLeaf({ type: 'pi', target, data: this.src.slice(dataStart, end) }, lt, (this.pos = end + 2));
+    this.addLeaf('pi', this.src.slice(dataStart, end), lt, (this.pos = end + 2), target);
   }
 
   private doctype(lt: number): void {
@@ -172,14 +183,22 @@ class Scanner {
     if (end === -1 || raw.includes('[') || /\b(SYSTEM|PUBLIC)\b/.test(raw)) {
       this.fail('XML_DOCTYPE', 'documents with a DTD (entity declarations or an external DTD) are refused: DTDs are never processed; remove the <!DOCTYPE>', lt);
     }
-    this.addLeaf({ type: 'doctype', raw }, lt, (this.pos = end + 1));
+    this.addLeaf('doctype', raw, lt, (this.pos = end + 1));
   }
 
   private name(at: number, what: string): string {
+    const end = this.nameEnd(at);
+    if (end === at) this.fail('XML_MALFORMED', `expected ${what}`, at);
+    return this.src.slice(at, end);
+  }
+
+  /**
+   * Where the XML name at `at` ends; `at` itself when there is none (names are never empty).
+   * test() and lastIndex: exec's match array was a tenth of what parsing allocated.
+   */
+  private nameEnd(at: number): number {
     NAME.lastIndex = at;
-    const m = NAME.exec(this.src);
-    if (!m) this.fail('XML_MALFORMED', `expected ${what}`, at);
-    return m[0];
+    return NAME.test(this.src) ? NAME.lastIndex : at;
   }
 
   private skipSpace(): void {
@@ -209,48 +228,61 @@ class Scanner {
       if (this.pos === wsStart) this.fail('XML_MALFORMED', `expected white space, '>' or '/>' in <${name}>`, this.pos);
       attributes.push(this.attribute(name, wsStart, attributes));
     }
-    const element: XmlElement = { type: 'element', name, attributes: attributes.map((a) => ({ name: a.name, value: a.value })), children: [] };
     const origin: ElementOrigin = {
-      kind: 'element', source: src, start: lt, end: this.pos, startTagEnd: this.pos, endTagStart: this.pos, selfClosing, name, attributes, tagTail, children: [],
+      kind: 'element', source: src, start: lt, end: this.pos, startTagEnd: this.pos, endTagStart: this.pos, selfClosing, name,
+      // A copy the exact size: an array grown by push keeps room for 16, for the document's life.
+      attributes: attributes.length === 0 ? NO_ATTRIBUTES : attributes.slice(), tagTail,
+      children: NO_CHILDREN, owner: undefined, memoGeneration: 0, memo: false,
     };
-    setOrigin(element, origin);
+    const element: Parsed<XmlElement> = {
+      type: 'element', name, attributes: attributes.map((a) => ({ name: a.name, value: a.value })), children: [], [ORIGIN]: origin,
+    };
+    origin.owner = element;
     this.container().push(element);
     if (this.stack.length === 0) this.sawRoot = true;
     if (!selfClosing) this.stack.push({ element, origin });
   }
 
   private attribute(tag: string, wsStart: number, seen: AttributeOrigin[]): AttributeOrigin {
+    // Messages naming the tag are built only on failure: this runs for every attribute.
     const src = this.src;
     const at = this.pos;
-    const name = this.name(at, `an attribute name in <${tag}>`);
-    this.pos += name.length;
+    const nameEnd = this.nameEnd(at);
+    if (nameEnd === at) this.fail('XML_MALFORMED', `expected an attribute name in <${tag}>`, at);
+    const name = src.slice(at, nameEnd);
+    this.pos = nameEnd;
     this.skipSpace();
     if (src[this.pos] !== '=') this.fail('XML_MALFORMED', `attribute '${name}' in <${tag}> has no value (write ${name}='…')`, at);
     this.pos++;
     this.skipSpace();
     const quote = src[this.pos];
     if (quote !== '"' && quote !== "'") this.fail('XML_MALFORMED', `the value of attribute '${name}' must be quoted`, this.pos);
-    const close = this.indexOrFail(quote, this.pos + 1, `the value of attribute '${name}' is not closed`, at);
+    const close = src.indexOf(quote, this.pos + 1);
+    if (close === -1) this.fail('XML_MALFORMED', `the value of attribute '${name}' is not closed`, at);
     const raw = src.slice(this.pos + 1, close);
     const lt = raw.indexOf('<');
     if (lt !== -1) this.fail('XML_MALFORMED', `'<' must be written '&lt;' in the value of attribute '${name}'`, this.pos + 1 + lt);
     this.checkReferences(raw, this.pos + 1);
-    if (seen.some((a) => a.name === name)) this.fail('XML_MALFORMED', `attribute '${name}' appears twice in <${tag}>`, at);
+    for (const a of seen) if (a.name === name) this.fail('XML_MALFORMED', `attribute '${name}' appears twice in <${tag}>`, at);
     this.pos = close + 1;
-    return { name, value: decodeAttribute(raw), raw: src.slice(wsStart, this.pos) };
+    return { name, value: decodeAttribute(raw), start: wsStart, end: this.pos };
   }
 
   private endTag(lt: number): void {
-    const name = this.name(lt + 2, 'an element name after </');
-    this.pos = lt + 2 + name.length;
+    const src = this.src;
+    // The name is compared where it stands, not sliced: only an error message needs it as a string.
+    const nameEnd = this.nameEnd(lt + 2);
+    if (nameEnd === lt + 2) this.fail('XML_MALFORMED', 'expected an element name after </', lt + 2);
+    this.pos = nameEnd;
     this.skipSpace();
-    if (this.src[this.pos] !== '>') this.fail('XML_MALFORMED', `end tag </${name}> is not closed with '>'`, lt);
+    if (src[this.pos] !== '>') this.fail('XML_MALFORMED', `end tag </${src.slice(lt + 2, nameEnd)}> is not closed with '>'`, lt);
     this.pos++;
     const open = this.stack.pop();
-    if (!open) this.fail('XML_MALFORMED', `end tag </${name}> has no matching start tag`, lt);
-    if (open.element.name !== name) {
-      const opened = lineColumn(this.src, open.origin.start);
-      this.fail('XML_MALFORMED', `expected </${open.element.name}> (opened at line ${opened.line}, column ${opened.column}), found </${name}>`, lt);
+    if (!open) this.fail('XML_MALFORMED', `end tag </${src.slice(lt + 2, nameEnd)}> has no matching start tag`, lt);
+    const opened = open.element.name;
+    if (nameEnd - (lt + 2) !== opened.length || !src.startsWith(opened, lt + 2)) {
+      const at = lineColumn(src, open.origin.start);
+      this.fail('XML_MALFORMED', `expected </${opened}> (opened at line ${at.line}, column ${at.column}), found </${src.slice(lt + 2, nameEnd)}>`, lt);
     }
     open.origin.endTagStart = lt;
     open.origin.end = this.pos;
