@@ -235,9 +235,10 @@ export function expandDocument(doc: XmlDocument, host: Host, options: DocumentEx
   const nextFree = new Map<string, number>();
   const freeAlias = (base: string): string => {
     let n = nextFree.get(base) ?? 0;
-    while (aliases.has(`${base}${n}`) || aliases.has(`${base}${n}-vf`) || aliases.has(`${base}${n}-backup`)) n++;
+    let alias = base + n;
+    while (aliases.has(alias) || aliases.has(`${alias}-vf`) || aliases.has(`${alias}-backup`)) alias = base + ++n;
     nextFree.set(base, n);
-    return `${base}${n}`;
+    return alias;
   };
 
   if (style === 'teaming' && specs.length > 0 && machineKind(root) !== 'q35') {
@@ -294,6 +295,7 @@ export function expandDocument(doc: XmlDocument, host: Host, options: DocumentEx
 
   // 3. Build each pair in document order: name, MAC, guest addresses, halves.
   const hostMacs = hostIndex(host).macs;
+  const macTaken = { has: (m: string): boolean => macs.has(m) || hostMacs.has(m) };
   const expandedPairs: ExpandedPair[] = [];
   const halves = new Map<XmlElement, XmlElement[]>();
   for (const s of specs) atElement(s.entry.el, () => {
@@ -310,7 +312,7 @@ export function expandDocument(doc: XmlDocument, host: Host, options: DocumentEx
       if (macs.has(mac)) throw new HybridError('DUPLICATE_MAC', `${where}: MAC ${mac} is already used by ${macs.get(mac)}; the two halves of a pair share one MAC, other NICs need their own`, { element: where });
       if (hostMacs.has(mac)) warnings.push({ code: 'MAC_IN_USE_ON_HOST', severity: 'warning', alias: pairName, message: `${pairName}: MAC ${mac} is also used by another domain on this host` });
     } else {
-      mac = stableMac(`${seed}/${pairName}`, { has: (m) => macs.has(m) || hostMacs.has(m) });
+      mac = stableMac(`${seed}/${pairName}`, macTaken);
     }
     macs.set(mac, `pair '${pairName}'`);
     const vfGuest = s.vfGuest ?? allocateHotpluggable(space!, `${where} (VF half)`);

@@ -75,7 +75,12 @@ export function allocateVf(host: Host, poolName: string, options: AllocationOpti
   // claim once, from where the last call stopped.
   for (; run.seen < claimed.size; run.seen++) count(run.entries.next().value as string);
   const prefer = options.preferNumaNode;
-  let best: { topo: VfTopology; order: number; used: number; pfOrder: number } | undefined;
+  // The best candidate so far, in locals: a candidate object per PF was most of what an
+  // allocation allocated.
+  let best: VfTopology | undefined;
+  let bestOrder = 0;
+  let bestUsed = 0;
+  let bestPfOrder = 0;
   // Stryker disable next-line BooleanLiteral: only chooses between two messages
   let anyFree = false;
   for (const g of groups.list) {
@@ -109,23 +114,27 @@ export function allocateVf(host: Host, poolName: string, options: AllocationOpti
     if (!chosen) continue;
     const topo = vfTopology(host, chosen.vf); // a VF whose PF, netdev or listing is missing fails here, named
     if (options.pfNetdev !== undefined && topo.pfNetdev !== options.pfNetdev) continue;
-    const candidate = { topo, order: chosen.order, used, pfOrder: g.pfOrder };
     // Groups come in pool order, so a later candidate never has a lower pfOrder, and two never tie
     // on every key (order is unique): the sign of a sum there, or <= 0, would decide the same.
     // Stryker disable next-line EqualityOperator
     if (!best || ((
-      (prefer === undefined ? 0 : Number(candidate.topo.numaNode !== prefer) - Number(best.topo.numaNode !== prefer)) ||
-      candidate.used - best.used ||
+      (prefer === undefined ? 0 : Number(topo.numaNode !== prefer) - Number(best.numaNode !== prefer)) ||
+      used - bestUsed ||
       // Stryker disable next-line ArithmeticOperator
-      candidate.pfOrder - best.pfOrder ||
-      candidate.topo.index - best.topo.index || candidate.order - best.order) < 0)) best = candidate;
+      g.pfOrder - bestPfOrder ||
+      topo.index - best.index || chosen.order - bestOrder) < 0)) {
+      best = topo;
+      bestOrder = chosen.order;
+      bestUsed = used;
+      bestPfOrder = g.pfOrder;
+    }
   }
   if (!best) {
     throw new HybridError('POOL_EXHAUSTED', options.pfNetdev === undefined || !anyFree
       ? `network '${poolName}' has no free VF: all ${pool.vfs.length} are in use; enable more VFs on its PFs or free one`
       : `network '${poolName}' has no free VF on ${options.pfNetdev}; enable more VFs there or free one`);
   }
-  return best.topo;
+  return best;
 }
 
 interface PoolGroup {

@@ -11,15 +11,17 @@ export function parseMac(raw: string, where: string): string {
   return mac;
 }
 
+/** `00` to `ff`, made once (two strings per byte per MAC otherwise). */
+const HEX = Array.from({ length: 256 }, (_, n) => n.toString(16).padStart(2, '0'));
+
 /**
  * A MAC in libvirt's own 52:54:00 range derived from `seed` (domain UUID or name, and the pair's
  * name), so expanding the same domain again gives the same MAC; `taken` MACs are skipped.
  */
 export function stableMac(seed: string, taken: { has(mac: string): boolean }): string {
-  const hex = (n: number): string => n.toString(16).padStart(2, '0');
   for (let attempt = 0; ; attempt++) {
     const h = createHash('sha256').update(`${seed}#${attempt}`).digest();
-    const mac = `52:54:00:${hex(h[0]!)}:${hex(h[1]!)}:${hex(h[2]!)}`;
+    const mac = `52:54:00:${HEX[h[0]!]}:${HEX[h[1]!]}:${HEX[h[2]!]}`;
     if (!taken.has(mac)) return mac;
   }
 }
