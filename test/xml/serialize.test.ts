@@ -258,3 +258,33 @@ describe('elements edited in place', () => {
     expect(serializeXml(doc)).toBe(`<a>\n  <b>\n    <c  k="v"/>\n  </b>\n  <d  k="v"/>\n</a>`);
   });
 });
+
+describe('printing long documents and repeated strings', () => {
+  it('a document of many thousand pieces prints every piece once, in order', () => {
+    // Well past the printer's chunk of pieces, with a parsed part after the new ones.
+    const doc = parseXml('<a><kept x="1"/></a>');
+    const a = rootElement(doc);
+    const kept = a.children[0]!;
+    a.children = [...Array.from({ length: 3000 }, (_, i) => element('n', { i: String(i) })), kept];
+    const expected = `<a>${Array.from({ length: 3000 }, (_, i) => `<n i='${i}'/>`).join('')}<kept x="1"/></a>`;
+    expect(serializeXml(doc)).toBe(expected);
+    expect(serializeNode(a)).toBe(expected);
+  });
+
+  it('a short value printed again is escaped again, under its own attribute name', () => {
+    const once = serializeNode(element('x', { a: 'p&q', b: 'p&q' }));
+    expect(once).toBe(`<x a='p&amp;q' b='p&amp;q'/>`);
+    expect(serializeNode(element('x', { b: 'p&q', a: 'p&q' }))).toBe(`<x b='p&amp;q' a='p&amp;q'/>`);
+    expect(serializeNode(element('y', { a: `it's` }))).toBe(`<y a='it&apos;s'/>`);
+    expect(serializeNode(element('y', { a: `a long value & more` }))).toBe(`<y a='a long value &amp; more'/>`);
+  });
+
+  it('prints right past the number of strings it keeps (thousands of distinct values and names)', () => {
+    const many = element('m', {}, Array.from({ length: 6000 }, (_, i) => element(`e${i % 700}`, { [`k${i % 900}`]: `v${i}` })));
+    const printed = serializeNode(many);
+    expect(printed).toBe(`<m>${Array.from({ length: 6000 }, (_, i) => `<e${i % 700} k${i % 900}='v${i}'/>`).join('')}</m>`);
+    // And again, now that the memo is full.
+    expect(serializeNode(many)).toBe(printed);
+    expect(serializeNode(element('e1', { k1: '<&>' }, [text('t')]))).toBe(`<e1 k1='&lt;&amp;&gt;'>t</e1>`);
+  });
+});
