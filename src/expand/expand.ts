@@ -325,12 +325,14 @@ export function expandDocument(doc: XmlDocument, host: Host, options: DocumentEx
     if (style === 'teaming' && getAttribute(s.backupModel, 'type') !== 'virtio') {
       throw new HybridError('TEAMING_UNSUPPORTED', `${where}: teaming needs a virtio backup (QEMU's virtio-net failover), not model '${getAttribute(s.backupModel, 'type') ?? ''}'; use style bond or a virtio backup`, { element: where });
     }
-    const record: PairRecord = compact({
+    // Only the metadata reads this record (undefined fields write no attribute); the result's
+    // copy below is the one compacted.
+    const record: PairRecord = {
       name: pairName, form: s.entry.form, pool: s.entry.pool, mac,
       vf: topo.vf, pf: topo.pf, pfDev: topo.pfNetdev, vfIndex: topo.index, vlan: s.vlan,
       backupDev, backupDevTemplate: s.vlan !== undefined ? template : undefined, vfAlias, backupAlias,
       vfGuestAddress: formatPci(vfGuest),
-    });
+    };
     halves.set(s.entry.el, buildHalves(s, record, parsePci(topo.vf), vfGuest, backupGuest, style));
     meta.pairs.push(record);
     expandedPairs.push(compact({

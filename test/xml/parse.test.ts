@@ -46,6 +46,8 @@ describe('parseXml refuses what is not well-formed XML, with line and column', (
     ['end tag longer than its start tag', '<a></ab>', 'XML_MALFORMED', 1, 4],
     ['end tag as long as its start tag, another name', '<ab></ac>', 'XML_MALFORMED', 1, 5],
     ['end tag without a name', '<a></ >', 'XML_MALFORMED', 1, 6],
+    ['start tag without a name', '<a>< b/></a>', 'XML_MALFORMED', 1, 5],
+    ['processing instruction without a target', '<a><? x?></a>', 'XML_MALFORMED', 1, 6],
     ['attribute without a name', "<a ='1'/>", 'XML_MALFORMED', 1, 4],
     ['attribute value not closed', "<a x='1/>", 'XML_MALFORMED', 1, 4],
     ['duplicate attribute, not next to the first', "<a x='1' y='2' x='3'/>", 'XML_MALFORMED', 1, 16],

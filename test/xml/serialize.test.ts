@@ -247,6 +247,13 @@ describe('elements edited in place', () => {
     expect(serializeXml(doc)).toBe(`<a><c/><b/></a>`);
   });
 
+  it('an element whose children change keeps its end tag as written', () => {
+    const doc = parseXml(`<a><b x='1'>t</b  ></a>`);
+    const b = rootElement(doc).children[0] as XmlElement;
+    b.children.push(text('u'));
+    expect(serializeXml(doc)).toBe(`<a><b x='1'>tu</b  ></a>`);
+  });
+
   it('a change deep down reprints only the path to it, printed twice the same', () => {
     const doc = parseXml(`<a>\n  <b>\n    <c  k="v"/>\n  </b>\n  <d  k="v"/>\n</a>`);
     const c = (rootElement(doc).children[1] as XmlElement).children[1] as XmlElement;
