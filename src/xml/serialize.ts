@@ -97,6 +97,7 @@ function tagsOf(name: string): { open: string; close: string } {
 }
 
 class Printer {
+  // Stryker disable next-line ArrayDeclaration: every slot is written before it is read
   private readonly pieces: string[] = [];
   /** How many of `pieces` belong to the current chunk (the rest are left from the last one). */
   private count = 0;
@@ -149,21 +150,20 @@ class Printer {
     if (!origin) return false;
     // Stryker disable next-line all: the cache only saves time; without it the verdict is computed again
     if (origin.memoGeneration === this.generation) return origin.memo;
-    let known: boolean;
     // Stryker disable next-line ConditionalExpression,EqualityOperator: a verdict of false only skips the shortcut; the tag-by-tag path prints the same bytes
-    if (origin.kind === 'leaf') known = leafUnchanged(node, origin);
-    // Stryker disable next-line BlockStatement: a verdict of false only skips the shortcut; the tag-by-tag path prints the same bytes
-    else {
-      const el = node as XmlElement;
-      // Stryker disable next-line ConditionalExpression: a verdict of false only skips the shortcut; the tag-by-tag path prints the same bytes
-      known = el.name === origin.name && sameAttributes(el.attributes, origin.attributes) &&
-        el.children.length === origin.children.length &&
-        // Stryker disable next-line ArrowFunction,ConditionalExpression: a verdict of false only skips the shortcut; the tag-by-tag path prints the same bytes
-        el.children.every((child, i) => child === origin.children[i] && this.isPristine(child));
-    }
+    const known = origin.kind === 'leaf' ? leafUnchanged(node, origin) : this.elementUnchanged(node as XmlElement, origin);
     origin.memoGeneration = this.generation;
     origin.memo = known;
     return known;
+  }
+
+  // Stryker disable next-line BlockStatement: a verdict of false only skips the shortcut; the tag-by-tag path prints the same bytes
+  private elementUnchanged(el: XmlElement, origin: ElementOrigin): boolean {
+    // Stryker disable next-line ConditionalExpression: a verdict of false only skips the shortcut; the tag-by-tag path prints the same bytes
+    return el.name === origin.name && sameAttributes(el.attributes, origin.attributes) &&
+      el.children.length === origin.children.length &&
+      // Stryker disable next-line ArrowFunction,ConditionalExpression: a verdict of false only skips the shortcut; the tag-by-tag path prints the same bytes
+      el.children.every((child, i) => child === origin.children[i] && this.isPristine(child));
   }
 
   private element(el: XmlElement): void {

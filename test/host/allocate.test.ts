@@ -253,6 +253,18 @@ describe('allocation, broken snapshots', () => {
     expect(expectHybridError(() => allocateVf(host, 'pool', { claimed: run, pfNetdev: 'enp1' }), 'TOPOLOGY_CONFLICT').message).toContain('0000:01:10.3');
   });
 
+  it('a pool VF the snapshot does not have at all (a Host built by hand) is refused by name', () => {
+    const host = twoPfHost();
+    host.pools[0]!.vfs.unshift('0000:09:10.0');
+    expect(expectHybridError(() => allocateVf(host, 'pool'), 'UNKNOWN_DEVICE').message).toContain('0000:09:10.0');
+  });
+
+  it('without a preference, a PF whose NUMA node is unknown is not put before one whose node is known', () => {
+    const host = twoPfHost({ pfOrder: ['enp2', 'enp1'] });
+    delete host.pfs[0]!.numaNode; // enp1, listed second
+    expect(allocateVf(host, 'pool').vf).toBe('0000:02:10.3');
+  });
+
   it('in a pool of VF addresses, a PF without a net device is not put after the others: its VF fails, named', () => {
     const host = twoPfHost();
     delete host.pfs[0]!.netdev;
