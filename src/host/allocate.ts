@@ -204,6 +204,7 @@ function poolGroups(host: Host, pool: HostPool): PoolGroups {
       // A PF without a netdev sorts anywhere: its VFs fail in vfTopology when chosen.
       // Stryker disable next-line UnaryOperator,ConditionalExpression: as above
       const at = pfDef?.netdev === undefined ? -1 : pool.pfs.indexOf(pfDef.netdev);
+      // Stryker disable next-line ConditionalExpression: as above
       g = { pf, pfOrder: at === -1 ? pool.pfs.length : at, members: [], taken: 0, takenBy: new Map(), numa };
       byPf.set(pf, g);
     }

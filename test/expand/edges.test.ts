@@ -66,7 +66,15 @@ describe('the guest\'s own devices', () => {
     expect(again.warnings).toEqual([]);
     const given = expandDomain(domain(POOL.replace("<source network='sriov-pool'/>", `<mac address='${first}'/>\n      <source network='sriov-pool'/>`)), h);
     expect(given.pairs[0]!.mac).toBe(first);
-    expect(given.warnings.map((w) => w.code)).toEqual(['MAC_IN_USE_ON_HOST']);
+    expect(given.warnings).toEqual([{
+      code: 'MAC_IN_USE_ON_HOST', severity: 'warning', alias: 'ua-hybrid0', message: `ua-hybrid0: MAC ${first} is also used by another domain on this host`,
+    }]);
+  });
+
+  it('a second entry with a pair\'s MAC is refused, naming the pair', () => {
+    const mac = "      <mac address='52:54:00:00:00:01'/>\n";
+    const twice = POOL.replace("<source network='sriov-pool'/>", `${mac.trim()}\n      <source network='sriov-pool'/>`);
+    expect(expectHybridError(() => expandDomain(domain(twice + twice), intel), 'DUPLICATE_MAC').message).toContain("already used by pair 'ua-hybrid0'");
   });
 
   it('an expanded domain with a new entry keeps its earlier pairs in the metadata', () => {
