@@ -1,4 +1,4 @@
-// The package as a user gets it: `npm pack` in a fresh clone of the committed tree (its prepare
+// The package as a user gets it: `npm pack` in a fresh clone of the committed tree (its prepack
 // script builds dist/, which git does not hold), installed into an empty project; the API by
 // import and by require (ESM, Node >= 20.19), the ./xml subpath, a schema through exports, and
 // the command through npx. (A clone, not this tree: packing here would rebuild dist/ under the
@@ -33,6 +33,11 @@ describe('the packed package', () => {
       expect(files, f).toContain(f);
     }
     expect(files.filter((f) => f.endsWith('.map') || f.includes('generate.mjs') || f.startsWith('src/') || f.startsWith('test/'))).toEqual([]);
+  });
+
+  it('runs nothing when installed: no install-time script (npm 11 warns about each, prepare included)', () => {
+    const manifest = JSON.parse(execFileSync('node', ['-p', 'JSON.stringify(require("hostdev-hybrid/package.json"))'], { cwd: project, encoding: 'utf8' })) as { scripts?: Record<string, string> };
+    expect(Object.keys(manifest.scripts ?? {}).filter((s) => ['preinstall', 'install', 'postinstall', 'prepare'].includes(s))).toEqual([]);
   });
 
   it('import and require both load the API; ./xml and ./schemas/* resolve', () => {
