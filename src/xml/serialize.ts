@@ -140,8 +140,9 @@ class Printer {
 
   /**
    * True when the node and everything below it is exactly as parsed. The verdict is cached on the
-   * node's origin for this print (a Map of every node cost an eighth of an expansion). It only
-   * decides whether the shortcut is taken: a verdict of false only skips the shortcut; the tag-by-tag path prints the same bytes.
+   * node's origin for this print (a Map of every node cost an eighth of an expansion). The verdict
+   * only decides whether the shortcut is taken: for an unchanged element, the tag-by-tag path
+   * prints the same bytes.
    */
   // Stryker disable next-line BlockStatement: a verdict of false only skips the shortcut; the tag-by-tag path prints the same bytes
   private isPristine(node: XmlNode): boolean {
