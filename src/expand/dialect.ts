@@ -21,6 +21,14 @@ function sourceNetwork(el: XmlElement): string | undefined {
   return source ? getAttribute(source, 'network') : undefined;
 }
 
+/**
+ * Whether `el` is dialect whatever the host says: libvirt has no interface of type
+ * hostdev-hybrid, no `ephemeral` attribute and no `<backup>` child, so expanded XML never holds one.
+ */
+export function isDialectOnly(el: XmlElement): boolean {
+  return (el.name === 'interface' && getAttribute(el, 'type') === 'hostdev-hybrid') || getAttribute(el, 'ephemeral') !== undefined || firstChild(el, 'backup') !== undefined;
+}
+
 export function findDialect(devices: XmlElement[], host: Host): DialectEntry[] {
   const index = hostIndex(host);
   const entries: DialectEntry[] = [];

@@ -4,12 +4,14 @@
  */
 import { HybridError } from '../errors.js';
 import { EMPTY_HOST } from '../host/model.js';
-import { devicesOf, inInput } from '../libvirt/domain.js';
+import { isDialectOnly } from '../expand/dialect.js';
+import { describeDevice, deviceList, devicesOf, domainRoot, inInput } from '../libvirt/domain.js';
 import { validateJson } from '../schemas.js';
 import { removeElement } from '../xml/edit.js';
+import { parseXml } from '../xml/parse.js';
 import { serializeXml } from '../xml/serialize.js';
 import { applyDestination } from './destination.js';
-import { readForPlan } from './read.js';
+import { readDocForPlan } from './read.js';
 import type { MigrationPlan } from './types.js';
 
 /**
@@ -23,7 +25,16 @@ export function retargetDomain(migratableXml: string, plan: MigrationPlan, optio
   if (typeof migratableXml !== 'string') throw new TypeError('retargetDomain expects the domain XML as a string');
   const checked = validateJson<MigrationPlan>('plan', plan, 'PLAN_INVALID', 'the plan');
   return inInput(options.file, () => {
-    const pd = readForPlan(migratableXml, EMPTY_HOST);
+    const doc = parseXml(migratableXml);
+    // A running guest is expanded. Dialect here would be expanded against no host and fail with
+    // a pool "not in the host snapshot", which is not the mistake.
+    const all = deviceList(domainRoot(doc));
+    const at = all.findIndex(isDialectOnly);
+    if (at !== -1) {
+      const where = describeDevice(all[at]!, at);
+      throw new HybridError('PLAN_INVALID', `${where} is still hostdev-hybrid dialect: retarget takes the running guest's XML (virsh dumpxml --migratable), which is expanded`, { element: where });
+    }
+    const pd = readDocForPlan(doc, EMPTY_HOST);
     if (pd.name !== checked.domain) throw new HybridError('PLAN_INVALID', `the plan is for domain '${checked.domain}', the XML is domain '${pd.name}'`);
     const wanted = new Set([...pd.pairs.map((p) => `pair:${p.record.name}`), ...pd.ephemeral.map((e) => `ephemeral:${e.record.alias}`)]);
     const planned = new Set(checked.allocations.map((a) => `${a.kind}:${a.alias}`));

@@ -43,6 +43,23 @@ describe('retargetDomain', () => {
 });
 
 describe('retargetDomain, further', () => {
+  it('refuses XML that is still the dialect (not a running guest\'s), saying so rather than blaming a pool', () => {
+    const { plan } = load('plan-migrate-migratable');
+    const dialect = readFileSync(join(FIXTURES, 'cases', 'expand-q35-several-pairs', 'input.xml'), 'utf8');
+    const e = expectHybridError(() => retargetDomain(dialect, plan), 'PLAN_INVALID');
+    expect(e.message).toMatch(/^<interface type='hostdev-hybrid'>.* is still hostdev-hybrid dialect: retarget takes the running guest's XML/);
+  });
+
+  it.each([
+    ['an ephemeral attribute', `<hostdev mode='subsystem' type='pci' managed='yes' ephemeral='yes'>`],
+    ['a <backup> child', `<interface type='network'><backup/>`],
+  ])('refuses %s, which only the dialect has', (_what, marker) => {
+    const { input, plan } = load('plan-migrate-migratable');
+    const closing = marker.startsWith('<hostdev') ? '</hostdev>' : '</interface>';
+    const withMarker = input.replace('</devices>', `  ${marker}${closing}\n  </devices>`);
+    expect(expectHybridError(() => retargetDomain(withMarker, plan), 'PLAN_INVALID').message).toContain('is still hostdev-hybrid dialect');
+  });
+
   it('refuses what is not XML text, as a programmer error', () => {
     const { plan } = load('plan-migrate-migratable');
     expect(() => retargetDomain(42 as unknown as string, plan)).toThrow(/^retargetDomain expects/);
