@@ -22,11 +22,11 @@ function sourceNetwork(el: XmlElement): string | undefined {
 }
 
 /**
- * Whether `el` is dialect whatever the host says: libvirt has no interface of type
- * hostdev-hybrid, no `ephemeral` attribute and no `<backup>` child, so expanded XML never holds one.
+ * Whether `el` is dialect whatever the host says: libvirt has no device of type hostdev-hybrid,
+ * no `ephemeral` attribute and no `<backup>` child, so expanded XML never holds one.
  */
 export function isDialectOnly(el: XmlElement): boolean {
-  return (el.name === 'interface' && getAttribute(el, 'type') === 'hostdev-hybrid') || getAttribute(el, 'ephemeral') !== undefined || firstChild(el, 'backup') !== undefined;
+  return getAttribute(el, 'type') === 'hostdev-hybrid' || getAttribute(el, 'ephemeral') !== undefined || firstChild(el, 'backup') !== undefined;
 }
 
 export function findDialect(devices: XmlElement[], host: Host): DialectEntry[] {
