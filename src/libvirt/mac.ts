@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { HybridError } from '../errors.js';
+import { BYTE_HEX } from './pci-address.js';
 
 /** Normalises a MAC to libvirt's form (lower case, colons) or throws INVALID_MAC. */
 export function parseMac(raw: string, where: string): string {
@@ -11,9 +12,6 @@ export function parseMac(raw: string, where: string): string {
   return mac;
 }
 
-/** `00` to `ff`, made once (two strings per byte per MAC otherwise). */
-const HEX = Array.from({ length: 256 }, (_, n) => n.toString(16).padStart(2, '0'));
-
 /**
  * A MAC in libvirt's own 52:54:00 range derived from `seed` (domain UUID or name, and the pair's
  * name), so expanding the same domain again gives the same MAC; `taken` MACs are skipped.
@@ -21,7 +19,7 @@ const HEX = Array.from({ length: 256 }, (_, n) => n.toString(16).padStart(2, '0'
 export function stableMac(seed: string, taken: { has(mac: string): boolean }): string {
   for (let attempt = 0; ; attempt++) {
     const h = createHash('sha256').update(`${seed}#${attempt}`).digest();
-    const mac = `52:54:00:${HEX[h[0]!]}:${HEX[h[1]!]}:${HEX[h[2]!]}`;
+    const mac = `52:54:00:${BYTE_HEX[h[0]!]}:${BYTE_HEX[h[1]!]}:${BYTE_HEX[h[2]!]}`;
     if (!taken.has(mac)) return mac;
   }
 }

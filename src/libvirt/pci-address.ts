@@ -62,9 +62,11 @@ export function parsePci(text: string, where = 'PCI address'): PciAddress {
   return a;
 }
 
+/** `00` to `ff`: a byte in two hex digits, made once (MACs and PCI attributes print thousands). */
+export const BYTE_HEX: readonly string[] = Array.from({ length: 256 }, (_, n) => n.toString(16).padStart(2, '0'));
 const hex = (n: number, w: number): string => '0x' + n.toString(16).padStart(w, '0');
 // Buses and slots are written for every device of every expansion: made once.
-const HEX2 = Array.from({ length: 256 }, (_, n) => hex(n, 2));
+const HEX2 = BYTE_HEX.map((h) => '0x' + h);
 
 /** The attributes libvirt writes for an address, in its order. */
 export function pciAttributes(a: PciAddress, type = true): Record<string, string> {

@@ -189,18 +189,18 @@ class Scanner {
   }
 
   private name(at: number, what: string): string {
-    const end = this.nameEnd(at);
-    if (end === at) this.fail('XML_MALFORMED', `expected ${what}`, at);
-    return this.src.slice(at, end);
+    return this.src.slice(at, this.nameEnd(at, what));
   }
 
   /**
-   * Where the XML name at `at` ends; `at` itself when there is none (names are never empty).
-   * test() and lastIndex: exec's match array was a tenth of what parsing allocated.
+   * Where the XML name at `at` ends, or XML_MALFORMED "expected WHAT (in <TAG>)". test() and
+   * lastIndex: exec's match array was a tenth of what parsing allocated; the message is built
+   * only on failure, as this runs for every attribute.
    */
-  private nameEnd(at: number): number {
+  private nameEnd(at: number, what: string, tag?: string): number {
     NAME.lastIndex = at;
-    return NAME.test(this.src) ? NAME.lastIndex : at;
+    if (!NAME.test(this.src)) this.fail('XML_MALFORMED', `expected ${what}${tag === undefined ? '' : ` in <${tag}>`}`, at);
+    return NAME.lastIndex;
   }
 
   private skipSpace(): void {
@@ -251,8 +251,7 @@ class Scanner {
     // Messages naming the tag are built only on failure: this runs for every attribute.
     const src = this.src;
     const at = this.pos;
-    const nameEnd = this.nameEnd(at);
-    if (nameEnd === at) this.fail('XML_MALFORMED', `expected an attribute name in <${tag}>`, at);
+    const nameEnd = this.nameEnd(at, 'an attribute name', tag);
     const name = src.slice(at, nameEnd);
     this.pos = nameEnd;
     this.skipSpace();
@@ -275,8 +274,7 @@ class Scanner {
   private endTag(lt: number): void {
     const src = this.src;
     // The name is compared where it stands, not sliced: only an error message needs it as a string.
-    const nameEnd = this.nameEnd(lt + 2);
-    if (nameEnd === lt + 2) this.fail('XML_MALFORMED', 'expected an element name after </', lt + 2);
+    const nameEnd = this.nameEnd(lt + 2, 'an element name after </');
     this.pos = nameEnd;
     this.skipSpace();
     if (src[this.pos] !== '>') this.fail('XML_MALFORMED', `end tag </${src.slice(lt + 2, nameEnd)}> is not closed with '>'`, lt);

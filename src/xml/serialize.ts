@@ -192,7 +192,7 @@ class Printer {
     for (const attr of el.attributes) {
       const before = origin.attributes.find((a) => a.name === attr.name);
       if (!before) {
-        s += ` ${attr.name}='${escapeAttribute(attr.value)}'`;
+        s += printedAttribute(attr.name, attr.value);
         continue;
       }
       const raw = origin.source.slice(before.start, before.end);
