@@ -74,4 +74,8 @@ describe('pciAttributes', () => {
     expect(Object.entries(pciAttributes(a))).toEqual([['type', 'pci'], ['domain', '0x0000'], ['bus', '0x01'], ['slot', '0x02'], ['function', '0x3']]);
     expect(Object.keys(pciAttributes(a, false))).toEqual(['domain', 'bus', 'slot', 'function']);
   });
+
+  it('writes a PCI domain other than 0 in four hex digits, and buses and slots up to their limits', () => {
+    expect(pciAttributes({ domain: 0x1a, bus: 0xff, slot: 0x1f, function: 7 })).toEqual({ type: 'pci', domain: '0x001a', bus: '0xff', slot: '0x1f', function: '0x7' });
+  });
 });
