@@ -74,6 +74,8 @@ interface PairSpec {
 }
 
 const HYBRID_ATTRIBUTES = new Set(['type', 'managed', 'trustGuestRxFilters']);
+// libvirt's rule for user aliases (a module constant: a regex literal is a new object each time it is evaluated).
+const USER_ALIAS = /^ua-[A-Za-z0-9_-]+$/;
 
 function readPairSpec(entry: Extract<DialectEntry, { kind: 'pair' }>): PairSpec {
   const { el, where } = entry;
@@ -113,7 +115,7 @@ function readPairSpec(entry: Extract<DialectEntry, { kind: 'pair' }>): PairSpec 
       }
       case 'alias': {
         const name = getAttribute(child, 'name') ?? '';
-        if (!/^ua-[A-Za-z0-9_-]+$/.test(name)) {
+        if (!USER_ALIAS.test(name)) {
           throw new HybridError('DUPLICATE_ALIAS', `${where}: alias '${name}' must start with 'ua-' and use only letters, digits, '-' and '_' (libvirt's rule for user aliases)`, { element: where });
         }
         spec.alias = name;

@@ -11,6 +11,9 @@ import { compact } from '../compact.js';
 /** The XML namespace of the hostdev-hybrid metadata element. */
 export const HH_NS = 'https://hostdev-hybrid.dev/xmlns/1.0';
 const PREFIX = 'hh';
+// Module constants: a regex literal is a new object each time it is evaluated.
+const DIGITS = /^[0-9]+$/;
+const GUEST_PCI = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/;
 
 /** How the guest sees a pair: `bond` (the guest bonds two NICs) or `teaming` (QEMU failover). */
 export type Style = 'bond' | 'teaming';
@@ -105,13 +108,13 @@ export function readMetadata(root: XmlElement): HybridMetadata | undefined {
       if (form !== 'hybrid' && form !== 'network') throw new HybridError('METADATA_INVALID', `hostdev-hybrid metadata: form='${form}' is unknown`);
       const vlan = getAttribute(child, 'vlan');
       const index = required(child, 'vf-index');
-      if (!/^[0-9]+$/.test(index) || (vlan !== undefined && !/^[0-9]+$/.test(vlan))) {
+      if (!DIGITS.test(index) || (vlan !== undefined && !DIGITS.test(vlan))) {
         throw new HybridError('METADATA_INVALID', 'hostdev-hybrid metadata: vf-index and vlan must be numbers');
       }
       const pool = getAttribute(child, 'pool');
       const template = getAttribute(child, 'backup-dev-template');
       const vfGuest = getAttribute(child, 'vf-guest');
-      if (vfGuest !== undefined && !/^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/.test(vfGuest)) {
+      if (vfGuest !== undefined && !GUEST_PCI.test(vfGuest)) {
         throw new HybridError('METADATA_INVALID', `hostdev-hybrid metadata: vf-guest='${vfGuest}' is not a PCI address like 0000:01:00.0`);
       }
       meta.pairs.push(compact({

@@ -5,6 +5,11 @@ import type { XmlElement } from '../xml/tree.js';
 import { formatPci, readPciAddress } from '../libvirt/pci-address.js';
 import { compact } from '../compact.js';
 
+// Module constants: a regex literal is a new object each time it is evaluated.
+const NUMBER = /^(0x[0-9a-fA-F]+|[0-9]+)$/;
+const INTEGER = /^-?[0-9]+$/;
+const DIGITS = /^[0-9]+$/;
+
 export type Nodedev =
   | { kind: 'pci'; name: string; address: string; parent?: string; numaNode?: number;
       /** The kernel driver bound to the device (`<driver><name>`), e.g. `iavf`. */
@@ -19,7 +24,7 @@ export type Nodedev =
 function decimalChild(cap: XmlElement, name: string, where: string, max: number): number {
   const el = firstChild(cap, name);
   const raw = el ? textContent(el).trim() : '';
-  const n = /^(0x[0-9a-fA-F]+|[0-9]+)$/.test(raw) ? Number(raw) : NaN;
+  const n = NUMBER.test(raw) ? Number(raw) : NaN;
   if (!(n >= 0 && n <= max)) {
     throw new HybridError('INVALID_PCI_ADDRESS', `${where}: <${name}>${raw}</${name}> of the pci capability is not a number from 0 to ${max}`, { element: where });
   }
@@ -30,7 +35,7 @@ function numaOf(cap: XmlElement, where: string): number | undefined {
   const numa = firstChild(cap, 'numa');
   const raw = numa && getAttribute(numa, 'node');
   if (raw === undefined) return undefined;
-  if (!/^-?[0-9]+$/.test(raw)) throw new HybridError('INVALID_ATTRIBUTE', `${where}: <numa node='${raw}'/> is not a number`, { element: where });
+  if (!INTEGER.test(raw)) throw new HybridError('INVALID_ATTRIBUTE', `${where}: <numa node='${raw}'/> is not a number`, { element: where });
   const n = Number(raw);
   return n >= 0 ? n : undefined; // the kernel reports -1 for "no NUMA information"
 }
@@ -69,7 +74,7 @@ export function readNodedev(root: XmlElement, where: string): Nodedev {
       if (subType === 'virt_functions') {
         const vfs = childElements(sub, 'address').map((a) => formatPci(readPciAddress(a, `${here} virt_functions`)));
         const max = getAttribute(sub, 'maxCount');
-        if (max !== undefined && !/^[0-9]+$/.test(max)) {
+        if (max !== undefined && !DIGITS.test(max)) {
           throw new HybridError('INVALID_ATTRIBUTE', `${here}: maxCount='${max}' is not a number`, { element: here });
         }
         dev.virtFunctions = compact({ vfs, maxCount: max === undefined ? undefined : Number(max) });

@@ -29,6 +29,9 @@ export function devicesOf(root: XmlElement): XmlElement | undefined {
   return firstChild(root, 'devices');
 }
 
+// A module constant: a regex literal is a new object each time it is evaluated.
+const PC_MACHINE = /^pc($|-i440fx|-\d)/;
+
 /** x86 `pc` (i440fx) or `q35`, from `<os><type arch=… machine=…>`; anything else is refused. */
 export function machineKind(root: XmlElement): MachineKind {
   const type = firstPath(root, 'os', 'type');
@@ -37,8 +40,8 @@ export function machineKind(root: XmlElement): MachineKind {
   if (arch !== undefined && arch !== 'x86_64' && arch !== 'i686') {
     throw new HybridError('UNSUPPORTED_MACHINE', `arch='${arch}' is not supported: only x86_64 and i686 guests (machine pc or q35) can be expanded; see docs/EXPAND.md`);
   }
-  if (/q35/.test(machine)) return 'q35';
-  if (/^pc($|-i440fx|-\d)/.test(machine)) return 'pc';
+  if (machine.includes('q35')) return 'q35';
+  if (PC_MACHINE.test(machine)) return 'pc';
   throw new HybridError('UNSUPPORTED_MACHINE', `machine='${machine}' is not supported: only pc (i440fx) and q35 PCI layouts are; see docs/EXPAND.md`);
 }
 

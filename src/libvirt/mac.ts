@@ -2,9 +2,12 @@ import { createHash } from 'node:crypto';
 import { HybridError } from '../errors.js';
 import { BYTE_HEX } from './pci-address.js';
 
+// A module constant: a regex literal is a new object each time it is evaluated.
+const MAC_TEXT = /^([0-9a-fA-F]{2})([:-])([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})$/;
+
 /** Normalises a MAC to libvirt's form (lower case, colons) or throws INVALID_MAC. */
 export function parseMac(raw: string, where: string): string {
-  const m = /^([0-9a-fA-F]{2})([:-])([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})$/.exec(raw);
+  const m = MAC_TEXT.exec(raw);
   if (!m) throw new HybridError('INVALID_MAC', `${where}: '${raw}' is not a MAC address like 52:54:00:6d:90:02`, { element: where });
   const mac = [m[1], m[3], m[4], m[5], m[6], m[7]].join(':').toLowerCase();
   if (parseInt(m[1]!, 16) & 1) throw new HybridError('INVALID_MAC', `${where}: ${mac} is a multicast address; a NIC needs a unicast MAC (first byte even)`, { element: where });

@@ -14,11 +14,16 @@ const LIMITS = { domain: 0xffff, bus: 0xff, slot: 0x1f, function: 7 } as const;
 type Field = keyof typeof LIMITS;
 const FIELDS: Field[] = ['domain', 'bus', 'slot', 'function'];
 
+// Module constants: a regex literal is a new object each time it is evaluated.
+const HEX_NUMBER = /^0[xX][0-9a-fA-F]{1,8}$/;
+const DECIMAL_NUMBER = /^(0|[1-9][0-9]{0,9})$/;
+const PCI_TEXT = /^([0-9a-fA-F]{4}):([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7])$/;
+
 /** libvirt reads these with base auto-detection; we accept its two unambiguous forms. */
 function parseNumber(raw: string, field: Field, where: string): number {
   let n = NaN;
-  if (/^0[xX][0-9a-fA-F]{1,8}$/.test(raw)) n = parseInt(raw, 16); // parseInt takes the 0x itself
-  else if (/^(0|[1-9][0-9]{0,9})$/.test(raw)) n = parseInt(raw, 10);
+  if (HEX_NUMBER.test(raw)) n = parseInt(raw, 16); // parseInt takes the 0x itself
+  else if (DECIMAL_NUMBER.test(raw)) n = parseInt(raw, 10);
   if (!(n >= 0 && n <= LIMITS[field])) {
     throw new HybridError('INVALID_PCI_ADDRESS',
       `${where}: ${field}='${raw}' is not a valid PCI ${field} (hexadecimal like '0x${LIMITS[field].toString(16)}' or decimal, at most 0x${LIMITS[field].toString(16)})`,
@@ -54,7 +59,7 @@ export function formatPci(a: PciAddress): string {
 }
 
 export function parsePci(text: string, where = 'PCI address'): PciAddress {
-  const m = /^([0-9a-fA-F]{4}):([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7])$/.exec(text);
+  const m = PCI_TEXT.exec(text);
   const a = m && { domain: parseInt(m[1]!, 16), bus: parseInt(m[2]!, 16), slot: parseInt(m[3]!, 16), function: parseInt(m[4]!, 16) };
   if (!a || a.slot > LIMITS.slot) {
     throw new HybridError('INVALID_PCI_ADDRESS', `${where}: '${text}' is not a PCI address of the form 0000:04:10.1`, { element: where });

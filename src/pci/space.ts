@@ -57,6 +57,8 @@ const describe = (who: Who): string => (typeof who === 'string' ? who : who());
 
 /** libvirt's own limit on PCI controller indexes (one bus each). */
 const MAX_INDEX = 255;
+// A module constant: a regex literal is a new object each time it is evaluated.
+const CONTROLLER_INDEX = /^[0-9]{1,3}$/;
 
 export function guestPciSpace(machine: MachineKind, devices: XmlElement[], canAddPorts = true): GuestPciSpace {
   const space: GuestPciSpace = { machine, controllers: new Map(), functions: new Map(), slots: new Set(), maxBus: 0, canAddPorts };
@@ -70,7 +72,7 @@ export function guestPciSpace(machine: MachineKind, devices: XmlElement[], canAd
   for (const dev of pci) {
     const raw = getAttribute(dev, 'index');
     if (raw === undefined) continue;
-    if (!/^[0-9]{1,3}$/.test(raw) || Number(raw) > MAX_INDEX) {
+    if (!CONTROLLER_INDEX.test(raw) || Number(raw) > MAX_INDEX) {
       const where = describeDevice(dev, devices.indexOf(dev));
       throw new HybridError('INVALID_ATTRIBUTE', `${where}: index='${raw}' is not a PCI controller index from 0 to ${MAX_INDEX}`, { element: where });
     }

@@ -27,6 +27,7 @@ export interface ParseOptions {
 const NAME = /[:A-Z_a-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uFDCF\uFDF0-\uFFFD][-.0-9:A-Z_a-z\u00B7\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u037D\u037F-\u1FFF\u200C\u200D\u203F\u2040\u2070-\u218F\u2C00-\u2FEF\u3001-\uFDCF\uFDF0-\uFFFD]*/y;
 // Characters XML 1.0 forbids anywhere; unpaired surrogates are found by isWellFormed().
 const FORBIDDEN_CHAR = /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]/;
+const REFERENCE_NAME = /^#?[\w.:-]+$/;
 const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
 
 interface OpenElement {
@@ -130,7 +131,7 @@ class Scanner {
     for (let amp = raw.indexOf('&'); amp !== -1; amp = raw.indexOf('&', amp + 1)) {
       const semi = raw.indexOf(';', amp);
       const ref = semi === -1 ? '' : raw.slice(amp + 1, semi);
-      if (semi === -1 || !/^#?[\w.:-]+$/.test(ref)) this.fail('XML_MALFORMED', "a bare '&' must be written '&amp;'", base + amp);
+      if (semi === -1 || !REFERENCE_NAME.test(ref)) this.fail('XML_MALFORMED', "a bare '&' must be written '&amp;'", base + amp);
       const problem = referenceProblem(ref);
       if (problem) this.fail('XML_ENTITY', problem, base + amp);
     }
