@@ -4,7 +4,7 @@
  * out one per line, one indentation step deeper, as libvirt writes them.
  */
 import type { XmlDocument, XmlElement, XmlNode, XmlText } from './tree.js';
-import { text } from './tree.js';
+import { isBlankText, text } from './tree.js';
 import { getOrigin } from './origin.js';
 
 /** The value of an attribute, or undefined. */
@@ -13,11 +13,15 @@ export function getAttribute(el: XmlElement, name: string): string | undefined {
   return undefined;
 }
 
-/** Sets an attribute, keeping its position if present, else appending it. */
+/**
+ * Sets an attribute, keeping its position if present, else appending it. The attribute object is
+ * replaced, not edited: elements made by code share theirs (see `element`).
+ */
 export function setAttribute(el: XmlElement, name: string, value: string): void {
-  const existing = el.attributes.find((a) => a.name === name);
-  if (existing) existing.value = value;
-  else el.attributes.push({ name, value });
+  const list = el.attributes;
+  const i = list.findIndex((a) => a.name === name);
+  if (i === -1) list.push({ name, value });
+  else list[i] = { name, value };
 }
 
 /** Removes an attribute if present. */
@@ -61,7 +65,7 @@ export function textContent(el: XmlElement): string {
 }
 
 function isBlank(node: XmlNode | undefined): node is XmlText {
-  return node?.type === 'text' && /^[ \t\r\n]*$/.test(node.value);
+  return node?.type === 'text' && isBlankText(node.value);
 }
 
 /** The indentation of the line a child starts on, when white space and a newline precede it. */
@@ -129,22 +133,42 @@ export function childIndent(doc: XmlDocument, parent: XmlElement): string {
   return elementIndent(doc, parent) + indentUnit(doc);
 }
 
-/** Lays out a subtree made by code: element-only children go one per line. */
-function layOut(el: XmlElement, indent: string, unit: string, nl: string): void {
+/**
+ * One depth of a layout: the line break and indentation before each child at that depth, and the
+ * one before its parent's end tag. Every line at a depth shares these two text nodes and their
+ * strings, so laying out a thousand pairs makes a few nodes, not eighteen thousand (each kept
+ * alive, and copied by the GC, as long as the document). The nodes are never edited in place
+ * (nothing here edits a text node), so sharing them is safe.
+ */
+interface Level {
+  indent: string;
+  /** Before each child at this depth. */
+  lead: XmlText;
+  /** Before the end tag of the parent at the depth above. */
+  close: XmlText;
+  /** The level one deeper, made when first needed. */
+  deeper: Level | undefined;
+}
+
+function level(indent: string, nl: string, parentIndent: string): Level {
+  return { indent, lead: text(nl + indent), close: text(nl + parentIndent), deeper: undefined };
+}
+
+/** Lays out a subtree made by code: element-only children go one per line, at `at`'s depth. */
+function layOut(el: XmlElement, at: Level, unit: string, nl: string): void {
   const kids = el.children;
   if (kids.length === 0 || kids.some((c) => c.type !== 'element')) return;
-  const inner = indent + unit;
-  const lead = nl + inner;
+  const inner = (at.deeper ??= level(at.indent + unit, nl, at.indent));
   // Sized first (an array grown by push keeps its spare room for as long as the element lives).
   // Stryker disable next-line ArrayDeclaration: sizing only (assigning past the end grows the array)
   const laid = new Array<XmlNode>(2 * kids.length + 1);
   let i = 0;
   for (const kid of kids) {
-    laid[i++] = text(lead);
+    laid[i++] = inner.lead;
     laid[i++] = kid;
     layOut(kid as XmlElement, inner, unit, nl);
   }
-  laid[i] = text(nl + indent);
+  laid[i] = inner.close;
   el.children = laid;
 }
 
@@ -158,7 +182,7 @@ export type Position = { before: XmlNode } | { after: XmlNode } | 'end' | 'start
 export function insertElement(doc: XmlDocument, parent: XmlElement, child: XmlElement, position: Position = 'end'): void {
   const indent = childIndent(doc, parent);
   const nl = lineBreak(doc);
-  layOut(child, indent, indentUnit(doc), nl);
+  layOut(child, level(indent, nl, ''), indentUnit(doc), nl);
   const kids = parent.children;
   if (kids.every((k) => isBlank(k))) {
     parent.children = [text(nl + indent), child, text(nl + elementIndent(doc, parent))];
@@ -211,7 +235,7 @@ export function replaceElements(doc: XmlDocument, parent: XmlElement, replacemen
   const indent = childIndent(doc, parent);
   const nl = lineBreak(doc);
   const unit = indentUnit(doc);
-  const lead = nl + indent;
+  const at = level(indent, nl, '');
   const out: XmlNode[] = [];
   let found = 0;
   for (const kid of parent.children) {
@@ -225,8 +249,8 @@ export function replaceElements(doc: XmlDocument, parent: XmlElement, replacemen
     const before = out[out.length - 1];
     if (isBlank(before) && before.value.includes('\n')) out.pop();
     for (const r of news) {
-      layOut(r, indent, unit, nl);
-      out.push(text(lead), r);
+      layOut(r, at, unit, nl);
+      out.push(at.lead, r);
     }
   }
   if (found !== replacements.size) throw new TypeError('replaceElement: not a child of the parent');

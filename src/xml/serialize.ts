@@ -1,6 +1,6 @@
 import { escapeAttribute, escapeText } from './escape.js';
 import { getOrigin, leafUnchanged, type ElementOrigin } from './origin.js';
-import type { XmlAttribute, XmlDocument, XmlElement, XmlNode } from './tree.js';
+import { isBlankText, type XmlAttribute, type XmlDocument, type XmlElement, type XmlNode } from './tree.js';
 
 /**
  * Prints a document. A node that is as the parser read it is copied from the source; a changed
@@ -60,19 +60,20 @@ const CHUNK = 1024;
  */
 const MEMO_LIMIT = 4096;
 const attributeMemo = new Map<string, Map<string, string>>();
-const tagMemo = new Map<string, { open: string; close: string }>();
+const tagMemo = new Map<string, { open: string; close: string; attribute: string }>();
 let memoSize = 0;
 
-function printedAttribute(name: string, value: string): string {
+/** ` name='value'` of a short value, built once; undefined for a long one (printed in pieces). */
+function printedAttribute(name: string, value: string): string | undefined {
   // Stryker disable next-line ConditionalExpression,EqualityOperator: the memo only saves allocations; what it holds prints the same
-  const short = value.length <= 8;
-  let byValue = short ? attributeMemo.get(name) : undefined;
+  if (value.length > 8) return undefined;
+  let byValue = attributeMemo.get(name);
   let printed = byValue?.get(value);
   // Stryker disable next-line ConditionalExpression: the memo only saves allocations; what it holds prints the same
   if (printed !== undefined) return printed;
-  printed = ` ${name}='${escapeAttribute(value)}'`;
-  // Stryker disable next-line ConditionalExpression,EqualityOperator,LogicalOperator,BlockStatement: the memo only saves allocations; what it holds prints the same
-  if (short && memoSize < MEMO_LIMIT) {
+  printed = `${tagsOf(name).attribute}${escapeAttribute(value)}'`;
+  // Stryker disable next-line ConditionalExpression,EqualityOperator,BlockStatement: the memo only saves allocations; what it holds prints the same
+  if (memoSize < MEMO_LIMIT) {
     // Stryker disable next-line ConditionalExpression: the memo only saves allocations; what it holds prints the same
     if (byValue === undefined) attributeMemo.set(name, (byValue = new Map()));
     byValue.set(value, printed);
@@ -82,11 +83,12 @@ function printedAttribute(name: string, value: string): string {
   return printed;
 }
 
-function tagsOf(name: string): { open: string; close: string } {
+/** The strings a name prints as: `<name`, `</name>`, and ` name='` before an attribute value. */
+function tagsOf(name: string): { open: string; close: string; attribute: string } {
   let tags = tagMemo.get(name);
   // Stryker disable next-line ConditionalExpression: the memo only saves allocations; what it holds prints the same
   if (tags !== undefined) return tags;
-  tags = { open: '<' + name, close: `</${name}>` };
+  tags = { open: '<' + name, close: `</${name}>`, attribute: ` ${name}='` };
   // Stryker disable next-line ConditionalExpression,EqualityOperator,BlockStatement: the memo only saves allocations; what it holds prints the same
   if (memoSize < MEMO_LIMIT) {
     tagMemo.set(name, tags);
@@ -96,6 +98,9 @@ function tagsOf(name: string): { open: string; close: string } {
   return tags;
 }
 
+// Stryker disable next-line Regex: exec finds the leading white space with or without ^
+const LEADING_SPACE = /^\s*/;
+
 class Printer {
   // Stryker disable next-line ArrayDeclaration: every slot is written before it is read
   private readonly pieces: string[] = [];
@@ -104,6 +109,15 @@ class Printer {
   private readonly chunks: string[] = [];
   // Stryker disable next-line UpdateOperator: any distinct number per print will do
   private readonly generation = ++printGeneration;
+
+  /** ` name='value'`: a short one as one memoised string, a long one in three pieces (no new string but its escape). */
+  attribute(name: string, value: string): void {
+    const printed = printedAttribute(name, value);
+    if (printed !== undefined) return this.put(printed);
+    this.put(tagsOf(name).attribute);
+    this.put(escapeAttribute(value));
+    this.put("'");
+  }
 
   put(piece: string): void {
     this.pieces[this.count++] = piece;
@@ -130,7 +144,7 @@ class Printer {
     switch (node.type) {
       // Layout white space made by code is printed as it is, CRLF included; escaping its CR as
       // &#13; would put a character reference in the indentation.
-      case 'text': this.put(/^[ \t\r\n]*$/.test(node.value) ? node.value : escapeText(node.value)); break;
+      case 'text': this.put(isBlankText(node.value) ? node.value : escapeText(node.value)); break;
       case 'comment': this.put(`<!--${node.value}-->`); break;
       case 'cdata': this.put(`<![CDATA[${node.value}]]>`); break;
       case 'pi': this.put(node.data ? `<?${node.target} ${node.data}?>` : `<?${node.target}?>`); break;
@@ -179,7 +193,11 @@ class Printer {
     const empty = el.children.length === 0;
     const keepStartTag = el.name === origin.name && sameAttributes(el.attributes, origin.attributes) && !origin.selfClosing;
     if (keepStartTag) this.put(src.slice(origin.start, origin.startTagEnd));
-    else this.put('<' + el.name + this.attributes(el, origin) + (empty ? '/>' : '>'));
+    else {
+      this.put(tagsOf(el.name).open);
+      this.attributes(el, origin);
+      this.put(empty ? '/>' : '>');
+    }
     if (empty && !keepStartTag) return;
     for (const child of el.children) this.node(child);
     if (!origin.selfClosing && el.name === origin.name) this.put(src.slice(origin.endTagStart, origin.end));
@@ -187,30 +205,28 @@ class Printer {
   }
 
   /** Attributes of a changed start tag: unchanged ones keep their source text. */
-  private attributes(el: XmlElement, origin: ElementOrigin): string {
-    let s = '';
+  private attributes(el: XmlElement, origin: ElementOrigin): void {
     for (const attr of el.attributes) {
       const before = origin.attributes.find((a) => a.name === attr.name);
       if (!before) {
-        s += printedAttribute(attr.name, attr.value);
+        this.attribute(attr.name, attr.value);
         continue;
       }
       const raw = origin.source.slice(before.start, before.end);
-      if (before.value === attr.value) s += raw;
+      if (before.value === attr.value) this.put(raw);
       else {
-        // Stryker disable next-line Regex: exec finds the leading white space with or without ^
-        const lead = /^\s*/.exec(raw)![0];
+        const lead = LEADING_SPACE.exec(raw)![0];
         const quote = raw.endsWith('"') ? '"' : "'";
-        s += `${lead}${attr.name}=${quote}${escapeAttribute(attr.value)}${quote}`;
+        this.put(`${lead}${attr.name}=${quote}${escapeAttribute(attr.value)}${quote}`);
       }
     }
-    return s + origin.tagTail;
+    this.put(origin.tagTail);
   }
 
   private freshElement(el: XmlElement): void {
     const tags = tagsOf(el.name);
     this.put(tags.open);
-    for (const attr of el.attributes) this.put(printedAttribute(attr.name, attr.value));
+    for (const attr of el.attributes) this.attribute(attr.name, attr.value);
     if (el.children.length === 0) {
       this.put('/>');
       return;

@@ -62,10 +62,48 @@ export interface XmlDocument {
 }
 
 /**
- * An element made by code, e.g. `element('alias', { name: 'ua-x' })`; insertElement lays it out.
- * Attributes whose value is undefined are left out.
+ * The children of every element made by code without any: one frozen array, so a push fails
+ * loudly instead of giving children to all of them (assign a new array instead, as the edit
+ * helpers do). A thousand-pair expansion makes some nine thousand such leaves.
  */
-export function element(name: string, attributes: Record<string, string | undefined> = {}, children: XmlNode[] = []): XmlElement {
+const NO_CHILDREN: XmlNode[] = Object.freeze([]) as unknown as XmlNode[];
+
+/**
+ * Short attribute values repeat across the elements code makes (`type='pci'`, `domain='0x0000'`,
+ * slot numbers): each is one frozen object, made once, so a thousand-pair expansion keeps a few
+ * hundred attribute objects alive instead of some thirty thousand. Frozen: setAttribute replaces
+ * an attribute rather than editing it, and an edit in place fails loudly. Long values (MACs,
+ * aliases) seldom repeat and are not kept; at SHARED_LIMIT the store stops growing.
+ */
+const SHARED_LIMIT = 4096;
+const sharedAttributes = new Map<string, Map<string, XmlAttribute>>();
+let sharedCount = 0;
+
+function attribute(name: string, value: string): XmlAttribute {
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: sharing only saves memory; a fresh attribute reads the same
+  if (value.length > 8) return { name, value };
+  let byValue = sharedAttributes.get(name);
+  const known = byValue?.get(value);
+  // Stryker disable next-line ConditionalExpression: sharing only saves memory; a fresh attribute reads the same
+  if (known !== undefined) return known;
+  const made: XmlAttribute = { name, value };
+  // Stryker disable next-line ConditionalExpression,EqualityOperator,BlockStatement: sharing only saves memory; a fresh attribute reads the same
+  if (sharedCount < SHARED_LIMIT) {
+    // Stryker disable next-line ConditionalExpression: sharing only saves memory; a fresh attribute reads the same
+    if (byValue === undefined) sharedAttributes.set(name, (byValue = new Map()));
+    byValue.set(value, Object.freeze(made));
+    // Stryker disable next-line UpdateOperator: sharing only saves memory; a fresh attribute reads the same
+    sharedCount++;
+  }
+  return made;
+}
+
+/**
+ * An element made by code, e.g. `element('alias', { name: 'ua-x' })`; insertElement lays it out.
+ * Attributes whose value is undefined are left out. Its attributes may be shared with other such
+ * elements (see `attribute`): change them with setAttribute and removeAttribute.
+ */
+export function element(name: string, attributes: Record<string, string | undefined> = {}, children: XmlNode[] = NO_CHILDREN): XmlElement {
   // Sized first: an array grown by push keeps room for 16, and a thousand-pair expansion keeps
   // some fourteen thousand of these alive.
   let count = 0;
@@ -76,9 +114,17 @@ export function element(name: string, attributes: Record<string, string | undefi
   let i = 0;
   for (const n in attributes) {
     const value = attributes[n];
-    if (value !== undefined) list[i++] = { name: n, value };
+    if (value !== undefined) list[i++] = attribute(n, value);
   }
   return { type: 'element', name, attributes: list, children };
+}
+
+// A regex literal is a new object each time it is evaluated: hot code tests module constants.
+const BLANK = /^[ \t\r\n]*$/;
+
+/** Whether a text is only XML white space (layout between elements). */
+export function isBlankText(value: string): boolean {
+  return BLANK.test(value);
 }
 
 /** A text node made by code. */

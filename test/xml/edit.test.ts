@@ -19,6 +19,23 @@ describe('element', () => {
     expect(element('a', { z: '1', b: undefined, c: '' }).attributes).toEqual([{ name: 'z', value: '1' }, { name: 'c', value: '' }]);
     expect(element('a')).toEqual({ type: 'element', name: 'a', attributes: [], children: [] });
   });
+
+  it('shares short attributes and empty children between elements, frozen, and the edit helpers replace them', () => {
+    const [a, b] = [element('address', { slot: '0x05', alias: 'a value longer than eight' }), element('address', { slot: '0x05', alias: 'a value longer than eight' })];
+    expect(a.attributes[0]).toBe(b.attributes[0]);
+    expect(Object.isFrozen(a.attributes[0])).toBe(true);
+    expect(a.attributes[1]).not.toBe(b.attributes[1]); // long values are not kept
+    expect(a.children).toBe(b.children);
+    expect(() => a.children.push(text('x'))).toThrow(TypeError);
+    setAttribute(a, 'slot', '0x06');
+    expect(getAttribute(a, 'slot')).toBe('0x06');
+    expect(getAttribute(b, 'slot')).toBe('0x05');
+    const doc = parseXml('<r>\n  <b/>\n</r>');
+    insertElement(doc, rootElement(doc), a);
+    insertElement(doc, a, element('n'));
+    expect(serializeXml(doc)).toBe("<r>\n  <b/>\n  <address slot='0x06' alias='a value longer than eight'>\n    <n/>\n  </address>\n</r>");
+    expect(b.children).toEqual([]);
+  });
 });
 
 describe('attributes', () => {
@@ -29,6 +46,8 @@ describe('attributes', () => {
 
   it('setAttribute replaces in place, in the quotes it had, and appends a new one', () => {
     expect(edit(`<a x="1" y='2'/>`, (_, r) => setAttribute(r, 'x', '3'))).toBe(`<a x="3" y='2'/>`);
+    expect(edit(`<a x="1" y='2'/>`, (_, r) => setAttribute(r, 'y', 'a long value & more'))).toBe(`<a x="1" y='a long value &amp; more'/>`);
+    expect(edit(`<a x="1"/>`, (_, r) => setAttribute(r, 'z', 'a long value & more'))).toBe(`<a x="1" z='a long value &amp; more'/>`);
     expect(edit(`<a x="1"/>`, (_, r) => setAttribute(r, 'z', "it's"))).toBe(`<a x="1" z='it&apos;s'/>`);
   });
 });
@@ -135,6 +154,17 @@ describe('removeElement and replaceElement', () => {
     const many = (xml: string): string => edit(xml, (d, r) => replaceElements(d, r, new Map([[child(r, 'b'), [element('x'), element('y')]], [child(r, 'c'), [element('z')]]])));
     expect(many('<a>\n  <b/>\n  <c/>\n  <d/>\n</a>')).toBe('<a>\n  <x/>\n  <y/>\n  <z/>\n  <d/>\n</a>');
     expect(many('<a><b/>  <c/><d/></a>')).toBe('<a>\n  <x/>\n  <y/>  \n  <z/><d/></a>');
+  });
+
+  it('lines at one depth share their white space nodes, and removing one element leaves the others\' lines', () => {
+    const doc = parseXml('<a>\n  <b/>\n</a>');
+    const r = rootElement(doc);
+    const [x, y] = [element('x', {}, [element('p'), element('q', {}, [element('s')])]), element('y', {}, [element('p')])];
+    replaceElements(doc, r, new Map([[child(r, 'b'), [x, y]]]));
+    expect(x.children[0]).toBe(y.children[0]); // the line break before each child at depth 2
+    expect(x.children[0]).toBe(x.children[2]);
+    removeElement(x, child(x, 'p'));
+    expect(serializeXml(doc)).toBe('<a>\n  <x>\n    <q>\n      <s/>\n    </q>\n  </x>\n  <y>\n    <p/>\n  </y>\n</a>');
   });
 
   it('leave the parent as it was when one of the elements is not its child', () => {
