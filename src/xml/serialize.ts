@@ -143,8 +143,14 @@ class Printer {
     }
     switch (node.type) {
       // Layout white space made by code is printed as it is, CRLF included; escaping its CR as
-      // &#13; would put a character reference in the indentation.
-      case 'text': this.put(isBlankText(node.value) ? node.value : escapeText(node.value)); break;
+      // &#13; would put a character reference in the indentation. (Asked only of text that
+      // escaping would change: most text is not, and the test is a second regex.)
+      case 'text': {
+        const escaped = escapeText(node.value);
+        // Stryker disable next-line ConditionalExpression,EqualityOperator: a shortcut; without it the blank test decides, and text escaping leaves alone prints the same
+        this.put(escaped === node.value || isBlankText(node.value) ? node.value : escaped);
+        break;
+      }
       case 'comment': this.put(`<!--${node.value}-->`); break;
       case 'cdata': this.put(`<![CDATA[${node.value}]]>`); break;
       case 'pi': this.put(node.data ? `<?${node.target} ${node.data}?>` : `<?${node.target}?>`); break;
