@@ -147,7 +147,6 @@ class Printer {
       // escaping would change: most text is not, and the test is a second regex.)
       case 'text': {
         const escaped = escapeText(node.value);
-        // Stryker disable next-line ConditionalExpression: a shortcut; without it the blank test decides, and text escaping leaves alone prints the same
         this.put(escaped === node.value || isBlankText(node.value) ? node.value : escaped);
         break;
       }
