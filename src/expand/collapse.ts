@@ -2,7 +2,7 @@ import { HybridError } from '../errors.js';
 import { parseXml } from '../xml/parse.js';
 import { serializeXml } from '../xml/serialize.js';
 import { childElements, firstChild, firstPath, getAttribute, insertElement, removeAttribute, removeElement, setAttribute } from '../xml/edit.js';
-import { element, type XmlElement } from '../xml/tree.js';
+import { leanElement, type XmlElement } from '../xml/tree.js';
 import { aliasOf, deviceList, devicesOf, domainRoot } from '../libvirt/domain.js';
 import { readMetadata, writeMetadata, type PairRecord } from './metadata.js';
 import { placeHybridChild } from './placement.js';
@@ -77,8 +77,8 @@ function hybridEntry(pair: PairRecord, vf: XmlElement, backup: XmlElement): XmlE
     : { type: 'network' };
   attributes.trustGuestRxFilters = getAttribute(backup, 'trustGuestRxFilters');
   const children: XmlElement[] = [
-    element('mac', { address: getAttribute(mac, 'address')! }),
-    element('source', { network: pair.pool }, [element('address', { type: 'pci', ...attrs(vfSource) })]),
+    leanElement('mac', { address: getAttribute(mac, 'address')! }),
+    leanElement('source', { network: pair.pool }, [leanElement('address', { type: 'pci', ...attrs(vfSource) })]),
   ];
   const handled = new Set(['mac', 'source', 'alias', 'address', 'teaming']);
   for (const c of childElements(vf)) {
@@ -95,15 +95,15 @@ function hybridEntry(pair: PairRecord, vf: XmlElement, backup: XmlElement): XmlE
     if (c.name === 'virtualport' && placeHybridChild(c, where) === 'both') continue;
     children.push(c);
   }
-  children.push(element('alias', { name: pair.name }));
+  children.push(leanElement('alias', { name: pair.name }));
   const vfGuest = firstChild(vf, 'address');
-  if (vfGuest) children.push(element('address', attrs(vfGuest)));
+  if (vfGuest) children.push(leanElement('address', attrs(vfGuest)));
   const backupGuest = firstChild(backup, 'address');
-  const backupChildren = [...(backupGuest ? [element('address', attrs(backupGuest))] : []), ...(backupModel ? [backupModel] : [])];
-  if (backupChildren.length > 0) children.push(element('backup', {}, backupChildren));
+  const backupChildren = [...(backupGuest ? [leanElement('address', attrs(backupGuest))] : []), ...(backupModel ? [backupModel] : [])];
+  if (backupChildren.length > 0) children.push(leanElement('backup', {}, backupChildren));
   const rank = (e: XmlElement): number => HYBRID_CHILD_ORDER.indexOf(e.name);
   children.sort((a, b) => rank(a) - rank(b));
-  return element('interface', attributes, children);
+  return leanElement('interface', attributes, children);
 }
 
 function attrs(el: XmlElement): Record<string, string> {

@@ -3,9 +3,9 @@ import type { Diagnostic } from '../diagnostics.js';
 import { parseXml } from '../xml/parse.js';
 import { serializeXml } from '../xml/serialize.js';
 import {
-  childAttribute, childElements, firstChild, firstPath, getAttribute, insertElement, removeAttribute, removeElement, replaceElements, setAttribute,
+  childAttribute, childElements, firstChild, firstPath, getAttribute, insertElement, removeAttribute, removeElement, replaceElementsSharingLayout, setAttribute,
 } from '../xml/edit.js';
-import { cloneNode, element, type XmlDocument, type XmlElement, type XmlNode } from '../xml/tree.js';
+import { cloneNode, leanElement, type XmlDocument, type XmlElement, type XmlNode } from '../xml/tree.js';
 import { allocateVf, claimVf } from '../host/allocate.js';
 import { assertHost, hostIndex, type Host, type VfTopology } from '../host/model.js';
 import { hostPciSource } from '../host/domain-usage.js';
@@ -86,7 +86,7 @@ function readPairSpec(entry: Extract<DialectEntry, { kind: 'pair' }>): PairSpec 
   if (managed !== 'yes' && managed !== 'no') throw new HybridError('INVALID_ATTRIBUTE', `${where}: managed='${managed}' must be 'yes' or 'no'`, { element: where });
   const trust = getAttribute(el, 'trustGuestRxFilters');
   const spec: PairSpec = {
-    entry, toVf: [], toBackup: [], managed, backupModel: element('model', { type: 'virtio' }),
+    entry, toVf: [], toBackup: [], managed, backupModel: leanElement('model', { type: 'virtio' }),
     backupAttributes: { trustGuestRxFilters: trust },
   };
   let modelGiven = false;
@@ -146,7 +146,7 @@ function readPairSpec(entry: Extract<DialectEntry, { kind: 'pair' }>): PairSpec 
 }
 
 export function addressElement(a: PciAddress): XmlElement {
-  return element('address', pciAttributes(a));
+  return leanElement('address', pciAttributes(a));
 }
 
 /**
@@ -339,7 +339,7 @@ export function expandDocument(doc: XmlDocument, host: Host, options: DocumentEx
     meta.pairs.push(pair);
     expandedPairs.push(pair);
   });
-  replaceElements(doc, devicesOf(root)!, halves);
+  replaceElementsSharingLayout(doc, devicesOf(root)!, halves);
 
   // 4. Ephemeral devices: the attribute goes, the fact goes to the metadata.
   const expandedEphemeral: ExpandedEphemeral[] = [];
@@ -388,13 +388,13 @@ export function numatuneNode(root: XmlElement): number | undefined {
 
 function buildHalves(s: PairSpec, r: PairRecord, vf: PciAddress, vfGuest: PciAddress, backupGuest: PciAddress, style: Style): [XmlElement, XmlElement] {
   const vfHalf = vfHalfElement(r, vf, vfGuest, style, { managed: s.managed, vlan: s.vlanEl, extra: s.toVf });
-  const backup = element('interface', { type: 'direct', ...s.backupAttributes }, [
-    element('mac', { address: r.mac }),
-    element('source', { dev: r.backupDev, mode: 'bridge' }),
+  const backup = leanElement('interface', { type: 'direct', ...s.backupAttributes }, [
+    leanElement('mac', { address: r.mac }),
+    leanElement('source', { dev: r.backupDev, mode: 'bridge' }),
     s.backupModel,
     ...s.toBackup,
-    ...(style === 'teaming' ? [element('teaming', { type: 'persistent' })] : []),
-    element('alias', { name: r.backupAlias }),
+    ...(style === 'teaming' ? [leanElement('teaming', { type: 'persistent' })] : []),
+    leanElement('alias', { name: r.backupAlias }),
     addressElement(backupGuest),
   ]);
   return [vfHalf, sortChildren(backup)];
@@ -408,14 +408,14 @@ export function vfHalfElement(
   r: PairRecord, vf: PciAddress, guest: PciAddress, style: Style,
   parts: { managed?: string; vlan?: XmlElement | undefined; extra?: XmlElement[] } = {},
 ): XmlElement {
-  const vlan = parts.vlan ?? (r.vlan !== undefined ? element('vlan', {}, [element('tag', { id: String(r.vlan) })]) : undefined);
-  return sortChildren(element('interface', { type: 'hostdev', managed: parts.managed ?? 'yes' }, [
-    element('mac', { address: r.mac }),
-    element('source', {}, [addressElement(vf)]),
+  const vlan = parts.vlan ?? (r.vlan !== undefined ? leanElement('vlan', {}, [leanElement('tag', { id: String(r.vlan) })]) : undefined);
+  return sortChildren(leanElement('interface', { type: 'hostdev', managed: parts.managed ?? 'yes' }, [
+    leanElement('mac', { address: r.mac }),
+    leanElement('source', {}, [addressElement(vf)]),
     ...(vlan ? [vlan] : []),
     ...(parts.extra ?? []),
-    ...(style === 'teaming' ? [element('teaming', { type: 'transient', persistent: r.backupAlias })] : []),
-    element('alias', { name: r.vfAlias }),
+    ...(style === 'teaming' ? [leanElement('teaming', { type: 'transient', persistent: r.backupAlias })] : []),
+    leanElement('alias', { name: r.vfAlias }),
     addressElement(guest),
   ]));
 }
@@ -431,8 +431,8 @@ function convertStyle(doc: XmlDocument, root: XmlElement, meta: HybridMetadata, 
   }
   for (const pair of meta.pairs) {
     const halves: [XmlElement | undefined, XmlElement][] = [
-      [byAlias.get(pair.vfAlias), element('teaming', { type: 'transient', persistent: pair.backupAlias })],
-      [byAlias.get(pair.backupAlias), element('teaming', { type: 'persistent' })],
+      [byAlias.get(pair.vfAlias), leanElement('teaming', { type: 'transient', persistent: pair.backupAlias })],
+      [byAlias.get(pair.backupAlias), leanElement('teaming', { type: 'persistent' })],
     ];
     const backup = byAlias.get(pair.backupAlias);
     if (style === 'teaming' && backup && childAttribute(backup, 'model', 'type') !== 'virtio') {
@@ -524,12 +524,12 @@ function expandEphemeral(e: Extract<DialectEntry, { kind: 'ephemeral' | 'ephemer
   if (alias === undefined) {
     alias = ctx.freeAlias('ua-ephemeral');
     ctx.takeAlias(alias, where);
-    insertBefore(ctx, el, element('alias', { name: alias }), ['rom', 'address']);
+    insertBefore(ctx, el, leanElement('alias', { name: alias }), ['rom', 'address']);
   }
   if (el.name === 'interface' && !firstChild(el, 'mac')) {
     const mac = stableMac(`${ctx.seed}/${alias}`, { has: (m) => ctx.macs.has(m) || ctx.hostMacs.has(m) });
     ctx.macs.set(mac, alias);
-    insertElement(ctx.doc, el, element('mac', { address: mac }), 'start');
+    insertElement(ctx.doc, el, leanElement('mac', { address: mac }), 'start');
   }
   let guest = guestPciAddress(el, where);
   if (!guest) {

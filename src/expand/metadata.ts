@@ -5,7 +5,7 @@
  */
 import { HybridError } from '../errors.js';
 import { childElements, firstChild, getAttribute, insertElement, removeElement, replaceElement } from '../xml/edit.js';
-import { element, type XmlDocument, type XmlElement } from '../xml/tree.js';
+import { leanElement, type XmlDocument, type XmlElement } from '../xml/tree.js';
 import { compact } from '../compact.js';
 
 /** The XML namespace of the hostdev-hybrid metadata element. */
@@ -146,13 +146,13 @@ export function metadataForVirsh(meta: HybridMetadata): XmlElement {
 
 function metadataElement(meta: HybridMetadata, prefix = PREFIX): XmlElement {
   const name = (local: string): string => (prefix ? `${prefix}:${local}` : local);
-  return element(name('hybrid'), { ...(prefix ? { [`xmlns:${prefix}`]: HH_NS } : {}), version: '1', style: meta.style }, [
-    ...meta.pairs.map((p) => element(name('pair'), {
+  return leanElement(name('hybrid'), { ...(prefix ? { [`xmlns:${prefix}`]: HH_NS } : {}), version: '1', style: meta.style }, [
+    ...meta.pairs.map((p) => leanElement(name('pair'), {
       name: p.name, form: p.form, pool: p.pool, mac: p.mac, vf: p.vf, pf: p.pf, 'pf-dev': p.pfDev, 'vf-index': String(p.vfIndex),
       vlan: p.vlan?.toString(), 'backup-dev': p.backupDev, 'backup-dev-template': p.backupDevTemplate, 'vf-alias': p.vfAlias, 'backup-alias': p.backupAlias,
       'vf-guest': p.vfGuestAddress,
     })),
-    ...meta.ephemeral.map((e) => element(name('ephemeral'), { alias: e.alias, device: e.device, source: e.source, pool: e.pool })),
+    ...meta.ephemeral.map((e) => leanElement(name('ephemeral'), { alias: e.alias, device: e.device, source: e.source, pool: e.pool })),
   ]);
 }
 
@@ -175,7 +175,7 @@ export function writeMetadata(doc: XmlDocument, root: XmlElement, meta: HybridMe
   const fresh = metadataElement(meta);
   if (existing && metadata) return replaceElement(doc, metadata, existing, [fresh]);
   if (!metadata) {
-    metadata = element('metadata');
+    metadata = leanElement('metadata');
     const anchor = childElements(root).filter((c) => BEFORE_METADATA.includes(c.name)).at(-1);
     insertElement(doc, root, metadata, anchor ? { after: anchor } : 'start');
   }

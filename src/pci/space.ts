@@ -9,7 +9,7 @@
  * Expander buses and dmi-to-pci-bridge slots are respected but never chosen.
  */
 import { HybridError } from '../errors.js';
-import { element, type XmlElement } from '../xml/tree.js';
+import { leanElement, type XmlElement } from '../xml/tree.js';
 import { firstChild, getAttribute } from '../xml/edit.js';
 import { formatPci, pciAttributes, readPciAddress, type PciAddress } from '../libvirt/pci-address.js';
 import { describeDevice, guestPciAddress, serialMirrors, type MachineKind } from '../libvirt/domain.js';
@@ -221,10 +221,10 @@ export function addedControllers(space: GuestPciSpace): XmlElement[] {
   // Added ports come after every index in use, so they are in index order already.
   return [...space.controllers.values()].filter((c) => c.added).map((c) => {
     const { chassis, port, address, multifunction } = c.added!;
-    return element('controller', { type: 'pci', index: String(c.index), model: 'pcie-root-port' }, [
-      element('model', { name: 'pcie-root-port' }),
-      element('target', { chassis: String(chassis), port: '0x' + port.toString(16) }),
-      element('address', { ...pciAttributes(address), ...(multifunction ? { multifunction: 'on' } : {}) }),
+    return leanElement('controller', { type: 'pci', index: String(c.index), model: 'pcie-root-port' }, [
+      leanElement('model', { name: 'pcie-root-port' }),
+      leanElement('target', { chassis: String(chassis), port: '0x' + port.toString(16) }),
+      leanElement('address', { ...pciAttributes(address), ...(multifunction ? { multifunction: 'on' } : {}) }),
     ]);
   });
 }

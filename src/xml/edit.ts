@@ -135,10 +135,10 @@ export function childIndent(doc: XmlDocument, parent: XmlElement): string {
 
 /**
  * One depth of a layout: the line break and indentation before each child at that depth, and the
- * one before its parent's end tag. Every line at a depth shares these two text nodes and their
- * strings, so laying out a thousand pairs makes a few nodes, not eighteen thousand (each kept
- * alive, and copied by the GC, as long as the document). The nodes are never edited in place
- * (nothing here edits a text node), so sharing them is safe.
+ * one before its parent's end tag, each string built once. With `shared`, every line at the depth
+ * also shares one text node: a thousand-pair expansion then makes a few layout nodes, not
+ * eighteen thousand (each kept alive, and copied by the GC, as long as the document). Only the
+ * library's own trees share them (replaceElementsSharingLayout): a user may edit a text node.
  */
 interface Level {
   indent: string;
@@ -146,29 +146,33 @@ interface Level {
   lead: XmlText;
   /** Before the end tag of the parent at the depth above. */
   close: XmlText;
+  shared: boolean;
   /** The level one deeper, made when first needed. */
   deeper: Level | undefined;
 }
 
-function level(indent: string, nl: string, parentIndent: string): Level {
-  return { indent, lead: text(nl + indent), close: text(nl + parentIndent), deeper: undefined };
+function level(indent: string, nl: string, parentIndent: string, shared: boolean): Level {
+  return { indent, lead: text(nl + indent), close: text(nl + parentIndent), shared, deeper: undefined };
 }
+
+/** A level's node, or a copy of it when nodes are not shared. */
+const place = (node: XmlText, at: Level): XmlText => (at.shared ? node : text(node.value));
 
 /** Lays out a subtree made by code: element-only children go one per line, at `at`'s depth. */
 function layOut(el: XmlElement, at: Level, unit: string, nl: string): void {
   const kids = el.children;
   if (kids.length === 0 || kids.some((c) => c.type !== 'element')) return;
-  const inner = (at.deeper ??= level(at.indent + unit, nl, at.indent));
+  const inner = (at.deeper ??= level(at.indent + unit, nl, at.indent, at.shared));
   // Sized first (an array grown by push keeps its spare room for as long as the element lives).
   // Stryker disable next-line ArrayDeclaration: sizing only (assigning past the end grows the array)
   const laid = new Array<XmlNode>(2 * kids.length + 1);
   let i = 0;
   for (const kid of kids) {
-    laid[i++] = inner.lead;
+    laid[i++] = place(inner.lead, inner);
     laid[i++] = kid;
     layOut(kid as XmlElement, inner, unit, nl);
   }
-  laid[i] = inner.close;
+  laid[i] = place(inner.close, inner);
   el.children = laid;
 }
 
@@ -182,7 +186,7 @@ export type Position = { before: XmlNode } | { after: XmlNode } | 'end' | 'start
 export function insertElement(doc: XmlDocument, parent: XmlElement, child: XmlElement, position: Position = 'end'): void {
   const indent = childIndent(doc, parent);
   const nl = lineBreak(doc);
-  layOut(child, level(indent, nl, ''), indentUnit(doc), nl);
+  layOut(child, level(indent, nl, '', false), indentUnit(doc), nl);
   const kids = parent.children;
   if (kids.every((k) => isBlank(k))) {
     parent.children = [text(nl + indent), child, text(nl + elementIndent(doc, parent))];
@@ -232,10 +236,22 @@ export function replaceElement(doc: XmlDocument, parent: XmlElement, old: XmlEle
  * replaceElements(doc, devices, new Map([[a, [a1, a2]], [b, [b1]]])); // a by a1 and a2, b by b1
  */
 export function replaceElements(doc: XmlDocument, parent: XmlElement, replacements: ReadonlyMap<XmlElement, readonly XmlElement[]>): void {
+  replaceChildren(doc, parent, replacements, false);
+}
+
+/**
+ * replaceElements for the library's own trees: the new lines' white space nodes are shared (see
+ * Level), so none of them may be edited in place. Not part of the API.
+ */
+export function replaceElementsSharingLayout(doc: XmlDocument, parent: XmlElement, replacements: ReadonlyMap<XmlElement, readonly XmlElement[]>): void {
+  replaceChildren(doc, parent, replacements, true);
+}
+
+function replaceChildren(doc: XmlDocument, parent: XmlElement, replacements: ReadonlyMap<XmlElement, readonly XmlElement[]>, shared: boolean): void {
   const indent = childIndent(doc, parent);
   const nl = lineBreak(doc);
   const unit = indentUnit(doc);
-  const at = level(indent, nl, '');
+  const at = level(indent, nl, '', shared);
   const out: XmlNode[] = [];
   let found = 0;
   for (const kid of parent.children) {
@@ -250,7 +266,7 @@ export function replaceElements(doc: XmlDocument, parent: XmlElement, replacemen
     if (isBlank(before) && before.value.includes('\n')) out.pop();
     for (const r of news) {
       layOut(r, at, unit, nl);
-      out.push(at.lead, r);
+      out.push(place(at.lead, at), r);
     }
   }
   if (found !== replacements.size) throw new TypeError('replaceElement: not a child of the parent');

@@ -62,24 +62,49 @@ export interface XmlDocument {
 }
 
 /**
- * The children of every element made by code without any: one frozen array, so a push fails
- * loudly instead of giving children to all of them (assign a new array instead, as the edit
- * helpers do). A thousand-pair expansion makes some nine thousand such leaves.
+ * An element made by code, e.g. `element('alias', { name: 'ua-x' })`; insertElement lays it out.
+ * Attributes whose value is undefined are left out. Everything in it is its own, free to edit.
  */
-const NO_CHILDREN: XmlNode[] = Object.freeze([]) as unknown as XmlNode[];
+export function element(name: string, attributes: Record<string, string | undefined> = {}, children: XmlNode[] = []): XmlElement {
+  return { type: 'element', name, attributes: attributeList(attributes, ownAttribute), children };
+}
+
+const ownAttribute = (name: string, value: string): XmlAttribute => ({ name, value });
 
 /**
- * Short attribute values repeat across the elements code makes (`type='pci'`, `domain='0x0000'`,
- * slot numbers): each is one frozen object, made once, so a thousand-pair expansion keeps a few
- * hundred attribute objects alive instead of some thirty thousand. Frozen: setAttribute replaces
- * an attribute rather than editing it, and an edit in place fails loudly. Long values (MACs,
- * aliases) seldom repeat and are not kept; at SHARED_LIMIT the store stops growing.
+ * element() for trees the library builds, prints and drops itself (the halves of a pair, the
+ * metadata): short attribute values and the empty children list are shared between elements and
+ * frozen, so a thousand-pair expansion keeps a few hundred attribute objects alive instead of
+ * some thirty thousand. Change such an element with setAttribute, removeAttribute and the edit
+ * helpers (they replace, never edit in place); an edit in place fails loudly. Not part of the API.
  */
+export function leanElement(name: string, attributes: Record<string, string | undefined> = {}, children: XmlNode[] = NO_CHILDREN): XmlElement {
+  return { type: 'element', name, attributes: attributeList(attributes, sharedAttribute), children };
+}
+
+/** The defined attributes in order, in a list of the exact size (a list grown by push keeps room for 16). */
+function attributeList(attributes: Record<string, string | undefined>, make: (name: string, value: string) => XmlAttribute): XmlAttribute[] {
+  let count = 0;
+  // Stryker disable next-line ConditionalExpression: sizing only (assigning past the end grows the array)
+  for (const n in attributes) if (attributes[n] !== undefined) count++;
+  // Stryker disable next-line ArrayDeclaration: sizing only (assigning past the end grows the array)
+  const list = new Array<XmlAttribute>(count);
+  let i = 0;
+  for (const n in attributes) {
+    const value = attributes[n];
+    if (value !== undefined) list[i++] = make(n, value);
+  }
+  return list;
+}
+
+const NO_CHILDREN: XmlNode[] = Object.freeze([]) as unknown as XmlNode[];
+
+/** At SHARED_LIMIT attributes the store stops growing; long values (MACs, aliases) seldom repeat and are not kept. */
 const SHARED_LIMIT = 4096;
 const sharedAttributes = new Map<string, Map<string, XmlAttribute>>();
 let sharedCount = 0;
 
-function attribute(name: string, value: string): XmlAttribute {
+function sharedAttribute(name: string, value: string): XmlAttribute {
   // Stryker disable next-line ConditionalExpression,EqualityOperator: sharing only saves memory; a fresh attribute reads the same
   if (value.length > 8) return { name, value };
   let byValue = sharedAttributes.get(name);
@@ -96,27 +121,6 @@ function attribute(name: string, value: string): XmlAttribute {
     sharedCount++;
   }
   return made;
-}
-
-/**
- * An element made by code, e.g. `element('alias', { name: 'ua-x' })`; insertElement lays it out.
- * Attributes whose value is undefined are left out. Its attributes may be shared with other such
- * elements (see `attribute`): change them with setAttribute and removeAttribute.
- */
-export function element(name: string, attributes: Record<string, string | undefined> = {}, children: XmlNode[] = NO_CHILDREN): XmlElement {
-  // Sized first: an array grown by push keeps room for 16, and a thousand-pair expansion keeps
-  // some fourteen thousand of these alive.
-  let count = 0;
-  // Stryker disable next-line ConditionalExpression: sizing only (assigning past the end grows the array)
-  for (const n in attributes) if (attributes[n] !== undefined) count++;
-  // Stryker disable next-line ArrayDeclaration: sizing only (assigning past the end grows the array)
-  const list = new Array<XmlAttribute>(count);
-  let i = 0;
-  for (const n in attributes) {
-    const value = attributes[n];
-    if (value !== undefined) list[i++] = attribute(n, value);
-  }
-  return { type: 'element', name, attributes: list, children };
 }
 
 // A regex literal is a new object each time it is evaluated: hot code tests module constants.

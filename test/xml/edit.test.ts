@@ -3,9 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseXml, serializeXml } from '../../src/index.js';
 import {
-  childIndent, firstChild, getAttribute, indentUnit, insertElement, lineBreak, removeAttribute, removeElement, replaceElement, replaceElements, setAttribute, textContent,
+  childIndent, firstChild, getAttribute, indentUnit, insertElement, lineBreak, removeAttribute, removeElement, replaceElement, replaceElements, replaceElementsSharingLayout, setAttribute, textContent,
 } from '../../src/xml/edit.js';
-import { cloneNode, element, rootElement, text, type XmlDocument, type XmlElement } from '../../src/xml/tree.js';
+import { cloneNode, element, leanElement, rootElement, text, type XmlDocument, type XmlElement, type XmlText } from '../../src/xml/tree.js';
 
 const edit = (xml: string, change: (doc: XmlDocument, root: XmlElement) => void): string => {
   const doc = parseXml(xml);
@@ -20,8 +20,17 @@ describe('element', () => {
     expect(element('a')).toEqual({ type: 'element', name: 'a', attributes: [], children: [] });
   });
 
-  it('shares short attributes and empty children between elements, frozen, and the edit helpers replace them', () => {
-    const [a, b] = [element('address', { slot: '0x05', alias: 'a value longer than eight' }), element('address', { slot: '0x05', alias: 'a value longer than eight' })];
+  it('gives every element its own attributes and children, free to edit', () => {
+    const [a, b] = [element('address', { slot: '0x05' }), element('address', { slot: '0x05' })];
+    expect(a.attributes[0]).not.toBe(b.attributes[0]);
+    expect(a.children).not.toBe(b.children);
+    a.attributes[0]!.value = '0x06';
+    a.children.push(text('x'));
+    expect([b.attributes[0]!.value, b.children]).toEqual(['0x05', []]);
+  });
+
+  it('leanElement shares short attributes and empty children, frozen, and the edit helpers replace them', () => {
+    const [a, b] = [leanElement('address', { slot: '0x05', alias: 'a value longer than eight' }), leanElement('address', { slot: '0x05', alias: 'a value longer than eight' })];
     expect(a.attributes[0]).toBe(b.attributes[0]);
     expect(Object.isFrozen(a.attributes[0])).toBe(true);
     expect(a.attributes[1]).not.toBe(b.attributes[1]); // long values are not kept
@@ -32,7 +41,7 @@ describe('element', () => {
     expect(getAttribute(b, 'slot')).toBe('0x05');
     const doc = parseXml('<r>\n  <b/>\n</r>');
     insertElement(doc, rootElement(doc), a);
-    insertElement(doc, a, element('n'));
+    insertElement(doc, a, leanElement('n'));
     expect(serializeXml(doc)).toBe("<r>\n  <b/>\n  <address slot='0x06' alias='a value longer than eight'>\n    <n/>\n  </address>\n</r>");
     expect(b.children).toEqual([]);
   });
@@ -156,15 +165,26 @@ describe('removeElement and replaceElement', () => {
     expect(many('<a><b/>  <c/><d/></a>')).toBe('<a>\n  <x/>\n  <y/>  \n  <z/><d/></a>');
   });
 
-  it('lines at one depth share their white space nodes, and removing one element leaves the others\' lines', () => {
-    const doc = parseXml('<a>\n  <b/>\n</a>');
-    const r = rootElement(doc);
-    const [x, y] = [element('x', {}, [element('p'), element('q', {}, [element('s')])]), element('y', {}, [element('p')])];
-    replaceElements(doc, r, new Map([[child(r, 'b'), [x, y]]]));
-    expect(x.children[0]).toBe(y.children[0]); // the line break before each child at depth 2
-    expect(x.children[0]).toBe(x.children[2]);
-    removeElement(x, child(x, 'p'));
-    expect(serializeXml(doc)).toBe('<a>\n  <x>\n    <q>\n      <s/>\n    </q>\n  </x>\n  <y>\n    <p/>\n  </y>\n</a>');
+  it('give each new line its own white space node; the library\'s own variant shares one per depth', () => {
+    const laidOut = (replace: typeof replaceElements): [XmlDocument, XmlElement, XmlElement] => {
+      const doc = parseXml('<a>\n  <b/>\n</a>');
+      const r = rootElement(doc);
+      const [x, y] = [element('x', {}, [element('p'), element('q', {}, [element('s')])]), element('y', {}, [element('p')])];
+      replace(doc, r, new Map([[child(r, 'b'), [x, y]]]));
+      return [doc, x, y];
+    };
+    const printed = '<a>\n  <x>\n    <p/>\n    <q>\n      <s/>\n    </q>\n  </x>\n  <y>\n    <p/>\n  </y>\n</a>';
+    const [own, x1, y1] = laidOut(replaceElements);
+    expect(x1.children[0]).not.toBe(y1.children[0]);
+    expect(x1.children[0]).toEqual(y1.children[0]);
+    (x1.children[0] as XmlText).value = '\n\t';
+    expect(serializeXml(own)).toBe(printed.replace('\n    <p/>', '\n\t<p/>'));
+    const [shared, x2, y2] = laidOut(replaceElementsSharingLayout);
+    expect(serializeXml(shared)).toBe(printed);
+    expect(x2.children[0]).toBe(y2.children[0]); // the line break before each child at depth 2
+    expect(x2.children[0]).toBe(x2.children[2]);
+    removeElement(x2, child(x2, 'p'));
+    expect(serializeXml(shared)).toBe(printed.replace('\n    <p/>', ''));
   });
 
   it('leave the parent as it was when one of the elements is not its child', () => {
