@@ -24,7 +24,7 @@ function parseNumber(raw: string, field: Field, where: string): number {
   let n = NaN;
   if (HEX_NUMBER.test(raw)) n = parseInt(raw, 16); // parseInt takes the 0x itself
   else if (DECIMAL_NUMBER.test(raw)) n = parseInt(raw, 10);
-  if (!(n >= 0 && n <= LIMITS[field])) {
+  if (Number.isNaN(n) || n > LIMITS[field]) { // neither form gives a negative number
     throw new HybridError('INVALID_PCI_ADDRESS',
       `${where}: ${field}='${raw}' is not a valid PCI ${field} (hexadecimal like '0x${LIMITS[field].toString(16)}' or decimal, at most 0x${LIMITS[field].toString(16)})`,
       { element: where });
