@@ -459,18 +459,16 @@ const INTERFACE_ORDER = ['mac', 'source', 'vlan', 'virtualport', 'target', 'mode
 
 const INTERFACE_RANK = new Map(INTERFACE_ORDER.map((name, i) => [name, i]));
 
-// Stryker disable next-line ConditionalExpression: a text node's (absent) name has no rank either
-const rank = (n: XmlNode): number => (n.type === 'element' ? INTERFACE_RANK.get(n.name) ?? -1 : -1);
-const byRank = (a: XmlNode, b: XmlNode): number => rank(a) - rank(b);
-
 /** Children in libvirt's order; the sort is stable, so unknown ones keep theirs, first. */
 function sortChildren(el: XmlElement): XmlElement {
+  // Stryker disable next-line ConditionalExpression: a text node's (absent) name has no rank either
+  const rank = (n: XmlNode): number => (n.type === 'element' ? INTERFACE_RANK.get(n.name) ?? -1 : -1);
   const kids = el.children;
   // Usually in order already (a sort copies the array).
   for (let i = 1; i < kids.length; i++) {
     // Stryker disable next-line ConditionalExpression,EqualityOperator,ArithmeticOperator: a shortcut; sorting what is in order changes nothing (the sort is stable)
     if (rank(kids[i - 1]!) > rank(kids[i]!)) {
-      kids.sort(byRank);
+      kids.sort((a, b) => rank(a) - rank(b));
       break;
     }
   }
