@@ -31,6 +31,8 @@ describe('readNodedev, pci', () => {
     ['a bare 0x', '<domain>0</domain><bus>0x</bus><slot>1</slot><function>0</function>'],
     ['junk before', '<domain>0</domain><bus>x4</bus><slot>1</slot><function>0</function>'],
     ['a negative', '<domain>0</domain><bus>-1</bus><slot>1</slot><function>0</function>'],
+    ['a sign, which Number() would take', '<domain>0</domain><bus>+4</bus><slot>1</slot><function>0</function>'],
+    ['a fraction, which Number() would take', '<domain>0</domain><bus>4.5</bus><slot>1</slot><function>0</function>'],
   ])('refuses %s', (_what, fields) => {
     expect(expectHybridError(() => pci(fields), 'INVALID_PCI_ADDRESS').element).toBe('nodedev/x.xml (pci_0000_04_10_1)');
   });
