@@ -15,7 +15,7 @@ export function getAttribute(el: XmlElement, name: string): string | undefined {
 
 /**
  * Sets an attribute, keeping its position if present, else appending it. The attribute object is
- * replaced, not edited: elements made by code share theirs (see `element`).
+ * replaced, not edited: the library's own elements share theirs (see `leanElement`).
  */
 export function setAttribute(el: XmlElement, name: string, value: string): void {
   const list = el.attributes;
