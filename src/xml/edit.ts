@@ -144,15 +144,21 @@ interface Level {
   indent: string;
   /** Before each child at this depth. */
   lead: XmlText;
-  /** Before the end tag of the parent at the depth above. */
-  close: XmlText;
+  /** Before the end tag of the parent at the depth above (none above the first level). */
+  close: XmlText | undefined;
   shared: boolean;
   /** The level one deeper, made when first needed. */
   deeper: Level | undefined;
 }
 
-function level(indent: string, nl: string, parentIndent: string, shared: boolean): Level {
-  return { indent, lead: text(nl + indent), close: text(nl + parentIndent), shared, deeper: undefined };
+/** The first level of a layout, where the new elements themselves go. */
+function level(indent: string, nl: string, shared: boolean): Level {
+  return { indent, lead: text(nl + indent), close: undefined, shared, deeper: undefined };
+}
+
+function deeper(at: Level, unit: string, nl: string): Level {
+  const indent = at.indent + unit;
+  return (at.deeper ??= { indent, lead: text(nl + indent), close: text(nl + at.indent), shared: at.shared, deeper: undefined });
 }
 
 /** A level's node, or a copy of it when nodes are not shared. */
@@ -162,9 +168,9 @@ const place = (node: XmlText, at: Level): XmlText => (at.shared ? node : text(no
 function layOut(el: XmlElement, at: Level, unit: string, nl: string): void {
   const kids = el.children;
   if (kids.length === 0 || kids.some((c) => c.type !== 'element')) return;
-  const inner = (at.deeper ??= level(at.indent + unit, nl, at.indent, at.shared));
+  const inner = deeper(at, unit, nl);
   // Sized first (an array grown by push keeps its spare room for as long as the element lives).
-  // Stryker disable next-line ArrayDeclaration: sizing only (assigning past the end grows the array)
+  // Stryker disable next-line ArrayDeclaration,ArithmeticOperator: sizing only (assigning past the end grows the array)
   const laid = new Array<XmlNode>(2 * kids.length + 1);
   let i = 0;
   for (const kid of kids) {
@@ -172,7 +178,7 @@ function layOut(el: XmlElement, at: Level, unit: string, nl: string): void {
     laid[i++] = kid;
     layOut(kid as XmlElement, inner, unit, nl);
   }
-  laid[i] = place(inner.close, inner);
+  laid[i] = place(inner.close!, inner);
   el.children = laid;
 }
 
@@ -186,7 +192,7 @@ export type Position = { before: XmlNode } | { after: XmlNode } | 'end' | 'start
 export function insertElement(doc: XmlDocument, parent: XmlElement, child: XmlElement, position: Position = 'end'): void {
   const indent = childIndent(doc, parent);
   const nl = lineBreak(doc);
-  layOut(child, level(indent, nl, '', false), indentUnit(doc), nl);
+  layOut(child, level(indent, nl, false), indentUnit(doc), nl);
   const kids = parent.children;
   if (kids.every((k) => isBlank(k))) {
     parent.children = [text(nl + indent), child, text(nl + elementIndent(doc, parent))];
@@ -251,7 +257,7 @@ function replaceChildren(doc: XmlDocument, parent: XmlElement, replacements: Rea
   const indent = childIndent(doc, parent);
   const nl = lineBreak(doc);
   const unit = indentUnit(doc);
-  const at = level(indent, nl, '', shared);
+  const at = level(indent, nl, shared);
   const out: XmlNode[] = [];
   let found = 0;
   for (const kid of parent.children) {

@@ -123,6 +123,14 @@ describe('insertElement', () => {
     expect(edit('<a>\n  <b/></a>', (d, r) => insertElement(d, r, element('n')))).toBe('<a>\n  <b/>\n  <n/></a>');
   });
 
+  it('gives each line of the subtree it lays out its own white space node', () => {
+    const doc = parseXml('<a>\n  <b/>\n</a>');
+    const made = element('n', {}, [element('p'), element('q')]);
+    insertElement(doc, rootElement(doc), made);
+    expect(made.children[0]).not.toBe(made.children[2]);
+    expect(made.children[0]).toEqual(made.children[2]);
+  });
+
   it('lays out a subtree made by code, with the document\'s unit and line break', () => {
     const made = element('n', { k: 'v' }, [element('m', {}, [element('l')]), element('o', {}, [text('t')])]);
     expect(edit('<a>\r\n\t<b/>\r\n</a>', (d, r) => insertElement(d, r, made))).toBe("<a>\r\n\t<b/>\r\n\t<n k='v'>\r\n\t\t<m>\r\n\t\t\t<l/>\r\n\t\t</m>\r\n\t\t<o>t</o>\r\n\t</n>\r\n</a>");
