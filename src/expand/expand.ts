@@ -3,7 +3,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import { parseXml } from '../xml/parse.js';
 import { serializeXml } from '../xml/serialize.js';
 import {
-  childAttribute, childElements, firstChild, firstPath, getAttribute, insertElement, removeAttribute, removeElement, replaceElementsSharingLayout, setAttribute,
+  childAttribute, childElements, firstChild, firstPath, getAttribute, insertElement, layOutShared, placeLaidOut, removeAttribute, removeElement, setAttribute, sharedLayout,
 } from '../xml/edit.js';
 import { cloneNode, leanElement, type XmlDocument, type XmlElement, type XmlNode } from '../xml/tree.js';
 import { allocateVf, claimVf } from '../host/allocate.js';
@@ -300,6 +300,8 @@ export function expandDocument(doc: XmlDocument, host: Host, options: DocumentEx
   const macTaken = { has: (m: string): boolean => macs.has(m) || hostMacs.has(m) };
   const expandedPairs: ExpandedPair[] = [];
   const halves = new Map<XmlElement, XmlElement[]>();
+  const devicesEl = devicesOf(root)!;
+  const layout = sharedLayout(doc, devicesEl);
   for (const s of specs) atElement(s.entry.el, () => {
     const { where } = s.entry;
     const topo = vfs.get(s)!;
@@ -335,11 +337,14 @@ export function expandDocument(doc: XmlDocument, host: Host, options: DocumentEx
       backupDev, backupDevTemplate: s.vlan !== undefined ? template : undefined, vfAlias, backupAlias,
       vfGuestAddress: formatPci(vfGuest), style, numaNode: topo.numaNode, backupGuestAddress: formatPci(backupGuest), macGenerated: s.mac === undefined,
     });
-    halves.set(s.entry.el, buildHalves(s, pair, parsePci(topo.vf), vfGuest, backupGuest, style));
+    const built = buildHalves(s, pair, parsePci(topo.vf), vfGuest, backupGuest, style);
+    // Laid out now, while they are in the cache: not in a pass over every pair at the end.
+    for (const half of built) layOutShared(half, layout);
+    halves.set(s.entry.el, built);
     meta.pairs.push(pair);
     expandedPairs.push(pair);
   });
-  replaceElementsSharingLayout(doc, devicesOf(root)!, halves);
+  placeLaidOut(devicesEl, halves, layout);
 
   // 4. Ephemeral devices: the attribute goes, the fact goes to the metadata.
   const expandedEphemeral: ExpandedEphemeral[] = [];
@@ -356,7 +361,6 @@ export function expandDocument(doc: XmlDocument, host: Host, options: DocumentEx
 
   // 5. Controllers the PCI space added, then the metadata.
   const controllers = space ? addedControllers(space) : [];
-  const devicesEl = devicesOf(root)!;
   let anchor: XmlElement | undefined = childElements(devicesEl, 'controller').at(-1) ?? childElements(devicesEl).filter((d) => d.name === 'emulator' || d.name === 'disk').at(-1);
   for (const c of controllers) {
     insertElement(doc, devicesEl, c, anchor ? { after: anchor } : 'start');

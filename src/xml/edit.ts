@@ -138,9 +138,9 @@ export function childIndent(doc: XmlDocument, parent: XmlElement): string {
  * one before its parent's end tag, each string built once. With `shared`, every line at the depth
  * also shares one text node: a thousand-pair expansion then makes a few layout nodes, not
  * eighteen thousand (each kept alive, and copied by the GC, as long as the document). Only the
- * library's own trees share them (replaceElementsSharingLayout): a user may edit a text node.
+ * library's own trees share them (SharedLayout): a user may edit a text node.
  */
-interface Level {
+export interface Level {
   indent: string;
   /** Before each child at this depth. */
   lead: XmlText;
@@ -242,22 +242,43 @@ export function replaceElement(doc: XmlDocument, parent: XmlElement, old: XmlEle
  * replaceElements(doc, devices, new Map([[a, [a1, a2]], [b, [b1]]])); // a by a1 and a2, b by b1
  */
 export function replaceElements(doc: XmlDocument, parent: XmlElement, replacements: ReadonlyMap<XmlElement, readonly XmlElement[]>): void {
-  replaceChildren(doc, parent, replacements, false);
+  const nl = lineBreak(doc);
+  const unit = indentUnit(doc);
+  const at = level(childIndent(doc, parent), nl, false);
+  for (const news of replacements.values()) for (const r of news) layOut(r, at, unit, nl);
+  placeReplacements(parent, replacements, at);
 }
 
 /**
- * replaceElements for the library's own trees: the new lines' white space nodes are shared (see
- * Level), so none of them may be edited in place. Not part of the API.
+ * How new children of one parent are laid out, worked out once. For the library's own trees:
+ * every line at a depth shares one white space node (see Level), so none may be edited in place.
+ * Expansion lays each pair's halves out with layOutShared as soon as it has built them, while
+ * their nodes are still in the CPU's cache (a pass over a thousand pairs' halves at the end read
+ * them all back from memory), and puts them in with placeLaidOut. Not part of the API.
  */
-export function replaceElementsSharingLayout(doc: XmlDocument, parent: XmlElement, replacements: ReadonlyMap<XmlElement, readonly XmlElement[]>): void {
-  replaceChildren(doc, parent, replacements, true);
+export interface SharedLayout {
+  at: Level;
+  unit: string;
+  nl: string;
 }
 
-function replaceChildren(doc: XmlDocument, parent: XmlElement, replacements: ReadonlyMap<XmlElement, readonly XmlElement[]>, shared: boolean): void {
-  const indent = childIndent(doc, parent);
+export function sharedLayout(doc: XmlDocument, parent: XmlElement): SharedLayout {
   const nl = lineBreak(doc);
-  const unit = indentUnit(doc);
-  const at = level(indent, nl, shared);
+  return { at: level(childIndent(doc, parent), nl, true), unit: indentUnit(doc), nl };
+}
+
+/** Lays out `el`, a new child for the parent `layout` was made for. */
+export function layOutShared(el: XmlElement, layout: SharedLayout): void {
+  layOut(el, layout.at, layout.unit, layout.nl);
+}
+
+/** replaceElements for elements already laid out with layOutShared. */
+export function placeLaidOut(parent: XmlElement, replacements: ReadonlyMap<XmlElement, readonly XmlElement[]>, layout: SharedLayout): void {
+  placeReplacements(parent, replacements, layout.at);
+}
+
+/** Puts laid-out replacements in place of the old elements, in one pass over the parent's children. */
+function placeReplacements(parent: XmlElement, replacements: ReadonlyMap<XmlElement, readonly XmlElement[]>, at: Level): void {
   const out: XmlNode[] = [];
   let found = 0;
   for (const kid of parent.children) {
@@ -270,10 +291,7 @@ function replaceChildren(doc: XmlDocument, parent: XmlElement, replacements: Rea
     // The old element's own line goes with it, as removeElement does.
     const before = out[out.length - 1];
     if (isBlank(before) && before.value.includes('\n')) out.pop();
-    for (const r of news) {
-      layOut(r, at, unit, nl);
-      out.push(place(at.lead, at), r);
-    }
+    for (const r of news) out.push(place(at.lead, at), r);
   }
   if (found !== replacements.size) throw new TypeError('replaceElement: not a child of the parent');
   parent.children = out;
