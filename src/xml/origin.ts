@@ -44,8 +44,6 @@ export interface ElementOrigin extends Spanned {
   attributes: readonly AttributeOrigin[];
   /** White space between the last attribute and `>` or `/>`. */
   tagTail: string;
-  /** The children as parsed (a copy of the array, same node objects). */
-  children: readonly XmlNode[];
 }
 
 /** A leaf's fields as parsed, compared one by one with the node now. */

@@ -4,9 +4,6 @@ import { ORIGIN, type AttributeOrigin, type Parsed, type ElementOrigin, type Lea
 import { lineColumn } from './position.js';
 import type { XmlDocument, XmlElement, XmlNode } from './tree.js';
 
-/** A self-closing element's parsed children, shared: origins are never written to. */
-// Stryker disable next-line ArrayDeclaration: a wrong list only costs the printer its pristine shortcut
-const NO_CHILDREN: readonly XmlNode[] = Object.freeze([]);
 const NO_ATTRIBUTES: readonly AttributeOrigin[] = Object.freeze([]);
 
 /** Limits that keep hostile input bounded; documented in docs/SECURITY.md. */
@@ -237,7 +234,7 @@ class Scanner {
       // Stryker disable next-line ConditionalExpression,MethodExpression: sizing only; the same attributes either way
       attributes: attributes.length === 0 ? NO_ATTRIBUTES : attributes.slice(), tagTail,
       // Stryker disable next-line BooleanLiteral: memo is read only in the print numbered memoGeneration, never 0
-      children: NO_CHILDREN, owner: undefined, memoGeneration: 0, memo: false,
+      owner: undefined, memoGeneration: 0, memo: false,
     };
     const element: Parsed<XmlElement> = {
       type: 'element', name, attributes: attributes.map((a) => ({ name: a.name, value: a.value })), children: [], [ORIGIN]: origin,
@@ -289,10 +286,8 @@ class Scanner {
     }
     open.origin.endTagStart = lt;
     open.origin.end = this.pos;
-    // Both lists the exact size: the one push grew keeps room for 16 (a tenth of a parsed tree).
-    const children = open.element.children;
-    open.origin.children = children.slice();
+    // The list the exact size: one grown by push keeps room for 16 (a tenth of a parsed tree).
     // Stryker disable next-line MethodExpression: sizing only; the same children either way
-    open.element.children = children.slice();
+    open.element.children = open.element.children.slice();
   }
 }

@@ -247,6 +247,33 @@ describe('elements edited in place', () => {
     expect(serializeXml(doc)).toBe(`<a><c/><b/></a>`);
   });
 
+  it('children that no longer tile the element as parsed are printed one by one', () => {
+    const print = (change: (a: XmlElement) => void, xml = '<r><a><b/>t<c/></a><d/></r>'): string => {
+      const doc = parseXml(xml);
+      change(rootElement(doc).children[0] as XmlElement);
+      return serializeXml(doc);
+    };
+    expect(print(() => undefined)).toBe('<r><a><b/>t<c/></a><d/></r>');
+    expect(print((a) => { a.children.splice(1, 1); })).toBe('<r><a><b/><c/></a><d/></r>'); // a gap
+    expect(print((a) => { a.children.pop(); })).toBe('<r><a><b/>t</a><d/></r>'); // short of the end tag
+    expect(print((a) => { a.children.push(a.children[2]!); })).toBe('<r><a><b/>t<c/><c/></a><d/></r>'); // past it
+    expect(print((a) => { a.children.unshift(a.children[0]!); })).toBe('<r><a><b/><b/>t<c/></a><d/></r>');
+    expect(print((a) => { a.children.shift(); })).toBe('<r><a>t<c/></a><d/></r>'); // starts late
+    expect(print((a) => { a.children = [a.children[2]!]; })).toBe('<r><a><c/></a><d/></r>'); // late, though it ends at the end tag
+    // The next sibling moved into an empty element starts where that element ends: still a change.
+    expect(print((a) => {
+      const b = a.children[0] as XmlElement;
+      b.children.push(a.children.splice(1, 1)[0]!);
+    })).toBe('<r><a><b>t</b><c/></a><d/></r>');
+  });
+
+  it('a child from another parse at the same offsets is printed from its own source', () => {
+    const doc = parseXml('<r><a>x</a></r>');
+    const other = parseXml('<r><a>y</a></r>');
+    (rootElement(doc).children[0] as XmlElement).children = [...(rootElement(other).children[0] as XmlElement).children];
+    expect(serializeXml(doc)).toBe('<r><a>y</a></r>');
+  });
+
   it('an element whose children change keeps its end tag as written', () => {
     const doc = parseXml(`<a><b x='1'>t</b  ></a>`);
     const b = rootElement(doc).children[0] as XmlElement;
