@@ -5,7 +5,7 @@
  */
 import type { XmlDocument, XmlElement, XmlNode, XmlText } from './tree.js';
 import { isBlankText, text } from './tree.js';
-import { getOrigin } from './origin.js';
+import { originOf } from './origin.js';
 
 /** The value of an attribute, or undefined. */
 export function getAttribute(el: XmlElement, name: string): string | undefined {
@@ -110,7 +110,7 @@ export function indentUnit(doc: XmlDocument): string {
 /** The document's own line break: CRLF when its first line ends so, else LF. */
 export function lineBreak(doc: XmlDocument): string {
   const root = doc.children.find((n): n is XmlElement => n.type === 'element');
-  const source = root && getOrigin(root)?.source;
+  const source = root && originOf(root)?.source;
   const first = source ? source.indexOf('\n') : -1;
   // Stryker disable next-line EqualityOperator: at 0 there is no character before the newline either way
   return first > 0 && source![first - 1] === '\r' ? '\r\n' : '\n';

@@ -1,10 +1,8 @@
 import { HybridError, type ErrorCode } from '../errors.js';
 import { decodeAttribute, decodeText, referenceProblem } from './escape.js';
-import { ORIGIN, type AttributeOrigin, type Parsed, type ElementOrigin, type LeafOrigin } from './origin.js';
+import { ORIGIN, ORIGIN_ROW, Origins, type NodeType, type Parsed } from './origin.js';
 import { lineColumn } from './position.js';
-import type { XmlDocument, XmlElement, XmlNode } from './tree.js';
-
-const NO_ATTRIBUTES: readonly AttributeOrigin[] = Object.freeze([]);
+import type { XmlAttribute, XmlDocument, XmlElement, XmlNode } from './tree.js';
 
 /** Limits that keep hostile input bounded; documented in docs/SECURITY.md. */
 export const XML_LIMITS = {
@@ -29,7 +27,7 @@ const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x09 |
 
 interface OpenElement {
   element: XmlElement;
-  origin: ElementOrigin;
+  row: number;
 }
 
 /**
@@ -51,8 +49,14 @@ class Scanner {
   private readonly stack: OpenElement[] = [];
   private readonly doc: XmlDocument = { type: 'document', bom: false, children: [] };
   private sawRoot = false;
+  private readonly origins: Origins;
+  /** The attributes of the start tag being read; each element gets a copy the exact size. */
+  private readonly attributes: XmlAttribute[] = [];
 
-  constructor(private readonly src: string, private readonly file: string | undefined) {}
+  constructor(private readonly src: string, private readonly file: string | undefined) {
+    // Room for a node every 16 characters, about what libvirt's XML has; more is made as needed.
+    this.origins = new Origins(src, (src.length >> 4) + 16);
+  }
 
   document(): XmlDocument {
     const src = this.src;
@@ -81,7 +85,7 @@ class Scanner {
       this.markup(lt);
     }
     const open = this.stack.at(-1);
-    if (open) this.fail('XML_MALFORMED', `element <${open.element.name}> is not closed (the document is truncated?)`, open.origin.start);
+    if (open) this.fail('XML_MALFORMED', `element <${open.element.name}> is not closed (the document is truncated?)`, this.origins.start(open.row));
     if (!this.sawRoot) this.fail('XML_MALFORMED', 'the document has no root element', this.pos);
     return this.doc;
   }
@@ -97,15 +101,14 @@ class Scanner {
   }
 
   /** A leaf with its origin; `content` is its value, a PI's data or a doctype's raw text. */
-  private addLeaf(type: LeafOrigin['type'], content: string, start: number, end: number, target?: string): void {
-    const origin: LeafOrigin = {
-      // Stryker disable next-line BooleanLiteral: memo is read only in the print numbered memoGeneration, never 0
-      kind: 'leaf', source: this.src, start, end, type, content, target, owner: undefined, memoGeneration: 0, memo: false,
-    };
-    const node: Parsed<Exclude<XmlNode, XmlElement>> = type === 'pi' ? { type, target: target!, data: content, [ORIGIN]: origin }
-      : type === 'doctype' ? { type, raw: content, [ORIGIN]: origin }
-      : { type, value: content, [ORIGIN]: origin };
-    origin.owner = node;
+  private addLeaf(type: Exclude<NodeType, 'element'>, content: string, start: number, end: number, target?: string): void {
+    const origins = this.origins;
+    const row = origins.add(type, content, start, end);
+    const node: Parsed<Exclude<XmlNode, XmlElement>> = type === 'pi' ? { type, target: target!, data: content, [ORIGIN]: origins, [ORIGIN_ROW]: row }
+      : type === 'doctype' ? { type, raw: content, [ORIGIN]: origins, [ORIGIN_ROW]: row }
+      : { type, value: content, [ORIGIN]: origins, [ORIGIN_ROW]: row };
+    origins.own(row, node);
+    if (type === 'pi') origins.addTarget(row, target!);
     this.container().push(node);
   }
 
@@ -212,40 +215,35 @@ class Scanner {
     if (this.stack.length >= XML_LIMITS.maxDepth) this.fail('XML_TOO_DEEP', `elements are nested more than ${XML_LIMITS.maxDepth} deep`, lt);
     const name = this.name(lt + 1, 'an element name after <');
     this.pos = lt + 1 + name.length;
-    const attributes: AttributeOrigin[] = [];
+    const origins = this.origins;
+    const row = origins.add('element', name, lt, this.pos);
+    const attributes = this.attributes;
+    attributes.length = 0;
     let selfClosing: boolean;
-    let tagTail: string;
     for (;;) {
       const wsStart = this.pos;
       this.skipSpace();
       if (src[this.pos] === '>' || src.startsWith('/>', this.pos)) {
-        tagTail = src.slice(wsStart, this.pos);
         selfClosing = src[this.pos] === '/';
         this.pos += selfClosing ? 2 : 1;
         break;
       }
       if (this.pos >= src.length) this.fail('XML_MALFORMED', `start tag <${name}> is not closed`, lt);
       if (this.pos === wsStart) this.fail('XML_MALFORMED', `expected white space, '>' or '/>' in <${name}>`, this.pos);
-      attributes.push(this.attribute(name, wsStart, attributes));
+      attributes.push(this.attribute(name, wsStart));
     }
-    const origin: ElementOrigin = {
-      kind: 'element', source: src, start: lt, end: this.pos, startTagEnd: this.pos, endTagStart: this.pos, selfClosing, name,
-      // A copy the exact size: an array grown by push keeps room for 16, for the document's life.
-      // Stryker disable next-line ConditionalExpression,MethodExpression: sizing only; the same attributes either way
-      attributes: attributes.length === 0 ? NO_ATTRIBUTES : attributes.slice(), tagTail,
-      // Stryker disable next-line BooleanLiteral: memo is read only in the print numbered memoGeneration, never 0
-      owner: undefined, memoGeneration: 0, memo: false,
-    };
+    origins.endStartTag(row, this.pos, selfClosing);
     const element: Parsed<XmlElement> = {
-      type: 'element', name, attributes: attributes.map((a) => ({ name: a.name, value: a.value })), children: [], [ORIGIN]: origin,
+      // A copy the exact size: an array grown by push keeps room for 16, for the document's life.
+      type: 'element', name, attributes: attributes.slice(), children: [], [ORIGIN]: origins, [ORIGIN_ROW]: row,
     };
-    origin.owner = element;
+    origins.own(row, element);
     this.container().push(element);
     this.sawRoot = true; // the first element is the root; later ones change nothing
-    if (!selfClosing) this.stack.push({ element, origin });
+    if (!selfClosing) this.stack.push({ element, row });
   }
 
-  private attribute(tag: string, wsStart: number, seen: AttributeOrigin[]): AttributeOrigin {
+  private attribute(tag: string, wsStart: number): XmlAttribute {
     // Messages naming the tag are built only on failure: this runs for every attribute.
     const src = this.src;
     const at = this.pos;
@@ -264,9 +262,11 @@ class Scanner {
     const lt = raw.indexOf('<');
     if (lt !== -1) this.fail('XML_MALFORMED', `'<' must be written '&lt;' in the value of attribute '${name}'`, this.pos + 1 + lt);
     this.checkReferences(raw, this.pos + 1);
-    for (const a of seen) if (a.name === name) this.fail('XML_MALFORMED', `attribute '${name}' appears twice in <${tag}>`, at);
+    if (this.origins.hasAttribute(name)) this.fail('XML_MALFORMED', `attribute '${name}' appears twice in <${tag}>`, at);
     this.pos = close + 1;
-    return { name, value: decodeAttribute(raw), start: wsStart, end: this.pos };
+    const value = decodeAttribute(raw);
+    this.origins.addAttribute(name, value, wsStart, this.pos);
+    return { name, value };
   }
 
   private endTag(lt: number): void {
@@ -281,11 +281,10 @@ class Scanner {
     if (!open) this.fail('XML_MALFORMED', `end tag </${src.slice(lt + 2, nameEnd)}> has no matching start tag`, lt);
     const opened = open.element.name;
     if (nameEnd - (lt + 2) !== opened.length || !src.startsWith(opened, lt + 2)) {
-      const at = lineColumn(src, open.origin.start);
+      const at = lineColumn(src, this.origins.start(open.row));
       this.fail('XML_MALFORMED', `expected </${opened}> (opened at line ${at.line}, column ${at.column}), found </${src.slice(lt + 2, nameEnd)}>`, lt);
     }
-    open.origin.endTagStart = lt;
-    open.origin.end = this.pos;
+    this.origins.close(open.row, lt, this.pos);
     // The list the exact size: one grown by push keeps room for 16 (a tenth of a parsed tree).
     // Stryker disable next-line MethodExpression: sizing only; the same children either way
     open.element.children = open.element.children.slice();

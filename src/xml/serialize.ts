@@ -1,5 +1,5 @@
 import { escapeAttribute, escapeText } from './escape.js';
-import { getOrigin, leafUnchanged, type ElementOrigin } from './origin.js';
+import { originOf, rowOf, type Origins } from './origin.js';
 import { isBlankText, type XmlAttribute, type XmlDocument, type XmlElement, type XmlNode } from './tree.js';
 
 /**
@@ -30,14 +30,6 @@ export function serializeNode(node: XmlNode): string {
   const printer = new Printer();
   printer.node(node);
   return printer.text();
-}
-
-function sameAttributes(now: XmlAttribute[], then: readonly { name: string; value: string }[]): boolean {
-  if (now.length !== then.length) return false;
-  for (let i = 0; i < now.length; i++) {
-    if (now[i]!.name !== then[i]!.name || now[i]!.value !== then[i]!.value) return false;
-  }
-  return true;
 }
 
 /** Numbers each print, so a pristine verdict cached on an origin is trusted only by its print. */
@@ -136,9 +128,10 @@ class Printer {
 
   node(node: XmlNode): void {
     if (node.type === 'element') return this.element(node);
-    const origin = getOrigin(node);
-    if (origin?.kind === 'leaf' && leafUnchanged(node, origin)) {
-      this.put(origin.source.slice(origin.start, origin.end));
+    const origins = originOf(node);
+    const row = rowOf(node);
+    if (origins?.leafUnchanged(node, row)) {
+      this.put(origins.source.slice(origins.start(row), origins.end(row)));
       return;
     }
     switch (node.type) {
@@ -158,22 +151,23 @@ class Printer {
   }
 
   /**
-   * True when the node and everything below it is exactly as parsed. The verdict is cached on the
-   * node's origin for this print (a Map of every node cost an eighth of an expansion). The verdict
+   * True when the node and everything below it is exactly as parsed. The verdict is cached in the
+   * node's Origins for this print (a Map of every node cost an eighth of an expansion). The verdict
    * only decides whether the shortcut is taken: for an unchanged element, the tag-by-tag path
    * prints the same bytes.
    */
   // Stryker disable next-line BlockStatement: a verdict of false only skips the shortcut; the tag-by-tag path prints the same bytes
   private isPristine(node: XmlNode): boolean {
-    const origin = getOrigin(node);
+    const origins = originOf(node);
     // Stryker disable next-line all: never reached without an origin (callers check), and a lost verdict only costs time
-    if (!origin) return false;
+    if (!origins) return false;
+    const row = rowOf(node);
+    const cached = origins.verdict(row, this.generation);
     // Stryker disable next-line all: the cache only saves time; without it the verdict is computed again
-    if (origin.memoGeneration === this.generation) return origin.memo;
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: a verdict of false only skips the shortcut; the tag-by-tag path prints the same bytes
-    const known = origin.kind === 'leaf' ? leafUnchanged(node, origin) : this.elementUnchanged(node as XmlElement, origin);
-    origin.memoGeneration = this.generation;
-    origin.memo = known;
+    if (cached !== undefined) return cached;
+    // Stryker disable next-line ConditionalExpression: a verdict of false only skips the shortcut; the tag-by-tag path prints the same bytes
+    const known = origins.isElement(row) ? this.elementUnchanged(node as XmlElement, origins, row) : origins.leafUnchanged(node, row);
+    origins.setVerdict(row, this.generation, known);
     return known;
   }
 
@@ -184,60 +178,64 @@ class Printer {
    * element, kept as long as the document).
    */
   // Stryker disable next-line BlockStatement: a verdict of false only skips the shortcut; the tag-by-tag path prints the same bytes
-  private elementUnchanged(el: XmlElement, origin: ElementOrigin): boolean {
+  private elementUnchanged(el: XmlElement, origins: Origins, row: number): boolean {
     // Stryker disable next-line ConditionalExpression: a verdict of false only skips the shortcut; the tag-by-tag path prints the same bytes
-    if (el.name !== origin.name || !sameAttributes(el.attributes, origin.attributes)) return false;
-    let at = origin.startTagEnd;
+    if (el.name !== origins.name(row) || !origins.sameAttributes(row, el.attributes)) return false;
+    let at = origins.startTagEnd(row);
     for (const child of el.children) {
-      const o = getOrigin(child);
+      const o = originOf(child);
+      const r = rowOf(child);
       // Stryker disable next-line ConditionalExpression: a verdict of false only skips the shortcut; the tag-by-tag path prints the same bytes
-      if (o === undefined || o.start !== at || o.source !== origin.source || !this.isPristine(child)) return false;
-      at = o.end;
+      if (o === undefined || o.start(r) !== at || o.source !== origins.source || !this.isPristine(child)) return false;
+      at = o.end(r);
     }
     // Stryker disable next-line ConditionalExpression: a verdict of false only skips the shortcut; the tag-by-tag path prints the same bytes
-    return at === origin.endTagStart;
+    return at === origins.endTagStart(row);
   }
 
   private element(el: XmlElement): void {
-    const origin = getOrigin(el);
-    if (origin?.kind !== 'element') return this.freshElement(el);
-    const src = origin.source;
+    const origins = originOf(el);
+    const row = rowOf(el);
+    if (origins === undefined || !origins.isElement(row)) return this.freshElement(el);
+    const src = origins.source;
     // Stryker disable next-line ConditionalExpression,BlockStatement: a shortcut; the tag-by-tag path below prints the same bytes
     if (this.isPristine(el)) {
-      this.put(src.slice(origin.start, origin.end));
+      this.put(src.slice(origins.start(row), origins.end(row)));
       return;
     }
     const empty = el.children.length === 0;
-    const keepStartTag = el.name === origin.name && sameAttributes(el.attributes, origin.attributes) && !origin.selfClosing;
-    if (keepStartTag) this.put(src.slice(origin.start, origin.startTagEnd));
+    const sameName = el.name === origins.name(row);
+    const selfClosing = origins.selfClosing(row);
+    const keepStartTag = sameName && origins.sameAttributes(row, el.attributes) && !selfClosing;
+    if (keepStartTag) this.put(src.slice(origins.start(row), origins.startTagEnd(row)));
     else {
       this.put(tagsOf(el.name).open);
-      this.attributes(el, origin);
+      this.attributes(el, origins, row);
       this.put(empty ? '/>' : '>');
     }
     if (empty && !keepStartTag) return;
     for (const child of el.children) this.node(child);
-    if (!origin.selfClosing && el.name === origin.name) this.put(src.slice(origin.endTagStart, origin.end));
+    if (!selfClosing && sameName) this.put(src.slice(origins.endTagStart(row), origins.end(row)));
     else this.put(`</${el.name}>`);
   }
 
   /** Attributes of a changed start tag: unchanged ones keep their source text. */
-  private attributes(el: XmlElement, origin: ElementOrigin): void {
+  private attributes(el: XmlElement, origins: Origins, row: number): void {
     for (const attr of el.attributes) {
-      const before = origin.attributes.find((a) => a.name === attr.name);
-      if (!before) {
+      const before = origins.findAttribute(row, attr.name);
+      if (before === -1) {
         this.attribute(attr.name, attr.value);
         continue;
       }
-      const raw = origin.source.slice(before.start, before.end);
-      if (before.value === attr.value) this.put(raw);
+      const raw = origins.attributeSource(before);
+      if (origins.attributeValue(before) === attr.value) this.put(raw);
       else {
         const lead = LEADING_SPACE.exec(raw)![0];
         const quote = raw.endsWith('"') ? '"' : "'";
         this.put(`${lead}${attr.name}=${quote}${escapeAttribute(attr.value)}${quote}`);
       }
     }
-    this.put(origin.tagTail);
+    this.put(origins.tagTail(row));
   }
 
   private freshElement(el: XmlElement): void {
