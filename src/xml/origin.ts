@@ -33,92 +33,95 @@ const END_TAG_START = 3;
 const KIND = 4; // index in TYPES, plus SELF_CLOSING
 const FIRST_ATTRIBUTE = 5;
 const ATTRIBUTES = 6;
-const STRIDE = 7;
+const VERDICT = 7; // the serializer's cache: 2 × the print that judged the node (0: none yet), + 1 if pristine
+const STRIDE = 8;
 const SELF_CLOSING = 8;
+/** Prints of one document are numbered up to here, then from 1 again with every cached verdict cleared. */
+const MAX_PRINT = 2 ** 29;
 
 export class Origins {
   private rows = 0;
   private attributeRows = 0;
-  /** The node of each row (a copy made with {...node} carries the fields but is another node). */
-  private readonly nodes: XmlNode[] = [];
-  /** Per row: an element's name, a leaf's content (a PI's data, a doctype's raw text). */
-  private readonly texts: string[] = [];
+  /**
+   * Per row, two entries: the node (a copy made with {...node} carries its fields but is another
+   * node), then an element's name or a leaf's content (a PI's data, a doctype's raw text).
+   */
+  private readonly entries: (XmlNode | string)[] = [];
   private spans: Int32Array;
+  private rowCapacity: number;
   /** Per attribute: its name and value as parsed. */
   private readonly attributeTexts: string[] = [];
   /** Per attribute: where its text starts (the white space before it) and ends. */
   private attributeSpans: Int32Array;
   /** A processing instruction's target, by row (few documents have any). */
   private targets: Map<number, string> | undefined;
-  /** The serializer's cache, per row: 2 × the number of the print that found it pristine or not, + 1 if pristine (0: none yet). */
-  private verdicts: Float64Array;
+  private prints = 0;
 
-  /** `capacity`: rows to make room for first (they grow as needed). */
+  /** `capacity`: rows, and attributes, to make room for first (more is made as needed). */
   constructor(readonly source: string, capacity: number) {
+    this.rowCapacity = capacity;
     this.spans = new Int32Array(capacity * STRIDE);
-    this.attributeSpans = new Int32Array(capacity * 2); // about an attribute a node
-    this.verdicts = new Float64Array(capacity);
+    this.attributeSpans = new Int32Array(capacity * 2);
   }
 
-  // ---- recording, by the parser
+  // ---- recording, by the parser: it makes each node with this Origins and nextRow, then adds it
 
-  /**
-   * A new row: its start tag or the whole leaf spans `start`..`end`. The parser then makes the node
-   * with this Origins and the row's number, and gives it to own().
-   */
-  add(type: NodeType, text: string, start: number, end: number): number {
-    const row = this.rows++;
-    if (row === this.verdicts.length) {
-      const capacity = 2 * row + 16;
-      this.spans = resized(this.spans, capacity * STRIDE);
-      this.verdicts = resized(this.verdicts, capacity);
-    }
-    const at = row * STRIDE;
+  /** The row of the next node added. */
+  get nextRow(): number {
+    return this.rows;
+  }
+
+  /** The number of the next attribute added. */
+  get nextAttribute(): number {
+    return this.attributeRows;
+  }
+
+  /** A leaf, parsed from `start` to `end`; `content` as its row keeps it (see entries). */
+  addLeaf(node: XmlNode, type: Exclude<NodeType, 'element'>, content: string, start: number, end: number, target?: string): void {
+    const at = this.newRow() * STRIDE;
     const s = this.spans;
     s[at + START] = start;
     s[at + END] = end;
-    s[at + START_TAG_END] = end;
-    s[at + END_TAG_START] = end;
     s[at + KIND] = TYPES.indexOf(type);
-    s[at + FIRST_ATTRIBUTE] = this.attributeRows;
-    s[at + ATTRIBUTES] = 0;
-    this.texts.push(text);
+    this.entries.push(node, content);
+    if (target !== undefined) (this.targets ??= new Map()).set(this.rows - 1, target);
+  }
+
+  /**
+   * An element whose start tag spans `start` to `startTagEnd`, with the attributes added since
+   * `firstAttribute`. Its end is the start tag's until close() says where the end tag is.
+   */
+  addElement(node: XmlNode, name: string, start: number, startTagEnd: number, firstAttribute: number, selfClosing: boolean): void {
+    const at = this.newRow() * STRIDE;
+    const s = this.spans;
+    s[at + START] = start;
+    s[at + END] = startTagEnd;
+    s[at + START_TAG_END] = startTagEnd;
+    s[at + END_TAG_START] = startTagEnd;
+    s[at + KIND] = selfClosing ? ELEMENT | SELF_CLOSING : ELEMENT;
+    s[at + FIRST_ATTRIBUTE] = firstAttribute;
+    s[at + ATTRIBUTES] = this.attributeRows - firstAttribute;
+    this.entries.push(node, name);
+  }
+
+  private newRow(): number {
+    const row = this.rows++;
+    if (row === this.rowCapacity) this.spans = resized(this.spans, (this.rowCapacity = 2 * row + 16) * STRIDE);
     return row;
   }
 
-  /** The row's node; rows are owned in the order they were added. */
-  own(row: number, node: XmlNode): void {
-    this.nodes[row] = node;
-  }
-
-  addTarget(row: number, target: string): void {
-    (this.targets ??= new Map()).set(row, target);
-  }
-
-  /** An attribute of the element in the last row added. */
+  /** An attribute of the start tag being read. */
   addAttribute(name: string, value: string, start: number, end: number): void {
     const a = this.attributeRows++;
     if (2 * a === this.attributeSpans.length) this.attributeSpans = resized(this.attributeSpans, 4 * a + 16);
     this.attributeSpans[2 * a] = start;
     this.attributeSpans[2 * a + 1] = end;
     this.attributeTexts.push(name, value);
-    const count = (this.rows - 1) * STRIDE + ATTRIBUTES;
-    this.spans[count] = this.spans[count]! + 1;
   }
 
-  /** The element's start tag ends at `end` (so does a self-closing element). */
-  endStartTag(row: number, end: number, selfClosing: boolean): void {
-    const at = row * STRIDE;
-    this.spans[at + END] = end;
-    this.spans[at + START_TAG_END] = end;
-    this.spans[at + END_TAG_START] = end;
-    if (selfClosing) this.spans[at + KIND] = this.spans[at + KIND]! | SELF_CLOSING;
-  }
-
-  /** Whether one of the attributes recorded for the last row is named `name`. */
-  hasAttribute(name: string): boolean {
-    const first = this.spans[(this.rows - 1) * STRIDE + FIRST_ATTRIBUTE]!;
-    for (let a = first; a < this.attributeRows; a++) if (this.attributeTexts[2 * a] === name) return true;
+  /** Whether an attribute added since `firstAttribute` is named `name`. */
+  hasAttribute(firstAttribute: number, name: string): boolean {
+    for (let a = firstAttribute; a < this.attributeRows; a++) if (this.attributeTexts[2 * a] === name) return true;
     return false;
   }
 
@@ -131,17 +134,26 @@ export class Origins {
   // ---- reading, by the serializer
 
   ownerOf(row: number): XmlNode | undefined {
-    return this.nodes[row];
+    return this.entries[2 * row] as XmlNode | undefined;
   }
 
-  /** The pristine verdict cached for `print` (a number above 0), or undefined. */
+  /** A new print of this document: the number that its cached verdicts are kept under. */
+  beginPrint(): number {
+    if (this.prints === MAX_PRINT) {
+      for (let row = 0; row < this.rows; row++) this.spans[row * STRIDE + VERDICT] = 0;
+      this.prints = 0;
+    }
+    return ++this.prints;
+  }
+
+  /** The pristine verdict cached in `print` (from beginPrint), or undefined. */
   verdict(row: number, print: number): boolean | undefined {
-    const v = this.verdicts[row]!;
-    return Math.floor(v / 2) === print ? v % 2 === 1 : undefined;
+    const v = this.spans[row * STRIDE + VERDICT]!;
+    return v >> 1 === print ? (v & 1) === 1 : undefined;
   }
 
   setVerdict(row: number, print: number, pristine: boolean): void {
-    this.verdicts[row] = 2 * print + (pristine ? 1 : 0);
+    this.spans[row * STRIDE + VERDICT] = 2 * print + (pristine ? 1 : 0);
   }
 
   start(row: number): number {
@@ -170,13 +182,13 @@ export class Origins {
 
   /** An element's name as parsed. */
   name(row: number): string {
-    return this.texts[row]!;
+    return this.entries[2 * row + 1] as string;
   }
 
   /** Whether a leaf still has the fields it was parsed with. */
   leafUnchanged(node: XmlNode, row: number): boolean {
     if (node.type !== TYPES[this.spans[row * STRIDE + KIND]!]) return false;
-    const content = this.texts[row];
+    const content = this.entries[2 * row + 1];
     switch (node.type) {
       case 'pi': return node.target === this.targets!.get(row) && node.data === content;
       // Stryker disable next-line ConditionalExpression,StringLiteral: a doctype prints its raw text, all of its source, pristine or not
@@ -220,15 +232,15 @@ export class Origins {
   tagTail(row: number): string {
     const at = row * STRIDE;
     const count = this.spans[at + ATTRIBUTES]!;
-    const from = count === 0 ? this.spans[at + START]! + 1 + this.texts[row]!.length
+    const from = count === 0 ? this.spans[at + START]! + 1 + this.name(row).length
       : this.attributeSpans[2 * (this.spans[at + FIRST_ATTRIBUTE]! + count - 1) + 1]!;
     return this.source.slice(from, this.spans[at + START_TAG_END]! - (this.selfClosing(row) ? 2 : 1));
   }
 }
 
 /** A longer typed array with the same start. */
-function resized<T extends Int32Array | Float64Array>(a: T, length: number): T {
-  const b = new (a.constructor as new (length: number) => T)(length);
+function resized(a: Int32Array, length: number): Int32Array {
+  const b = new Int32Array(length);
   b.set(a);
   return b;
 }

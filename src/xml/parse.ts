@@ -50,11 +50,11 @@ class Scanner {
   private readonly doc: XmlDocument = { type: 'document', bom: false, children: [] };
   private sawRoot = false;
   private readonly origins: Origins;
-  /** The attributes of the start tag being read; each element gets a copy the exact size. */
+  /** The attributes of the start tag being read (the first ones of this list); each element gets a copy the exact size. */
   private readonly attributes: XmlAttribute[] = [];
 
   constructor(private readonly src: string, private readonly file: string | undefined) {
-    // Room for a node every 16 characters, about what libvirt's XML has; more is made as needed.
+    // Room for a node, and an attribute, every 16 characters: libvirt's XML has one every 20 to 40.
     this.origins = new Origins(src, (src.length >> 4) + 16);
   }
 
@@ -103,12 +103,11 @@ class Scanner {
   /** A leaf with its origin; `content` is its value, a PI's data or a doctype's raw text. */
   private addLeaf(type: Exclude<NodeType, 'element'>, content: string, start: number, end: number, target?: string): void {
     const origins = this.origins;
-    const row = origins.add(type, content, start, end);
+    const row = origins.nextRow;
     const node: Parsed<Exclude<XmlNode, XmlElement>> = type === 'pi' ? { type, target: target!, data: content, [ORIGIN]: origins, [ORIGIN_ROW]: row }
       : type === 'doctype' ? { type, raw: content, [ORIGIN]: origins, [ORIGIN_ROW]: row }
       : { type, value: content, [ORIGIN]: origins, [ORIGIN_ROW]: row };
-    origins.own(row, node);
-    if (type === 'pi') origins.addTarget(row, target!);
+    origins.addLeaf(node, type, content, start, end, target);
     this.container().push(node);
   }
 
@@ -216,9 +215,9 @@ class Scanner {
     const name = this.name(lt + 1, 'an element name after <');
     this.pos = lt + 1 + name.length;
     const origins = this.origins;
-    const row = origins.add('element', name, lt, this.pos);
+    const firstAttribute = origins.nextAttribute;
     const attributes = this.attributes;
-    attributes.length = 0;
+    let count = 0;
     let selfClosing: boolean;
     for (;;) {
       const wsStart = this.pos;
@@ -230,20 +229,20 @@ class Scanner {
       }
       if (this.pos >= src.length) this.fail('XML_MALFORMED', `start tag <${name}> is not closed`, lt);
       if (this.pos === wsStart) this.fail('XML_MALFORMED', `expected white space, '>' or '/>' in <${name}>`, this.pos);
-      attributes.push(this.attribute(name, wsStart));
+      attributes[count++] = this.attribute(name, wsStart, firstAttribute);
     }
-    origins.endStartTag(row, this.pos, selfClosing);
+    const row = origins.nextRow;
     const element: Parsed<XmlElement> = {
       // A copy the exact size: an array grown by push keeps room for 16, for the document's life.
-      type: 'element', name, attributes: attributes.slice(), children: [], [ORIGIN]: origins, [ORIGIN_ROW]: row,
+      type: 'element', name, attributes: attributes.slice(0, count), children: [], [ORIGIN]: origins, [ORIGIN_ROW]: row,
     };
-    origins.own(row, element);
+    origins.addElement(element, name, lt, this.pos, firstAttribute, selfClosing);
     this.container().push(element);
     this.sawRoot = true; // the first element is the root; later ones change nothing
     if (!selfClosing) this.stack.push({ element, row });
   }
 
-  private attribute(tag: string, wsStart: number): XmlAttribute {
+  private attribute(tag: string, wsStart: number, firstAttribute: number): XmlAttribute {
     // Messages naming the tag are built only on failure: this runs for every attribute.
     const src = this.src;
     const at = this.pos;
@@ -262,7 +261,7 @@ class Scanner {
     const lt = raw.indexOf('<');
     if (lt !== -1) this.fail('XML_MALFORMED', `'<' must be written '&lt;' in the value of attribute '${name}'`, this.pos + 1 + lt);
     this.checkReferences(raw, this.pos + 1);
-    if (this.origins.hasAttribute(name)) this.fail('XML_MALFORMED', `attribute '${name}' appears twice in <${tag}>`, at);
+    if (this.origins.hasAttribute(firstAttribute, name)) this.fail('XML_MALFORMED', `attribute '${name}' appears twice in <${tag}>`, at);
     this.pos = close + 1;
     const value = decodeAttribute(raw);
     this.origins.addAttribute(name, value, wsStart, this.pos);

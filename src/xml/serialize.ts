@@ -32,9 +32,6 @@ export function serializeNode(node: XmlNode): string {
   return printer.text();
 }
 
-/** Numbers each print, so a pristine verdict cached on an origin is trusted only by its print. */
-let printGeneration = 0;
-
 /**
  * Pieces are joined into a flat chunk every CHUNK pieces, in one array reused for every chunk. A
  * long print then keeps a few flat strings alive instead of a hundred thousand small ones, which
@@ -99,8 +96,10 @@ class Printer {
   /** How many of `pieces` belong to the current chunk (the rest are left from the last one). */
   private count = 0;
   private readonly chunks: string[] = [];
-  // Stryker disable next-line UpdateOperator: any distinct number per print will do
-  private readonly generation = ++printGeneration;
+  /** This print's number in each document it has met (see Origins.beginPrint), the last one first. */
+  private lastOrigins: Origins | undefined;
+  private lastPrint = 0;
+  private readonly prints = new Map<Origins, number>();
 
   /** ` name='value'`: a short one as one memoised string, a long one in three pieces (no new string but its escape). */
   attribute(name: string, value: string): void {
@@ -162,13 +161,24 @@ class Printer {
     // Stryker disable next-line all: never reached without an origin (callers check), and a lost verdict only costs time
     if (!origins) return false;
     const row = rowOf(node);
-    const cached = origins.verdict(row, this.generation);
+    const print = this.printOf(origins);
+    const cached = origins.verdict(row, print);
     // Stryker disable next-line all: the cache only saves time; without it the verdict is computed again
     if (cached !== undefined) return cached;
     // Stryker disable next-line ConditionalExpression: a verdict of false only skips the shortcut; the tag-by-tag path prints the same bytes
     const known = origins.isElement(row) ? this.elementUnchanged(node as XmlElement, origins, row) : origins.leafUnchanged(node, row);
-    origins.setVerdict(row, this.generation, known);
+    origins.setVerdict(row, print, known);
     return known;
+  }
+
+  /** The number this print has in `origins`' document: a pristine verdict cached there is trusted only by its print. */
+  private printOf(origins: Origins): number {
+    if (origins === this.lastOrigins) return this.lastPrint;
+    let print = this.prints.get(origins);
+    if (print === undefined) this.prints.set(origins, (print = origins.beginPrint()));
+    this.lastOrigins = origins;
+    this.lastPrint = print;
+    return print;
   }
 
   /**

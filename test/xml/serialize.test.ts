@@ -6,6 +6,7 @@ import {
 } from '../../src/xml/edit.js';
 import { escapeAttribute, escapeText } from '../../src/xml/escape.js';
 import { fixture } from '../helpers.js';
+import { ORIGIN } from '../../src/xml/origin.js';
 
 const DOMAIN = `<?xml version="1.0"?>
 <domain type="kvm"  id='1'>
@@ -320,5 +321,51 @@ describe('printing long documents and repeated strings', () => {
     // And again, now that the memo is full.
     expect(serializeNode(many)).toBe(printed);
     expect(serializeNode(element('e1', { k1: '<&>' }, [text('t')]))).toBe(`<e1 k1='&lt;&amp;&gt;'>t</e1>`);
+  });
+});
+
+describe('what the parser remembers: one table per document', () => {
+  it('a document denser than the room made for it at first comes back byte for byte, and edits keep the rest', () => {
+    // Four characters a node and seven an attribute: well past a node and an attribute every 16 characters.
+    const attrs = Array.from({ length: 400 }, (_, i) => ` a${i}="${i % 10}"`).join('');
+    const source = `<r${attrs}>${'<b/>'.repeat(3000)}<c  k="v"  /></r>`;
+    const doc = parseXml(source);
+    expect(serializeXml(doc)).toBe(source);
+    const r = rootElement(doc);
+    setAttribute(r, 'a399', 'x');
+    const c = r.children.at(-1) as XmlElement;
+    setAttribute(c, 'k', 'w');
+    expect(serializeXml(doc)).toBe(`<r${attrs.replace(' a399="9"', ' a399="x"')}>${'<b/>'.repeat(3000)}<c  k="w"  /></r>`);
+  });
+
+  it('a repeated attribute is refused past the room made at first too', () => {
+    const attrs = Array.from({ length: 400 }, (_, i) => ` a${i}='1'`).join('');
+    expect(() => parseXml(`<r${attrs} a0='2'/>`)).toThrow(/attribute 'a0' appears twice/);
+    expect(() => parseXml(`<r${attrs}><s a0='1' a0='2'/></r>`)).toThrow(/attribute 'a0' appears twice in <s>/);
+    expect(serializeXml(parseXml(`<r${attrs}><s a0='1' b='2'/></r>`))).toBe(`<r${attrs}><s a0='1' b='2'/></r>`);
+  });
+
+  it('a tree with nodes of two documents prints each part right, again after an edit', () => {
+    const from = parseXml(`<x>\n  <m  a="1"><n  b="2"/></m>\n</x>`);
+    const to = parseXml(`<y>\n  <z  c="3"/>\n</y>`);
+    const m = firstChild(rootElement(from), 'm')!;
+    rootElement(to).children.splice(2, 0, text('\n  '), m); // the same node in both trees
+    const z = firstChild(rootElement(to), 'z')!;
+    expect(serializeXml(to)).toBe(`<y>\n  <z  c="3"/>\n  <m  a="1"><n  b="2"/></m>\n</y>`);
+    setAttribute(m.children[0] as XmlElement, 'b', '5');
+    setAttribute(z, 'c', '4');
+    expect(serializeXml(to)).toBe(`<y>\n  <z  c="4"/>\n  <m  a="1"><n  b="5"/></m>\n</y>`);
+    expect(serializeXml(from)).toBe(`<x>\n  <m  a="1"><n  b="5"/></m>\n</x>`);
+  });
+
+  it('after half a billion prints of a document, its numbering starts again and forgets every verdict', () => {
+    const doc = parseXml(`<a>\n  <b  k="v"/>\n</a>`);
+    expect(serializeXml(doc)).toBe(`<a>\n  <b  k="v"/>\n</a>`); // print 1: every node judged pristine
+    const origins = (rootElement(doc) as unknown as Record<symbol, { prints: number }>)[ORIGIN]!;
+    origins.prints = 2 ** 29; // as if that many prints had happened since
+    const b = firstChild(rootElement(doc), 'b')!;
+    setAttribute(b, 'k', 'w');
+    expect(serializeXml(doc)).toBe(`<a>\n  <b  k="w"/>\n</a>`); // print 1 again: nothing from the first may be trusted
+    expect(origins.prints).toBe(1);
   });
 });
