@@ -51,6 +51,7 @@ class Scanner {
   private sawRoot = false;
   private readonly origins: Origins;
   /** The attributes of the start tag being read (the first ones of this list); each element gets a copy the exact size. */
+  // Stryker disable next-line ArrayDeclaration: every slot an element copies is written first
   private readonly attributes: XmlAttribute[] = [];
 
   constructor(private readonly src: string, private readonly file: string | undefined) {

@@ -173,8 +173,10 @@ class Printer {
 
   /** The number this print has in `origins`' document: a pristine verdict cached there is trusted only by its print. */
   private printOf(origins: Origins): number {
+    // Stryker disable next-line ConditionalExpression: a shortcut; the map holds the same number
     if (origins === this.lastOrigins) return this.lastPrint;
     let print = this.prints.get(origins);
+    // Stryker disable next-line ConditionalExpression: a new number for the same print only makes the cache miss
     if (print === undefined) this.prints.set(origins, (print = origins.beginPrint()));
     this.lastOrigins = origins;
     this.lastPrint = print;
