@@ -161,8 +161,9 @@ export class Origins {
     return v >> 1 === print ? (v & 1) === 1 : undefined;
   }
 
-  // Stryker disable next-line BlockStatement,ArithmeticOperator: the cache only saves time; a verdict stored under another number is not found
+  // Stryker disable next-line BlockStatement: the cache only saves time; without it the verdict is computed again
   setVerdict(row: number, print: number, pristine: boolean): void {
+    // Stryker disable next-line ArithmeticOperator: a verdict stored under another number is not found: the cache only misses
     this.spans[row * STRIDE + VERDICT] = 2 * print + (pristine ? 1 : 0);
   }
 
@@ -186,8 +187,8 @@ export class Origins {
     return (this.spans[row * STRIDE + KIND]! & SELF_CLOSING) !== 0;
   }
 
-  // Stryker disable next-line all: a leaf taken for an element is judged changed (its name never matches) and printed leaf by leaf, the same bytes
   isElement(row: number): boolean {
+    // Stryker disable next-line ConditionalExpression: a leaf taken for an element is judged changed (its name never matches) and printed as a leaf, the same bytes
     return (this.spans[row * STRIDE + KIND]! & ~SELF_CLOSING) === ELEMENT;
   }
 
