@@ -66,11 +66,13 @@ interface PairSpec {
   backupGuest?: PciAddress;
   vlanEl?: XmlElement;
   vlan?: number;
-  toVf: XmlElement[];
-  toBackup: XmlElement[];
-  backupModel: XmlElement;
+  /** Children for the VF half and for the backup half; none is the usual case, and allocates nothing. */
+  toVf: XmlElement[] | undefined;
+  toBackup: XmlElement[] | undefined;
+  /** The backup's `<model>`; none given: virtio. */
+  backupModel: XmlElement | undefined;
   managed: string;
-  backupAttributes: Record<string, string | undefined>;
+  trustGuestRxFilters: string | undefined;
 }
 
 const HYBRID_ATTRIBUTES = new Set(['type', 'managed', 'trustGuestRxFilters']);
@@ -85,14 +87,10 @@ function readPairSpec(entry: Extract<DialectEntry, { kind: 'pair' }>): PairSpec 
   const managed = getAttribute(el, 'managed') ?? 'yes';
   if (managed !== 'yes' && managed !== 'no') throw new HybridError('INVALID_ATTRIBUTE', `${where}: managed='${managed}' must be 'yes' or 'no'`, { element: where });
   const trust = getAttribute(el, 'trustGuestRxFilters');
-  const spec: PairSpec = {
-    entry, toVf: [], toBackup: [], managed, backupModel: leanElement('model', { type: 'virtio' }),
-    backupAttributes: { trustGuestRxFilters: trust },
-  };
-  let modelGiven = false;
+  // A spec lives as long as the expansion: what most entries leave out is left undefined.
+  const spec: PairSpec = { entry, toVf: undefined, toBackup: undefined, managed, backupModel: undefined, trustGuestRxFilters: trust };
   const setModel = (m: XmlElement): void => {
-    if (modelGiven) throw new HybridError('UNSUPPORTED_ELEMENT', `${where}: the backup's <model> is given twice`, { element: where });
-    modelGiven = true;
+    if (spec.backupModel !== undefined) throw new HybridError('UNSUPPORTED_ELEMENT', `${where}: the backup's <model> is given twice`, { element: where });
     spec.backupModel = m;
   };
   const source = firstChild(el, 'source');
@@ -136,9 +134,9 @@ function readPairSpec(entry: Extract<DialectEntry, { kind: 'pair' }>): PairSpec 
       case 'model': setModel(child); break;
       default: {
         const place = placeHybridChild(child, where);
-        if (place === 'vf' || place === 'both') spec.toVf.push(child);
+        if (place === 'vf' || place === 'both') (spec.toVf ??= []).push(child);
         // Stryker disable next-line ConditionalExpression,EqualityOperator,StringLiteral: one element in both halves prints the same; the copy keeps a later edit of one half off the other
-        if (place === 'backup' || place === 'both') spec.toBackup.push(place === 'both' ? cloneNode(child) : child);
+        if (place === 'backup' || place === 'both') (spec.toBackup ??= []).push(place === 'both' ? cloneNode(child) : child);
       }
     }
   }
@@ -326,7 +324,7 @@ export function expandDocument(doc: XmlDocument, host: Host, options: DocumentEx
       warnings.push({ code: 'VLAN_SUBINTERFACE', severity: 'warning', alias: pairName,
         message: `${pairName}: the backup half uses ${backupDev}; create that VLAN sub-interface of ${topo.pfNetdev} on every host the domain may run on (ip link add link ${topo.pfNetdev} name ${backupDev} type vlan id ${s.vlan})` });
     }
-    if (style === 'teaming' && getAttribute(s.backupModel, 'type') !== 'virtio') {
+    if (style === 'teaming' && s.backupModel !== undefined && getAttribute(s.backupModel, 'type') !== 'virtio') {
       throw new HybridError('TEAMING_UNSUPPORTED', `${where}: teaming needs a virtio backup (QEMU's virtio-net failover), not model '${getAttribute(s.backupModel, 'type') ?? ''}'; use style bond or a virtio backup`, { element: where });
     }
     // One object is the metadata's record and the result's pair (the metadata reads only its own
@@ -392,11 +390,11 @@ export function numatuneNode(root: XmlElement): number | undefined {
 
 function buildHalves(s: PairSpec, r: PairRecord, vf: PciAddress, vfGuest: PciAddress, backupGuest: PciAddress, style: Style): [XmlElement, XmlElement] {
   const vfHalf = vfHalfElement(r, vf, vfGuest, style, { managed: s.managed, vlan: s.vlanEl, extra: s.toVf });
-  const backup = leanElement('interface', { type: 'direct', ...s.backupAttributes }, [
+  const backup = leanElement('interface', { type: 'direct', trustGuestRxFilters: s.trustGuestRxFilters }, [
     leanElement('mac', { address: r.mac }),
     leanElement('source', { dev: r.backupDev, mode: 'bridge' }),
-    s.backupModel,
-    ...s.toBackup,
+    s.backupModel ?? leanElement('model', { type: 'virtio' }),
+    ...(s.toBackup ?? []),
     ...(style === 'teaming' ? [leanElement('teaming', { type: 'persistent' })] : []),
     leanElement('alias', { name: r.backupAlias }),
     addressElement(backupGuest),

@@ -61,7 +61,9 @@ export function guestPciAddress(device: XmlElement, where: string): PciAddress |
 export function describeDevice(device: XmlElement, position: number): string {
   const type = getAttribute(device, 'type');
   const alias = aliasOf(device);
-  return `<${device.name}${type ? ` type='${type}'` : ''}>${alias ? ` '${alias}'` : ''} (device #${position + 1})`;
+  // Joined, not concatenated: a description lives as long as its dialect entry, and a concatenation
+  // is a tree of its pieces, each kept alive as long.
+  return [`<${device.name}`, type ? ` type='${type}'` : '', '>', alias ? ` '${alias}'` : '', ` (device #${position + 1})`].join('');
 }
 
 /**
