@@ -41,5 +41,11 @@ describe('findDialect', () => {
     expect(e.element).toMatch(/\(device #1\)$/);
     expect(e.line).toBe(1);
   });
+
+  it('names the device it refuses by element, type, alias and position', () => {
+    const e = expectHybridError(() => find("<interface type='bridge' ephemeral='yes'><alias name='ua-x'/></interface>"), 'UNSUPPORTED_ELEMENT');
+    expect(e.element).toBe("<interface type='bridge'> 'ua-x' (device #1)");
+    expect(expectHybridError(() => find("<disk ephemeral='yes'/>"), 'UNSUPPORTED_ELEMENT').element).toBe('<disk> (device #1)');
+  });
 });
 

@@ -168,6 +168,11 @@ describe('style conversion and added controllers', () => {
     expectHybridError(() => expandDomain(pcBond, intel, { style: 'teaming' }), 'TEAMING_UNSUPPORTED');
     const e1000 = expandDomain(domain(POOL.replace("<source network='sriov-pool'/>", "<source network='sriov-pool'/>\n      <model type='e1000e'/>")), intel).xml;
     expectHybridError(() => expandDomain(e1000, intel, { style: 'teaming' }), 'TEAMING_UNSUPPORTED');
+    // The same checks when the entry is expanded straight into teaming: a given model must be virtio.
+    const withModel = (model: string): string => domain(POOL.replace("<source network='sriov-pool'/>", `<source network='sriov-pool'/>\n      <model type='${model}'/>`));
+    expectHybridError(() => expandDomain(withModel('e1000e'), intel, { style: 'teaming' }), 'TEAMING_UNSUPPORTED');
+    expect(expandDomain(withModel('virtio'), intel, { style: 'teaming' }).xml).toContain("<teaming type='persistent'/>");
+    expect(expandDomain(withModel('e1000e'), intel, { style: 'bond' }).xml).toContain("<model type='e1000e'/>");
     const degraded = expandDomain(domain(POOL), intel).xml.replace(/    <interface type='hostdev'[\s\S]*?<\/interface>\n/, '');
     expect(expandDomain(degraded, intel, { style: 'teaming' }).xml).toContain("<teaming type='persistent'/>");
   });
