@@ -1,6 +1,6 @@
 import { escapeAttribute, escapeText } from './escape.js';
 import { originOf, rowOf, type Origins } from './origin.js';
-import { isBlankText, type XmlAttribute, type XmlDocument, type XmlElement, type XmlNode } from './tree.js';
+import { isBlankText, type XmlDocument, type XmlElement, type XmlNode } from './tree.js';
 
 /**
  * Prints a document. A node that is as the parser read it is copied from the source; a changed
