@@ -49,7 +49,8 @@ export const ERROR_CODES = {
   METADATA_INVALID: 'The hostdev-hybrid metadata element is missing, malformed, or names devices the domain lacks.',
   // Plans
   MIGRATION_BLOCKED: 'A passed-through device is neither a pair half nor ephemeral: the guest cannot be migrated or saved.',
-  EPHEMERAL_UNAVAILABLE: 'An ephemeral device\'s host address is taken on the destination and no pciMap entry maps it elsewhere.',
+  EPHEMERAL_UNAVAILABLE: 'An ephemeral device\'s host address (or its pciMap target) is not a PCI device of the destination, or is taken there.',
+  EPHEMERAL_CLASS_MISMATCH: 'An ephemeral device would go to a destination device of another kind (PCI class), e.g. a GPU onto a NIC VF.',
   NOTHING_TO_DO: 'The operation has nothing to act on (no degraded pair to repair, no such alias to unplug).',
   PLAN_INVALID: 'A plan given back to the tool (retarget, hook) does not match schemas/plan.schema.json or the domain.',
 } as const;

@@ -3,7 +3,7 @@ import { parseXml } from '../xml/parse.js';
 import { rootElement } from '../xml/tree.js';
 import { checkHost } from './check.js';
 import { readDomainUsage } from './domain-usage.js';
-import type { Host, HostDomain, HostPf, HostPool, HostVf } from './model.js';
+import type { Host, HostDomain, HostPciDevice, HostPf, HostPool, HostVf } from './model.js';
 import { readNetwork, type NetworkDef } from './network.js';
 import { readNodedev, type Nodedev } from './nodedev.js';
 import { compact } from '../compact.js';
@@ -64,6 +64,7 @@ export function hostFromSources(parts: SnapshotSources): Host {
   const networks = read(parts.networks ?? [], 'networks', readNetwork);
   const domains = read(parts.domains ?? [], 'domains', readDomainUsage);
   const { pfs, vfs } = topology(nodedevs);
+  const pci = nodedevs.filter((d): d is Extract<Nodedev, { kind: 'pci' }> => d.kind === 'pci');
   return checkHost({
     version: 1,
     pfs,
@@ -72,6 +73,7 @@ export function hostFromSources(parts: SnapshotSources): Host {
     otherNetworks: networks.filter((n) => n.kind === 'other').map((n) => n.name).sort(),
     domains: domains.sort(byString<HostDomain>((d) => d.name)),
     netdevs: [...new Set(nodedevs.flatMap((d) => (d.kind === 'net' ? [d.netdev] : [])))].sort(),
+    pciDevices: pci.map((d) => compact({ address: d.address, class: d.pciClass })).sort(byString<HostPciDevice>((d) => d.address)),
   });
 }
 

@@ -29,6 +29,13 @@ export interface HostVf {
   driver?: string;
 }
 
+/** A PCI device of the host (any kind: a GPU, a VF, a PF): what a plan may send a device to. */
+export interface HostPciDevice {
+  address: string;
+  /** The PCI class code as libvirt prints it, `0x030200` (absent when the nodedev had none). */
+  class?: string;
+}
+
 /** A VF pool: a libvirt network of mode hostdev-hybrid or hostdev, with its VFs in allocation order. */
 export interface HostPool {
   name: string;
@@ -64,6 +71,11 @@ export interface Host {
    * sorted. Absent in a host.json that does not list them: then nothing can be confirmed.
    */
   netdevs?: string[];
+  /**
+   * Every PCI device the snapshot's nodedev files describe, by address. Absent in a host.json
+   * that does not list them: then a plan cannot confirm a non-VF device exists there.
+   */
+  pciDevices?: HostPciDevice[];
 }
 
 /** A host with nothing on it: for reading XML that needs no host facts (unplug, retarget). */
@@ -99,6 +111,8 @@ export interface HostIndex {
   topology: Map<string, VfTopology>;
   /** Pool → VF → position in the pool's order. */
   poolOrder: Map<string, Map<string, number>>;
+  /** Host PCI address → the device (undefined when the snapshot does not list PCI devices). */
+  pciDevices: Map<string, HostPciDevice> | undefined;
 }
 
 const indexes = new WeakMap<Host, HostIndex>();
@@ -118,6 +132,7 @@ export function hostIndex(host: Host): HostIndex {
     macOwner: new Map(host.domains.flatMap((d) => d.macs.map((m) => [m, d.name] as const))),
     topology: new Map(),
     poolOrder: new Map(host.pools.map((p) => [p.name, new Map(p.vfs.map((vf, i) => [vf, i] as const))])),
+    pciDevices: host.pciDevices && new Map(host.pciDevices.map((d) => [d.address, d])),
   };
   indexes.set(host, index);
   return index;

@@ -9,11 +9,14 @@ import { compact } from '../compact.js';
 const NUMBER = /^(0x[0-9a-fA-F]+|[0-9]+)$/;
 const INTEGER = /^-?[0-9]+$/;
 const DIGITS = /^[0-9]+$/;
+const CLASS = /^0x[0-9a-fA-F]{6}$/;
 
 export type Nodedev =
   | { kind: 'pci'; name: string; address: string; parent?: string; numaNode?: number;
       /** The kernel driver bound to the device (`<driver><name>`), e.g. `iavf`. */
       driver?: string;
+      /** The PCI class code (`<class>`), `0x030200`: what kind of device it is. */
+      pciClass?: string;
       /** Present when the device has the virt_functions capability (it is a PF). */
       virtFunctions?: { vfs: string[]; maxCount?: number };
       /** Present when the device has the phys_function capability (it is a VF). */
@@ -67,6 +70,12 @@ export function readNodedev(root: XmlElement, where: string): Nodedev {
     const dev: Extract<Nodedev, { kind: 'pci' }> = compact({ kind: 'pci' as const, name, address, parent });
     const driverName = firstChild(root, 'driver') && firstChild(firstChild(root, 'driver')!, 'name');
     if (driverName) dev.driver = textContent(driverName).trim();
+    const classEl = firstChild(cap, 'class');
+    if (classEl) {
+      const raw = textContent(classEl).trim();
+      if (!CLASS.test(raw)) throw new HybridError('INVALID_ATTRIBUTE', `${here}: <class>${raw}</class> is not a PCI class code (0x followed by six hex digits)`, { element: here });
+      dev.pciClass = raw.toLowerCase();
+    }
     const numaNode = numaOf(cap, here);
     if (numaNode !== undefined) dev.numaNode = numaNode;
     for (const sub of childElements(cap, 'capability')) {

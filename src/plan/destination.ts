@@ -102,7 +102,7 @@ function choose(pd: PlanDomain, from: Host | undefined, to: Host, options: Choos
       warnings.push({ code: 'MAC_IN_USE_ON_HOST', severity: 'warning', alias: record.name, message: `pair '${record.name}': MAC ${record.mac} is also used by domain '${user}' on the destination` });
     }
   }
-  for (const { record } of pd.ephemeral) {
+  for (const { record, el } of pd.ephemeral) {
     if (record.pool !== undefined) {
       if (!index.poolByName.has(record.pool)) {
         throw new HybridError('POOL_UNKNOWN', `ephemeral device '${record.alias}': the destination has no network '${record.pool}'`, { element: record.alias });
@@ -116,14 +116,50 @@ function choose(pd: PlanDomain, from: Host | undefined, to: Host, options: Choos
     const target = mapped ?? record.source;
     // Stryker disable next-line ConditionalExpression: checked here for a message that names the pciMap entry; the address is parsed again when applied
     if (mapped !== undefined) parsePci(mapped, `pciMap entry for ${record.source}`);
+    const device = `ephemeral device '${record.alias}' (${record.source})`;
+    const fix = `map it to a free device of the same kind there with pciMap (CLI --pci-map ${record.source}=ADDRESS)`;
+    const there = index.pciDevices?.get(target);
+    if (index.pciDevices && !there) {
+      // A device the guest does not hold now (detached before the move, as the hook sees every
+      // ephemeral device) is not taken here: it comes along in the metadata, with a warning.
+      if (!el) {
+        warnings.push({ code: 'EPHEMERAL_MISSING', severity: 'warning', alias: record.alias, message: `${device}: this host has no PCI device ${target}; the guest comes in without it, and attaching it here will fail` });
+        allocations.push({ alias: record.alias, kind: 'ephemeral', from: { vf: record.source }, to: { vf: target } });
+        continue;
+      }
+      throw new HybridError('EPHEMERAL_UNAVAILABLE', `${device}: the destination has no PCI device ${target}; ${fix}`, { element: record.alias });
+    }
     const user = index.takenBy.get(target);
     if ((user !== undefined && user !== owner) || claimed.has(target)) {
-      throw new HybridError('EPHEMERAL_UNAVAILABLE', `ephemeral device '${record.alias}' (${record.source}): ${target} is ${user !== undefined && user !== owner ? `used by domain '${user}'` : 'already claimed'} on the destination; map it to a free device with pciMap (CLI --pci-map ${record.source}=ADDRESS)`, { element: record.alias });
+      throw new HybridError('EPHEMERAL_UNAVAILABLE', `${device}: ${target} is ${user !== undefined && user !== owner ? `used by domain '${user}'` : 'already claimed'} on the destination; ${fix}`, { element: record.alias });
+    }
+    const want = from && hostIndex(from).pciDevices?.get(record.source)?.class;
+    if (want !== undefined && there?.class !== undefined && !sameKind(want, there.class)) {
+      throw new HybridError('EPHEMERAL_CLASS_MISMATCH', `${device} is a ${pciClassName(want)} device (class ${want}), but ${target} on the destination is a ${pciClassName(there.class)} device (class ${there.class}); ${fix}`, { element: record.alias });
     }
     claimed.add(target);
     allocations.push({ alias: record.alias, kind: 'ephemeral', from: { vf: record.source }, to: { vf: target } });
   }
   return { allocations, warnings };
+}
+
+/**
+ * Two PCI class codes name the same kind of device when their base class and subclass agree
+ * (what lspci calls "3D controller", "Ethernet controller"); the programming interface may differ.
+ */
+function sameKind(a: string, b: string): boolean {
+  return a.slice(0, 6) === b.slice(0, 6);
+}
+
+/** PCI base classes by their code (the PCI SIG's list), for messages. */
+const PCI_BASE_CLASSES: Record<string, string> = {
+  '0x00': 'unclassified', '0x01': 'storage', '0x02': 'network', '0x03': 'display', '0x04': 'multimedia',
+  '0x05': 'memory', '0x06': 'bridge', '0x07': 'communication', '0x08': 'system peripheral', '0x09': 'input',
+  '0x0b': 'processor', '0x0c': 'serial bus', '0x0d': 'wireless', '0x12': 'processing accelerator',
+};
+
+function pciClassName(code: string): string {
+  return PCI_BASE_CLASSES[code.slice(0, 4)] ?? 'other';
 }
 
 /** Runs an allocation for one device; its error names the device. */

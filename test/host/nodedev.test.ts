@@ -76,3 +76,13 @@ describe('readNodedev, net and others', () => {
     expectHybridError(() => read('<device/>'), 'MISSING_ELEMENT');
   });
 });
+
+describe('readNodedev, the PCI class', () => {
+  it('is read lower-cased, and refused when it is no class code', () => {
+    expect(pci(FIELDS + '<class>0x03020A</class>')).toMatchObject({ pciClass: '0x03020a' });
+    expect(pci(FIELDS)).not.toHaveProperty('pciClass');
+    for (const bad of ['0x0302', '030200', '0x03020g', '']) {
+      expect(expectHybridError(() => pci(FIELDS + `<class>${bad}</class>`), 'INVALID_ATTRIBUTE').message).toContain('is not a PCI class code');
+    }
+  });
+});

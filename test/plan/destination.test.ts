@@ -289,3 +289,70 @@ describe('destination details', () => {
     expect(planMigration(running, intel, cx5).migrateXml).toContain('<target/>');
   });
 });
+
+describe('every device a plan takes on the destination is there, free, and of the same kind', () => {
+  // app3 on intel: pairs and an ephemeral GPU at 0000:65:00.0; cx5's GPU is at 0000:ca:00.0.
+  const app3 = fixture('cases', 'expand-q35-several-pairs', 'expected.xml');
+  const freeCx5Vf = (): string => {
+    const taken = new Set(cx5.domains.flatMap((d) => d.pciDevices));
+    return cx5.pools.flatMap((p) => p.vfs).filter((vf) => !taken.has(vf)).at(-1)!;
+  };
+
+  it('a GPU the destination does not have at its address is refused, with the fix', () => {
+    const e = expectHybridError(() => planMigration(app3, intel, cx5), 'EPHEMERAL_UNAVAILABLE');
+    expect(e.message).toContain("ephemeral device 'ua-ephemeral0' (0000:65:00.0): the destination has no PCI device 0000:65:00.0");
+    expect(e.message).toContain('--pci-map 0000:65:00.0=ADDRESS');
+    expect(e.element).toBe('ua-ephemeral0');
+  });
+
+  it('a pciMap target that is no device there is refused; one that is, is taken', () => {
+    expect(expectHybridError(() => planMigration(app3, intel, cx5, { pciMap: { '0000:65:00.0': '0000:99:00.0' } }), 'EPHEMERAL_UNAVAILABLE').message)
+      .toContain('the destination has no PCI device 0000:99:00.0');
+    expect(planMigration(app3, intel, cx5, { pciMap: { '0000:65:00.0': '0000:ca:00.0' } }).allocations.at(-1)!.to.vf).toBe('0000:ca:00.0');
+  });
+
+  it('a GPU mapped onto a free NIC VF is refused for its kind, naming both classes', () => {
+    const vf = freeCx5Vf();
+    const e = expectHybridError(() => planMigration(app3, intel, cx5, { pciMap: { '0000:65:00.0': vf } }), 'EPHEMERAL_CLASS_MISMATCH');
+    expect(e.message).toContain(`is a display device (class 0x030200), but ${vf} on the destination is a network device (class 0x020000)`);
+  });
+
+  it('a device of the same base class and subclass is the same kind, whatever its programming interface', () => {
+    // A Host is read once (hostIndex): each class gets a snapshot of its own.
+    const withGpuClass = (code: string): Host => {
+      const to = structuredClone(cx5);
+      to.pciDevices = to.pciDevices!.map((d) => (d.address === '0000:ca:00.0' ? { ...d, class: code } : d));
+      return to;
+    };
+    expect(planMigration(app3, intel, withGpuClass('0x030201'), { pciMap: { '0000:65:00.0': '0000:ca:00.0' } }).allocations.at(-1)!.to.vf).toBe('0000:ca:00.0');
+    const to = withGpuClass('0x030000');
+    expectHybridError(() => planMigration(app3, intel, to, { pciMap: { '0000:65:00.0': '0000:ca:00.0' } }), 'EPHEMERAL_CLASS_MISMATCH');
+  });
+
+  it('a map onto a VF this plan gives one of its pairs is refused as claimed', () => {
+    const planned = planMigration(app3, intel, cx5, { pciMap: { '0000:65:00.0': '0000:ca:00.0' } });
+    const pairVf = planned.allocations.find((a) => a.kind === 'pair')!.to.vf;
+    expect(expectHybridError(() => planMigration(app3, intel, cx5, { pciMap: { '0000:65:00.0': pairVf } }), 'EPHEMERAL_UNAVAILABLE').message)
+      .toContain(`${pairVf} is already claimed on the destination`);
+  });
+
+  it('a snapshot that lists no PCI devices (an old host.json) cannot refuse on existence or class', () => {
+    const bare = structuredClone(cx5);
+    delete bare.pciDevices;
+    expect(planMigration(app3, intel, bare).allocations.at(-1)!.to.vf).toBe('0000:65:00.0');
+  });
+
+  it('a device the guest no longer holds is not taken there: a warning that it is missing, no refusal', () => {
+    const degraded = fixture('cases', 'repair-after-migration', 'input.xml'); // on cx5, its GPU ca:00.0 detached
+    const w = planMigration(degraded, cx5, intel).warnings.filter((x) => x.code === 'EPHEMERAL_MISSING');
+    expect(w.map((x) => x.alias)).toEqual(['ua-ephemeral0']);
+    expect(w[0]!.message).toContain('no PCI device 0000:ca:00.0');
+  });
+
+  it('an evacuation leaves a guest whose GPU no destination has unplaced, with the reason, and places it where one is', () => {
+    const r = planEvacuation([app3], intel, [cx5]);
+    expect(r.unplaced).toEqual([{ domain: 'app3', code: 'EPHEMERAL_UNAVAILABLE', reason: expect.stringContaining('no PCI device 0000:65:00.0') }]);
+    const withGpu = planEvacuation([app3], intel, [cx5, structuredClone(intel)]);
+    expect([withGpu.unplaced, withGpu.plans.map((p) => p.destination)]).toEqual([[], [1]]);
+  });
+});

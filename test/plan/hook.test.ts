@@ -126,3 +126,22 @@ describe('rewriteArrivingDomain', () => {
     expect(() => rewriteArrivingDomain(app3, {} as Host)).toThrow(/^rewriteArrivingDomain expects a Host/);
   });
 });
+
+describe('rewriteArrivingDomain and devices this host lacks', () => {
+  const noGpu = (): Host => {
+    const h = structuredClone(intel);
+    h.pciDevices = h.pciDevices!.filter((d) => d.address !== '0000:65:00.0');
+    return h;
+  };
+  it('an ephemeral device away during the move is let in with a warning when this host lacks it', () => {
+    const away = arriving.replace(/    <hostdev mode='subsystem' type='pci'[\s\S]*?<\/hostdev>\n/, '');
+    expect(away).not.toBe(arriving);
+    const r = rewriteArrivingDomain(away, noGpu());
+    expect(r.warnings.filter((w) => w.code === 'EPHEMERAL_MISSING').map((w) => w.alias)).toEqual(['ua-ephemeral0']);
+  });
+
+  it('an ephemeral device that arrives with the guest is refused when this host lacks it', () => {
+    expect(arriving).toContain('<hostdev');
+    expect(expectHybridError(() => rewriteArrivingDomain(arriving, noGpu()), 'EPHEMERAL_UNAVAILABLE').message).toContain('no PCI device 0000:65:00.0');
+  });
+});
