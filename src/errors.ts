@@ -51,6 +51,8 @@ export const ERROR_CODES = {
   MIGRATION_BLOCKED: 'A passed-through device is neither a pair half nor ephemeral: the guest cannot be migrated or saved.',
   EPHEMERAL_UNAVAILABLE: 'An ephemeral device\'s host address (or its pciMap target) is not a PCI device of the destination, or is taken there.',
   EPHEMERAL_CLASS_MISMATCH: 'An ephemeral device would go to a destination device of another kind (PCI class), e.g. a GPU onto a NIC VF.',
+  URI_INVALID: 'A libvirt URI is missing where a plan needs one (a live migration\'s destination), or is not a libvirt URI.',
+  MIGRATION_SAME_HOST: 'A live migration from a host onto itself, which libvirt refuses: plan a save-restore instead.',
   NOTHING_TO_DO: 'The operation has nothing to act on (no degraded pair to repair, no such alias to unplug).',
   PLAN_INVALID: 'A plan given back to the tool (retarget, hook) does not match schemas/plan.schema.json or the domain.',
 } as const;

@@ -26,3 +26,9 @@ export function expectHybridError(fn: () => unknown, code: ErrorCode): HybridErr
   }
   throw new Error(`expected HybridError ${code}, but nothing was thrown`);
 }
+
+/** A destination URI for plans of a live migration (planMigration requires one). */
+export const DEST_URI = 'qemu+ssh://dest.example/system';
+
+/** One destination URI per host, for planEvacuation. */
+export const DESTS = (to: readonly unknown[]): string[] => to.map((_, i) => `qemu+ssh://dest${i}.example/system`);

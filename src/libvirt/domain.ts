@@ -24,6 +24,20 @@ export function domainUuid(root: XmlElement): string | undefined {
   return el ? textContent(el).trim() : undefined;
 }
 
+/** libvirt's memory units, in KiB (`<memory unit=…>`; no unit is KiB). */
+const KIB_PER_UNIT: Record<string, number> = {
+  b: 1 / 1024, bytes: 1 / 1024, KB: 1000 / 1024, k: 1, KiB: 1, MB: 1e6 / 1024, M: 1024, MiB: 1024,
+  GB: 1e9 / 1024, G: 1024 ** 2, GiB: 1024 ** 2, TB: 1e12 / 1024, T: 1024 ** 3, TiB: 1024 ** 3,
+};
+
+/** The guest's memory now (`<currentMemory>`, else `<memory>`) in KiB, rounded up; undefined when neither says. */
+export function memoryKiB(root: XmlElement): number | undefined {
+  const el = firstChild(root, 'currentMemory') ?? firstChild(root, 'memory');
+  const amount = el ? Number(textContent(el).trim()) : NaN;
+  const perUnit = el ? KIB_PER_UNIT[getAttribute(el, 'unit') ?? 'KiB'] : undefined;
+  return perUnit === undefined || !(amount > 0) ? undefined : Math.ceil(amount * perUnit);
+}
+
 /** The `<devices>` element; a domain without one has nothing to expand. */
 export function devicesOf(root: XmlElement): XmlElement | undefined {
   return firstChild(root, 'devices');

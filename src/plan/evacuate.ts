@@ -4,13 +4,13 @@
  */
 import { HybridError } from '../errors.js';
 import { hostIndex, type Host } from '../host/model.js';
-import { DEFAULT_DEST_URI, planMigration, type MigrationOptions } from './migrate.js';
+import { planMigration, type MigrationOptions } from './migrate.js';
 import type { EvacuationPlan } from './types.js';
 
 /** Options of planEvacuation: those of planMigration, and one URI per destination. */
 export interface EvacuationOptions extends Omit<MigrationOptions, 'destUri' | 'claimed' | 'file'> {
-  /** libvirt URI of each destination, in the order of `to`; default `qemu+ssh://DESTn/system`. */
-  destUris?: string[];
+  /** libvirt URI of each destination, in the order of `to`: one for each (URI_INVALID otherwise). */
+  destUris: string[];
 }
 
 /** VFs no domain holds, over every pool (a VF two pools list counts twice, as it can serve either). */
@@ -26,11 +26,16 @@ function freeVfs(host: Host): number {
  * hosts `to`, in the order given.
  *
  * @example
- * const { plans, unplaced } = planEvacuation([xmlA, xmlB], hostA, [hostB, hostC]);
+ * const { plans, unplaced } = planEvacuation([xmlA, xmlB], hostA, [hostB, hostC],
+ *   { destUris: ['qemu+ssh://b.example/system', 'qemu+ssh://c.example/system'] });
  * plans[0].destination; // index into `to`
  */
-export function planEvacuation(domains: string[], from: Host, to: Host[], options: EvacuationOptions = {}): EvacuationPlan {
+export function planEvacuation(domains: string[], from: Host, to: Host[], options: EvacuationOptions): EvacuationPlan {
   if (!Array.isArray(domains) || !Array.isArray(to) || to.length === 0) throw new TypeError('planEvacuation expects domain XML strings and at least one destination Host');
+  const destUris = options?.destUris ?? [];
+  if (destUris.length !== to.length) {
+    throw new HybridError('URI_INVALID', `planEvacuation needs one libvirt URI per destination in destUris: ${to.length} destination(s), ${destUris.length} URI(s)`);
+  }
   const claimed = to.map(() => new Set<string>());
   const free = to.map(freeVfs);
   const out: EvacuationPlan = { plans: [], unplaced: [] };
@@ -40,8 +45,8 @@ export function planEvacuation(domains: string[], from: Host, to: Host[], option
     let last: HybridError | undefined;
     for (const i of order) {
       try {
-        const { destUris, ...rest } = options;
-        const plan = planMigration(xml, from, to[i]!, { ...rest, claimed: claimed[i]!, destUri: destUris?.[i] ?? DEFAULT_DEST_URI.replace('DEST', `DEST${i}`) });
+        const { destUris: _, ...rest } = options;
+        const plan = planMigration(xml, from, to[i]!, { ...rest, claimed: claimed[i]!, destUri: destUris[i]! });
         for (const a of plan.allocations) {
           claimed[i]!.add(a.to.vf);
           free[i]!--;

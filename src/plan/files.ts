@@ -1,16 +1,8 @@
 /** A plan as the files of an `--out-dir`: pure, so the CLI writes and the golden tests compare the same. */
-import { renderScript } from './journal.js';
-import type { MigrationPlan } from './types.js';
+import { renderScript, scriptName } from './journal.js';
 
-/**
- * The script's name: `OPERATION.sh`, and `migrate.sh` for save-restore too (a move either way).
- *
- * @example
- * scriptName(planRepair(xml, host)); // 'repair.sh'
- */
-export function scriptName(plan: MigrationPlan): string {
-  return plan.operation === 'save-restore' ? 'migrate.sh' : `${plan.operation}.sh`;
-}
+export { scriptName };
+import type { MigrationPlan } from './types.js';
 
 /**
  * Relative path → content: `plan.json`, every XML piece where the commands expect it

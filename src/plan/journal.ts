@@ -3,6 +3,8 @@
  * bash script. One source, two renderings: the JSON's `commands` and `migrate.sh` never disagree.
  */
 import { HH_NS } from '../expand/metadata.js';
+import { parsePci, pciAttributes } from '../libvirt/pci-address.js';
+import { isLocalUri } from '../libvirt/uri.js';
 import type { MigrationPlan, PlanStep, StepHost } from './types.js';
 
 /**
@@ -18,18 +20,127 @@ export function shellQuote(word: string): string {
 
 const words = (...argv: string[]): string => argv.map(shellQuote).join(' ');
 
-/** Builds the commands of a plan's steps for one domain and its two libvirt URIs. */
+/**
+ * How a step calls this tool: `HOSTDEV_HYBRID` may name it (`node /path/to/dist/cli.js` in a
+ * clone), split into words by the shell on purpose.
+ */
+export const HOSTDEV_HYBRID = '${HOSTDEV_HYBRID:-hostdev-hybrid}';
+
+/** The libvirt node device name of a host PCI address: `0000:81:00.2` → `pci_0000_81_00_2`. */
+function nodedevName(pci: string): string {
+  return `pci_${pci.replace(/[:.]/g, '_')}`;
+}
+
+/** XPath of a domain's devices that pass host PCI devices through (their `<source><address>`). */
+function holdingXpath(addresses: string[]): string {
+  const one = (pci: string): string => {
+    const a = pciAttributes(parsePci(pci), false);
+    return `source/address[@domain="${a.domain}" and @bus="${a.bus}" and @slot="${a.slot}" and @function="${a.function}"]`;
+  };
+  return `//devices/*[${addresses.map(one).join(' or ')}]`;
+}
+
+/** XPath of the device with this alias (and MAC, lower-case as libvirt prints it). */
+function deviceXpath(alias: string, mac?: string): string {
+  return `//devices/*[alias/@name="${alias}"]${mac === undefined ? '' : `[mac/@address="${mac.toLowerCase()}"]`}`;
+}
+
+/**
+ * Builds the steps of a plan for one domain and its two libvirt URIs: the preflight's read-only
+ * checks first (the programs the changes call, then the checks in the order they were added),
+ * then the changes in order. A change never runs before every check has passed.
+ */
 export class Journal {
-  readonly steps: PlanStep[] = [];
+  private readonly checks: PlanStep[] = [];
+  private readonly changes: PlanStep[] = [];
+  private readonly programs = new Set<string>(['virsh']);
 
   constructor(private readonly domain: string, private readonly uris: Record<StepHost, string>) {}
+
+  /** Every step: the checks, then the changes. */
+  get steps(): PlanStep[] {
+    const programs = [...this.programs].map((program): PlanStep => {
+      const hh = program === HOSTDEV_HYBRID;
+      return {
+        host: 'source', kind: 'check', action: 'check',
+        description: hh ? 'hostdev-hybrid runs here' : `${program} is on PATH here`,
+        command: hh ? `${HOSTDEV_HYBRID} --version >/dev/null` : `command -v ${program} >/dev/null`,
+        fix: hh
+          ? 'install hostdev-hybrid (npm install -g), or name the command in HOSTDEV_HYBRID (HOSTDEV_HYBRID="node /path/to/dist/cli.js")'
+          : `install ${program} here: a later step calls it`,
+      };
+    });
+    return [...programs, ...this.checks, ...this.changes];
+  }
 
   private virsh(host: StepHost, ...args: string[]): string {
     return words('virsh', '-c', this.uris[host], ...args);
   }
 
+  private where(host: StepHost): string {
+    return `the ${host}`;
+  }
+
+  private check(host: StepHost, description: string, command: string, fix: string): void {
+    this.checks.push({ host, kind: 'check', action: 'check', description, command, fix });
+  }
+
+  private change(step: Omit<PlanStep, 'kind'>): void {
+    this.changes.push({ kind: 'change', ...step });
+  }
+
+  /** Check: libvirt on that host answers. */
+  checkAnswers(host: StepHost): void {
+    this.check(host, `${this.where(host)} answers (${this.uris[host]})`, `${this.virsh(host, 'uri')} >/dev/null`,
+      'check the URI, that libvirtd runs there and that this machine may connect (ssh keys, TLS)');
+  }
+
+  /** Check: the guest runs on that host. */
+  checkRunning(host: StepHost): void {
+    this.check(host, `${this.domain} runs on ${this.where(host)} (${this.uris[host]})`, `${this.virsh(host, 'domstate', this.domain)} | grep -qx running`,
+      'the plan is for a running guest: start it, or plan for the host it runs on');
+  }
+
+  /** Check: the guest holds this device (by alias, and MAC when it has one) — or, `present` false, does not. */
+  checkDevice(host: StepHost, alias: string, mac: string | undefined, present = true): void {
+    const query = `${this.virsh(host, 'dumpxml', '--domain', this.domain, '--xpath', deviceXpath(alias, mac))} | grep -q '<'`;
+    const what = mac === undefined ? alias : `${alias} (MAC ${mac.toLowerCase()})`;
+    this.check(host, present ? `${this.domain} holds ${what}` : `${this.domain} does not hold ${what}`, present ? query : `! ${query}`,
+      'the guest changed since the plan was made: plan again from its XML as it is now');
+  }
+
+  /** Checks: each host PCI device exists on that host, and no domain there but this one holds any of them. */
+  checkPciDevices(host: StepHost, addresses: string[]): void {
+    if (addresses.length === 0) return;
+    for (const pci of addresses) {
+      this.check(host, `${this.where(host)} has PCI device ${pci}`, `${this.virsh(host, 'nodedev-dumpxml', nodedevName(pci))} >/dev/null`,
+        'the host snapshot the plan used is not this host, or is out of date: capture it again and plan again');
+    }
+    const list = this.virsh(host, 'list', '--all', '--name');
+    const holds = `${this.virsh(host, 'dumpxml', '--domain')} "$d" ${words('--xpath', holdingXpath(addresses))}`;
+    this.check(host, `no other domain on ${this.where(host)} holds ${addresses.join(', ')}`,
+      `${list} | { held=''; while IFS= read -r d; do if [ -n "$d" ] && [ "$d" != ${shellQuote(this.domain)} ] && ${holds} 2>/dev/null | grep -q '<'; then held="$held $d"; fi; done; [ -z "$held" ] || { echo "held by:$held" >&2; false; }; }`,
+      'a domain there took a device since the snapshot was captured: capture the snapshot again and plan again');
+  }
+
+  /** Check: a network device (a backup's PF or VLAN sub-interface) exists on that host. */
+  checkNetdev(host: StepHost, netdev: string, usedBy: string): void {
+    this.check(host, `${this.where(host)} has network device ${netdev} (${usedBy})`, `${this.virsh(host, 'iface-dumpxml', netdev)} >/dev/null`,
+      'create it there (a VLAN sub-interface: ip link add link PF name PF.VLAN type vlan id VLAN) or plan for another host');
+  }
+
+  /** Check, where the script runs: the folder exists and has `kib` KiB free. */
+  checkRoom(folder: string, kib: number, host: StepHost = 'source'): void {
+    // df sees this machine only: with a remote URI the folder is on another host.
+    if (!isLocalUri(this.uris[host])) return;
+    this.programs.add('df');
+    this.check(host, `${folder} exists and has ${Math.ceil(kib / 1024)} MiB free for the guest's memory`,
+      `test -d ${shellQuote(folder)} && [ "$(df -Pk ${shellQuote(folder)} | awk 'NR == 2 { print $4 }')" -ge ${kib} ]`,
+      'create the folder, free space there, or save elsewhere (--save-file)');
+  }
+
   detach(host: StepHost, alias: string, file: string, live: string[] = ['--live']): void {
-    this.steps.push({
+    this.change({
       host, action: 'detach', alias, description: `detach ${alias}`,
       command: this.virsh(host, 'detach-device', this.domain, file, ...live),
       undo: this.virsh(host, 'attach-device', this.domain, file, ...live),
@@ -41,8 +152,9 @@ export class Journal {
    * takes the device along. Wait, bounded, until the alias is gone from the live XML.
    */
   waitDetached(host: StepHost, alias: string, seconds = 60): void {
+    this.programs.add('timeout');
     const poll = `while ${this.virsh(host, 'dumpxml', this.domain)} | grep -qE ${shellQuote(`<alias name=.${alias}./>`)}; do sleep 1; done`;
-    this.steps.push({
+    this.change({
       host, action: 'wait-detached', alias, description: `wait until the guest has released ${alias} (at most ${seconds} s)`,
       command: `timeout ${seconds} sh -c ${shellQuote(poll)}`,
     });
@@ -50,14 +162,14 @@ export class Journal {
 
   /** Keeps the backup's link up while the VF is away (the kernel's net_failover guide does the same). */
   linkUp(host: StepHost, alias: string, mac: string): void {
-    this.steps.push({
+    this.change({
       host, action: 'set-link', alias, description: `keep the link of ${alias} up`,
       command: this.virsh(host, 'domif-setlink', this.domain, mac, 'up'),
     });
   }
 
   attach(host: StepHost, alias: string, file: string, flags: string[] = ['--live']): void {
-    this.steps.push({
+    this.change({
       host, action: 'attach', alias, description: `attach ${alias}`,
       command: this.virsh(host, 'attach-device', this.domain, file, ...flags),
       // Only an attach before the switch-over is ever undone (hot-plug's journal).
@@ -66,7 +178,7 @@ export class Journal {
   }
 
   migrate(destUri: string, migrateFile: string, persistentFile: string): void {
-    this.steps.push({
+    this.change({
       host: 'source', action: 'migrate', description: `migrate ${this.domain} to ${destUri}`, switchover: true,
       command: this.virsh('source', 'migrate', '--live', '--persistent', '--undefinesource', '--xml', migrateFile,
         '--persistent-xml', persistentFile, this.domain, destUri),
@@ -78,14 +190,15 @@ export class Journal {
    * form is rebuilt from it at run time with the plan's own choices (`hostdev-hybrid retarget`).
    */
   rebuildMigrateXml(migrateFile: string, planFile: string): void {
-    this.steps.push({
+    this.programs.add(HOSTDEV_HYBRID);
+    this.change({
       host: 'source', action: 'prepare', description: `rebuild ${migrateFile} from the running guest's migratable XML and the plan's choices`,
-      command: `${this.virsh('source', 'dumpxml', '--migratable', this.domain)} | ${words('hostdev-hybrid', 'retarget', '-', '--plan', planFile, '-o', migrateFile)}`,
+      command: `${this.virsh('source', 'dumpxml', '--migratable', this.domain)} | ${HOSTDEV_HYBRID} ${words('retarget', '-', '--plan', planFile, '-o', migrateFile)}`,
     });
   }
 
   save(file: string): void {
-    this.steps.push({
+    this.change({
       host: 'source', action: 'save', description: `save ${this.domain} to ${file}`,
       command: this.virsh('source', 'save', this.domain, file),
       // A saved domain is stopped: restoring the image as it was undoes the save.
@@ -94,7 +207,7 @@ export class Journal {
   }
 
   restore(file: string, xmlFile: string): void {
-    this.steps.push({
+    this.change({
       host: 'destination', action: 'restore', description: `restore ${this.domain} from ${file} with its XML for this host`, switchover: true,
       command: this.virsh('destination', 'restore', file, '--xml', xmlFile),
     });
@@ -103,7 +216,7 @@ export class Journal {
   /** Writes our metadata element on the domain (or removes it when `file` is undefined). */
   metadata(host: StepHost, file: string | undefined, flags: string[]): void {
     const base = this.virsh(host, 'metadata', this.domain, '--uri', HH_NS);
-    this.steps.push({
+    this.change({
       host, action: 'metadata', description: file === undefined ? 'remove the hostdev-hybrid metadata' : 'record the pairs in the domain\'s metadata',
       command: file === undefined ? `${base} --remove ${flags.join(' ')}` : `${base} --key hh --set "$(cat ${shellQuote(file)})" ${flags.join(' ')}`,
     });
@@ -111,52 +224,120 @@ export class Journal {
 }
 
 /**
- * The plan as a bash script for a person to read and run: each step echoed; a failure before the
- * switch-over runs the compensations of the steps that ran, newest first; a failure after it
- * leaves the guest running (on its backups) and says how to repair.
+ * The script's name: `OPERATION.sh`, and `migrate.sh` for save-restore too (a move either way).
  *
  * @example
- * writeFileSync('migrate.sh', renderScript(planMigration(xml, hostA, hostB)), { mode: 0o755 });
+ * scriptName(planRepair(xml, host)); // 'repair.sh'
+ */
+export function scriptName(plan: MigrationPlan): string {
+  return plan.operation === 'save-restore' ? 'migrate.sh' : `${plan.operation}.sh`;
+}
+
+/** The script's exit statuses (docs/MIGRATION.md). */
+export const SCRIPT_EXIT = {
+  /** A step before the switch-over failed; the steps that ran were undone. */
+  stepFailed: 1,
+  /** A step after the switch-over failed; the guest runs on the destination, on its backups. */
+  afterSwitchover: 2,
+  /** A preflight check failed; nothing was changed. */
+  checkFailed: 3,
+  /** The script was called with an argument it does not take. */
+  usage: 64,
+} as const;
+
+/** Text for a double-quoted shell string. */
+const inDoubleQuotes = (s: string): string => s.replace(/["`$\\]/g, '\\$&');
+
+/**
+ * The plan as a bash script for a person to read and run. The preflight runs every check first
+ * and changes nothing when one fails (exit 3; `--check` runs the checks alone). Then each step is
+ * echoed; a failure before the switch-over runs the compensations of the steps that ran, newest
+ * first (exit 1); a failure after it leaves the guest running on its backups and says how to
+ * repair (exit 2).
+ *
+ * @example
+ * writeFileSync('migrate.sh', renderScript(planMigration(xml, hostA, hostB, { destUri })), { mode: 0o755 });
  */
 export function renderScript(plan: MigrationPlan): string {
   const out: string[] = [
     '#!/usr/bin/env bash',
     `# ${plan.operation} of domain ${plan.domain} (${plan.style} style), written by hostdev-hybrid.`,
     '# Read it before you run it. It runs from its own folder: the XML files it names are there.',
+    `# Usage: bash ${scriptName(plan)} [--check]   (--check: run the read-only checks alone)`,
+    `# Exit: 0 done; ${SCRIPT_EXIT.stepFailed} a step failed, the steps that ran were undone; ${SCRIPT_EXIT.afterSwitchover} a step after the`,
+    `# switch-over failed (the guest runs on the destination); ${SCRIPT_EXIT.checkFailed} a check failed, nothing was changed.`,
     ...(plan.warnings.map((w) => `# warning[${w.code}]: ${w.message.replace(/\n/g, ' ')}`)),
     'set -euo pipefail',
     'cd "$(dirname "$0")"',
+    '',
+    'check_only=no',
+    'case "${1:-}" in',
+    '  --check) check_only=yes ;;',
+    "  '') ;;",
+    `  *) echo "usage: $0 [--check]" >&2; exit ${SCRIPT_EXIT.usage} ;;`,
+    'esac',
+    '',
+    '# Preflight: read-only checks. Nothing changes unless every one passes.',
+    'failed=0',
+    'check_failed() {',
+    '  echo "hostdev-hybrid: check failed: $1; $2" >&2',
+    '  failed=$((failed + 1))',
+    '}',
+    '',
+  ];
+  const checks = plan.steps.filter((s) => s.kind === 'check');
+  plan.steps.forEach((step, i) => {
+    if (step.kind !== 'check') return;
+    const title = `${i + 1}. [${step.host}] check: ${step.description}`;
+    out.push(`# ${title}`);
+    out.push(`echo ${shellQuote(`>>> ${title}`)} >&2`);
+    if (step.command.includes(HOSTDEV_HYBRID)) out.push('# shellcheck disable=SC2086 # HOSTDEV_HYBRID may be several words (node dist/cli.js)');
+    out.push(`if ! { ${step.command}; }; then`);
+    out.push(`  check_failed ${shellQuote(step.description)} ${shellQuote(step.fix ?? '')}`);
+    out.push('fi');
+    out.push('');
+  });
+  out.push(
+    'if [ "$failed" -gt 0 ]; then',
+    `  echo "hostdev-hybrid: $failed of ${checks.length} check(s) failed; nothing was changed" >&2`,
+    `  exit ${SCRIPT_EXIT.checkFailed}`,
+    'fi',
+    'if [ "$check_only" = yes ]; then',
+    `  echo "hostdev-hybrid: all ${checks.length} checks passed; nothing was changed (--check)" >&2`,
+    '  exit 0',
+    'fi',
     '',
     'undo=()        # compensations of the steps that ran, oldest first',
     'switched=no    # yes once the guest runs on the destination',
     '',
     'on_error() {',
-    '  local status=$?',
     '  trap - ERR',
     '  if [ "$switched" = yes ]; then',
-    `    echo "hostdev-hybrid: a step after the switch-over failed: ${plan.rollback.afterSwitchover?.message.replace(/["`$\\]/g, '\\$&') ?? 'the guest keeps running; repair it there.'}" >&2`,
-    '  else',
-    '    echo "hostdev-hybrid: a step failed; undoing the ${#undo[@]} step(s) that ran" >&2',
-    '    local i',
-    '    for ((i = ${#undo[@]} - 1; i >= 0; i--)); do',
-    '      echo "+ ${undo[i]}" >&2',
-    '      eval "${undo[i]}" || echo "hostdev-hybrid: could not undo: ${undo[i]}" >&2',
-    '    done',
+    `    echo "hostdev-hybrid: a step after the switch-over failed: ${inDoubleQuotes(plan.rollback.afterSwitchover?.message ?? 'the guest keeps running; repair it there.')}" >&2`,
+    `    exit ${SCRIPT_EXIT.afterSwitchover}`,
     '  fi',
-    '  exit "$status"',
+    '  echo "hostdev-hybrid: a step failed; undoing the ${#undo[@]} step(s) that ran" >&2',
+    '  local i',
+    '  for ((i = ${#undo[@]} - 1; i >= 0; i--)); do',
+    '    echo "+ ${undo[i]}" >&2',
+    '    eval "${undo[i]}" || echo "hostdev-hybrid: could not undo: ${undo[i]}" >&2',
+    '  done',
+    `  exit ${SCRIPT_EXIT.stepFailed}`,
     '}',
     'trap on_error ERR',
     '',
-  ];
+  );
   plan.steps.forEach((step, i) => {
+    if (step.kind === 'check') return;
     const title = `${i + 1}. [${step.host}] ${step.description}`;
     out.push(`# ${title}`);
     out.push(`echo ${shellQuote(`>>> ${title}`)} >&2`);
+    if (step.command.includes(HOSTDEV_HYBRID)) out.push('# shellcheck disable=SC2086 # HOSTDEV_HYBRID may be several words (node dist/cli.js)');
     out.push(step.command);
     if (step.undo !== undefined) out.push(`undo+=(${shellQuote(step.undo)})`);
     if (step.switchover) out.push('switched=yes');
     out.push('');
   });
-  out.push(`echo "hostdev-hybrid: ${plan.operation} of ${plan.domain.replace(/["`$\\]/g, '\\$&')} done" >&2`);
+  out.push(`echo "hostdev-hybrid: ${plan.operation} of ${inDoubleQuotes(plan.domain)} done" >&2`);
   return out.join('\n') + '\n';
 }

@@ -18,7 +18,8 @@ import { serializeXml } from '../xml/serialize.js';
 import { rootElement } from '../xml/tree.js';
 import { backupDevFor, poolOf } from './destination.js';
 import { Journal } from './journal.js';
-import { DEFAULT_SOURCE_URI, metadataXml, piece, rebuildVfHalf, spareVfs } from './migrate.js';
+import { checkBackupNetdevs, DEFAULT_SOURCE_URI, metadataXml, piece, rebuildVfHalf, spareVfs } from './migrate.js';
+import { libvirtUri } from '../libvirt/uri.js';
 import { readDocForPlan, readForPlan, type PlanDomain } from './read.js';
 import type { Allocation, MigrationPlan, PlanDevice } from './types.js';
 import { compact } from '../compact.js';
@@ -112,8 +113,14 @@ export function planRepair(runningXml: string, host: Host, options: LiveOptions 
       allocations.push({ alias: record.name, kind: 'pair', mac: record.mac, pool, from: { vf: p.record.vf, pf: p.record.pfDev }, to: compact({ vf: topo.vf, pf: topo.pfNetdev, pfAddress: topo.pf, vfIndex: topo.index, backupDev, numaNode: topo.numaNode }) });
     }
     writeMetadata(pd.doc, pd.root, meta);
-    const uri = options.uri ?? DEFAULT_SOURCE_URI;
+    const uri = libvirtUri(options.uri ?? DEFAULT_SOURCE_URI, 'the URI');
     const j = new Journal(pd.name, { source: uri, destination: uri });
+    j.checkRunning('source');
+    for (const p of degraded) {
+      j.checkDevice('source', p.record.backupAlias, p.record.mac);
+      j.checkDevice('source', p.record.vfAlias, p.record.mac, false);
+    }
+    j.checkPciDevices('source', allocations.map((a) => a.to.vf));
     for (const a of attach) j.attach('source', a.alias, a.file);
     j.metadata('source', 'metadata.xml', ['--live']);
     return livePlan(pd, 'repair', j, { attach, allocations, warnings, uri, spare: spareVfs(host, allocations, claimed, pd.name) });
@@ -156,14 +163,18 @@ export function planHotplug(runningXml: string, host: Host, interfaceXml: string
     const persistentXml = serializeXml(doc);
     const p = pd.pairs.find((x) => x.record.name === pair.name)!;
     const attach = [piece(p.backup, 'backup-half', 'attach', p), piece(p.vfHalf!, 'vf-half', 'attach', p)];
-    const uri = options.uri ?? DEFAULT_SOURCE_URI;
-    const j = new Journal(pd.name, { source: uri, destination: uri });
-    for (const a of attach) j.attach('source', a.alias, a.file, ['--live', '--config']);
-    j.metadata('source', 'metadata.xml', ['--live', '--config']);
     const allocations: Allocation[] = [compact({
       alias: pair.name, kind: 'pair' as const, mac: pair.mac, pool: pair.pool,
       to: compact({ vf: pair.vf, pf: pair.pfDev, pfAddress: pair.pf, vfIndex: pair.vfIndex, backupDev: pair.backupDev, numaNode: pair.numaNode }),
     })];
+    const uri = libvirtUri(options.uri ?? DEFAULT_SOURCE_URI, 'the URI');
+    const j = new Journal(pd.name, { source: uri, destination: uri });
+    j.checkRunning('source');
+    for (const a of attach) j.checkDevice('source', a.alias, undefined, false);
+    j.checkPciDevices('source', [pair.vf]);
+    checkBackupNetdevs(j, 'source', allocations);
+    for (const a of attach) j.attach('source', a.alias, a.file, ['--live', '--config']);
+    j.metadata('source', 'metadata.xml', ['--live', '--config']);
     return livePlan(pd, 'hotplug', j, { attach, allocations, warnings: expanded.result.warnings, persistentXml, uri });
   });
 }
@@ -198,8 +209,10 @@ export function planUnplug(runningXml: string, alias: string, options: LiveOptio
       pairs: pd.meta.pairs.filter((r) => r !== pair?.record),
       ephemeral: pd.meta.ephemeral.filter((r) => r !== eph?.record),
     });
-    const uri = options.uri ?? DEFAULT_SOURCE_URI;
+    const uri = libvirtUri(options.uri ?? DEFAULT_SOURCE_URI, 'the URI');
     const j = new Journal(pd.name, { source: uri, destination: uri });
+    j.checkRunning('source');
+    for (const d of detach) j.checkDevice('source', d.alias, d.mac);
     for (const d of detach) {
       j.detach('source', d.alias, d.file, ['--live', '--config']);
       // The VF must be gone before its backup goes, or the guest is without network for a while.

@@ -6,7 +6,8 @@ import { HybridError } from '../errors.js';
 import { vfHalfElement } from '../expand/expand.js';
 import { metadataForVirsh, readMetadata, type Style } from '../expand/metadata.js';
 import { assertHost, hostIndex, type Host } from '../host/model.js';
-import { devicesOf, inInput } from '../libvirt/domain.js';
+import { devicesOf, inInput, memoryKiB } from '../libvirt/domain.js';
+import { libvirtUri } from '../libvirt/uri.js';
 import { parsePci } from '../libvirt/pci-address.js';
 import { childElements, getAttribute, insertElement, removeElement } from '../xml/edit.js';
 import { serializeNode, serializeXml } from '../xml/serialize.js';
@@ -14,7 +15,7 @@ import { cloneNode, type XmlElement } from '../xml/tree.js';
 import { applyDestination, chooseDestination } from './destination.js';
 import { Journal } from './journal.js';
 import { assertMovable, readForPlan, type PlanDomain, type PlanPair } from './read.js';
-import type { Allocation, InputKind, MigrationPlan, PlanDevice } from './types.js';
+import type { Allocation, InputKind, MigrationPlan, PlanDevice, StepHost } from './types.js';
 import { compact } from '../compact.js';
 
 /** Options of planMigration (docs/MIGRATION.md). */
@@ -23,7 +24,10 @@ export interface MigrationOptions {
   operation?: 'migrate' | 'save-restore';
   /** Source host PCI address → destination address, for ephemeral devices that are not VFs. */
   pciMap?: Record<string, string>;
-  /** The destination's libvirt URI; default `qemu+ssh://DEST/system` (migrate) or the source's (save-restore). */
+  /**
+   * The destination's libvirt URI (`qemu+ssh://b.example/system`): required for a live migration
+   * (URI_INVALID without one); for save-restore the source's by default.
+   */
   destUri?: string;
   /** The source's libvirt URI; default `qemu:///system`. */
   sourceUri?: string;
@@ -33,6 +37,10 @@ export interface MigrationOptions {
   saveFile?: string;
   /** For dialect input: the style to expand in (default bond). */
   style?: Style;
+  /**
+   * For dialect input: the name of a pair's backup source when it has a VLAN, `{pf}` and `{vlan}`
+   * replaced (default `{pf}.{vlan}`, docs/EXPAND.md).
+   */
   vlanDevice?: string;
   /** What the input is, when the guess (see docs/MIGRATION.md) is wrong. */
   input?: InputKind;
@@ -40,7 +48,6 @@ export interface MigrationOptions {
   file?: string;
 }
 
-export const DEFAULT_DEST_URI = 'qemu+ssh://DEST/system';
 export const DEFAULT_SOURCE_URI = 'qemu:///system';
 
 /** A device as a plan piece: its XML now, and the file an `--out-dir` writes it to. */
@@ -83,6 +90,19 @@ export function spareVfs(host: Host, allocations: Allocation[], claimed: Readonl
   }));
 }
 
+/** Checks that each backup's source device (its PF or VLAN sub-interface) is on `host`, once each. */
+export function checkBackupNetdevs(j: Journal, host: StepHost, allocations: Allocation[]): void {
+  const users = new Map<string, string[]>();
+  for (const a of allocations) if (a.to.backupDev !== undefined) users.set(a.to.backupDev, [...(users.get(a.to.backupDev) ?? []), a.alias]);
+  for (const [dev, pairs] of users) j.checkNetdev(host, dev, `the backup of ${pairs.join(', ')}`);
+}
+
+/** The folder of a file path (`.` for a bare name): what the save image's room is checked on. */
+function folderOf(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return slash === -1 ? '.' : slash === 0 ? '/' : path.slice(0, slash);
+}
+
 /** The metadata as it stands in the tree, in the form `virsh metadata --set` takes. */
 export function metadataXml(pd: PlanDomain): string | undefined {
   const meta = readMetadata(pd.root);
@@ -99,7 +119,7 @@ export function metadataXml(pd: PlanDomain): string | undefined {
  * @example
  * const plan = planMigration(virshDumpxmlMigratable, readHostSnapshot('hosts/a'), readHostSnapshot('hosts/b'),
  *   { destUri: 'qemu+ssh://b.example/system' });
- * plan.commands; // ['virsh -c qemu:///system detach-device guest1 detach/ua-hybrid0-vf.xml --live', …]
+ * plan.commands; // ['command -v virsh >/dev/null', …checks…, 'virsh -c qemu:///system detach-device guest1 detach/ua-hybrid0-vf.xml --live', …]
  */
 export function planMigration(domainXml: string, from: Host, to: Host, options: MigrationOptions = {}): MigrationPlan {
   if (typeof domainXml !== 'string') throw new TypeError('planMigration expects the domain XML as a string');
@@ -114,6 +134,14 @@ function plan(domainXml: string, from: Host, to: Host, options: MigrationOptions
     throw new HybridError('INVALID_ATTRIBUTE', `operation '${String(operation)}' must be 'migrate' or 'save-restore'`);
   }
   const saveRestore = operation === 'save-restore';
+  const sourceUri = libvirtUri(options.sourceUri ?? DEFAULT_SOURCE_URI, 'the source URI');
+  if (!saveRestore && options.destUri === undefined) {
+    throw new HybridError('URI_INVALID', 'a live migration needs the destination\'s libvirt URI: give destUri (CLI --dest-uri), e.g. qemu+ssh://host.example/system');
+  }
+  const destUri = libvirtUri(options.destUri ?? sourceUri, 'the destination URI');
+  if (!saveRestore && (from === to || destUri === sourceUri)) {
+    throw new HybridError('MIGRATION_SAME_HOST', `a live migration from a host onto itself (${from === to ? 'the same host snapshot' : `both URIs are ${destUri}`}) is refused by libvirt: to move the guest's devices on this host, plan --operation save-restore`);
+  }
   const pd = readForPlan(domainXml, from, options);
   assertMovable(pd);
   if (pd.style === 'teaming' && pd.machine !== 'q35' && pd.pairs.length > 0) {
@@ -133,8 +161,6 @@ function plan(domainXml: string, from: Host, to: Host, options: MigrationOptions
       message: `the input is ${pd.input === 'running' ? 'live XML printed without --migratable' : pd.input === 'dialect' ? 'the dialect, expanded here' : 'an inactive definition'}: libvirt checks migrateXml against the running guest's migratable XML, so the script rebuilds migrate.xml from 'virsh dumpxml --migratable' when it runs`,
     });
   }
-  const sourceUri = options.sourceUri ?? DEFAULT_SOURCE_URI;
-  const destUri = options.destUri ?? (saveRestore ? sourceUri : DEFAULT_DEST_URI);
 
   // QEMU's failover unplugs a teamed VF half by itself, but only for migration; save fails with it.
   const halvesLeave = pd.style === 'bond' || saveRestore;
@@ -170,13 +196,23 @@ function plan(domainXml: string, from: Host, to: Host, options: MigrationOptions
   for (const e of pd.ephemeral) if (e.el) removeElement(devices, e.el);
   const migrateXml = serializeXml(pd.doc);
 
+  const image = options.saveFile ?? `/var/lib/libvirt/qemu/save/${pd.name}.save`;
   const j = new Journal(pd.name, { source: sourceUri, destination: destUri });
+  j.checkRunning('source');
+  for (const d of detach) j.checkDevice('source', d.alias, d.mac);
+  // The plan saw these pairs without a VF half: it detaches none, so none may be back.
+  for (const p of pd.pairs) if (!p.vfHalf) j.checkDevice('source', p.record.vfAlias, p.record.mac, false);
+  const memory = memoryKiB(pd.root);
+  if (saveRestore && memory !== undefined) j.checkRoom(folderOf(image), memory);
+  j.checkAnswers('destination');
+  const taken = chosen.allocations.filter((a) => a.kind === 'pair' || pd.ephemeral.find((e) => e.record.alias === a.alias)?.el);
+  j.checkPciDevices('destination', taken.map((a) => a.to.vf));
+  checkBackupNetdevs(j, 'destination', chosen.allocations);
   for (const d of detach) j.detach('source', d.alias, d.file);
   for (const d of detach) j.waitDetached('source', d.alias);
   for (const d of detach) if (d.role === 'vf-half') j.linkUp('source', pd.pairs.find((p) => p.record.name === d.pair)!.record.backupAlias, d.mac!);
   if (pd.input !== 'migratable') j.rebuildMigrateXml('migrate.xml', 'plan.json');
   if (saveRestore) {
-    const image = options.saveFile ?? `/var/lib/libvirt/qemu/save/${pd.name}.save`;
     j.save(image);
     j.restore(image, 'migrate.xml');
   } else {

@@ -58,17 +58,25 @@ export interface Allocation {
 export type StepHost = 'source' | 'destination';
 
 /**
- * One step of the journal. `command` is a ready shell command; `undo` its compensation, run only
- * when this step ran and a later step before the switch-over failed.
+ * One step of the journal. `command` is a ready shell command (a check's exits non-zero when the
+ * check fails); `undo` its compensation, run only when this step ran and a later step before the
+ * switch-over failed.
  */
 export interface PlanStep {
   host: StepHost;
-  action: 'detach' | 'wait-detached' | 'set-link' | 'prepare' | 'migrate' | 'save' | 'restore' | 'attach' | 'metadata';
+  /**
+   * `check`: read-only, and every check comes before the first change; a caller that runs the
+   * commands itself stops before any change when one fails. `change`: changes the guest or a host.
+   */
+  kind: 'check' | 'change';
+  action: 'check' | 'detach' | 'wait-detached' | 'set-link' | 'prepare' | 'migrate' | 'save' | 'restore' | 'attach' | 'metadata';
   alias?: string;
   /** What the step does, for people. */
   description: string;
   command: string;
   undo?: string;
+  /** A check: what to do when it fails. */
+  fix?: string;
   /** The step after which the guest runs on the destination: later failures are not undone. */
   switchover?: boolean;
 }

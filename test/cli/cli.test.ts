@@ -170,3 +170,31 @@ describe('hostile input through the CLI', () => {
     expectError(cli('expand', INPUT, '--host', join(snap, 'missing')), 'HOST_SNAPSHOT');
   });
 });
+
+describe('plan refuses what would put a placeholder or a wrong host into a script', () => {
+  const CX5 = join(FIXTURES, 'hosts', 'mellanox-cx5');
+  const EXPANDED = join(FIXTURES, 'cases', 'expand-q35-pool-bond', 'expected.xml');
+  it('a live migration without --dest-uri, or with one that is not a libvirt URI: USAGE', () => {
+    const none = cli('plan', EXPANDED, '--from', HOST, '--to', CX5);
+    expectError(none, 'USAGE');
+    expect(none.stderr).toContain('needs --dest-uri URI');
+    const bare = cli('plan', EXPANDED, '--from', HOST, '--to', CX5, '--dest-uri', 'hostb');
+    expectError(bare, 'USAGE');
+    expect(bare.stderr).toContain("--dest-uri 'hostb' is not a libvirt URI");
+    expectError(cli('plan', EXPANDED, '--from', HOST, '--to', CX5, '--dest-uri', 'qemu+ssh://b/system', '--source-uri', 'a'), 'USAGE');
+    expect(cli('plan', EXPANDED, '--from', HOST, '--to', CX5, '--dest-uri', 'qemu+ssh://b/system').code).toBe(0);
+  });
+
+  it('--from and --to the same snapshot: MIGRATION_SAME_HOST, pointing at save-restore; a save-restore there is fine', () => {
+    const same = cli('plan', EXPANDED, '--from', HOST, '--to', join(HOST, '.', ''), '--dest-uri', 'qemu+ssh://b/system');
+    expectError(same, 'MIGRATION_SAME_HOST');
+    expect(same.stderr).toContain('--operation save-restore');
+    expect(cli('plan', EXPANDED, '--from', HOST, '--to', HOST, '--operation', 'save-restore').code).toBe(0);
+  });
+
+  it('repair, hotplug and unplug refuse a --uri that is not a libvirt URI', () => {
+    const r = cli('unplug', EXPANDED, 'ua-hybrid0', '--uri', 'localhost');
+    expectError(r, 'URI_INVALID');
+  });
+});
+

@@ -141,13 +141,13 @@ describe('the hostdev-hybrid process', () => {
     const validate = new Ajv({ strict: true }).compile(JSON.parse(readFileSync(join(ROOT, 'schemas', 'plan.schema.json'), 'utf8')));
     expect(validate(plan), JSON.stringify(validate.errors)).toBe(true);
     expect(readFileSync(join(dir, 'migrate.xml'), 'utf8')).toBe(plan.migrateXml);
-    const both = hh(['plan', EXPANDED, '--from', INTEL, '--to', CX5, '--out-dir', dir, '-o', join(dir, 'x')]);
+    const both = hh(['plan', EXPANDED, '--from', INTEL, '--to', CX5, '--dest-uri', 'qemu+ssh://b/system', '--out-dir', dir, '-o', join(dir, 'x')]);
     oneError(both.stderr, 'USAGE');
   });
 
   it('retarget rebuilds migrateXml from the plan; the pipeline of migrate.sh works', () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'hh-')), 'move');
-    hh(['plan', EXPANDED, '--from', INTEL, '--to', CX5, '--out-dir', dir]);
+    hh(['plan', EXPANDED, '--from', INTEL, '--to', CX5, '--dest-uri', 'qemu+ssh://cx5.example/system', '--out-dir', dir]);
     const plan = JSON.parse(readFileSync(join(dir, 'plan.json'), 'utf8'));
     const r = sh(`cat ${EXPANDED} | $HH retarget - --plan ${join(dir, 'plan.json')}`);
     expect(r.code, r.stderr).toBe(0);

@@ -112,7 +112,7 @@ export const OPERATIONS: Record<string, Operation> = {
   evacuate: (spec, dir) => {
     const inputs = readdirSync(join(dir, 'inputs')).sort().map((f) => readFileSync(join(dir, 'inputs', f), 'utf8'));
     const to = (spec.destinations as string[]).map((h) => readHostSnapshot(join(FIXTURES, 'hosts', h)));
-    const result = planEvacuation(inputs, caseHost(spec, 'from'), to);
+    const result = planEvacuation(inputs, caseHost(spec, 'from'), to, { destUris: (spec.destinations as string[]).map((h) => `qemu+ssh://${h}.example/system`) });
     const out: Outputs = {
       'expected.json': json({
         placed: result.plans.map((p) => ({ domain: p.domain, destination: p.destination, allocations: p.plan.allocations, commands: p.plan.commands })),

@@ -11,11 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  expandDomain, parseXml, planHotplug, planMigration, planUnplug, serializeXml, type Host, type MigrationPlan, type Style, type XmlElement,
+  expandDomain, parseXml, planFiles, planHotplug, planMigration, planUnplug, serializeXml, type Host, type MigrationPlan, type Style, type XmlElement,
 } from '../../src/index.js';
 import { childElements, firstChild, getAttribute, insertElement, removeElement } from '../../src/xml/edit.js';
 import { rootElement } from '../../src/xml/tree.js';
-import { FIXTURES } from '../helpers.js';
+import { DEST_URI, FIXTURES } from '../helpers.js';
 import { caseHost, type CaseSpec } from '../golden/operations.js';
 import { requireLibvirt, run } from './env.js';
 import { directBoot, guestKernel, writeInitramfs } from './guest-kernel.js';
@@ -157,7 +157,7 @@ describe('plans on real libvirt and QEMU', () => {
         const passthrough = childElements(devicesOf(rootElement(parseXml(inactive)))).filter(isPassthrough).map(aliasOf);
 
         // 2. rollback pieces undo detach pieces on the definition.
-        const planInactive = planMigration(inactive, from, to, options(spec));
+        const planInactive = planMigration(inactive, from, to, { destUri: DEST_URI, ...options(spec) });
         for (const d of planInactive.detach) ok(virsh('detach-device', testName, pieceFile(d.alias, d.xml, 'detach'), '--config'), `detach --config ${d.alias}`);
         for (const d of planInactive.rollback.attach) ok(virsh('attach-device', testName, pieceFile(d.alias, d.xml, 'rollback'), '--config'), `attach --config ${d.alias}`);
         const back = ok(virsh('dumpxml', '--inactive', testName), 'dumpxml after rollback');
@@ -172,7 +172,7 @@ describe('plans on real libvirt and QEMU', () => {
         const live = edit(migratable, (root, doc) => {
           for (const d of childElements(devicesOf(rootElement(parseXml(inactive)))).filter(isPassthrough)) insertElement(doc, devicesOf(root), d, 'end');
         });
-        const plan = planMigration(live, from, to, options(spec));
+        const plan = planMigration(live, from, to, { destUri: DEST_URI, ...options(spec) });
         expect(plan.input).toBe('migratable');
         expect(plan.warnings.map((w) => w.code)).not.toContain('PLAN_INPUT_NOT_MIGRATABLE');
         const image = join(work, `${name}.save`);
@@ -201,6 +201,79 @@ describe('plans on real libvirt and QEMU', () => {
       }
     });
   }
+
+  it('the preflight on real libvirt: fails for devices this host lacks, each virsh call accepted, the guest untouched', () => {
+    const name = 'plan-migrate-migratable';
+    const spec = JSON.parse(readFileSync(join(CASES, name, 'case.json'), 'utf8')) as CaseSpec;
+    const from = caseHost(spec, 'from');
+    const to = caseHost(spec, 'to');
+    const testName = 'hh-test-preflight';
+    cleanup(testName);
+    const full = withoutHostOnlyExtras(expandDomain(testDomain(readFileSync(join(CASES, name, 'input.xml'), 'utf8'), testName), from).xml);
+    const file = join(work, 'preflight.xml');
+    try {
+      writeFileSync(file, full);
+      ok(virsh('define', file), 'define the full domain');
+      const inactive = ok(virsh('dumpxml', '--inactive', testName), 'dumpxml --inactive');
+      writeFileSync(file, without(inactive, isPassthrough));
+      ok(virsh('define', file), 'define without passthrough');
+      ok(virsh('start', testName), 'start');
+      const migratable = ok(virsh('dumpxml', '--migratable', testName), 'dumpxml --migratable');
+      const live = edit(migratable, (root, doc) => {
+        for (const d of childElements(devicesOf(rootElement(parseXml(inactive)))).filter(isPassthrough)) insertElement(doc, devicesOf(root), d, 'end');
+      });
+      // The destination is this machine under another URI form: libvirt answers, the VFs are not there.
+      const plan = planMigration(live, from, to, { destUri: 'qemu+unix:///system' });
+      const dir = join(work, 'preflight');
+      for (const [f, text] of Object.entries(planFiles(plan))) {
+        mkdirSync(join(dir, f, '..'), { recursive: true });
+        writeFileSync(join(dir, f), text);
+      }
+      const before = ok(virsh('dumpxml', testName), 'dumpxml before');
+      const r = run('bash', [join(dir, 'migrate.sh')]);
+      expect(r.status, r.stderr).toBe(3);
+      expect(ok(virsh('dumpxml', testName), 'dumpxml after')).toBe(before);
+      expect(r.stderr).toContain('nothing was changed');
+
+      // Each check run on its own: which pass and which fail is what this host is; a call libvirt
+      // did not accept would fail with a usage error instead.
+      const checks = plan.steps.filter((st) => st.kind === 'check');
+      const outcome = checks.map((st) => {
+        const c = run('bash', ['-c', `set -o pipefail; cd ${dir} && ${st.command}`]);
+        expect(c.stderr, st.command).not.toMatch(/unknown option|doesn't support|unexpected data|command not found|expected syntax/i);
+        return `${c.status === 0 ? 'pass' : 'fail'} ${st.description.replace(/ \(MAC [^)]*\)/, '').replace(/\d{4}:\d\d:\d\d\.\d/g, 'PCI')}`;
+      });
+      expect(outcome).toEqual([
+        'pass virsh is on PATH here',
+        'pass timeout is on PATH here',
+        'pass hh-test-preflight runs on the source (qemu:///system)',
+        'fail hh-test-preflight holds ua-hybrid0-vf',
+        'pass the destination answers (qemu+unix:///system)',
+        'fail the destination has PCI device PCI',
+        'pass no other domain on the destination holds PCI',
+        'pass the destination has network device ens1f0 (the backup of ua-hybrid0)',
+      ]);
+      // The failing calls were answered, not rejected: no such device, and no such alias.
+      const nodedev = checks.find((st) => st.description.includes('has PCI device'))!;
+      expect(run('bash', ['-c', nodedev.command]).stderr).toMatch(/Node device not found|Could not find matching device/);
+      const backup = ok(virsh('dumpxml', '--domain', testName, '--xpath', '//devices/*[alias/@name="ua-hybrid0-backup"]'), 'dumpxml --xpath');
+      expect(backup).toContain('ua-hybrid0-backup');
+      // A domain that does hold a device is found by the free check's own command.
+      const vf = plan.allocations[0]!.to.vf;
+      const holder = full.replace(/<name>[^<]*<\/name>/, '<name>hh-test-holder</name>').replace(/<uuid>[^<]*<\/uuid>\n\s*/, '');
+      const [bus, slot, fn] = [vf.slice(5, 7), vf.slice(8, 10), vf.slice(11)];
+      const onVf = holder.replace(/(<source>\s*<address type='pci' domain='0x0000' )bus='0x04' slot='0x10' function='0x2'/, (_, head: string) => `${head}bus='0x${bus}' slot='0x${slot}' function='0x${fn}'`);
+      expect(onVf).not.toBe(holder);
+      writeFileSync(join(work, 'holder.xml'), onVf);
+      ok(virsh('define', join(work, 'holder.xml')), 'define a domain holding the planned VF');
+      const free = checks.find((st) => st.description.startsWith('no other domain'))!;
+      const held = run('bash', ['-c', `set -o pipefail; ${free.command}`]);
+      expect([held.status, held.stderr.trim()]).toEqual([1, 'held by: hh-test-holder']);
+    } finally {
+      cleanup(testName);
+      cleanup('hh-test-holder');
+    }
+  }, 120_000);
 
   it('hot-plug and unplug: backups go in and out of the running guest; the metadata step is accepted', () => {
     const dir = join(CASES, 'hotplug-q35-free-port');

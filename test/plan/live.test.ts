@@ -55,7 +55,7 @@ describe('planRepair', () => {
 
   it('attaches each new VF half at its recorded guest address, then sets the metadata', () => {
     const plan = planRepair(degraded, cx5);
-    expect(plan.steps.map((s) => s.action)).toEqual(['attach', 'attach', 'attach', 'attach', 'metadata']);
+    expect(plan.steps.filter((s) => s.kind === 'change').map((s) => s.action)).toEqual(['attach', 'attach', 'attach', 'attach', 'metadata']);
     expect(plan.attach[0]!.xml).toContain("bus='0x01' slot='0x00' function='0x0'");
   });
 
@@ -68,7 +68,7 @@ describe('planUnplug', () => {
   it.each(['ua-hybrid0', 'ua-hybrid0-vf', 'ua-hybrid0-backup'])('finds the pair by %s: the VF half first, waited for, then the backup', (alias) => {
     const plan = planUnplug(running, alias);
     expect(plan.detach.map((d) => d.role)).toEqual(['vf-half', 'backup-half']);
-    expect(plan.steps.map((s) => s.action)).toEqual(['detach', 'wait-detached', 'detach', 'metadata']);
+    expect(plan.steps.filter((s) => s.kind === 'change').map((s) => s.action)).toEqual(['detach', 'wait-detached', 'detach', 'metadata']);
     expect(plan.persistentXml).not.toContain('ua-hybrid0');
   });
 
@@ -93,7 +93,8 @@ describe('planHotplug', () => {
   it('attaches the backup first, both with --live --config', () => {
     const plan = planHotplug(guest, intel, nic);
     expect(plan.attach.map((d) => d.role)).toEqual(['backup-half', 'vf-half']);
-    expect(plan.commands.slice(0, 2).every((c) => c.endsWith('--live --config'))).toBe(true);
+    const changes = plan.steps.filter((s) => s.kind === 'change').map((s) => s.command);
+    expect(changes.slice(0, 2).every((c) => c.endsWith('--live --config'))).toBe(true);
   });
 
   it('refuses what is not one hybrid interface', () => {
@@ -159,7 +160,7 @@ describe('planUnplug, further', () => {
   it('unplugs an ephemeral device by its alias: detached, waited for, dropped from the metadata', () => {
     const plan = planUnplug(app3, 'ua-ephemeral0');
     expect(plan.detach.map((d) => `${d.role} ${d.alias} ${d.file}`)).toEqual(['ephemeral ua-ephemeral0 detach/ua-ephemeral0.xml']);
-    expect(plan.steps.map((s) => s.action)).toEqual(['detach', 'wait-detached', 'metadata']);
+    expect(plan.steps.filter((s) => s.kind === 'change').map((s) => s.action)).toEqual(['detach', 'wait-detached', 'metadata']);
     expect(plan.persistentXml).not.toContain('ua-ephemeral0');
     expect(plan.persistentXml).toContain("<hh:pair name='ua-hybrid0'");
     expect(plan.metadataXml).toContain("name='ua-legacy'");

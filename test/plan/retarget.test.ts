@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expandDomain, planMigration, readHostSnapshot, retargetDomain, type MigrationPlan } from '../../src/index.js';
-import { expectHybridError, FIXTURES, fixtureNames } from '../helpers.js';
+import { DEST_URI, expectHybridError, FIXTURES, fixtureNames } from '../helpers.js';
 
 // Retarget reads a running guest's XML: the cases whose input is already expanded.
 const cases = fixtureNames('cases').filter((c) => /^plan-(migrate|save-restore)-/.test(c)
@@ -69,7 +69,7 @@ describe('retargetDomain, further', () => {
     const intel = readHostSnapshot(join(FIXTURES, 'hosts', 'intel-82576'));
     const cx5 = readHostSnapshot(join(FIXTURES, 'hosts', 'mellanox-cx5'));
     const expanded = expandDomain(readFileSync(join(FIXTURES, 'cases', 'expand-q35-several-pairs', 'input.xml'), 'utf8'), intel).xml;
-    const plan = planMigration(expanded, intel, cx5, { pciMap: { '0000:65:00.0': '0000:ca:00.0' } });
+    const plan = planMigration(expanded, intel, cx5, { destUri: DEST_URI, pciMap: { '0000:65:00.0': '0000:ca:00.0' } });
     const out = retargetDomain(expanded, plan);
     expect(out).toBe(plan.migrateXml);
     expect(out).not.toContain("<alias name='ua-ephemeral0'/>");

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expandDomain, planFiles, planMigration, readHostSnapshot, renderScript, scriptName } from '../../src/index.js';
-import { FIXTURES, ROOT } from '../helpers.js';
+import { DEST_URI, fixture, FIXTURES, ROOT } from '../helpers.js';
 
 const from = readHostSnapshot(join(FIXTURES, 'hosts', 'intel-82576'));
 const to = readHostSnapshot(join(FIXTURES, 'hosts', 'mellanox-cx5'));
@@ -16,8 +16,30 @@ const input = readFileSync(join(FIXTURES, 'cases', 'plan-migrate-migratable', 'i
 const guest = expandDomain(readFileSync(join(ROOT, 'examples', 'guest.xml'), 'utf8'), from).xml;
 const gpuMap = { pciMap: { '0000:65:00.0': '0000:ca:00.0' } };
 
-/** Runs migrate.sh with a fake virsh failing on the first call whose arguments contain `failOn`. */
-function runScript(plan: ReturnType<typeof planMigration>, failOn: string | undefined): { code: number | null; calls: string[] } {
+/** virsh subcommands that change a guest or a host; every other one the scripts call only reads. */
+const CHANGING = new Set(['detach-device', 'attach-device', 'migrate', 'save', 'restore', 'domif-setlink', 'metadata']);
+const subcommand = (call: string): string => call.split(' ')[2]!;
+
+/**
+ * A stand-in virsh that logs its arguments, answers the preflight's queries from `world`, and
+ * fails the first change whose arguments contain `failOn`. By default the world is as the plan
+ * expects: the guest runs and holds what the plan detaches, the destination answers, has every
+ * device and netdev, and no other domain holds any.
+ */
+interface World {
+  unreachable?: boolean;
+  /** domstate prints this (default running). */
+  state?: string;
+  /** The aliases the guest holds (default: the plan's detach pieces). */
+  aliases?: string[];
+  noNodedev?: boolean;
+  noIface?: boolean;
+  /** Another domain on the destination holds a device the plan takes. */
+  held?: boolean;
+  noHostdevHybrid?: boolean;
+}
+
+function runScript(plan: ReturnType<typeof planMigration>, failOn: string | undefined, world: World = {}, args: string[] = []): { code: number | null; calls: string[]; stderr: string } {
   const dir = mkdtempSync(join(tmpdir(), 'hh-script-'));
   for (const [f, content] of Object.entries(planFiles(plan))) {
     const path = join(dir, f);
@@ -27,49 +49,146 @@ function runScript(plan: ReturnType<typeof planMigration>, failOn: string | unde
   const bin = join(dir, 'bin');
   spawnSync('mkdir', ['-p', bin]);
   const log = join(dir, 'calls.log');
-  // dumpxml prints nothing, so every wait ends at once.
-  writeFileSync(join(bin, 'virsh'), `#!/bin/sh\necho "$*" >> ${log}\ncase "$*" in *dumpxml*) exit 0 ;; esac\n${failOn ? `case "$*" in *"${failOn}"*) exit 1 ;; esac\n` : ''}exit 0\n`);
+  writeFileSync(join(dir, 'aliases'), (world.aliases ?? plan.detach.map((d) => d.alias)).join('\n') + '\n');
+  writeFileSync(join(bin, 'virsh'), `#!/bin/sh
+echo "$*" >> ${log}
+xpath=''; prev=''
+for a in "$@"; do [ "$prev" = --xpath ] && xpath=$a; prev=$a; done
+case " $* " in
+  *" uri "*) ${world.unreachable ? 'echo "error: failed to connect" >&2; exit 1' : 'echo qemu:///fake; exit 0'} ;;
+  *" domstate "*) echo ${world.state ?? 'running'}; echo; exit 0 ;;
+  *" list "*) echo other; echo; exit 0 ;;
+  *" nodedev-dumpxml "*) ${world.noNodedev ? 'exit 1' : 'echo "<device/>"; exit 0'} ;;
+  *" iface-dumpxml "*) ${world.noIface ? 'exit 1' : 'echo "<interface/>"; exit 0'} ;;
+  *" --domain other "*) ${world.held ? 'echo "<hostdev/>"' : ':'}; exit 0 ;;
+esac
+if [ -n "$xpath" ]; then
+  alias=$(echo "$xpath" | sed -n 's/.*alias\\/@name="\\([^"]*\\)".*/\\1/p')
+  grep -qx "$alias" ${join(dir, 'aliases')} && echo "<interface/>"
+  exit 0
+fi
+case " $* " in *" dumpxml "*) exit 0 ;; esac
+${failOn ? `case "$*" in *"${failOn}"*) exit 1 ;; esac\n` : ''}exit 0
+`);
   chmodSync(join(bin, 'virsh'), 0o755);
-  writeFileSync(join(bin, 'hostdev-hybrid'), '#!/bin/sh\ncat >/dev/null\n');
+  writeFileSync(join(bin, 'hostdev-hybrid'), world.noHostdevHybrid ? '#!/bin/sh\nexit 127\n' : '#!/bin/sh\n[ "$1" = --version ] && exit 0\ncat >/dev/null\n');
   chmodSync(join(bin, 'hostdev-hybrid'), 0o755);
-  const r = spawnSync('bash', [join(dir, 'migrate.sh')], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+  const r = spawnSync('bash', [join(dir, scriptName(plan)), ...args], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
   let calls: string[] = [];
-  try { calls = readFileSync(log, 'utf8').trim().split('\n').filter((l) => !l.includes('dumpxml')); } catch { /* no call */ }
-  return { code: r.status, calls };
+  try { calls = readFileSync(log, 'utf8').trim().split('\n'); } catch { /* no call */ }
+  return { code: r.status, calls, stderr: r.stderr };
 }
+
+/** The calls that change something, in order. */
+const changes = (calls: string[]): string[] => calls.filter((c) => CHANGING.has(subcommand(c)));
 
 describe('migrate.sh, run against a stand-in virsh', () => {
   it('succeeds step by step when every step does', () => {
-    const plan = planMigration(input, from, to);
+    const plan = planMigration(input, from, to, { destUri: DEST_URI });
     const r = runScript(plan, undefined);
-    expect(r.code).toBe(0);
-    expect(r.calls.map((c) => c.split(' ')[2])).toEqual(['detach-device', 'domif-setlink', 'migrate', 'attach-device']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(changes(r.calls).map(subcommand)).toEqual(['detach-device', 'domif-setlink', 'migrate', 'attach-device']);
   });
 
-  it('a failed migrate re-attaches on the source exactly what was detached, newest first', () => {
-    const plan = planMigration(guest, from, to, gpuMap);
+  it('a failed migrate re-attaches on the source exactly what was detached, newest first (exit 1)', () => {
+    const plan = planMigration(guest, from, to, { destUri: DEST_URI, ...gpuMap });
     const detached = plan.detach.map((d) => d.file);
     expect(detached.length).toBeGreaterThan(2);
     const r = runScript(plan, ' migrate ');
-    expect(r.code).not.toBe(0);
-    const undone = r.calls.filter((c) => c.includes('attach-device')).map((c) => c.split(' ')[4]);
+    expect(r.code).toBe(1);
+    const undone = changes(r.calls).filter((c) => c.includes('attach-device')).map((c) => c.split(' ')[4]);
     expect(undone).toEqual([...detached].reverse());
-    expect(r.calls.some((c) => c.startsWith('-c qemu+ssh'))).toBe(false); // nothing ran on the destination
+    expect(changes(r.calls).some((c) => c.startsWith('-c qemu+ssh'))).toBe(false); // nothing changed on the destination
   });
 
   it('a failed detach undoes only the detaches before it — never one that did not run', () => {
-    const plan = planMigration(guest, from, to, gpuMap);
+    const plan = planMigration(guest, from, to, { destUri: DEST_URI, ...gpuMap });
     const second = plan.detach[1]!.file;
     const r = runScript(plan, `detach-device demo-guest ${second}`);
-    expect(r.code).not.toBe(0);
-    expect(r.calls.filter((c) => c.includes('attach-device')).map((c) => c.split(' ')[4])).toEqual([plan.detach[0]!.file]);
+    expect(r.code).toBe(1);
+    expect(changes(r.calls).filter((c) => c.includes('attach-device')).map((c) => c.split(' ')[4])).toEqual([plan.detach[0]!.file]);
   });
 
-  it('a failed attach after the switch-over undoes nothing on the source', () => {
-    const plan = planMigration(input, from, to);
+  it('a failed attach after the switch-over undoes nothing on the source (exit 2)', () => {
+    const plan = planMigration(input, from, to, { destUri: DEST_URI });
     const r = runScript(plan, 'attach-device web2 attach/');
-    expect(r.code).not.toBe(0);
+    expect(r.code).toBe(2);
     expect(r.calls.filter((c) => c.includes('attach-device') && c.includes('detach/'))).toEqual([]);
+  });
+});
+
+describe('the preflight: nothing changes before every check has passed', () => {
+  const plan = planMigration(guest, from, to, { destUri: DEST_URI, ...gpuMap });
+
+  it('plan.commands holds the checks first, then the changes, as the steps say', () => {
+    const kinds = plan.steps.map((s) => s.kind);
+    expect(kinds.indexOf('change')).toBe(kinds.lastIndexOf('check') + 1);
+    expect(plan.commands).toEqual(plan.steps.map((s) => s.command));
+    expect(plan.steps.filter((s) => s.kind === 'check').every((s) => s.action === 'check' && s.fix !== undefined && s.undo === undefined)).toBe(true);
+  });
+
+  it('--check runs every check and never a change (exit 0)', () => {
+    const r = runScript(plan, undefined, {}, ['--check']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(changes(r.calls)).toEqual([]);
+    expect(r.stderr).toContain('checks passed; nothing was changed (--check)');
+  });
+
+  it('a destination that does not answer: exit 3, not one change', () => {
+    const r = runScript(plan, undefined, { unreachable: true });
+    expect(r.code).toBe(3);
+    expect(changes(r.calls)).toEqual([]);
+    expect(r.stderr).toContain(`check failed: the destination answers (${DEST_URI}); check the URI`);
+  });
+
+  it('every query answered and nothing found: exit 3, every failed check named, not one change', () => {
+    const r = runScript(plan, undefined, { state: 'shut off', aliases: [], noNodedev: true, noIface: true, held: true });
+    expect(r.code).toBe(3);
+    expect(changes(r.calls)).toEqual([]);
+    const failed = r.stderr.split('\n').filter((l) => l.startsWith('hostdev-hybrid: check failed: '));
+    const checks = plan.steps.filter((s) => s.kind === 'check' && !/on PATH|runs here|answers/.test(s.description));
+    expect(failed.length).toBe(checks.length);
+    expect(r.stderr).toContain(`${failed.length} of ${plan.steps.filter((s) => s.kind === 'check').length} check(s) failed; nothing was changed`);
+  });
+
+  it.each([
+    ['the guest does not run', { state: 'shut off' }, 'demo-guest runs on the source (qemu:///system)', 'start it'],
+    ['the guest lacks a device the plan detaches', { aliases: ['ua-hybrid0-vf'] }, 'demo-guest holds ua-hybrid1-vf (MAC ', 'plan again from its XML as it is now'],
+    ['a destination device is gone', { noNodedev: true }, 'the destination has PCI device 0000:81:00.', 'capture it again and plan again'],
+    ['another domain took a destination device', { held: true }, 'no other domain on the destination holds 0000:81:00.', 'capture the snapshot again'],
+    ['a backup netdev is missing there', { noIface: true }, 'the destination has network device ens1f0 (the backup of ua-hybrid0', 'create it there'],
+    ['hostdev-hybrid does not run here', { noHostdevHybrid: true }, 'hostdev-hybrid runs here', 'HOSTDEV_HYBRID'],
+  ] as [string, World, string, string][])('%s: its own message, exit 3, not one change', (_, world, what, fix) => {
+    const r = runScript(plan, undefined, world);
+    expect(r.code).toBe(3);
+    expect(changes(r.calls)).toEqual([]);
+    const line = r.stderr.split('\n').find((l) => l.startsWith(`hostdev-hybrid: check failed: ${what}`));
+    expect(line, r.stderr).toBeDefined();
+    expect(line).toContain(fix);
+  });
+
+  it('a pair the plan saw degraded must still be: a VF half back since is caught', () => {
+    const degraded = fixture('cases', 'repair-after-migration', 'input.xml');
+    const back = planMigration(degraded, to, from, { destUri: DEST_URI });
+    const missing = back.steps.find((s) => s.description.includes('does not hold'))!;
+    const alias = /does not hold (\S+)/.exec(missing.description)![1]!;
+    const r = runScript(back, undefined, { aliases: [...back.detach.map((d) => d.alias), alias] });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(`check failed: ${missing.description}`);
+    expect(runScript(back, undefined).code).toBe(0);
+  });
+
+  it('save-restore: the save folder must exist and have room for the guest\'s memory', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'hh-save-'));
+    const ok = planMigration(input, from, from, { operation: 'save-restore', saveFile: `${folder}/web2.save` });
+    expect(runScript(ok, undefined, {}, ['--check']).code).toBe(0);
+    const gone = planMigration(input, from, from, { operation: 'save-restore', saveFile: `${folder}/nope/web2.save` });
+    const r = runScript(gone, undefined);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/check failed: \S+\/nope exists and has \d+ MiB free for the guest's memory; create the folder/);
+    const huge = planMigration(input.replace(/<memory unit='KiB'>\d+<\/memory>/, "<memory unit='TiB'>64</memory>").replace(/<currentMemory[^>]*>\d+<\/currentMemory>/, ''), from, from, { operation: 'save-restore', saveFile: `${folder}/web2.save` });
+    expect(huge.steps.find((s) => s.description.includes('MiB free'))!.description).toContain(`${64 * 1024 * 1024} MiB free`);
+    expect(runScript(huge, undefined).code).toBe(3);
   });
 });
 

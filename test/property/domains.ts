@@ -67,8 +67,12 @@ export function render(d: DomainDesc, freeVfs: string[], chosen?: { pairs: { mac
   return `<domain type='kvm'>\n  <name>prop</name>\n  <uuid>5b0c2d3e-0000-4000-8000-000000000001</uuid>\n  <memory unit='KiB'>1048576</memory>\n  <os>\n    <type arch='x86_64' machine='${d.machine}'>hvm</type>\n  </os>\n  <devices>\n${devices}  </devices>\n</domain>\n`;
 }
 
+/** The GPU every generated host has at the address generated guests pass through (plans check it is there). */
+const GPU = "<device>\n  <name>pci_0000_65_00_0</name>\n  <capability type='pci'>\n    <class>0x030200</class>\n    <domain>0</domain>\n    <bus>101</bus>\n    <slot>0</slot>\n    <function>0</function>\n  </capability>\n</device>\n";
+
 export function hostFor(h: { pfs: number; vfs: number; domains: number }): { host: Host; free: string[] } {
-  const host = hostFromXml(hostSnapshotXml(h.pfs, h.vfs, h.domains));
+  const parts = hostSnapshotXml(h.pfs, h.vfs, h.domains);
+  const host = hostFromXml({ ...parts, nodedevs: [...parts.nodedevs, GPU] });
   const taken = new Set(host.domains.flatMap((d) => d.pciDevices));
   return { host, free: host.pools[0]!.vfs.filter((vf) => !taken.has(vf)) };
 }

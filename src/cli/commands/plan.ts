@@ -1,4 +1,7 @@
+import { realpathSync } from 'node:fs';
+import { HybridError } from '../../errors.js';
 import { readHostSnapshot } from '../../io.js';
+import { isLibvirtUri } from '../../libvirt/uri.js';
 import { planMigration } from '../../plan/migrate.js';
 import { positionals, requireOption, usageError, type Command } from '../command.js';
 import { readInput } from '../output.js';
@@ -26,7 +29,7 @@ export const plan: Command = {
     to: { type: 'string', value: 'DIR', required: true, help: 'snapshot of the destination host; required (the same DIR for save/restore in place)' },
     operation: { type: 'string', value: 'migrate|save-restore', help: 'what to plan', default: 'migrate' },
     'pci-map': { type: 'string', multiple: true, value: 'SRC=DST', help: 'host PCI address of an ephemeral device on the destination (repeatable)' },
-    'dest-uri': { type: 'string', value: 'URI', help: 'libvirt URI of the destination', default: 'qemu+ssh://DEST/system (migrate), the source\'s (save-restore)' },
+    'dest-uri': { type: 'string', value: 'URI', help: 'libvirt URI of the destination (qemu+ssh://b.example/system); required for migrate', default: 'the source\'s (save-restore)' },
     'source-uri': { type: 'string', value: 'URI', help: 'libvirt URI of the source', default: 'qemu:///system' },
     'save-file': { type: 'string', value: 'FILE', help: 'save-restore: where virsh save writes the image', default: '/var/lib/libvirt/qemu/save/NAME.save' },
     claimed: { type: 'string', multiple: true, value: 'PCI', help: 'a destination VF an earlier plan took (repeatable): chains plans' },
@@ -38,10 +41,23 @@ export const plan: Command = {
   example: 'virsh dumpxml --migratable vm | hostdev-hybrid plan - --from hosts/a --to hosts/b --dest-uri qemu+ssh://b/system --out-dir vm-move',
   run(parsed, io) {
     const [file] = positionals(this, parsed);
-    const from = readHostSnapshot(requireOption(this, parsed, 'from'));
-    const to = readHostSnapshot(requireOption(this, parsed, 'to'));
     const operation = parsed.values.operation;
     if (operation !== undefined && operation !== 'migrate' && operation !== 'save-restore') throw usageError(`--operation must be migrate or save-restore, not '${String(operation)}'`, this.name);
+    const destUri = parsed.values['dest-uri'];
+    if (operation !== 'save-restore' && destUri === undefined) {
+      throw usageError('a live migration needs --dest-uri URI, the destination\'s libvirt URI (e.g. qemu+ssh://b.example/system): the script talks to it', this.name);
+    }
+    for (const option of ['dest-uri', 'source-uri'] as const) {
+      const uri = parsed.values[option];
+      if (typeof uri === 'string' && !isLibvirtUri(uri)) throw usageError(`--${option} '${uri}' is not a libvirt URI: write it in full, e.g. qemu+ssh://b.example/system or qemu:///system`, this.name);
+    }
+    const fromDir = requireOption(this, parsed, 'from');
+    const toDir = requireOption(this, parsed, 'to');
+    const from = readHostSnapshot(fromDir);
+    const to = readHostSnapshot(toDir);
+    if (operation !== 'save-restore' && realpathSync(fromDir) === realpathSync(toDir)) {
+      throw new HybridError('MIGRATION_SAME_HOST', `--from and --to are the same host snapshot (${toDir}): libvirt refuses a live migration onto the host the guest runs on; to move its devices there, plan --operation save-restore`);
+    }
     const style = styleOption(this.name, parsed.values.style);
     const map = pciMap(this.name, parsed.values['pci-map']);
     const { text, name } = readInput(io, file!);
@@ -50,7 +66,7 @@ export const plan: Command = {
       ...(operation !== undefined ? { operation } : {}),
       ...(map ? { pciMap: map } : {}),
       ...(style ? { style } : {}),
-      ...(typeof parsed.values['dest-uri'] === 'string' ? { destUri: parsed.values['dest-uri'] } : {}),
+      ...(typeof destUri === 'string' ? { destUri } : {}),
       ...(typeof parsed.values['source-uri'] === 'string' ? { sourceUri: parsed.values['source-uri'] } : {}),
       ...(parsed.values.claimed ? { claimed: parsed.values.claimed as string[] } : {}),
       ...(typeof parsed.values['save-file'] === 'string' ? { saveFile: parsed.values['save-file'] } : {}),
