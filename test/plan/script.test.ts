@@ -6,7 +6,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { expandDomain, planFiles, planMigration, readHostSnapshot, renderScript, scriptName } from '../../src/index.js';
+import { expandDomain, planFiles, planHotplug, planMigration, planRepair, planUnplug, readHostSnapshot, renderScript, scriptName } from '../../src/index.js';
 import { DEST_URI, fixture, FIXTURES, ROOT } from '../helpers.js';
 
 const from = readHostSnapshot(join(FIXTURES, 'hosts', 'intel-82576'));
@@ -189,6 +189,38 @@ describe('the preflight: nothing changes before every check has passed', () => {
     const huge = planMigration(input.replace(/<memory unit='KiB'>\d+<\/memory>/, "<memory unit='TiB'>64</memory>").replace(/<currentMemory[^>]*>\d+<\/currentMemory>/, ''), from, from, { operation: 'save-restore', saveFile: `${folder}/web2.save` });
     expect(huge.steps.find((s) => s.description.includes('MiB free'))!.description).toContain(`${64 * 1024 * 1024} MiB free`);
     expect(runScript(huge, undefined).code).toBe(3);
+  });
+});
+
+describe('repair.sh, hotplug.sh and unplug.sh have the same preflight', () => {
+  const degraded = fixture('cases', 'repair-after-migration', 'input.xml');
+  const running = fixture('cases', 'unplug-pair', 'input.xml');
+  const hotplugCase = fixture('cases', 'hotplug-q35-free-port', 'input.xml');
+  const nic = fixture('cases', 'hotplug-q35-free-port', 'device.xml');
+  const plans = {
+    repair: planRepair(degraded, to),
+    hotplug: planHotplug(hotplugCase, from, nic),
+    unplug: planUnplug(running, 'ua-hybrid0'),
+  };
+
+  it.each(Object.keys(plans))('%s: passes its checks against the world it expects, and changes nothing when the guest is not running', (op) => {
+    const plan = plans[op as keyof typeof plans];
+    // What the guest holds: repair, its backups (not its VF halves); hot-plug, none of the new aliases.
+    const aliases = op === 'repair' ? plan.allocations.map((a) => `${a.alias}-backup`) : op === 'hotplug' ? [] : plan.detach.map((d) => d.alias);
+    const ok = runScript(plan, undefined, { aliases });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(changes(ok.calls).length).toBeGreaterThan(0);
+    const off = runScript(plan, undefined, { aliases, state: 'shut off' });
+    expect(off.code).toBe(3);
+    expect(changes(off.calls)).toEqual([]);
+    expect(off.stderr).toMatch(/check failed: \S+ runs on the source \(qemu:\/\/\/system\); the plan is for a running guest: start it/);
+  });
+
+  it('repair refuses to run when a VF half it would attach is already back; hot-plug when an alias is taken', () => {
+    const repair = runScript(plans.repair, undefined, { aliases: plans.repair.allocations.flatMap((a) => [`${a.alias}-backup`, `${a.alias}-vf`]) });
+    expect([repair.code, changes(repair.calls)]).toEqual([3, []]);
+    const hot = runScript(plans.hotplug, undefined, { aliases: [plans.hotplug.attach[0]!.alias] });
+    expect([hot.code, changes(hot.calls)]).toEqual([3, []]);
   });
 });
 
