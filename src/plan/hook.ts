@@ -4,12 +4,13 @@
  * command) holds the lock and the claims file.
  */
 import type { Diagnostic } from '../diagnostics.js';
-import type { PairRecord } from '../expand/metadata.js';
+import { HH_NS, readMetadata, type PairRecord } from '../expand/metadata.js';
 import { HybridError } from '../errors.js';
 import { isFreeFor } from '../host/allocate.js';
 import { assertHost, hostIndex, type Host } from '../host/model.js';
 import { firstChild, setAttribute } from '../xml/edit.js';
 import { parseXml } from '../xml/parse.js';
+import { rootElement } from '../xml/tree.js';
 import { serializeXml } from '../xml/serialize.js';
 import { applyDestination, backupDevFor, chooseDestination } from './destination.js';
 import { readDocForPlan, type PlanDomain, type PlanPair } from './read.js';
@@ -32,6 +33,23 @@ export interface Arrival {
   /** Pairs let in on their backup alone: no VF was free for them here. */
   degraded: string[];
   warnings: Diagnostic[];
+}
+
+/**
+ * Whether an arriving guest is ours to rewrite: it carries hostdev-hybrid metadata. Decided on
+ * the XML alone, so a hook lets every other guest through without reading anything else; XML
+ * that names our namespace but cannot be read counts as ours (the rewrite then says what is wrong).
+ *
+ * @example
+ * isHybridArrival('<domain><name>plain</name></domain>'); // false
+ */
+export function isHybridArrival(domainXml: string): boolean {
+  if (!domainXml.includes(HH_NS)) return false;
+  try {
+    return readMetadata(rootElement(parseXml(domainXml))) !== undefined;
+  } catch {
+    return true;
+  }
 }
 
 /**

@@ -2,7 +2,7 @@
 // libvirt's own running-domain files (<domstatus>) as domains/; and two arrivals at once with
 // one VF left: one gets it, the other comes in degraded — never both the same VF.
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -106,4 +106,131 @@ describe('hostdev-hybrid hook', () => {
     const claims = JSON.parse(readFileSync(join(state, 'claims.json'), 'utf8')) as { vf: string }[];
     expect(claims.map((c) => c.vf)).toEqual(['0000:3b:02.3']);
   });
+});
+
+describe('the hook under faults', () => {
+  const plain = readFileSync(join(FIXTURES, 'cases', 'hook-no-metadata', 'input.xml'), 'utf8');
+
+  it('a guest without hybrid metadata passes whatever state the snapshot and the state folder are in', () => {
+    const broken = hostWith(0);
+    writeFileSync(join(broken, 'nodedev', 'pci_0000_3b_02_0.xml'), '<device><name>torn');
+    const cases = [['broken snapshot', broken, join(broken, 'state')], ['missing snapshot', '/nonexistent', join(broken, 'state')], ['state under /proc', broken, '/proc/hh-state']];
+    for (const [what, host, state] of cases) {
+      for (const event of [['restore', 'begin'], ['migrate', 'begin']]) {
+        const r = hook(['--host', host!, '--state', state!, 'plain', ...event, '-'], plain);
+        expect([what, r.code, r.stdout, r.stderr]).toEqual([what, 0, '', '']);
+      }
+    }
+    // Nothing of the state folder was made for it.
+    expect(existsSync(join(broken, 'state'))).toBe(false);
+    // A hybrid guest on the broken snapshot is refused, with the file named.
+    const r = hook(['--host', broken, '--state', join(broken, 'state'), 'web2', 'restore', 'begin', '-'], ARRIVING);
+    expect([r.code, r.stdout]).toEqual([2, '']);
+    expect(r.stderr).toMatch(/^hostdev-hybrid: error\[XML_MALFORMED\]: \S*pci_0000_3b_02_0\.xml[^\n]*\n$/);
+  });
+
+  it('a state folder that cannot be made: one error line within seconds, never a hang', () => {
+    const started = Date.now();
+    const r = spawnSync(process.execPath, [BIN, 'hook', '--host', hostWith(0), '--state', '/proc/hh-state/deeper', 'web2', 'migrate', 'begin', '-'], { encoding: 'utf8', input: ARRIVING, timeout: 20_000 });
+    expect(r.signal).toBeNull();
+    expect([r.status, r.stdout]).toEqual([2, '']);
+    expect(r.stderr).toMatch(/^hostdev-hybrid: error\[FILE_UNWRITABLE\]: [^\n]*cannot create the state folder[^\n]*\n$/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('a lock left by a SIGKILLed hook is taken over at once; one whose pid is reused by another process too', () => {
+    const host = hostWith(0);
+    const state = join(host, 'state');
+    mkdirSync(state);
+    const victim = spawnSync('sh', ['-c', 'sleep 30 & echo $!; start=$(cut -d" " -f22 /proc/$!/stat); kill -9 $!; echo $start'], { encoding: 'utf8' });
+    const [pid, start] = victim.stdout.trim().split('\n');
+    writeFileSync(join(state, 'lock'), `${pid} ${start}\n`);
+    let t = Date.now();
+    const r = hook(['--host', host, '--state', state, 'web2', 'migrate', 'begin', '-'], ARRIVING);
+    expect(r.code, r.stderr).toBe(0);
+    expect(Date.now() - t).toBeLessThan(3_000);
+    expect(existsSync(join(state, 'lock'))).toBe(false);
+    // This test's own pid runs, but it never took the lock: another start time.
+    writeFileSync(join(state, 'lock'), `${process.pid} 1\n`);
+    t = Date.now();
+    expect(hook(['--host', host, '--state', state, 'web3', 'migrate', 'begin', '-'], ARRIVING.replace('<name>web2</name>', '<name>web3</name>')).code).toBe(0);
+    expect(Date.now() - t).toBeLessThan(3_000);
+  });
+
+  it('a lock a running hook holds is waited for, then refused within seconds with one line', () => {
+    const host = hostWith(0);
+    const state = join(host, 'state');
+    mkdirSync(state);
+    const start = readFileSync(`/proc/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[19];
+    writeFileSync(join(state, 'lock'), `${process.pid} ${start}\n`);
+    const t = Date.now();
+    const r = hook(['--host', host, '--state', state, 'web2', 'migrate', 'begin', '-'], ARRIVING);
+    expect([r.code, r.stdout]).toEqual([2, '']);
+    expect(r.stderr).toMatch(/^hostdev-hybrid: error\[FILE_UNWRITABLE\]: [^\n]*lock is held for over 5 s by a hook that still runs[^\n]*\n$/);
+    expect(Date.now() - t).toBeLessThan(9_000);
+  }, 15_000);
+
+  it('every rewrite is recorded in the state folder: what came in, which VFs, degraded or not', () => {
+    const host = hostWith(4);
+    const state = join(host, 'state');
+    expect(hook(['--host', host, '--state', state, 'web2', 'restore', 'begin', '-'], ARRIVING).code).toBe(0);
+    const lines = readFileSync(join(state, 'arrivals.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines).toEqual([{ at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), event: 'restore begin', domain: 'web2', vfs: [], degraded: ['ua-hybrid0'], warnings: ['PAIR_DEGRADED'] }]);
+    const free = hostWith(0);
+    hook(['--host', free, '--state', join(free, 'state'), 'web2', 'migrate', 'begin', '-'], ARRIVING);
+    const ok = JSON.parse(readFileSync(join(free, 'state', 'arrivals.log'), 'utf8')) as Record<string, unknown>;
+    expect([ok.event, ok.vfs, ok.degraded]).toEqual(['migrate begin', [{ alias: 'ua-hybrid0', vf: '0000:3b:02.0', pf: 'ens2f0' }], []]);
+  });
+});
+
+describe('the shipped wrapper and refresh script', () => {
+  const WRAPPER = join(ROOT, 'examples', 'libvirt-hook', 'hostdev-hybrid');
+  const REFRESH = join(ROOT, 'examples', 'libvirt-hook', 'hostdev-hybrid-refresh');
+
+  it('the wrapper starts hostdev-hybrid only for migrate begin and restore begin, and never reads other events\' input', () => {
+    const bin = mkdtempSync(join(tmpdir(), 'hh-bin-'));
+    const log = join(bin, 'calls');
+    writeFileSync(join(bin, 'hostdev-hybrid'), `#!/bin/sh\necho "$*" >> ${log}\n`);
+    spawnSync('chmod', ['755', join(bin, 'hostdev-hybrid')]);
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+    for (const [op, sub] of [['prepare', 'begin'], ['start', 'begin'], ['started', 'begin'], ['stopped', 'end'], ['release', 'end'], ['migrate', 'end'], ['restore', 'end'], ['reconnect', 'begin'], ['attach', 'begin']]) {
+      // No standard input at all: the wrapper must not wait for it.
+      const r = spawnSync('sh', [WRAPPER, 'g1', op!, sub!, '-'], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 5_000 });
+      expect([op, sub, r.status, r.stdout]).toEqual([op, sub, 0, '']);
+    }
+    expect(existsSync(log)).toBe(false);
+    for (const op of ['migrate', 'restore']) expect(spawnSync('sh', [WRAPPER, 'g1', op, 'begin', '-'], { encoding: 'utf8', env, input: '' }).status).toBe(0);
+    expect(readFileSync(log, 'utf8')).toBe('hook --host /var/lib/hostdev-hybrid/host --state /run/hostdev-hybrid g1 migrate begin -\nhook --host /var/lib/hostdev-hybrid/host --state /run/hostdev-hybrid g1 restore begin -\n');
+  });
+
+  it('refreshes swap the snapshot atomically: arrivals during a loop of refreshes always see a whole snapshot', async () => {
+    const host = hostWith(0);
+    const source = join(host, 'nodedev');
+    const snap = mkdtempSync(join(tmpdir(), 'hh-snap-'));
+    cpSync(join(host, 'network'), join(snap, 'network'), { recursive: true });
+    mkdirSync(join(snap, 'domains'));
+    // A stand-in virsh that prints the fixture's node devices, slowly enough to interleave.
+    const bin = mkdtempSync(join(tmpdir(), 'hh-bin-'));
+    writeFileSync(join(bin, 'virsh'), `#!/bin/sh\ncase "$3" in\n  nodedev-list) [ "$5" = pci ] && ls ${source} | grep '^pci_' | sed 's/\\.xml$//'; [ "$5" = net ] && ls ${source} | grep '^net_' | sed 's/\\.xml$//'; exit 0 ;;\n  nodedev-dumpxml) cat ${source}/$4.xml ;;\nesac\n`);
+    spawnSync('chmod', ['755', join(bin, 'virsh')]);
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+    expect(spawnSync('sh', [REFRESH, snap], { env, encoding: 'utf8' }).status).toBe(0);
+    const loop = spawn('sh', ['-c', `for i in $(seq 1 25); do sh ${REFRESH} ${snap} || exit 1; done`], { env });
+    const done = new Promise<number | null>((resolve) => loop.on('close', resolve));
+    const results: number[] = [];
+    let running = true;
+    void done.then(() => { running = false; });
+    while (running && results.length < 40) {
+      const r = await hookAsync(['--host', snap, '--state', join(snap, 'state'), 'web2', 'migrate', 'begin', '-'], ARRIVING);
+      expect(r.stderr).not.toContain('error');
+      results.push(r.code ?? -1);
+    }
+    expect(await done).toBe(0);
+    expect(results.length).toBeGreaterThan(3);
+    expect(results.every((c) => c === 0)).toBe(true);
+    // Generations: the current one and the one before it, nothing else left behind.
+    const generations = readdirSync(snap).filter((f) => f.startsWith('.nodedev.'));
+    expect(generations.length).toBeLessThanOrEqual(2);
+    expect(lstatSync(join(snap, 'nodedev')).isSymbolicLink()).toBe(true);
+  }, 60_000);
 });

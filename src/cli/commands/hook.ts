@@ -1,9 +1,9 @@
-import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, closeSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { HybridError } from '../../errors.js';
 import { hostIndex } from '../../host/model.js';
 import { readHostSnapshot } from '../../io.js';
-import { rewriteArrivingDomain } from '../../plan/hook.js';
+import { isHybridArrival, rewriteArrivingDomain, type Arrival } from '../../plan/hook.js';
 import { positionals, requireOption, type Command } from '../command.js';
 import { atomicWrite, readInput } from '../output.js';
 import { printWarnings } from './shared.js';
@@ -12,21 +12,101 @@ interface Claim { vf: string; domain: string; at: number }
 
 const sleep = (ms: number): void => { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms); };
 
-/** An exclusive lock file: two arrivals at once never read the same claims. */
+/** How long an arrival waits for another hook's lock before it gives up (libvirt waits on us). */
+const LOCK_WAIT_MS = 5_000;
+/** A take-over marker older than this was left by a hook that died in the middle of one. */
+const TAKEOVER_STALE_MS = 2_000;
+
+/**
+ * The folder, made one level at a time: mkdirSync's recursive form never returns for a path
+ * under /proc (Node 20), and the walk is bounded by the path's depth.
+ */
+function ensureDir(dir: string): void {
+  let path = '';
+  for (const part of resolve(dir).split('/').filter(Boolean)) {
+    path += `/${part}`;
+    try {
+      mkdirSync(path, { mode: 0o700 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new HybridError('FILE_UNWRITABLE', `cannot create the state folder ${dir}: ${(e as Error).message}`, { file: dir });
+    }
+  }
+  if (!statSync(dir).isDirectory()) throw new HybridError('FILE_UNWRITABLE', `the state folder ${dir} is not a folder`, { file: dir });
+}
+
+/** A process's start time (field 22 of /proc/PID/stat): tells a reused pid from the one that took a lock. */
+function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the process a lock file names (`PID START`) still runs. */
+function holderRuns(content: string): boolean {
+  const [pid, start] = content.trim().split(' ');
+  const n = Number(pid);
+  if (!Number.isInteger(n) || n <= 0) return false;
+  try {
+    process.kill(n, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  return start === undefined || start === '' || processStart(n) === undefined || processStart(n) === start;
+}
+
+const readOr = (file: string, fallback: string): string => { try { return readFileSync(file, 'utf8'); } catch { return fallback; } };
+
+/**
+ * An exclusive lock file, so two arrivals at once never read the same claims. It names its
+ * holder (pid and start time) from the moment it exists (written aside, then linked in); a lock
+ * whose holder no longer runs is taken over at once, one take-over at a time (`lock.takeover`),
+ * so a live holder's lock is never removed. Waiting for a live one is bounded.
+ */
 function withLock<T>(dir: string, fn: () => T): T {
   const lock = join(dir, 'lock');
-  const until = Date.now() + 10_000;
-  for (;;) {
-    try {
-      closeSync(openSync(lock, 'wx'));
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new HybridError('FILE_UNWRITABLE', `cannot create ${lock}: ${(e as Error).message}`, { file: lock });
-      // A hook killed while holding it: a lock older than a minute is stale.
-      try { if (Date.now() - statSync(lock).mtimeMs > 60_000) unlinkSync(lock); } catch { /* gone meanwhile */ }
-      if (Date.now() > until) throw new HybridError('FILE_UNWRITABLE', `${lock} is held for over 10 s by another hook; remove it if no hook runs`, { file: lock });
-      sleep(50);
+  const mine = join(dir, `lock.${process.pid}`);
+  const takeover = `${lock}.takeover`;
+  const cannot = (e: unknown): HybridError => new HybridError('FILE_UNWRITABLE', `cannot create ${lock}: ${(e as Error).message}`, { file: lock });
+  try {
+    writeFileSync(mine, `${process.pid} ${processStart(process.pid) ?? ''}\n`, { mode: 0o600 });
+  } catch (e) {
+    throw cannot(e);
+  }
+  const until = Date.now() + LOCK_WAIT_MS;
+  try {
+    for (;;) {
+      try {
+        linkSync(mine, lock);
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw cannot(e);
+      }
+      const holder = readOr(lock, '');
+      if (holder !== '' && !holderRuns(holder)) {
+        try {
+          closeSync(openSync(takeover, 'wx'));
+          try {
+            // Under the take-over marker nobody else removes a lock: still the dead holder's, it goes.
+            if (readOr(lock, '') === holder) unlinkSync(lock);
+          } finally {
+            unlinkSync(takeover);
+          }
+          continue;
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw cannot(e);
+          try { if (Date.now() - statSync(takeover).mtimeMs > TAKEOVER_STALE_MS) unlinkSync(takeover); } catch { /* gone meanwhile */ }
+        }
+      }
+      if (Date.now() > until) {
+        throw new HybridError('FILE_UNWRITABLE', `${lock} is held for over ${LOCK_WAIT_MS / 1000} s by a hook that still runs (${holder.trim() || 'pid unknown'}); remove it if no hook runs`, { file: lock });
+      }
+      sleep(20);
     }
+  } finally {
+    try { unlinkSync(mine); } catch { /* already gone */ }
   }
   try {
     return fn();
@@ -41,6 +121,20 @@ function readClaims(file: string): Claim[] {
     return Array.isArray(value) ? value.filter((c): c is Claim => typeof c?.vf === 'string' && typeof c?.domain === 'string' && typeof c?.at === 'number') : [];
   } catch {
     return []; // absent or torn: claims are a hint that ages out anyway
+  }
+}
+
+/** One JSON line per rewrite, for an operator after the fact (docs/HOOK.md); a failure to write it only warns. */
+function record(file: string, event: string, arrival: Arrival, io: Parameters<Command['run']>[1]): void {
+  const line = JSON.stringify({
+    at: new Date().toISOString(), event, domain: arrival.domain,
+    vfs: arrival.allocations.map((a) => ({ alias: a.alias, vf: a.to.vf, ...(a.to.pf ? { pf: a.to.pf } : {}) })),
+    degraded: arrival.degraded, warnings: arrival.warnings.map((w) => w.code),
+  });
+  try {
+    appendFileSync(file, line + '\n', { mode: 0o600 });
+  } catch (e) {
+    io.stderr(`hostdev-hybrid: warning: cannot record the rewrite in ${file}: ${(e as Error).message}\n`);
   }
 }
 
@@ -64,11 +158,9 @@ export const hook: Command = {
     const state = typeof parsed.values.state === 'string' ? parsed.values.state : '/run/hostdev-hybrid';
     const timeout = Number(parsed.values['claim-timeout'] ?? 600) * 1000;
     const { text } = readInput(io, '-');
-    try {
-      mkdirSync(state, { recursive: true, mode: 0o700 });
-    } catch (e) {
-      throw new HybridError('FILE_UNWRITABLE', `cannot create the state folder ${state}: ${(e as Error).message}`, { file: state });
-    }
+    // Not ours: out before the snapshot, the lock or the state folder is touched, whatever their state.
+    if (!isHybridArrival(text)) return 0;
+    ensureDir(state);
     const claimsFile = join(state, 'claims.json');
     const arrival = withLock(state, () => {
       const host = readHostSnapshot(hostDir);
@@ -84,6 +176,7 @@ export const hook: Command = {
       } catch (e) {
         throw new HybridError('FILE_UNWRITABLE', `cannot write ${claimsFile}: ${(e as Error).message}`, { file: claimsFile });
       }
+      record(join(state, 'arrivals.log'), `${op} ${subop}`, result, io);
       return result;
     });
     if (arrival.xml !== undefined) io.stdout(arrival.xml);
