@@ -207,3 +207,12 @@ const state = mkdtempSync(join(tmpdir(), 'hh-bench-'));
 const arriving = fixture('cases', 'hook-migrate-bond', 'input.xml');
 writeFileSync(join(state, '.keep'), '');
 compare('hostdev-hybrid hook … migrate begin (1 pair)', () => spawnSync('sh', ['-c', `${process.execPath} ${cli} hook --host ${fixture('hosts', 'intel-x710')} --state ${state} web2 migrate begin - < ${arriving}`]), "sh -c node -e ''", () => spawnSync('sh', ['-c', `${process.execPath} -e ''`]));
+
+// The shipped wrapper runs for every event of every guest: on a prepare event it must cost about
+// what a shell does (goal: within a few times `sh -c 'exit 0'`), and a plain guest's restore
+// begin about what an empty node process does (the hook decides on the XML alone).
+const wrapper = join(root, 'examples', 'libvirt-hook', 'hostdev-hybrid');
+const emptySh = () => spawnSync('sh', ['-c', 'exit 0']);
+compare('the wrapper on a prepare event', () => spawnSync('sh', [wrapper, 'web2', 'prepare', 'begin', '-'], { stdio: 'ignore' }), "sh -c 'exit 0'", emptySh);
+const plain = fixture('cases', 'hook-no-metadata', 'input.xml');
+compare('hostdev-hybrid hook … restore begin of a plain guest', () => spawnSync('sh', ['-c', `${process.execPath} ${cli} hook --host /nonexistent --state ${state} plain restore begin - < ${plain}`]), "sh -c node -e ''", () => spawnSync('sh', ['-c', `${process.execPath} -e ''`]));
