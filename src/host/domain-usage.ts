@@ -2,8 +2,9 @@
 import { HybridError } from '../errors.js';
 import { childElements, firstChild, getAttribute, textContent } from '../xml/edit.js';
 import type { XmlElement } from '../xml/tree.js';
-import { formatPci, readPciAddress } from '../libvirt/pci-address.js';
+import { formatPci, parsePci, readPciAddress } from '../libvirt/pci-address.js';
 import type { HostDomain } from './model.js';
+import { readMetadata } from '../expand/metadata.js';
 
 /** The host PCI device of an `<interface>` or `<hostdev>`, if it has one. */
 export function hostPciSource(device: XmlElement, where: string): string | undefined {
@@ -42,5 +43,15 @@ export function readDomainUsage(root: XmlElement, where: string): HostDomain {
     const address = mac && getAttribute(mac, 'address');
     if (address) macs.push(address.toLowerCase());
   }
+  // A hybrid guest's metadata reserves the VF of each pair for it, also while the VF half is away
+  // (a bond guest restored or migrated in, before repair attaches it): else the next arrival
+  // would be given the same VF. A record that cannot be read reserves nothing.
+  let reserved: string[] = [];
+  try {
+    reserved = (readMetadata(root)?.pairs ?? []).map((pair) => formatPci(parsePci(pair.vf)));
+  } catch {
+    reserved = [];
+  }
+  for (const vf of reserved) if (!pciDevices.includes(vf)) pciDevices.push(vf);
   return { name, ...(uuidEl ? { uuid: textContent(uuidEl).trim() } : {}), pciDevices, macs };
 }

@@ -4,7 +4,7 @@ import { readNetwork } from '../../src/host/network.js';
 import { hostPciSource, readDomainUsage } from '../../src/host/domain-usage.js';
 import { parseXml } from '../../src/index.js';
 import { rootElement, type XmlElement } from '../../src/xml/tree.js';
-import { expectHybridError } from '../helpers.js';
+import { expectHybridError, fixture } from '../helpers.js';
 
 const root = (xml: string): XmlElement => rootElement(parseXml(xml));
 const net = (forward: string) => readNetwork(root(`<network><name> pool </name>${forward}</network>`), 'network/p.xml');
@@ -66,5 +66,16 @@ describe('readDomainUsage', () => {
     expect(hostPciSource(root(vf('0x2')), 'x')).toBe('0000:04:10.2');
     expect(hostPciSource(root("<interface type='direct'><source dev='eth0'/></interface>"), 'x')).toBeUndefined();
     expect(hostPciSource(root("<hostdev type='pci'><source><address type='usb' bus='1' device='2'/></source></hostdev>"), 'x')).toBeUndefined();
+  });
+});
+
+describe('readDomainUsage and hybrid metadata', () => {
+  it('a running hybrid guest whose VF half is away still holds the VF its metadata records (repair attaches exactly that one)', () => {
+    const away = fixture('cases', 'hook-migrate-bond', 'input.xml');
+    expect(away).not.toContain("<interface type='hostdev'");
+    expect(readDomainUsage(root(away), 'domains/web2.xml').pciDevices).toEqual(['0000:81:00.3']);
+    // Unreadable metadata reserves nothing, and breaks nothing.
+    const bad = away.replace("vf='0000:81:00.3'", "vf='nope'");
+    expect(readDomainUsage(root(bad), 'domains/web2.xml').pciDevices).toEqual([]);
   });
 });

@@ -2,7 +2,8 @@
 // /etc/libvirt/hooks/qemu.d/ (for guests named hh-test-hook*) before libvirtd started, with the
 // fixture host intel-x710 as "this host" and libvirt's /run/libvirt/qemu as its domains/.
 // A guest expanded on intel-82576 is saved and restored with no --xml: the hook moves it.
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -101,4 +102,66 @@ describe('the hook in a real libvirtd', () => {
       virsh('undefine', name);
     }
   });
+
+  it('a plain guest saves and restores with a torn snapshot in place (the hook passes it without reading it)', () => {
+    const name = 'hh-test-hook-plain-torn';
+    const torn = join(HOST, 'nodedev', 'pci_9999_99_99_9.xml');
+    try {
+      writeFileSync(torn, '<device><name>torn');
+      const { saved, restored } = saveAndRestore(name, guest(name, false));
+      expect(restored).toBe(saved);
+    } finally {
+      rmSync(torn, { force: true });
+      virsh('destroy', name);
+      virsh('undefine', name);
+    }
+  });
+
+  it('8 guests saved in bond style and restored at the same time: each VF goes to one guest, the rest come in degraded', async () => {
+    const names = Array.from({ length: 8 }, (_, i) => `hh-test-hook-many${i}`);
+    const free = readHostSnapshot(HOST).pools.find((p) => p.name === 'sriov-pool')!.vfs.length;
+    const log = '/run/hostdev-hybrid-test/arrivals.log';
+    const before = existsSync(log) ? readFileSync(log, 'utf8').length : 0;
+    // Claims of earlier runs' guests that never arrived would hold VFs for their 600 s.
+    rmSync('/run/hostdev-hybrid-test/claims.json', { force: true });
+    try {
+      const images = names.map((name, i) => {
+        virsh('destroy', name);
+        virsh('undefine', name);
+        const file = join(work, `${name}.xml`);
+        // Each guest its own UUID and MACs (two macvtaps with one MAC on one PF are refused)…
+        const own = withoutPassthrough(guest(name, true)).replace(/<uuid>[^<]*<\/uuid>/, `<uuid>0f0e0d0c-0b0a-4909-8807-0605040302${(16 + i).toString(16)}</uuid>`)
+          .replace(/52:54:00:([0-9a-f]{2}):([0-9a-f]{2}):[0-9a-f]{2}/g, (_, a: string, b: string) => `52:54:00:${a}:${b}:${(0x10 + i).toString(16)}`)
+          // and no disk: QEMU locks an image for one guest at a time.
+          .replace(/\n *<disk [\s\S]*?<\/disk>/g, '');
+        writeFileSync(file, own);
+        ok(virsh('define', file), `define ${name}`);
+        ok(virsh('start', name), `start ${name}`);
+        const image = join(work, `${name}.save`);
+        ok(virsh('save', name, image), `save ${name}`);
+        return image;
+      });
+      const restores = await Promise.all(images.map((image) => new Promise<number | null>((resolve) => {
+        const child = spawn('virsh', ['-c', 'qemu:///system', 'restore', image], { stdio: 'ignore' });
+        child.on('close', resolve);
+      })));
+      expect(restores).toEqual(names.map(() => 0));
+      // The hook's own record of what each arrival got.
+      const arrivals = readFileSync(log, 'utf8').slice(before).trim().split('\n').map((l) => JSON.parse(l) as { domain: string; vfs: { vf: string }[]; degraded: string[] });
+      const mine = arrivals.filter((a) => names.includes(a.domain));
+      expect(mine.map((a) => a.domain).sort()).toEqual([...names].sort());
+      const vfs = mine.flatMap((a) => a.vfs.map((v) => v.vf));
+      expect(new Set(vfs).size).toBe(vfs.length);
+      expect(vfs.length).toBe(Math.min(free, names.length));
+      expect(mine.filter((a) => a.degraded.length > 0).length).toBe(names.length - Math.min(free, names.length));
+      // Each runs, its backup on this host's PF.
+      for (const name of names) expect(backupDev(ok(virsh('dumpxml', name), `dumpxml ${name}`)), name).toBe('ens2f0');
+    } finally {
+      for (const name of names) {
+        virsh('destroy', name);
+        virsh('undefine', name);
+      }
+    }
+  }, 240_000);
 });
+
