@@ -8,7 +8,9 @@
 import { HybridError } from '../errors.js';
 import { readMetadata, type PairRecord, type Style } from '../expand/metadata.js';
 import { hostIndex, type Host } from '../host/model.js';
-import { domainName, domainRoot } from '../libvirt/domain.js';
+import type { Diagnostic } from '../diagnostics.js';
+import { aliasOf, deviceList, domainName, domainRoot } from '../libvirt/domain.js';
+import { childAttribute } from '../xml/edit.js';
 import { parseXml } from '../xml/parse.js';
 import { createHash } from 'node:crypto';
 
@@ -17,6 +19,16 @@ export type GuestFormat = 'netplan' | 'nm' | 'networkd' | 'ifupdown';
 
 /** The VF drivers a port is matched by when no host snapshot names the VF's own. */
 export const VF_DRIVERS = ['iavf', 'i40evf', 'ixgbevf', 'igbvf', 'mlx5_core', 'mlx4_core', 'bnxt_en', 'qede', 'enic', 'hinic', 'octeontx2-vf', 'sfc'] as const;
+
+/**
+ * The guest's kernel driver for each NIC model a backup half may have: the backup port is matched
+ * by it (bond style). A teamed backup is always virtio.
+ */
+export const BACKUP_DRIVERS: Readonly<Record<string, readonly string[]>> = {
+  virtio: ['virtio_net'], 'virtio-transitional': ['virtio_net'], 'virtio-non-transitional': ['virtio_net'],
+  e1000e: ['e1000e'], e1000: ['e1000'], igb: ['igb'], rtl8139: ['8139cp', '8139too'], vmxnet3: ['vmxnet3'],
+  ne2k_pci: ['ne2k-pci'], pcnet: ['pcnet32'],
+};
 
 /** Static IPv4 addressing for the guest, instead of DHCP. */
 export interface StaticAddressing {
@@ -43,10 +55,12 @@ export interface GuestPort {
   mac: string;
   /** The guest-side device: bond{i} (bond style) or hh{i} (the failover device, teaming). */
   device: string;
-  /** Names given to the VF port and the virtio port (bond style). */
+  /** Names given to the VF port and the backup port (bond style; the backup is virtio unless its model says otherwise). */
   vfPort: string;
   virtioPort: string;
   vfDrivers: string[];
+  /** The guest drivers the backup port is matched by: its model's (`BACKUP_DRIVERS`). */
+  backupDrivers: string[];
 }
 
 /** What guestNetworkConfig returns: the ports it matched and the files, by their path in the guest. */
@@ -56,6 +70,8 @@ export interface GuestConfig {
   ports: GuestPort[];
   /** Relative path (where it goes in the guest, without the leading /) → content. */
   files: Record<string, string>;
+  /** What the files cannot promise (a backup model with no known guest driver: BACKUP_DRIVER_UNKNOWN). */
+  warnings: Diagnostic[];
 }
 
 // Octets without leading zeros, as inet_pton reads them (a leading zero is octal to other tools).
@@ -92,16 +108,27 @@ export function guestNetworkConfig(expandedXml: string, options: GuestConfigOpti
   if (!meta || meta.pairs.length === 0) {
     throw new HybridError('NOTHING_TO_DO', `domain '${domainName(root)}' has no hybrid pairs (no hostdev-hybrid metadata): expand it first`);
   }
-  const ports = meta.pairs.map((p, i) => port(p, i, meta.style, options.host));
+  const warnings: Diagnostic[] = [];
+  const models = new Map(deviceList(root).map((d) => [aliasOf(d), childAttribute(d, 'model', 'type')]));
+  const ports = meta.pairs.map((p, i) => {
+    // Expansion always writes a model; one without is virtio as far as the guest can be told.
+    const model = models.get(p.backupAlias) ?? 'virtio';
+    const drivers = BACKUP_DRIVERS[model];
+    if (!drivers && meta.style === 'bond') {
+      warnings.push({ code: 'BACKUP_DRIVER_UNKNOWN', severity: 'warning', alias: p.name,
+        message: `pair '${p.name}': its backup's model '${model}' has no guest driver known here; its port is matched by the driver name '${model}', which may not be the guest's: check it, or give the backup a model of ${Object.keys(BACKUP_DRIVERS).join(', ')}` });
+    }
+    return port(p, i, meta.style, options.host, drivers ? [...drivers] : [model]);
+  });
   const render = { netplan, nm, networkd, ifupdown }[format];
-  return { format, style: meta.style, ports, files: render(ports, meta.style, options.static, domainName(root)) };
+  return { format, style: meta.style, ports, files: render(ports, meta.style, options.static, domainName(root)), warnings };
 }
 
-function port(p: PairRecord, i: number, style: Style, host: Host | undefined): GuestPort {
+function port(p: PairRecord, i: number, style: Style, host: Host | undefined, backupDrivers: string[]): GuestPort {
   const known = host ? hostIndex(host).vfByAddress.get(p.vf)?.driver : undefined;
   return {
     pair: p.name, mac: p.mac.toLowerCase(), device: style === 'bond' ? `bond${i}` : `hh${i}`,
-    vfPort: `hh${i}vf`, virtioPort: `hh${i}virtio`, vfDrivers: known ? [known] : [...VF_DRIVERS],
+    vfPort: `hh${i}vf`, virtioPort: `hh${i}virtio`, vfDrivers: known ? [known] : [...VF_DRIVERS], backupDrivers,
   };
 }
 
@@ -129,7 +156,7 @@ function netplan(ports: GuestPort[], style: Style, s: StaticAddressing | undefin
   if (style === 'bond') {
     for (const p of ports) {
       y += `    ${p.vfPort}:\n      match:\n        macaddress: "${p.mac}"\n        driver: ${yamlList(p.vfDrivers)}\n      set-name: ${p.vfPort}\n${off}`;
-      y += `    ${p.virtioPort}:\n      match:\n        macaddress: "${p.mac}"\n        driver: "virtio_net"\n      set-name: ${p.virtioPort}\n${off}`;
+      y += `    ${p.virtioPort}:\n      match:\n        macaddress: "${p.mac}"\n        driver: ${yamlList(p.backupDrivers)}\n      set-name: ${p.virtioPort}\n${off}`;
     }
     y += '  bonds:\n';
     ports.forEach((p, i) => {
@@ -174,7 +201,7 @@ function networkd(ports: GuestPort[], style: Style, s: StaticAddressing | undefi
       files[`${dir}/10-hostdev-hybrid-${p.device}.netdev`] = head + ini([['NetDev', [['Name', p.device], ['Kind', 'bond']]],
         ['Bond', [['Mode', 'active-backup'], ['MIIMonitorSec', '100ms'], ['FailOverMACPolicy', 'active']]]]);
       files[`${dir}/10-hostdev-hybrid-${p.device}.network`] = head + ini([['Match', [['Name', p.device]]], ...networkdAddressing(statikFor(i, s))]);
-      for (const [name, drivers, primary] of [[p.vfPort, p.vfDrivers, true], [p.virtioPort, ['virtio_net'], false]] as const) {
+      for (const [name, drivers, primary] of [[p.vfPort, p.vfDrivers, true], [p.virtioPort, p.backupDrivers, false]] as const) {
         link(name, [...drivers], p.mac);
         files[`${dir}/10-hostdev-hybrid-${name}.network`] = head + ini([
           ['Match', [['Driver', drivers.join(' ')], ['PermanentMACAddress', p.mac], ['Name', name]]],
@@ -210,7 +237,7 @@ function nm(ports: GuestPort[], style: Style, s: StaticAddressing | undefined, d
         ['bond', [['mode', 'active-backup'], ['primary', p.vfPort], ['miimon', '100'], ['fail_over_mac', 'active']]],
         ...ip(statikFor(i, s)),
       ]);
-      for (const [name, drivers] of [[p.vfPort, p.vfDrivers], [p.virtioPort, ['virtio_net']]] as const) {
+      for (const [name, drivers] of [[p.vfPort, p.vfDrivers], [p.virtioPort, p.backupDrivers]] as const) {
         files[`${dir}/hostdev-hybrid-${name}.nmconnection`] = head + ini([
           ['connection', [['id', `hostdev-hybrid-${name}`], ['uuid', stableUuid(domain, p.pair, name)], ['type', 'ethernet'], ['interface-name', name], ['master', p.device], ['slave-type', 'bond']]],
           ['ethernet', [['mac-address', p.mac.toUpperCase()]]],
@@ -247,7 +274,7 @@ function linkFiles(ports: GuestPort[], style: Style): Record<string, string> {
   for (const p of ports) {
     if (style === 'bond') {
       link(p.vfPort, p.vfDrivers, p.mac);
-      link(p.virtioPort, ['virtio_net'], p.mac);
+      link(p.virtioPort, p.backupDrivers, p.mac);
     } else link(p.device, ['net_failover'], p.mac);
   }
   return files;

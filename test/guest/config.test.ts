@@ -78,3 +78,29 @@ describe('further', () => {
     expect(guestNetworkConfig(expanded, { host: other }).ports[0]!.vfDrivers).toEqual([...VF_DRIVERS]);
   });
 });
+
+describe('the backup port is matched by its own model\'s guest driver (bond style)', () => {
+  const withModel = (model: string | undefined): string => {
+    const m = /<model type='virtio'\/>/;
+    expect(expanded).toMatch(m);
+    return model === undefined ? expanded.replace(/\n *<model type='virtio'\/>/, '') : expanded.replace(m, `<model type='${model}'/>`);
+  };
+
+  it.each([['virtio', ['virtio_net']], ['e1000e', ['e1000e']], ['e1000', ['e1000']], ['rtl8139', ['8139cp', '8139too']], [undefined, ['virtio_net']]] as const)('model %s: %j, in every format', (model, drivers) => {
+    for (const format of FORMATS) {
+      const config = guestNetworkConfig(withModel(model), { format });
+      expect(config.ports[0]!.backupDrivers).toEqual(drivers);
+      expect(config.warnings).toEqual([]);
+      const text = all(config.files);
+      for (const d of drivers) expect(text, format).toContain(d);
+      if (model !== undefined && model !== 'virtio') expect(text, format).not.toContain('virtio_net');
+    }
+  });
+
+  it('a model without a known guest driver is reported, and its name is matched', () => {
+    const config = guestNetworkConfig(withModel('ne2k_isa'), { format: 'netplan' });
+    expect(config.warnings.map((w) => [w.code, w.alias])).toEqual([['BACKUP_DRIVER_UNKNOWN', config.ports[0]!.pair]]);
+    expect(config.warnings[0]!.message).toContain("model 'ne2k_isa' has no guest driver known here");
+    expect(config.ports[0]!.backupDrivers).toEqual(['ne2k_isa']);
+  });
+});

@@ -117,21 +117,28 @@ describe('the hook in a real libvirtd', () => {
     }
   });
 
-  it('8 guests saved in bond style and restored at the same time: each VF goes to one guest, the rest come in degraded', async () => {
-    const names = Array.from({ length: 8 }, (_, i) => `hh-test-hook-many${i}`);
-    const free = readHostSnapshot(HOST).pools.find((p) => p.name === 'sriov-pool')!.vfs.length;
+  it('guests saved in bond style and restored at the same time: 8 on 12 free VFs each get their own; 6 more on the 4 left, 2 come in degraded; no VF shared', async () => {
+    const nodedev = join(HOST, 'nodedev');
+    const pfFile = join(nodedev, 'pci_0000_3b_00_0.xml');
+    const pfXml = readFileSync(pfFile, 'utf8');
+    const vf0 = readFileSync(join(nodedev, 'pci_0000_3b_02_0.xml'), 'utf8');
+    // The test host grows to 12 VFs for this test (slot 2 functions 0-7, slot 3 functions 0-3).
+    const more = Array.from({ length: 8 }, (_, k) => ({ slot: 2 + ((4 + k) >> 3), fn: (4 + k) & 7 }));
+    const hex = (n: number): string => n.toString(16).padStart(2, '0');
+    const added = more.map(({ slot, fn }) => join(nodedev, `pci_0000_3b_${hex(slot)}_${fn}.xml`));
     const log = '/run/hostdev-hybrid-test/arrivals.log';
-    const before = existsSync(log) ? readFileSync(log, 'utf8').length : 0;
-    // Claims of earlier runs' guests that never arrived would hold VFs for their 600 s.
-    rmSync('/run/hostdev-hybrid-test/claims.json', { force: true });
-    try {
+    const all: string[] = [];
+    const round = async (names: string[], offset: number): Promise<{ domain: string; vfs: { vf: string }[]; degraded: string[] }[]> => {
+      const before = existsSync(log) ? readFileSync(log, 'utf8').length : 0;
       const images = names.map((name, i) => {
+        all.push(name);
         virsh('destroy', name);
         virsh('undefine', name);
         const file = join(work, `${name}.xml`);
+        const n = offset + i;
         // Each guest its own UUID and MACs (two macvtaps with one MAC on one PF are refused)…
-        const own = withoutPassthrough(guest(name, true)).replace(/<uuid>[^<]*<\/uuid>/, `<uuid>0f0e0d0c-0b0a-4909-8807-0605040302${(16 + i).toString(16)}</uuid>`)
-          .replace(/52:54:00:([0-9a-f]{2}):([0-9a-f]{2}):[0-9a-f]{2}/g, (_, a: string, b: string) => `52:54:00:${a}:${b}:${(0x10 + i).toString(16)}`)
+        const own = withoutPassthrough(guest(name, true)).replace(/<uuid>[^<]*<\/uuid>/, `<uuid>0f0e0d0c-0b0a-4909-8807-0605040302${(16 + n).toString(16)}</uuid>`)
+          .replace(/52:54:00:([0-9a-f]{2}):([0-9a-f]{2}):[0-9a-f]{2}/g, (_, a: string, b: string) => `52:54:00:${a}:${b}:${(0x10 + n).toString(16)}`)
           // and no disk: QEMU locks an image for one guest at a time.
           .replace(/\n *<disk [\s\S]*?<\/disk>/g, '');
         writeFileSync(file, own);
@@ -142,26 +149,39 @@ describe('the hook in a real libvirtd', () => {
         return image;
       });
       const restores = await Promise.all(images.map((image) => new Promise<number | null>((resolve) => {
-        const child = spawn('virsh', ['-c', 'qemu:///system', 'restore', image], { stdio: 'ignore' });
-        child.on('close', resolve);
+        spawn('virsh', ['-c', 'qemu:///system', 'restore', image], { stdio: 'ignore' }).on('close', resolve);
       })));
       expect(restores).toEqual(names.map(() => 0));
       // The hook's own record of what each arrival got.
       const arrivals = readFileSync(log, 'utf8').slice(before).trim().split('\n').map((l) => JSON.parse(l) as { domain: string; vfs: { vf: string }[]; degraded: string[] });
       const mine = arrivals.filter((a) => names.includes(a.domain));
       expect(mine.map((a) => a.domain).sort()).toEqual([...names].sort());
-      const vfs = mine.flatMap((a) => a.vfs.map((v) => v.vf));
-      expect(new Set(vfs).size).toBe(vfs.length);
-      expect(vfs.length).toBe(Math.min(free, names.length));
-      expect(mine.filter((a) => a.degraded.length > 0).length).toBe(names.length - Math.min(free, names.length));
-      // Each runs, its backup on this host's PF.
       for (const name of names) expect(backupDev(ok(virsh('dumpxml', name), `dumpxml ${name}`)), name).toBe('ens2f0');
+      return mine;
+    };
+    try {
+      writeFileSync(pfFile, pfXml.replace("    </capability>\n    <iommuGroup number='60'>", `${more.map(({ slot, fn }) => `      <address domain='0x0000' bus='0x3b' slot='0x${hex(slot)}' function='0x${fn}'/>\n`).join('')}    </capability>\n    <iommuGroup number='60'>`));
+      more.forEach(({ slot, fn }, k) => writeFileSync(added[k]!, vf0.replace(/_02_0</g, `_${hex(slot)}_${fn}<`).replace('0000:3b:02.0<', `0000:3b:${hex(slot)}.${fn}<`)
+        .replace('<slot>2</slot>', `<slot>${slot}</slot>`).replace('<function>0</function>', `<function>${fn}</function>`)
+        .replace("<address domain='0x0000' bus='0x3b' slot='0x02' function='0x0'/>\n    </iommuGroup>", `<address domain='0x0000' bus='0x3b' slot='0x${hex(slot)}' function='0x${fn}'/>\n    </iommuGroup>`)));
+      expect(readHostSnapshot(HOST).pools.find((p) => p.name === 'sriov-pool')!.vfs).toHaveLength(12);
+      // Claims of earlier runs' guests that never arrived would hold VFs for their 600 s.
+      rmSync('/run/hostdev-hybrid-test/claims.json', { force: true });
+      const first = await round(Array.from({ length: 8 }, (_, i) => `hh-test-hook-many${i}`), 0);
+      expect(first.map((a) => a.degraded.length)).toEqual(first.map(() => 0));
+      const second = await round(Array.from({ length: 6 }, (_, i) => `hh-test-hook-more${i}`), 8);
+      expect(second.filter((a) => a.degraded.length > 0)).toHaveLength(2);
+      const vfs = [...first, ...second].flatMap((a) => a.vfs.map((v) => v.vf));
+      expect(vfs).toHaveLength(12);
+      expect(new Set(vfs).size).toBe(12);
     } finally {
-      for (const name of names) {
+      for (const name of all) {
         virsh('destroy', name);
         virsh('undefine', name);
       }
+      writeFileSync(pfFile, pfXml);
+      for (const f of added) rmSync(f, { force: true });
     }
-  }, 240_000);
+  }, 300_000);
 });
 

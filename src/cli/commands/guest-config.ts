@@ -1,4 +1,5 @@
 import { guestNetworkConfig, type GuestFormat } from '../../guest/config.js';
+import { printWarnings } from './shared.js';
 import { readHostSnapshot } from '../../io.js';
 import { positionals, usageError, type Command } from '../command.js';
 import { emit, readInput, writeOutDir } from '../output.js';
@@ -40,6 +41,7 @@ export const guestConfig: Command = {
       emit(io, config.files[paths[0]!]!, output, file);
     } else if (paths.length === 1) io.stdout(config.files[paths[0]!]!);
     else for (const p of paths) io.stdout(`# ==> ${p} <==\n${config.files[p]}\n`);
+    printWarnings(io, config.warnings);
     return 0;
   },
 };
