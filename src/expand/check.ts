@@ -1,3 +1,4 @@
+import { unknownDeviceTypes } from '../libvirt/types.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { parseXml } from '../xml/parse.js';
 import { childAttribute, firstChild, getAttribute } from '../xml/edit.js';
@@ -42,6 +43,7 @@ export function checkDomain(domainXml: string, host?: Host, options: CheckOption
     if (dialect) report({ code: 'DIALECT_LEFT', severity: 'error', message: `${where} is hybrid dialect: run expand before virsh define`, ...alias(dev) });
   });
 
+  for (const d of unknownDeviceTypes(devices)) report(d);
   const meta = readMetadata(root);
   let space: GuestPciSpace | undefined;
   const hotplug = (dev: XmlElement, who: string): void => {

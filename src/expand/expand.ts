@@ -13,6 +13,7 @@ import { aliasOf, atElement, deviceList, devicesOf, domainName, domainRoot, doma
 import { parseMac, stableMac } from '../libvirt/mac.js';
 import { formatPci, parsePci, pciAttributes, readPciAddress, type PciAddress } from '../libvirt/pci-address.js';
 import { readVlan, vlanDeviceName } from '../libvirt/vlan.js';
+import { unknownDeviceTypes } from '../libvirt/types.js';
 import {
   addedControllers, allocateHotpluggable, guestPciSpace, isHotpluggable, readGuestAddress, reserveAddress, type GuestPciSpace,
 } from '../pci/space.js';
@@ -49,6 +50,8 @@ export interface ExpandedEphemeral extends EphemeralRecord {
 /** What expandDomain returns: the XML and the choices it made. */
 export interface ExpandResult {
   xml: string;
+  /** False when the domain held nothing to expand: `xml` is the input, byte for byte. */
+  changed: boolean;
   pairs: ExpandedPair[];
   ephemeral: ExpandedEphemeral[];
   warnings: Diagnostic[];
@@ -165,14 +168,36 @@ export function expandDomain(domainXml: string, host: Host, options: ExpandOptio
 function expand(domainXml: string, host: Host, options: ExpandOptions): ExpandResult {
   const doc = parseXml(domainXml, { file: options.file });
   const result = expandDocument(doc, host, options);
-  return { xml: result.changed ? serializeXml(doc) : domainXml, ...result.result };
+  const root = domainRoot(doc);
+  const notes = [...unknownDeviceTypes(deviceList(root)), ...(result.changed ? [] : expandedElsewhere(root, host))];
+  return {
+    xml: result.changed ? serializeXml(doc) : domainXml, changed: result.changed,
+    ...result.result, warnings: [...result.result.warnings, ...notes],
+  };
+}
+
+/**
+ * An expanded domain given to expand again for a host whose snapshot lacks its VFs: nothing
+ * changes (there is no dialect left), which is not what a caller moving it wants to hear silently.
+ */
+function expandedElsewhere(root: XmlElement, host: Host): Diagnostic[] {
+  const index = hostIndex(host);
+  const foreign = (readMetadata(root)?.pairs ?? []).filter((p) => {
+    const vf = index.vfByAddress.get(p.vf);
+    return !vf || index.pfByAddress.get(vf.pf ?? '')?.netdev !== p.pfDev;
+  });
+  if (foreign.length === 0) return [];
+  return [{
+    code: 'ALREADY_EXPANDED', severity: 'warning',
+    message: `domain '${domainName(root)}' is already expanded for another host: ${foreign.map((p) => `${p.name} uses VF ${p.vf} on ${p.pfDev}`).join(', ')}, which this host's snapshot does not have; expanding again changes nothing. To move the guest here, plan the move (hostdev-hybrid plan --from THAT-HOST --to THIS-HOST), which points every pair at this host's VFs`,
+  }];
 }
 
 /** What expandDocument did to the tree it was given. */
 export interface DocumentExpansion {
   /** False when the domain held no dialect: the tree is untouched. */
   changed: boolean;
-  result: Omit<ExpandResult, 'xml'>;
+  result: Omit<ExpandResult, 'xml' | 'changed'>;
 }
 
 /** Options only callers inside the library use (planning expands onto running domains). */

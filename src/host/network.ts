@@ -3,6 +3,7 @@ import { HybridError } from '../errors.js';
 import { childElements, firstChild, getAttribute, textContent } from '../xml/edit.js';
 import type { XmlElement } from '../xml/tree.js';
 import { formatPci, readPciAddress } from '../libvirt/pci-address.js';
+import { FORWARD_MODES, nearest } from '../libvirt/types.js';
 
 export type NetworkDef =
   | { kind: 'pool'; name: string; mode: 'hostdev-hybrid' | 'hostdev'; ephemeral: boolean; managed: boolean; pfs: string[]; addresses: string[] }
@@ -25,6 +26,9 @@ export function readNetwork(root: XmlElement, where: string): NetworkDef {
   const here = `${where} (network '${name}')`;
   const forward = firstChild(root, 'forward');
   const mode = forward && getAttribute(forward, 'mode');
+  if (mode !== undefined && !(FORWARD_MODES as readonly string[]).includes(mode)) {
+    throw new HybridError('INVALID_ATTRIBUTE', `${here}: <forward mode='${mode}'> is neither libvirt's nor the dialect's (did you mean '${nearest(mode, FORWARD_MODES)}'?)`, { element: here });
+  }
   if (!forward || (mode !== 'hostdev-hybrid' && mode !== 'hostdev')) return { kind: 'other', name };
   const pfs = childElements(forward, 'pf').map((pf) => {
     const dev = getAttribute(pf, 'dev');

@@ -81,6 +81,11 @@ export class Journal {
     return `the ${host}`;
   }
 
+  /**
+   * A read-only check; its command exits non-zero when the check fails. A check that reads
+   * virsh's output does so with a plain `grep … >/dev/null`, never `grep -q`: under pipefail an
+   * early exit of grep kills virsh with SIGPIPE, and a check that passed would fail.
+   */
   private check(host: StepHost, description: string, command: string, fix: string): void {
     this.checks.push({ host, kind: 'check', action: 'check', description, command, fix });
   }
@@ -97,13 +102,13 @@ export class Journal {
 
   /** Check: the guest runs on that host. */
   checkRunning(host: StepHost): void {
-    this.check(host, `${this.domain} runs on ${this.where(host)} (${this.uris[host]})`, `${this.virsh(host, 'domstate', this.domain)} | grep -qx running`,
+    this.check(host, `${this.domain} runs on ${this.where(host)} (${this.uris[host]})`, `${this.virsh(host, 'domstate', this.domain)} | grep -x running >/dev/null`,
       'the plan is for a running guest: start it, or plan for the host it runs on');
   }
 
   /** Check: the guest holds this device (by alias, and MAC when it has one) — or, `present` false, does not. */
   checkDevice(host: StepHost, alias: string, mac: string | undefined, present = true): void {
-    const query = `${this.virsh(host, 'dumpxml', '--domain', this.domain, '--xpath', deviceXpath(alias, mac))} | grep -q '<'`;
+    const query = `${this.virsh(host, 'dumpxml', '--domain', this.domain, '--xpath', deviceXpath(alias, mac))} | grep '<' >/dev/null`;
     const what = mac === undefined ? alias : `${alias} (MAC ${mac.toLowerCase()})`;
     this.check(host, present ? `${this.domain} holds ${what}` : `${this.domain} does not hold ${what}`, present ? query : `! ${query}`,
       'the guest changed since the plan was made: plan again from its XML as it is now');
@@ -119,7 +124,8 @@ export class Journal {
     const list = this.virsh(host, 'list', '--all', '--name');
     const holds = `${this.virsh(host, 'dumpxml', '--domain')} "$d" ${words('--xpath', holdingXpath(addresses))}`;
     this.check(host, `no other domain on ${this.where(host)} holds ${addresses.join(', ')}`,
-      `${list} | { held=''; while IFS= read -r d; do if [ -n "$d" ] && [ "$d" != ${shellQuote(this.domain)} ] && ${holds} 2>/dev/null | grep -q '<'; then held="$held $d"; fi; done; [ -z "$held" ] || { echo "held by:$held" >&2; false; }; }`,
+      // virsh reads standard input: </dev/null, or the first call would swallow the rest of the list.
+      `${list} | { held=''; while IFS= read -r d; do if [ -n "$d" ] && [ "$d" != ${shellQuote(this.domain)} ] && ${holds} </dev/null 2>/dev/null | grep '<' >/dev/null; then held="$held $d"; fi; done; [ -z "$held" ] || { echo "held by:$held" >&2; false; }; }`,
       'a domain there took a device since the snapshot was captured: capture the snapshot again and plan again');
   }
 

@@ -4,6 +4,8 @@ import { checkDomain, collapseDomain, expandDomain, readHostSnapshot, serializeX
 import { stableMac } from '../../src/libvirt/mac.js';
 import { deviceList, domainRoot } from '../../src/libvirt/domain.js';
 import { firstChild, getAttribute } from '../../src/xml/edit.js';
+import { readNetwork } from '../../src/host/network.js';
+import { rootElement } from '../../src/xml/tree.js';
 import { expectHybridError, fixture, fixtureNames, FIXTURES } from '../helpers.js';
 
 const intel = readHostSnapshot(join(FIXTURES, 'hosts', 'intel-82576'));
@@ -222,5 +224,40 @@ describe('guest PCI space', () => {
     const r = expandDomain(q35(nic + POOL), intel);
     expect(r.addedControllers).toEqual([4, 5]);
     expect(r.pairs[0]!.vfGuestAddress).toBe('0000:04:00.0');
+  });
+});
+
+describe('what expand says about what it did not do', () => {
+  const x710 = readHostSnapshot(join(FIXTURES, 'hosts', 'intel-x710'));
+  const dialect = fixture('cases', 'expand-q35-pool-bond', 'input.xml');
+
+  it('a type neither libvirt nor the dialect knows is reported with the nearest name, by expand and by check', () => {
+    const typo = dialect.replace("<interface type='hostdev-hybrid'>", "<interface type='hostdev-hybird'>");
+    expect(typo).not.toBe(dialect);
+    const r = expandDomain(typo, intel);
+    expect([r.changed, r.pairs.length, r.xml === typo]).toEqual([false, 0, true]);
+    expect(r.warnings.map((w) => w.code)).toEqual(['UNKNOWN_TYPE']);
+    expect(r.warnings[0]!.message).toContain("type 'hostdev-hybird' is neither libvirt's nor the dialect's (did you mean 'hostdev-hybrid'?)");
+    expect(checkDomain(typo, intel).filter((d) => d.code === 'UNKNOWN_TYPE').map((d) => d.message)).toEqual([r.warnings[0]!.message]);
+    const hostdev = dialect.replace('</devices>', "  <hostdev mode='subsystem' type='pcie' managed='yes'><source><address domain='0x0000' bus='0x65' slot='0x00' function='0x0'/></source></hostdev>\n  </devices>");
+    expect(expandDomain(hostdev, intel).warnings.find((w) => w.code === 'UNKNOWN_TYPE')!.message).toContain("did you mean 'pci'?");
+    // Every type libvirt knows passes without a word.
+    expect(expandDomain(dialect, intel).warnings.map((w) => w.code)).not.toContain('UNKNOWN_TYPE');
+  });
+
+  it('a pool whose forward mode is misspelt is refused when the snapshot is read', () => {
+    const e = expectHybridError(() => readNetwork(rootElement(parseXml("<network><name>p</name><forward mode='hostdev-hybird'><pf dev='eth3'/></forward></network>")), 'network/p.xml'), 'INVALID_ATTRIBUTE');
+    expect(e.message).toContain("did you mean 'hostdev-hybrid'?");
+  });
+
+  it('an expanded domain expanded again for another host changes nothing, and says so; on its own host it says nothing', () => {
+    const expanded = expandDomain(dialect, intel);
+    expect(expanded.changed).toBe(true);
+    const again = expandDomain(expanded.xml, x710);
+    expect([again.changed, again.xml === expanded.xml]).toEqual([false, true]);
+    expect(again.warnings.map((w) => w.code)).toEqual(['ALREADY_EXPANDED']);
+    expect(again.warnings[0]!.message).toMatch(/ua-hybrid0 uses VF 0000:04:1\d\.\d on enp4s0f\d, which this host's snapshot does not have; .*hostdev-hybrid plan/);
+    const home = expandDomain(expanded.xml, intel);
+    expect([home.changed, home.warnings]).toEqual([false, []]);
   });
 });

@@ -133,7 +133,7 @@ describe('plans on real libvirt and QEMU', () => {
       execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', IMAGE, '64M']);
     }
   });
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  afterAll(() => { if (!process.env.HH_KEEP) rmSync(work, { recursive: true, force: true }); });
 
   it('there are golden plans to prove', () => expect(planCases.length).toBeGreaterThanOrEqual(5));
 
@@ -266,12 +266,17 @@ describe('plans on real libvirt and QEMU', () => {
       expect(onVf).not.toBe(holder);
       writeFileSync(join(work, 'holder.xml'), onVf);
       ok(virsh('define', join(work, 'holder.xml')), 'define a domain holding the planned VF');
+      // Another domain listed before it: the check must read every name (virsh reads standard input).
+      writeFileSync(join(work, 'decoy.xml'), holder.replace('<name>hh-test-holder</name>', '<name>hh-test-aaa-decoy</name>'));
+      ok(virsh('define', join(work, 'decoy.xml')), 'define a domain listed first');
       const free = checks.find((st) => st.description.startsWith('no other domain'))!;
       const held = run('bash', ['-c', `set -o pipefail; ${free.command}`]);
       expect([held.status, held.stderr.trim()]).toEqual([1, 'held by: hh-test-holder']);
+      expect(ok(virsh('list', '--all', '--name'), 'list').indexOf('hh-test-aaa-decoy')).toBeLessThan(ok(virsh('list', '--all', '--name'), 'list').indexOf('hh-test-holder'));
     } finally {
       cleanup(testName);
       cleanup('hh-test-holder');
+      cleanup('hh-test-aaa-decoy');
     }
   }, 120_000);
 

@@ -21,7 +21,8 @@ const CHANGING = new Set(['detach-device', 'attach-device', 'migrate', 'save', '
 const subcommand = (call: string): string => call.split(' ')[2]!;
 
 /**
- * A stand-in virsh that logs its arguments, answers the preflight's queries from `world`, and
+ * A stand-in virsh that logs its arguments (and, like the real one, writes after the line a check
+ * looks for: a reader that stops early kills it with SIGPIPE), answers the preflight's queries from `world`, and
  * fails the first change whose arguments contain `failOn`. By default the world is as the plan
  * expects: the guest runs and holds what the plan detaches, the destination answers, has every
  * device and netdev, and no other domain holds any.
@@ -34,7 +35,7 @@ interface World {
   aliases?: string[];
   noNodedev?: boolean;
   noIface?: boolean;
-  /** Another domain on the destination holds a device the plan takes. */
+  /** Another domain on the destination holds a device the plan takes (the last one listed; virsh reads its standard input as the real one may). */
   held?: boolean;
   noHostdevHybrid?: boolean;
 }
@@ -56,10 +57,11 @@ xpath=''; prev=''
 for a in "$@"; do [ "$prev" = --xpath ] && xpath=$a; prev=$a; done
 case " $* " in
   *" uri "*) ${world.unreachable ? 'echo "error: failed to connect" >&2; exit 1' : 'echo qemu:///fake; exit 0'} ;;
-  *" domstate "*) echo ${world.state ?? 'running'}; echo; exit 0 ;;
-  *" list "*) echo other; echo; exit 0 ;;
+  *" domstate "*) echo ${world.state ?? 'running'}; sleep 0.1; echo; exit 0 ;;
+  *" list "*) printf 'alpha\nbeta\nother\n\n'; exit 0 ;;
   *" nodedev-dumpxml "*) ${world.noNodedev ? 'exit 1' : 'echo "<device/>"; exit 0'} ;;
   *" iface-dumpxml "*) ${world.noIface ? 'exit 1' : 'echo "<interface/>"; exit 0'} ;;
+  *" --domain alpha "*|*" --domain beta "*) cat >/dev/null; exit 0 ;;
   *" --domain other "*) ${world.held ? 'echo "<hostdev/>"' : ':'}; exit 0 ;;
 esac
 if [ -n "$xpath" ]; then

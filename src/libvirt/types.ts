@@ -1,0 +1,55 @@
+/**
+ * The device types and network forward modes libvirt knows, and the dialect's own: a name that
+ * is neither is a typo worth reporting (an `<interface type='hostdev-hybird'>` would otherwise
+ * pass as plain libvirt, one pair fewer, and libvirt refuse it only at define).
+ */
+import type { Diagnostic } from '../diagnostics.js';
+import { getAttribute } from '../xml/edit.js';
+import type { XmlElement } from '../xml/tree.js';
+import { aliasOf, describeDevice } from './domain.js';
+
+/** `<interface type=…>`: libvirt's (domain_conf.c, virDomainNetType) and the dialect's. */
+export const INTERFACE_TYPES = ['user', 'ethernet', 'vhostuser', 'server', 'client', 'mcast', 'network', 'bridge', 'internal', 'direct', 'hostdev', 'udp', 'vdpa', 'null', 'vds', 'hostdev-hybrid'] as const;
+/** `<hostdev type=…>`: subsystem and capabilities types. */
+export const HOSTDEV_TYPES = ['pci', 'usb', 'scsi', 'scsi_host', 'mdev', 'storage', 'misc', 'net'] as const;
+/** `<forward mode=…>` of a network: libvirt's and the dialect's. */
+export const FORWARD_MODES = ['nat', 'route', 'open', 'bridge', 'private', 'vepa', 'passthrough', 'hostdev', 'hostdev-hybrid'] as const;
+
+/** Levenshtein distance, for "did you mean". */
+function distance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    row = next;
+  }
+  return row[b.length]!;
+}
+
+/**
+ * The known name nearest to `name`, for a message.
+ *
+ * @example
+ * nearest('hostdev-hybird', INTERFACE_TYPES); // 'hostdev-hybrid'
+ */
+export function nearest(name: string, known: readonly string[]): string {
+  let best = known[0]!;
+  for (const k of known) if (distance(name, k) < distance(name, best)) best = k;
+  return best;
+}
+
+/** UNKNOWN_TYPE warnings for each `<interface>` and `<hostdev>` whose type neither libvirt nor the dialect knows. */
+export function unknownDeviceTypes(devices: XmlElement[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  devices.forEach((dev, i) => {
+    const known = dev.name === 'interface' ? INTERFACE_TYPES : dev.name === 'hostdev' ? HOSTDEV_TYPES : undefined;
+    const type = known && getAttribute(dev, 'type');
+    if (type === undefined || (known as readonly string[]).includes(type)) return;
+    const alias = aliasOf(dev);
+    out.push({
+      code: 'UNKNOWN_TYPE', severity: 'warning', ...(alias !== undefined ? { alias } : {}),
+      message: `${describeDevice(dev, i)}: type '${type}' is neither libvirt's nor the dialect's (did you mean '${nearest(type, known!)}'?); it is left as it is, and libvirt will refuse it`,
+    });
+  });
+  return out;
+}
