@@ -25,6 +25,7 @@ export const DIAGNOSTIC_CODES = {
   ALREADY_EXPANDED: 'expand of a domain already expanded for another host: nothing changes; plan the move instead.',
   EPHEMERAL_MISSING: 'An ephemeral device the guest does not hold now (detached, or away during a move) is not on this host: attaching it here will fail.',
   VLAN_DEVICE_UNKNOWN: 'The destination snapshot lacks the VLAN sub-interface a backup half will use there.',
+  NO_SRIOV_PF: 'The host snapshot has no SR-IOV physical function: no VF can be had there until VFs are enabled and the snapshot captured again.',
   POOL_OVERLAP: 'Two networks of the host name the same VF (allowed, as libvirt allows it).',
   REPAIR_OTHER_PF: 'No free VF is left on the PF a degraded pair\'s backup uses; the repair takes one on another PF.',
 } as const;

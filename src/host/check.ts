@@ -10,6 +10,9 @@ function duplicates(values: string[]): string[] {
   return [...dup];
 }
 
+/** How VFs are enabled on a PF, for messages. */
+const SRIOV_HOWTO = 'echo N > /sys/class/net/PF/device/sriov_numvfs, N at most sriov_totalvfs';
+
 export function checkHost(host: Host): Host {
   const [dupPf] = duplicates(host.pfs.map((p) => p.address));
   if (dupPf) throw new HybridError('TOPOLOGY_CONFLICT', `PF ${dupPf} is described twice in the host snapshot`);
@@ -43,7 +46,11 @@ export function checkHost(host: Host): Host {
   for (const pool of host.pools) {
     const netdevs = new Set(host.pfs.map((p) => p.netdev));
     for (const pf of pool.pfs) {
-      if (!netdevs.has(pf)) throw new HybridError('POOL_MISSING_PF', `network '${pool.name}' names <pf dev='${pf}'/>, but no PF in the host snapshot has that netdev (add the PF's pci and net nodedev XML)`);
+      if (netdevs.has(pf)) continue;
+      if (host.netdevs?.includes(pf)) {
+        throw new HybridError('POOL_MISSING_PF', `network '${pool.name}' names <pf dev='${pf}'/>, but ${pf} is not an SR-IOV physical function (its PCI device has no virt_functions capability): name a PF, or enable VFs on it (${SRIOV_HOWTO.replace('PF', pf)}) and capture nodedev/ again`);
+      }
+      throw new HybridError('POOL_MISSING_PF', `network '${pool.name}' names <pf dev='${pf}'/>, but no PF in the host snapshot has that netdev (add the PF's pci and net nodedev XML)`);
     }
     const [dupPoolVf] = duplicates(pool.vfs);
     if (dupPoolVf) throw new HybridError('TOPOLOGY_CONFLICT', `network '${pool.name}' lists VF ${dupPoolVf} twice (a <pf dev> named twice, or an address listed twice): list each once`);
@@ -77,8 +84,15 @@ export function hostWarnings(host: Host): Diagnostic[] {
     const key = names.join("' and '");
     shared.set(key, [...(shared.get(key) ?? []), vf]);
   }
-  return [...shared].map(([key, vfs]) => ({
+  const out: Diagnostic[] = [...shared].map(([key, vfs]) => ({
     code: 'POOL_OVERLAP', severity: 'warning',
     message: `networks '${key}' share ${vfs.length} VF${vfs.length > 1 ? 's' : ''} (${vfs.join(', ')}): a VF a domain holds through one is taken for the other too`,
   }));
+  if (host.pfs.length === 0) {
+    out.push({
+      code: 'NO_SRIOV_PF', severity: 'warning',
+      message: `no SR-IOV physical function in the snapshot: no PCI device has VFs (a virt_functions capability). Enable VFs on the NIC's PF (${SRIOV_HOWTO}; or the NIC's own tool), then capture nodedev/ again (docs/HOST-SNAPSHOT.md)`,
+    });
+  }
+  return out;
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hostWarnings } from '../../src/host/check.js';
+import { summarizeHost } from '../../src/host/summary.js';
 import { hostFromSources } from '../../src/host/from-xml.js';
 import { assertHost } from '../../src/host/model.js';
 import { readNodedev } from '../../src/host/nodedev.js';
@@ -105,6 +106,24 @@ describe('host snapshot errors, each with its own code', () => {
     const p = parts(INTEL);
     p.networks.set('sriov-pool.xml', p.networks.get('sriov-pool.xml')!.replace('enp4s0f1', 'eth9'));
     expect(expectHybridError(() => build(p), 'POOL_MISSING_PF').message).toContain('eth9');
+  });
+
+  it('a pool naming a plain NIC (a netdev that is no SR-IOV PF) says so, and how VFs are enabled', () => {
+    const p = parts(INTEL);
+    p.nodedevs.set('net_eth0_52_54_00_00_00_01.xml', "<device>\n  <name>net_eth0_52_54_00_00_00_01</name>\n  <parent>pci_0000_65_00_0</parent>\n  <capability type='net'>\n    <interface>eth0</interface>\n  </capability>\n</device>\n");
+    p.networks.set('sriov-pool.xml', p.networks.get('sriov-pool.xml')!.replace('enp4s0f1', 'eth0'));
+    const e = expectHybridError(() => build(p), 'POOL_MISSING_PF');
+    expect(e.message).toContain('eth0 is not an SR-IOV physical function');
+    expect(e.message).toContain('/sys/class/net/eth0/device/sriov_numvfs');
+    expect(e.message).not.toContain("add the PF's");
+  });
+
+  it('a host without any SR-IOV PF: a NO_SRIOV_PF warning that says how VFs are enabled and captured', () => {
+    const gpuOnly = hostFromXml({ nodedevs: [parts(INTEL).nodedevs.get('pci_0000_65_00_0.xml')!] });
+    const w = summarizeHost(gpuOnly).warnings;
+    expect(w.map((x) => x.code)).toEqual(['NO_SRIOV_PF']);
+    expect(w[0]!.message).toMatch(/sriov_numvfs.*capture nodedev\/ again/);
+    expect(summarizeHost(readHostSnapshot(INTEL)).warnings.map((x) => x.code)).not.toContain('NO_SRIOV_PF');
   });
 
   it('a VF in two pools is taken as libvirt takes it: loaded, with a POOL_OVERLAP warning', () => {

@@ -20,9 +20,12 @@ export const host: Command = {
       const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
       return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
     };
-    io.stdout(table([['PF', 'NETDEV', 'NUMA', 'VFS'], ...s.pfs.map((p) => [p.address, p.netdev ?? '-', p.numaNode === undefined ? '-' : String(p.numaNode), `${p.vfs}${p.maxVfs !== undefined ? `/${p.maxVfs}` : ''}`])]));
+    // VFS/MAX: the VFs enabled, of the most the PF can have (maxCount; '-' when libvirt did not say).
+    if (s.pfs.length > 0) io.stdout(table([['PF', 'NETDEV', 'NUMA', 'VFS/MAX'], ...s.pfs.map((p) => [p.address, p.netdev ?? '-', p.numaNode === undefined ? '-' : String(p.numaNode), `${p.vfs}/${p.maxVfs ?? '-'}`])]));
+    else io.stdout('no SR-IOV physical function (see the warning below)\n');
     io.stdout('\n');
-    io.stdout(table([['POOL', 'KIND', 'PFS', 'FREE', 'USED BY'], ...s.pools.map((p) => [
+    if (s.pools.length === 0) io.stdout('no VF pool: write one into network/ (docs/HOST-SNAPSHOT.md)\n');
+    else io.stdout(table([['POOL', 'KIND', 'PFS', 'FREE/VFS', 'USED BY'], ...s.pools.map((p) => [
       p.name, p.mode + (p.mode === 'hostdev' && p.ephemeral ? ' (ephemeral)' : ''), p.pfs.join(',') || '(addresses)', `${p.free}/${p.vfs}`,
       p.used.map((u) => `${u.vf}=${u.domain}`).join(' ') || '-',
     ])]));
