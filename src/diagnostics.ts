@@ -21,6 +21,7 @@ export const DIAGNOSTIC_CODES = {
   TEAMING_ON_PC: 'A teamed pair on a pc (i440fx) guest: QEMU fails over only PCIe primaries, so it can never fail over.',
   PLAN_INPUT_NOT_MIGRATABLE: 'A plan made from XML other than `virsh dumpxml --migratable`: the script rebuilds migrate.xml at run time.',
   BACKUP_DRIVER_UNKNOWN: 'guest-config: a bond-style backup\'s NIC model has no guest driver the library knows, so its port cannot be matched by driver with confidence.',
+  MAC_POSITIONAL: 'expand: a pair with neither <mac> nor an alias got a MAC and name from its place among unnamed hybrid NICs; inserting one before it would change them.',
   UNKNOWN_TYPE: 'An <interface> or <hostdev> whose type neither libvirt nor the dialect knows (a typo, say): left as it is.',
   ALREADY_EXPANDED: 'expand of a domain already expanded for another host: nothing changes; plan the move instead.',
   EPHEMERAL_MISSING: 'An ephemeral device the guest does not hold now (detached, or away during a move) is not on this host: attaching it here will fail.',

@@ -340,6 +340,11 @@ export function expandDocument(doc: XmlDocument, host: Host, options: DocumentEx
       if (hostMacs.has(mac)) warnings.push({ code: 'MAC_IN_USE_ON_HOST', severity: 'warning', alias: pairName, message: `${pairName}: MAC ${mac} is also used by another domain on this host` });
     } else {
       mac = stableMac(`${seed}/${pairName}`, macTaken);
+      // The MAC derives from the pair's name; a name expansion chose (ua-hybridN) is positional.
+      if (s.alias === undefined) {
+        warnings.push({ code: 'MAC_POSITIONAL', severity: 'warning', alias: pairName,
+          message: `${where}: its generated MAC ${mac} and name ${pairName} follow from its place among the unnamed hybrid NICs, so inserting or removing one before it would change them; write <mac address='${mac}'/> or <alias name='${pairName}'/> into the entry to keep them` });
+      }
     }
     macs.set(mac, `pair '${pairName}'`);
     const vfGuest = s.vfGuest ?? allocateHotpluggable(space!, `${where} (VF half)`);

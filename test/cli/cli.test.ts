@@ -28,7 +28,7 @@ describe('hostdev-hybrid expand / collapse / check', () => {
     const r = cli('expand', INPUT, '--host', HOST);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(expandDomain(readFileSync(INPUT, 'utf8'), readHostSnapshot(HOST)).xml);
-    expect(r.stderr).toMatch(/^hostdev-hybrid: warning\[VLAN_SUBINTERFACE\]/);
+    expect(r.stderr).toMatch(/^hostdev-hybrid: warning\[VLAN_SUBINTERFACE\]/m);
   });
 
   it('expand --style teaming and --vlan-device are passed through', () => {

@@ -261,3 +261,28 @@ describe('what expand says about what it did not do', () => {
     expect([home.changed, home.warnings]).toEqual([false, []]);
   });
 });
+
+describe('generated MACs and names of unnamed hybrid NICs', () => {
+  const dialect = fixture('cases', 'expand-q35-pool-bond', 'input.xml');
+  const entry = /    <interface type='hostdev-hybrid'>[\s\S]*?<\/interface>\n/.exec(dialect)![0];
+
+  it('follow from the place among unnamed NICs, and each such pair is reported with the fix', () => {
+    const one = expandDomain(dialect, intel);
+    const two = expandDomain(dialect.replace(entry, entry + entry), intel);
+    const inserted = two.pairs[1]!;
+    // The first pair's MAC is what the single NIC had: a newcomer before it would have taken it.
+    expect(two.pairs[0]!.mac).toBe(one.pairs[0]!.mac);
+    const w = two.warnings.filter((x) => x.code === 'MAC_POSITIONAL');
+    expect(w.map((x) => x.alias)).toEqual(['ua-hybrid0', 'ua-hybrid1']);
+    expect(w[1]!.message).toContain(`write <mac address='${inserted.mac}'/> or <alias name='ua-hybrid1'/> into the entry`);
+  });
+
+  it('an alias makes the MAC its own, wherever the entry is: no report', () => {
+    const named = entry.replace('</interface>', "  <alias name='ua-web'/>\n    </interface>");
+    const alone = expandDomain(dialect.replace(entry, named), intel);
+    const after = expandDomain(dialect.replace(entry, entry + named), intel);
+    expect(after.pairs.find((p) => p.name === 'ua-web')!.mac).toBe(alone.pairs[0]!.mac);
+    expect(alone.warnings.filter((x) => x.code === 'MAC_POSITIONAL')).toEqual([]);
+    expect(after.warnings.filter((x) => x.code === 'MAC_POSITIONAL').map((x) => x.alias)).toEqual(['ua-hybrid0']);
+  });
+});
