@@ -9,7 +9,7 @@ export { hostFromXml, hostFromSources, type SnapshotSource, type SnapshotSources
 export { hostFromJson } from './host/json.js';
 export { vfTopology, type Host, type HostPciDevice, type HostPf, type HostVf, type HostPool, type HostDomain, type VfTopology } from './host/model.js';
 export { allocateVf, claimVf, type AllocationOptions } from './host/allocate.js';
-export { readHostSnapshot } from './io.js';
+export { readHostSnapshot, writePlanFiles } from './io.js';
 export { summarizeHost, type HostSummary } from './host/summary.js';
 export { hostWarnings } from './host/check.js';
 export { expandDomain, type ExpandOptions, type ExpandResult, type ExpandedPair, type ExpandedEphemeral } from './expand/expand.js';

@@ -1,8 +1,13 @@
 /**
- * The one module of the library that reads files. Everything else takes strings.
+ * The one module of the library that touches the filesystem: it reads host snapshots and writes
+ * a plan's files. Everything else takes and returns strings.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+import type * as WriteFileAtomic from 'write-file-atomic';
+import { planFiles } from './plan/files.js';
+import type { MigrationPlan } from './plan/types.js';
 import { HybridError } from './errors.js';
 import { hostFromSources, type SnapshotSource } from './host/from-xml.js';
 import { hostFromJson } from './host/json.js';
@@ -95,3 +100,67 @@ export function readHostSnapshot(dir: string): Host {
   }
   return hostFromSources({ nodedevs, networks, domains });
 }
+
+/**
+ * write-file-atomic's sync write (mode and owner kept, symlinks followed, fsync before rename),
+ * loaded on first use: most CLI runs print to standard output, and it costs a fifth of a cold start.
+ */
+export function atomicWrite(file: string, content: string, options: WriteFileAtomic.Options = {}): void {
+  const lib = createRequire(import.meta.url)('write-file-atomic') as typeof WriteFileAtomic;
+  lib.sync(file, content, options);
+}
+
+/** Writes one file atomically (fsync before rename); FILE_UNWRITABLE saying why otherwise. */
+export function writeFileAtomically(file: string, content: string, mode?: number): void {
+  try {
+    atomicWrite(file, content, { fsync: true, ...(mode !== undefined ? { mode } : {}) });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'its folder does not exist' : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
+      : code === 'ENOSPC' ? 'no space left on the device' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message;
+    throw new HybridError('FILE_UNWRITABLE', `cannot write ${file}: ${why}`, { file });
+  }
+}
+
+/**
+ * Makes a folder and its parents, one level at a time: mkdirSync's recursive form never returns
+ * for a path under /proc (Node 20); this walk is bounded by the path's depth.
+ */
+export function ensureDir(dir: string, what = 'the folder', mode = 0o755): void {
+  let path = '';
+  for (const part of resolve(dir).split('/').filter(Boolean)) {
+    path += `/${part}`;
+    try {
+      mkdirSync(path, { mode });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new HybridError('FILE_UNWRITABLE', `cannot create ${what} ${dir}: ${(e as Error).message}`, { file: dir });
+    }
+  }
+  let isDir = false;
+  try { isDir = statSync(dir).isDirectory(); } catch { /* checked below */ }
+  if (!isDir) throw new HybridError('FILE_UNWRITABLE', `${what} ${dir} is not a folder`, { file: dir });
+}
+
+/** Writes `files` (relative path → content) under `dir`, each atomically, folders made; `.sh` files executable. */
+export function writeFiles(dir: string, files: Record<string, string>): void {
+  for (const [rel, content] of Object.entries(files)) {
+    const path = join(dir, rel);
+    ensureDir(join(path, '..'));
+    writeFileAtomically(path, content, rel.endsWith('.sh') ? 0o755 : undefined);
+  }
+}
+
+/**
+ * Writes a plan's files into `dir` (what `--out-dir` writes: plan.json, the XML pieces in their
+ * subfolders, the script executable), each atomically; returns the paths written, relative to `dir`.
+ *
+ * @example
+ * writePlanFiles('web2-move', planMigration(xml, hostA, hostB, { destUri: 'qemu+ssh://b.example/system' }));
+ * // then: bash web2-move/migrate.sh --check
+ */
+export function writePlanFiles(dir: string, plan: MigrationPlan): string[] {
+  const files = planFiles(plan);
+  writeFiles(dir, files);
+  return Object.keys(files);
+}
+

@@ -25,7 +25,7 @@ describe('the public API', () => {
       'DIAGNOSTIC_CODES', 'ERROR_CODES', 'HH_NS', 'HYBRID_CHILD_ORDER', 'HybridError', 'VF_DRIVERS', 'XML_LIMITS', 'allocateVf', 'checkDomain',
       'claimVf', 'collapseDomain', 'expandDomain', 'guestNetworkConfig', 'hostFromJson', 'hostFromSources', 'hostFromXml', 'hostWarnings', 'parseXml',
       'planEvacuation', 'planFiles', 'planHotplug', 'planMigration', 'planRepair', 'planUnplug', 'readHostSnapshot',
-      'renderScript', 'retargetDomain', 'rewriteArrivingDomain', 'scriptName', 'serializeNode', 'serializeXml', 'shellQuote', 'summarizeHost', 'vfTopology',
+      'renderScript', 'retargetDomain', 'rewriteArrivingDomain', 'scriptName', 'serializeNode', 'serializeXml', 'shellQuote', 'summarizeHost', 'vfTopology', 'writePlanFiles',
     ]);
   });
 });

@@ -10,7 +10,7 @@ import type { MigrationPlan } from './types.js';
  * the script.
  *
  * @example
- * for (const [path, text] of Object.entries(planFiles(plan))) writeFileSync(join(dir, path), text);
+ * planFiles(plan)['migrate.sh']; // the script; writePlanFiles(dir, plan) writes them all (subfolders, the script executable)
  */
 export function planFiles(plan: MigrationPlan): Record<string, string> {
   const nl = (s: string): string => (s.endsWith('\n') ? s : s + '\n');

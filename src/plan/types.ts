@@ -4,6 +4,7 @@
  * shape, and a test keeps the two in step.
  */
 import type { Diagnostic } from '../diagnostics.js';
+import type { ErrorCode } from '../errors.js';
 import type { Style } from '../expand/metadata.js';
 
 /** What a plan does. */
@@ -118,5 +119,6 @@ export interface MigrationPlan {
 /** Several domains placed on several destinations: a plan per placed domain. */
 export interface EvacuationPlan {
   plans: { domain: string; destination: number; plan: MigrationPlan }[];
-  unplaced: { domain: string; code: string; reason: string }[];
+  /** Each domain that fits nowhere, with the error code and message of its last refusal. */
+  unplaced: { domain: string; code: ErrorCode; reason: string }[];
 }

@@ -2,12 +2,12 @@
 // fails where told, a failure undoes exactly the steps that ran, newest first — and after the
 // switch-over undoes nothing (the guest runs on the destination; repair there).
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { expandDomain, planFiles, planHotplug, planMigration, planRepair, planUnplug, readHostSnapshot, renderScript, scriptName } from '../../src/index.js';
-import { DEST_URI, fixture, FIXTURES, ROOT } from '../helpers.js';
+import { expandDomain, planFiles, planHotplug, planMigration, planRepair, planUnplug, readHostSnapshot, renderScript, scriptName, writePlanFiles } from '../../src/index.js';
+import { DEST_URI, expectHybridError, fixture, FIXTURES, ROOT } from '../helpers.js';
 
 const from = readHostSnapshot(join(FIXTURES, 'hosts', 'intel-82576'));
 const to = readHostSnapshot(join(FIXTURES, 'hosts', 'mellanox-cx5'));
@@ -247,5 +247,23 @@ describe('renderScript puts text into the script safely', () => {
     expect(script).toContain('# warning[X]: first second\n');
     expect(script).toContain('after the switch-over failed: say \\"hi\\" to \\$HOME \\`now\\` \\\\ later" >&2');
     expect(script).toContain('echo "hostdev-hybrid: migrate of g\\$1\\"x done" >&2');
+  });
+});
+
+describe('writePlanFiles', () => {
+  it('writes every file of the plan into a folder it makes, subfolders too, the script executable', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'hh-write-')), 'deeper', 'move');
+    const plan = planMigration(guest, from, to, { destUri: DEST_URI, ...gpuMap });
+    const written = writePlanFiles(dir, plan);
+    expect(written.sort()).toEqual(Object.keys(planFiles(plan)).sort());
+    expect(written.some((f) => f.startsWith('detach/')) && written.some((f) => f.startsWith('attach/'))).toBe(true);
+    for (const f of written) expect(readFileSync(join(dir, f), 'utf8'), f).toBe(planFiles(plan)[f]);
+    expect(statSync(join(dir, 'migrate.sh')).mode & 0o111).toBe(0o111);
+    expect(statSync(join(dir, 'plan.json')).mode & 0o111).toBe(0);
+  });
+
+  it('a folder that cannot be made: FILE_UNWRITABLE, never a hang', () => {
+    const plan = planMigration(input, from, to, { destUri: DEST_URI });
+    expect(expectHybridError(() => writePlanFiles('/proc/hh-plan/move', plan), 'FILE_UNWRITABLE').message).toContain('/proc/hh-plan');
   });
 });

@@ -1,11 +1,11 @@
-import { appendFileSync, closeSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { appendFileSync, closeSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { HybridError } from '../../errors.js';
 import { hostIndex } from '../../host/model.js';
-import { readHostSnapshot } from '../../io.js';
+import { atomicWrite, ensureDir, readHostSnapshot } from '../../io.js';
 import { isHybridArrival, rewriteArrivingDomain, type Arrival } from '../../plan/hook.js';
 import { positionals, requireOption, type Command } from '../command.js';
-import { atomicWrite, readInput } from '../output.js';
+import { readInput } from '../output.js';
 import { printWarnings } from './shared.js';
 
 interface Claim { vf: string; domain: string; at: number }
@@ -16,23 +16,6 @@ const sleep = (ms: number): void => { Atomics.wait(new Int32Array(new SharedArra
 const LOCK_WAIT_MS = 5_000;
 /** A take-over marker older than this was left by a hook that died in the middle of one. */
 const TAKEOVER_STALE_MS = 2_000;
-
-/**
- * The folder, made one level at a time: mkdirSync's recursive form never returns for a path
- * under /proc (Node 20), and the walk is bounded by the path's depth.
- */
-function ensureDir(dir: string): void {
-  let path = '';
-  for (const part of resolve(dir).split('/').filter(Boolean)) {
-    path += `/${part}`;
-    try {
-      mkdirSync(path, { mode: 0o700 });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new HybridError('FILE_UNWRITABLE', `cannot create the state folder ${dir}: ${(e as Error).message}`, { file: dir });
-    }
-  }
-  if (!statSync(dir).isDirectory()) throw new HybridError('FILE_UNWRITABLE', `the state folder ${dir} is not a folder`, { file: dir });
-}
 
 /** A process's start time (field 22 of /proc/PID/stat): tells a reused pid from the one that took a lock. */
 function processStart(pid: number): string | undefined {
@@ -160,7 +143,7 @@ export const hook: Command = {
     const { text } = readInput(io, '-');
     // Not ours: out before the snapshot, the lock or the state folder is touched, whatever their state.
     if (!isHybridArrival(text)) return 0;
-    ensureDir(state);
+    ensureDir(state, 'the state folder', 0o700);
     const claimsFile = join(state, 'claims.json');
     const arrival = withLock(state, () => {
       const host = readHostSnapshot(hostDir);
