@@ -39,7 +39,8 @@ export const ERROR_CODES = {
   // Domains: expansion, collapse
   UNSUPPORTED_MACHINE: 'The guest machine type or architecture has no supported PCI layout (only x86 pc and q35).',
   UNSUPPORTED_ELEMENT: 'A hybrid entry holds an element or value that cannot be placed on either half.',
-  DUPLICATE_ALIAS: 'Two devices share an alias, or an alias does not start with ua-.',
+  DUPLICATE_ALIAS: 'Two devices share an alias.',
+  INVALID_ALIAS: 'A hybrid entry\'s alias is not a libvirt user alias (ua- and then letters, digits, - and _).',
   DUPLICATE_MAC: 'A MAC address is used by two NICs that are not halves of one pair.',
   GUEST_ADDRESS_CONFLICT: 'Two devices are given the same guest PCI slot, or an address names a bus that does not exist.',
   GUEST_ADDRESS_NOT_HOTPLUGGABLE: 'A device that must be hot-unplugged is given a guest slot that cannot be.',

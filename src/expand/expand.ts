@@ -117,7 +117,7 @@ function readPairSpec(entry: Extract<DialectEntry, { kind: 'pair' }>): PairSpec 
       case 'alias': {
         const name = getAttribute(child, 'name') ?? '';
         if (!USER_ALIAS.test(name)) {
-          throw new HybridError('DUPLICATE_ALIAS', `${where}: alias '${name}' must start with 'ua-' and use only letters, digits, '-' and '_' (libvirt's rule for user aliases)`, { element: where });
+          throw new HybridError('INVALID_ALIAS', `${where}: alias '${name}' must start with 'ua-' and use only letters, digits, '-' and '_' (libvirt's rule for user aliases)`, { element: where });
         }
         spec.alias = name;
         break;

@@ -43,6 +43,19 @@ export function isFreeFor(host: Host, vf: string, claimed: ReadonlySet<string>, 
   return !claimed.has(vf) && takenByOther(host, vf, domain) === undefined;
 }
 
+/** Why a pool has no VF left, counted apart: held by domains on the host, or chosen in this run. */
+function exhaustion(pool: HostPool, taken: ReadonlyMap<string, string>, claimed: ReadonlySet<string>, domain: string | undefined): string {
+  let held = 0;
+  let chosen = 0;
+  for (const vf of pool.vfs) {
+    const user = taken.get(vf);
+    if (user !== undefined && user !== domain) held++;
+    else if (claimed.has(vf)) chosen++;
+  }
+  const parts = [`${held} held by domains on the host`, ...(chosen > 0 ? [`${chosen} already taken in this run (by other devices of this domain, plans chained before it, or guests still arriving)`] : [])];
+  return `of its ${pool.vfs.length} VFs, ${parts.join(' and ')}, so none is left for one more`;
+}
+
 /**
  * A free VF of the pool, by the policy at the top of this file; POOL_EXHAUSTED when none is left.
  *
@@ -132,7 +145,7 @@ export function allocateVf(host: Host, poolName: string, options: AllocationOpti
   }
   if (!best) {
     throw new HybridError('POOL_EXHAUSTED', options.pfNetdev === undefined || !anyFree
-      ? `network '${poolName}' has no free VF: all ${pool.vfs.length} are in use; enable more VFs on its PFs or free one`
+      ? `network '${poolName}' has no free VF left: ${exhaustion(pool, taken, claimed, options.domain)}; enable more VFs on its PFs or free one`
       : `network '${poolName}' has no free VF on ${options.pfNetdev}; enable more VFs there or free one`);
   }
   return best;

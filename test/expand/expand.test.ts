@@ -80,7 +80,7 @@ describe('expandDomain', () => {
 
   const entry = (inner: string, attrs = ''): string => `    <interface type='hostdev-hybrid'${attrs}>\n      <source network='sriov-pool'/>\n${inner}    </interface>\n`;
   it.each([
-    ['an alias without ua-', entry("      <alias name='wan'/>\n"), 'DUPLICATE_ALIAS'],
+    ['an alias without ua-', entry("      <alias name='wan'/>\n"), 'INVALID_ALIAS'],
     ['two entries with one alias', entry("      <alias name='ua-x'/>\n") + entry("      <alias name='ua-x'/>\n"), 'DUPLICATE_ALIAS'],
     ['a multicast MAC', entry("      <mac address='01:00:5e:00:00:01'/>\n"), 'INVALID_MAC'],
     ['a malformed MAC', entry("      <mac address='52:54:00:zz:00:01'/>\n"), 'INVALID_MAC'],

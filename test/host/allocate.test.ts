@@ -273,3 +273,19 @@ describe('allocation, broken snapshots', () => {
     expect(expectHybridError(() => allocateVf(host, 'pool'), 'PF_WITHOUT_NETDEV').message).toContain('0000:01:10.0');
   });
 });
+
+describe('POOL_EXHAUSTED says where the VFs went', () => {
+  it('held by domains on the host, apart from those this run took', () => {
+    const host = readHostSnapshot(join(FIXTURES, 'hosts', 'intel-x710'));
+    const vfs = host.pools[0]!.vfs;
+    const e = expectHybridError(() => allocateVf(host, 'sriov-pool', { claimed: new Set(vfs) }), 'POOL_EXHAUSTED');
+    expect(e.message).toContain(`of its ${vfs.length} VFs, 0 held by domains on the host and ${vfs.length} already taken in this run`);
+    const held = structuredClone(host);
+    held.domains.push({ name: 'hog', pciDevices: vfs.slice(0, 1), macs: [] });
+    const f = expectHybridError(() => allocateVf(held, 'sriov-pool', { claimed: new Set(vfs.slice(1)) }), 'POOL_EXHAUSTED');
+    expect(f.message).toContain(`of its ${vfs.length} VFs, 1 held by domains on the host and ${vfs.length - 1} already taken in this run`);
+    const all = structuredClone(host);
+    all.domains.push({ name: 'hog', pciDevices: [...vfs], macs: [] });
+    expect(expectHybridError(() => allocateVf(all, 'sriov-pool'), 'POOL_EXHAUSTED').message).toContain(`of its ${vfs.length} VFs, ${vfs.length} held by domains on the host, so none is left`);
+  });
+});
