@@ -82,11 +82,21 @@ describe('hostdev-hybrid expand / collapse / check', () => {
     expect([good.code, good.stdout]).toEqual([0, `${join(FIXTURES, 'cases', 'check-clean', 'input.xml')}: no problems found\n`]);
   });
 
-  it('demo expands the built-in example', () => {
+  it('demo expands the built-in example, then shows its move to the second shipped host, step by step', () => {
     const r = cli('demo');
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("<interface type='direct'>");
+    const [xml, move] = r.stdout.split('\n</domain>\n');
+    expect(xml).toContain("<interface type='direct'>");
+    expect(move).toMatch(/^\n# The live migration of demo-guest to fixtures\/hosts\/mellanox-cx5/);
+    expect(move).toContain('#   ua-ephemeral0: 0000:65:00.0 -> 0000:ca:00.0');
+    expect(move).toMatch(/^virsh -c qemu:\/\/\/system migrate --live .* demo-guest qemu\+ssh:\/\/cx5\.example\/system$/m);
+    expect(move).toMatch(/^# 1\. \[source\] check: /m);
     expect(r.stderr).toContain('# pair ua-backend');
+    // -o: the XML into the file, the move on standard output.
+    const out = join(mkdtempSync(join(tmpdir(), 'hh-demo-')), 'demo.xml');
+    const o = cli('demo', '-o', out);
+    expect(readFileSync(out, 'utf8')).toBe(xml + '\n</domain>\n');
+    expect(o.stdout).toBe(move);
   });
 });
 

@@ -60,6 +60,7 @@ describe('the packed package', () => {
     const demo = inProject('npx', ['--no-install', 'hostdev-hybrid', 'demo']);
     expect(demo.status, demo.stderr).toBe(0);
     expect(demo.stdout).toContain("<interface type='direct'>");
+    expect(demo.stdout).toContain('# The live migration of demo-guest');
     expect(readdirSync(join(project, 'node_modules', '.bin'))).toContain('hostdev-hybrid');
   });
 });

@@ -133,7 +133,7 @@ export const hook: Command = {
     'claim-timeout': { type: 'string', value: 'SECONDS', help: 'how long a claim holds a VF before the guest shows in domains/', default: '600' },
   },
   description: 'Installed as /etc/libvirt/hooks/qemu.d/hostdev-hybrid (docs/HOOK.md). For `migrate begin` and\n`restore begin` it reads the domain on standard input and prints it pointed at this host\'s VFs;\nevery other call exits at once with no output, and a domain without hostdev-hybrid metadata\npasses unchanged (no output). A failure exits 2 with one error line: libvirt cancels cleanly.',
-  example: 'printf \'#!/bin/sh\\nexec hostdev-hybrid hook --host /var/lib/hostdev-hybrid/host "$@"\\n\' > /etc/libvirt/hooks/qemu.d/hostdev-hybrid',
+  example: 'install -m 755 examples/libvirt-hook/hostdev-hybrid /etc/libvirt/hooks/qemu.d/hostdev-hybrid   # runs this for migrate/restore begin only',
   run(parsed, io) {
     const [guest, op, subop] = positionals(this, parsed);
     if (!((op === 'migrate' || op === 'restore') && subop === 'begin')) return 0;
