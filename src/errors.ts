@@ -20,6 +20,7 @@ export const ERROR_CODES = {
   INVALID_PCI_ADDRESS: 'A PCI address attribute is missing, not hexadecimal, or out of range.',
   INVALID_MAC: 'A MAC address is malformed, multicast, or all zeros.',
   INVALID_VLAN: 'A VLAN tag is not an integer from 0 to 4095.',
+  INVALID_MTU: 'An <mtu size> is not a whole number from 68 to 65535, or is above what the PF can take (max_mtu in links.json).',
   INVALID_ATTRIBUTE: 'An attribute has a value libvirt would not accept.',
   MISSING_ELEMENT: 'A required element or attribute is absent.',
   // Host snapshot
@@ -54,6 +55,7 @@ export const ERROR_CODES = {
   EPHEMERAL_CLASS_MISMATCH: 'An ephemeral device would go to a destination device of another kind (PCI class), e.g. a GPU onto a NIC VF.',
   URI_INVALID: 'A libvirt URI is missing where a plan needs one (a live migration\'s destination), or is not a libvirt URI.',
   MIGRATION_SAME_HOST: 'A live migration from a host onto itself, which libvirt refuses: plan a save-restore instead.',
+  MTU_TOO_SMALL: 'A pair\'s MTU is larger than what its PF (or VLAN sub-interface) has on the destination: the backup would drop larger frames there.',
   NOTHING_TO_DO: 'The operation has nothing to act on (no degraded pair to repair, no such alias to unplug).',
   PLAN_INVALID: 'A plan given back to the tool (retarget, hook) does not match schemas/plan.schema.json or the domain.',
 } as const;

@@ -98,7 +98,10 @@ export function readHostSnapshot(dir: string): Host {
   if (nodedevs.length === 0) {
     throw new HybridError('HOST_SNAPSHOT', `${dir} has neither nodedev/*.xml nor host.json: capture the host as docs/HOST-SNAPSHOT.md shows`, { file: dir });
   }
-  return hostFromSources({ nodedevs, networks, domains });
+  const linksPath = join(dir, 'links.json');
+  let hasLinks = false;
+  try { hasLinks = statSync(linksPath).isFile(); } catch { /* absent: MTUs unknown */ }
+  return hostFromSources({ nodedevs, networks, domains, ...(hasLinks ? { links: { xml: readUtf8File(linksPath), file: linksPath } } : {}) });
 }
 
 /**

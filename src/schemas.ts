@@ -11,7 +11,7 @@ const compiled = new Map<string, ValidateFunction>();
 // Loaded on first use: most commands validate no JSON, and ajv costs ~45 ms of cold start.
 let ajv: AjvType | undefined;
 
-export type SchemaName = 'host' | 'plan' | 'host-summary';
+export type SchemaName = 'host' | 'plan' | 'host-summary' | 'links';
 
 function validator(name: SchemaName): ValidateFunction {
   let v = compiled.get(name);

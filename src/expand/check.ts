@@ -1,4 +1,5 @@
 import { unknownDeviceTypes } from '../libvirt/types.js';
+import { mtuFit, mtuFix, mtuUnknownWarning } from '../host/mtu.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { parseXml } from '../xml/parse.js';
 import { childAttribute, firstChild, getAttribute } from '../xml/edit.js';
@@ -60,6 +61,7 @@ export function checkDomain(domainXml: string, host?: Host, options: CheckOption
   const byAlias = new Map(devices.map((d) => [aliasOf(d), d]));
   const movable = new Set<XmlElement>();
   const name = domainName(root);
+  const mtuUnknown: string[] = [];
 
   for (const pair of meta?.pairs ?? []) {
     const vf = byAlias.get(pair.vfAlias);
@@ -94,8 +96,9 @@ export function checkDomain(domainXml: string, host?: Host, options: CheckOption
         report({ code: 'BACKUP_NOT_VIRTIO', severity: 'error', alias: pair.name, ...at(vf, backup), message: `pair '${pair.name}': teaming needs a virtio backup half` });
       }
     }
-    if (host) checkPairOnHost(host, name, pair, vf, backup, report);
+    if (host) checkPairOnHost(host, name, pair, vf, backup, report, mtuUnknown);
   }
+  if (host && mtuUnknown.length > 0) report(mtuUnknownWarning(host, mtuUnknown));
   for (const e of meta?.ephemeral ?? []) {
     const dev = byAlias.get(e.alias);
     if (!dev) {
@@ -138,7 +141,7 @@ function sameSlot(a: PciAddress, b: PciAddress): boolean {
   return a.domain === b.domain && a.bus === b.bus && a.slot === b.slot;
 }
 
-function checkPairOnHost(host: Host, domain: string, pair: { name: string; vlan?: number; backupDevTemplate?: string }, vf: XmlElement, backup: XmlElement, report: (d: Diagnostic) => void): void {
+function checkPairOnHost(host: Host, domain: string, pair: { name: string; vlan?: number; backupDevTemplate?: string; mtu?: number }, vf: XmlElement, backup: XmlElement, report: (d: Diagnostic) => void, mtuUnknown: string[]): void {
   const source = hostPciSource(vf, pair.name);
   if (source === undefined) return;
   let pfNetdev: string;
@@ -159,5 +162,12 @@ function checkPairOnHost(host: Host, domain: string, pair: { name: string; vlan?
   if (actual !== expected) {
     report({ code: 'BACKUP_PF_MISMATCH', severity: 'error', alias: pair.name, ...at(vf, backup), message: `pair '${pair.name}': the backup half is on '${actual ?? '(none)'}', but VF ${source} belongs to PF ${pfNetdev} (expected '${expected}')` });
   }
+  if (pair.mtu === undefined) return;
+  const fit = mtuFit(host, [pfNetdev, actual ?? expected], pair.mtu);
+  if (fit.kind === 'too-small' || fit.kind === 'above-max') {
+    report({ code: 'MTU_TOO_SMALL', severity: 'error', alias: pair.name, ...at(vf, backup),
+      message: `pair '${pair.name}' has MTU ${pair.mtu}, but ${fit.device} takes ${fit.kind === 'too-small' ? fit.mtu : fit.maxMtu} at most on this host: the VF and its backup drop larger frames; ${mtuFix(fit.device, pair.mtu)}` });
+  }
+  if (fit.kind === 'unknown') mtuUnknown.push(...fit.devices);
 }
 

@@ -12,7 +12,7 @@ import { placeHybridChild } from './placement.js';
  * in it, a domain survives expand and collapse unchanged but for the values expansion chose.
  */
 export const HYBRID_CHILD_ORDER = [
-  'mac', 'source', 'vlan', 'virtualport', 'model', 'driver', 'bandwidth', 'tune', 'link', 'coalesce', 'target', 'boot',
+  'mac', 'source', 'vlan', 'virtualport', 'model', 'driver', 'bandwidth', 'tune', 'link', 'mtu', 'coalesce', 'target', 'boot',
   'alias', 'rom', 'address', 'backup',
 ];
 
@@ -96,6 +96,7 @@ function hybridEntry(pair: PairRecord, vf: XmlElement, backup: XmlElement): XmlE
     children.push(c);
   }
   children.push(leanElement('alias', { name: pair.name }));
+  if (pair.mtu !== undefined) children.push(leanElement('mtu', { size: String(pair.mtu) }));
   const vfGuest = firstChild(vf, 'address');
   if (vfGuest) children.push(leanElement('address', attrs(vfGuest)));
   const backupGuest = firstChild(backup, 'address');

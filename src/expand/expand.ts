@@ -14,6 +14,8 @@ import { parseMac, stableMac } from '../libvirt/mac.js';
 import { formatPci, parsePci, pciAttributes, readPciAddress, type PciAddress } from '../libvirt/pci-address.js';
 import { readVlan, vlanDeviceName } from '../libvirt/vlan.js';
 import { unknownDeviceTypes } from '../libvirt/types.js';
+import { readMtu } from '../libvirt/mtu.js';
+import { mtuFit, mtuFix, mtuUnknownWarning } from '../host/mtu.js';
 import {
   addedControllers, allocateHotpluggable, guestPciSpace, isHotpluggable, readGuestAddress, reserveAddress, type GuestPciSpace,
 } from '../pci/space.js';
@@ -69,6 +71,7 @@ interface PairSpec {
   backupGuest?: PciAddress;
   vlanEl?: XmlElement;
   vlan?: number;
+  mtu?: number;
   /** Children for the VF half and for the backup half; none is the usual case, and allocates nothing. */
   toVf: XmlElement[] | undefined;
   toBackup: XmlElement[] | undefined;
@@ -135,6 +138,8 @@ function readPairSpec(entry: Extract<DialectEntry, { kind: 'pair' }>): PairSpec 
         spec.vlanEl = child;
         break;
       case 'model': setModel(child); break;
+      // In the metadata only: libvirt refuses <mtu> on both halves (direct and hostdev).
+      case 'mtu': spec.mtu = readMtu(child, where); break;
       default: {
         const place = placeHybridChild(child, where);
         if (place === 'vf' || place === 'both') (spec.toVf ??= []).push(child);
@@ -319,6 +324,7 @@ export function expandDocument(doc: XmlDocument, host: Host, options: DocumentEx
   }
 
   // 3. Build each pair in document order: name, MAC, guest addresses, halves.
+  const mtuUnknown: string[] = [];
   const hostMacs = hostIndex(host).macs;
   const macTaken = { has: (m: string): boolean => macs.has(m) || hostMacs.has(m) };
   const expandedPairs: ExpandedPair[] = [];
@@ -354,6 +360,18 @@ export function expandDocument(doc: XmlDocument, host: Host, options: DocumentEx
       warnings.push({ code: 'VLAN_SUBINTERFACE', severity: 'warning', alias: pairName,
         message: `${pairName}: the backup half uses ${backupDev}; create that VLAN sub-interface of ${topo.pfNetdev} on every host the domain may run on (ip link add link ${topo.pfNetdev} name ${backupDev} type vlan id ${s.vlan})` });
     }
+    const mtu = s.mtu ?? (s.entry.pool !== undefined ? hostIndex(host).poolByName.get(s.entry.pool)?.mtu : undefined);
+    if (mtu !== undefined) {
+      const fit = mtuFit(host, [topo.pfNetdev, backupDev], mtu);
+      if (fit.kind === 'above-max') {
+        throw new HybridError('INVALID_MTU', `${where}: MTU ${mtu} is above what ${fit.device} takes on this host (max_mtu ${fit.maxMtu})`, { element: where });
+      }
+      if (fit.kind === 'too-small') {
+        warnings.push({ code: 'MTU_TOO_SMALL', severity: 'warning', alias: pairName,
+          message: `${pairName}: its MTU is ${mtu}, but ${fit.device} has MTU ${fit.mtu} on this host: its backup (and the VF, capped by its PF) would drop larger frames; ${mtuFix(fit.device, mtu)}` });
+      }
+      if (fit.kind === 'unknown') mtuUnknown.push(...fit.devices);
+    }
     if (style === 'teaming' && s.backupModel !== undefined && getAttribute(s.backupModel, 'type') !== 'virtio') {
       throw new HybridError('TEAMING_UNSUPPORTED', `${where}: teaming needs a virtio backup (QEMU's virtio-net failover), not model '${getAttribute(s.backupModel, 'type') ?? ''}'; use style bond or a virtio backup`, { element: where });
     }
@@ -363,7 +381,7 @@ export function expandDocument(doc: XmlDocument, host: Host, options: DocumentEx
       name: pairName, form: s.entry.form, pool: s.entry.pool, mac,
       vf: topo.vf, pf: topo.pf, pfDev: topo.pfNetdev, vfIndex: topo.index, vlan: s.vlan,
       backupDev, backupDevTemplate: s.vlan !== undefined ? template : undefined, vfAlias, backupAlias,
-      vfGuestAddress: formatPci(vfGuest), style, numaNode: topo.numaNode, backupGuestAddress: formatPci(backupGuest), macGenerated: s.mac === undefined,
+      vfGuestAddress: formatPci(vfGuest), mtu, style, numaNode: topo.numaNode, backupGuestAddress: formatPci(backupGuest), macGenerated: s.mac === undefined,
     });
     const built = buildHalves(s, pair, parsePci(topo.vf), vfGuest, backupGuest, style);
     // Laid out now, while they are in the cache: not in a pass over every pair at the end.
@@ -373,6 +391,7 @@ export function expandDocument(doc: XmlDocument, host: Host, options: DocumentEx
     expandedPairs.push(pair);
   });
   placeLaidOut(devicesEl, halves, layout);
+  if (mtuUnknown.length > 0) warnings.push(mtuUnknownWarning(host, mtuUnknown));
 
   // 4. Ephemeral devices: the attribute goes, the fact goes to the metadata.
   const expandedEphemeral: ExpandedEphemeral[] = [];

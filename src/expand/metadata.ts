@@ -42,6 +42,11 @@ export interface PairRecord {
    * from the running XML, and a repair or the destination must put the new VF exactly there.
    */
   vfGuestAddress?: string;
+  /**
+   * The pair's MTU (the entry's `<mtu size>`, else its pool's): in the metadata alone, since
+   * libvirt refuses `<mtu>` on both halves; checked against each host, set in the guest.
+   */
+  mtu?: number;
 }
 
 /** One ephemeral device as the metadata records it. */
@@ -107,9 +112,10 @@ export function readMetadata(root: XmlElement): HybridMetadata | undefined {
       const form = required(child, 'form');
       if (form !== 'hybrid' && form !== 'network') throw new HybridError('METADATA_INVALID', `hostdev-hybrid metadata: form='${form}' is unknown`);
       const vlan = getAttribute(child, 'vlan');
+      const mtu = getAttribute(child, 'mtu');
       const index = required(child, 'vf-index');
-      if (!DIGITS.test(index) || (vlan !== undefined && !DIGITS.test(vlan))) {
-        throw new HybridError('METADATA_INVALID', 'hostdev-hybrid metadata: vf-index and vlan must be numbers');
+      if (!DIGITS.test(index) || (vlan !== undefined && !DIGITS.test(vlan)) || (mtu !== undefined && !DIGITS.test(mtu))) {
+        throw new HybridError('METADATA_INVALID', 'hostdev-hybrid metadata: vf-index, vlan and mtu must be numbers');
       }
       const pool = getAttribute(child, 'pool');
       const template = getAttribute(child, 'backup-dev-template');
@@ -123,7 +129,7 @@ export function readMetadata(root: XmlElement): HybridMetadata | undefined {
         pfDev: required(child, 'pf-dev'), vfIndex: Number(index), vlan: vlan === undefined ? undefined : Number(vlan),
         backupDev: required(child, 'backup-dev'), backupDevTemplate: template,
         vfAlias: required(child, 'vf-alias'), backupAlias: required(child, 'backup-alias'),
-        vfGuestAddress: vfGuest,
+        vfGuestAddress: vfGuest, mtu: mtu === undefined ? undefined : Number(mtu),
       }));
     } else if (kind === 'ephemeral') {
       const device = required(child, 'device');
@@ -150,7 +156,7 @@ function metadataElement(meta: HybridMetadata, prefix = PREFIX): XmlElement {
     ...meta.pairs.map((p) => leanElement(name('pair'), {
       name: p.name, form: p.form, pool: p.pool, mac: p.mac, vf: p.vf, pf: p.pf, 'pf-dev': p.pfDev, 'vf-index': String(p.vfIndex),
       vlan: p.vlan?.toString(), 'backup-dev': p.backupDev, 'backup-dev-template': p.backupDevTemplate, 'vf-alias': p.vfAlias, 'backup-alias': p.backupAlias,
-      'vf-guest': p.vfGuestAddress,
+      'vf-guest': p.vfGuestAddress, mtu: p.mtu?.toString(),
     })),
     ...meta.ephemeral.map((e) => leanElement(name('ephemeral'), { alias: e.alias, device: e.device, source: e.source, pool: e.pool })),
   ]);

@@ -36,10 +36,6 @@ export function placeHybridChild(child: XmlElement, where: string): Placement {
     if (type === '802.1Qbg') return 'backup';
     throw new HybridError('UNSUPPORTED_ELEMENT', `${where}: <virtualport type='${type ?? ''}'> fits neither half (hostdev takes 802.1Qbh, direct 802.1Qbg or 802.1Qbh)`, { element: where });
   }
-  if (child.name === 'mtu') {
-    // libvirt (as of 9.x) refuses <mtu> on type='direct' and on type='hostdev'.
-    throw new HybridError('UNSUPPORTED_ELEMENT', `${where}: libvirt sets no MTU on either half (direct or hostdev); set it on the PF (ip link set PF mtu N) and in the guest`, { element: where });
-  }
   if (child.name === 'teaming') {
     throw new HybridError('UNSUPPORTED_ELEMENT', `${where}: leave <teaming> out; choose the teaming style instead (style: 'teaming', CLI --style teaming)`, { element: where });
   }

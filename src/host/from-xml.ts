@@ -3,7 +3,8 @@ import { parseXml } from '../xml/parse.js';
 import { rootElement } from '../xml/tree.js';
 import { checkHost } from './check.js';
 import { readDomainUsage } from './domain-usage.js';
-import type { Host, HostDomain, HostPciDevice, HostPf, HostPool, HostVf } from './model.js';
+import type { Host, HostDomain, HostLink, HostPciDevice, HostPf, HostPool, HostVf } from './model.js';
+import { validateJson } from '../schemas.js';
 import { readNetwork, type NetworkDef } from './network.js';
 import { readNodedev, type Nodedev } from './nodedev.js';
 import { compact } from '../compact.js';
@@ -19,6 +20,8 @@ export interface SnapshotSources {
   nodedevs: SnapshotSource[];
   networks?: SnapshotSource[];
   domains?: SnapshotSource[];
+  /** links.json: `ip -j -d link show` of the host, as text. */
+  links?: SnapshotSource;
 }
 
 const byString = <T>(key: (t: T) => string) => (a: T, b: T): number => {
@@ -74,7 +77,22 @@ export function hostFromSources(parts: SnapshotSources): Host {
     domains: domains.sort(byString<HostDomain>((d) => d.name)),
     netdevs: [...new Set(nodedevs.flatMap((d) => (d.kind === 'net' ? [d.netdev] : [])))].sort(),
     pciDevices: pci.map((d) => compact({ address: d.address, class: d.pciClass })).sort(byString<HostPciDevice>((d) => d.address)),
+    ...(parts.links ? { links: readLinks(parts.links) } : {}),
   });
+}
+
+/** links.json (iproute2's JSON, validated by schemas/links.schema.json): each device's MTU, sorted by name. */
+export function readLinks(source: SnapshotSource): HostLink[] {
+  const file = source.file ?? 'links.json';
+  let value: unknown;
+  try {
+    value = JSON.parse(source.xml);
+  } catch (e) {
+    throw new HybridError('HOST_SNAPSHOT', `${file} is not JSON (ip -j -d link show > links.json): ${(e as Error).message}`, { file });
+  }
+  const links = validateJson<{ ifname: string; mtu: number; max_mtu?: number }[]>('links', value, 'HOST_SNAPSHOT', file);
+  // max_mtu 0 (the loopback, some virtual devices) means no limit is known.
+  return links.map((l) => compact({ ifname: l.ifname, mtu: l.mtu, maxMtu: l.max_mtu || undefined })).sort(byString<HostLink>((l) => l.ifname));
 }
 
 function topology(devices: Nodedev[]): { pfs: HostPf[]; vfs: HostVf[] } {
@@ -120,7 +138,7 @@ function pools(networks: NetworkDef[], pfs: HostPf[]): HostPool[] {
     // Stryker disable next-line ArrayDeclaration: what a missing PF adds never matters: checkHost refuses the pool
     for (const dev of n.pfs) vfs.push(...(pfs.find((p) => p.netdev === dev)?.vfs ?? []));
     for (const a of n.addresses) if (!vfs.includes(a)) vfs.push(a);
-    out.push({ name: n.name, mode: n.mode, ephemeral: n.ephemeral, managed: n.managed, pfs: n.pfs, vfs });
+    out.push({ name: n.name, mode: n.mode, ephemeral: n.ephemeral, managed: n.managed, pfs: n.pfs, vfs, ...(n.mtu !== undefined ? { mtu: n.mtu } : {}) });
   }
   return out.sort(byString<HostPool>((p) => p.name));
 }

@@ -36,6 +36,14 @@ export interface HostPciDevice {
   class?: string;
 }
 
+/** A network device's MTU on the host, from `ip -j -d link show` (links.json). */
+export interface HostLink {
+  ifname: string;
+  mtu: number;
+  /** The largest MTU the device takes (`max_mtu`), when the kernel said. */
+  maxMtu?: number;
+}
+
 /** A VF pool: a libvirt network of mode hostdev-hybrid or hostdev, with its VFs in allocation order. */
 export interface HostPool {
   name: string;
@@ -46,6 +54,8 @@ export interface HostPool {
   pfs: string[];
   /** Every VF of the pool, in allocation order (PF order, then VF index, then listed addresses). */
   vfs: string[];
+  /** The network's `<mtu size>`: the MTU of every pair of this pool that gives none itself. */
+  mtu?: number;
 }
 
 /** A domain on the host: the PCI devices and MACs it takes. */
@@ -76,6 +86,8 @@ export interface Host {
    * that does not list them: then a plan cannot confirm a non-VF device exists there.
    */
   pciDevices?: HostPciDevice[];
+  /** The MTU of each network device (links.json); absent: unknown, and MTUs cannot be checked. */
+  links?: HostLink[];
 }
 
 /** A host with nothing on it: for reading XML that needs no host facts (unplug, retarget). */
@@ -113,6 +125,8 @@ export interface HostIndex {
   poolOrder: Map<string, Map<string, number>>;
   /** Host PCI address → the device (undefined when the snapshot does not list PCI devices). */
   pciDevices: Map<string, HostPciDevice> | undefined;
+  /** Network device → its link (undefined when the snapshot has no links.json). */
+  links: Map<string, HostLink> | undefined;
 }
 
 const indexes = new WeakMap<Host, HostIndex>();
@@ -133,6 +147,7 @@ export function hostIndex(host: Host): HostIndex {
     topology: new Map(),
     poolOrder: new Map(host.pools.map((p) => [p.name, new Map(p.vfs.map((vf, i) => [vf, i] as const))])),
     pciDevices: host.pciDevices && new Map(host.pciDevices.map((d) => [d.address, d])),
+    links: host.links && new Map(host.links.map((l) => [l.ifname, l])),
   };
   indexes.set(host, index);
   return index;

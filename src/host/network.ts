@@ -4,9 +4,10 @@ import { childElements, firstChild, getAttribute, textContent } from '../xml/edi
 import type { XmlElement } from '../xml/tree.js';
 import { formatPci, readPciAddress } from '../libvirt/pci-address.js';
 import { FORWARD_MODES, nearest } from '../libvirt/types.js';
+import { readMtu } from '../libvirt/mtu.js';
 
 export type NetworkDef =
-  | { kind: 'pool'; name: string; mode: 'hostdev-hybrid' | 'hostdev'; ephemeral: boolean; managed: boolean; pfs: string[]; addresses: string[] }
+  | { kind: 'pool'; name: string; mode: 'hostdev-hybrid' | 'hostdev'; ephemeral: boolean; managed: boolean; pfs: string[]; addresses: string[]; mtu?: number }
   | { kind: 'other'; name: string };
 
 function yesNo(el: XmlElement, attr: string, where: string, fallback: boolean): boolean {
@@ -36,7 +37,10 @@ export function readNetwork(root: XmlElement, where: string): NetworkDef {
     return dev;
   });
   const addresses = childElements(forward, 'address').map((a) => formatPci(readPciAddress(a, `${here} <forward><address>`)));
+  const mtuEl = firstChild(root, 'mtu');
+  const mtu = mtuEl ? readMtu(mtuEl, here) : undefined;
   return {
+    ...(mtu !== undefined ? { mtu } : {}),
     kind: 'pool', name, mode,
     // A hostdev-hybrid pool's VFs are ephemeral by definition.
     ephemeral: mode === 'hostdev-hybrid' || yesNo(forward, 'ephemeral', here, false),

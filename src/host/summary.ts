@@ -6,7 +6,8 @@ import { compact } from '../compact.js';
 
 /** What summarizeHost returns (schemas/host-summary.schema.json). */
 export interface HostSummary {
-  pfs: { address: string; netdev?: string; numaNode?: number; vfs: number; maxVfs?: number }[];
+  /** Each PF; `mtu` is its netdev's MTU (links.json), absent when unknown. */
+  pfs: { address: string; netdev?: string; numaNode?: number; vfs: number; maxVfs?: number; mtu?: number }[];
   pools: {
     name: string;
     mode: 'hostdev-hybrid' | 'hostdev';
@@ -32,7 +33,7 @@ export function summarizeHost(host: Host): HostSummary {
   assertHost(host, 'summarizeHost');
   const index = hostIndex(host);
   return {
-    pfs: host.pfs.map((pf) => compact({ address: pf.address, netdev: pf.netdev, numaNode: pf.numaNode, vfs: pf.vfs.length, maxVfs: pf.maxVfs })),
+    pfs: host.pfs.map((pf) => compact({ address: pf.address, netdev: pf.netdev, numaNode: pf.numaNode, vfs: pf.vfs.length, maxVfs: pf.maxVfs, mtu: index.links?.get(pf.netdev ?? '')?.mtu })),
     pools: host.pools.map((pool) => {
       const used = pool.vfs.flatMap((vf) => {
         const domain = index.takenBy.get(vf);

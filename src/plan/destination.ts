@@ -9,6 +9,7 @@ import { numatuneNode } from '../expand/expand.js';
 import { writeMetadata, type HybridMetadata, type PairRecord } from '../expand/metadata.js';
 import { allocateVf, claimVf, isFreeFor } from '../host/allocate.js';
 import { hostIndex, type Host, type VfTopology } from '../host/model.js';
+import { mtuFit, mtuFix, mtuUnknownWarning } from '../host/mtu.js';
 import { parsePci, pciAttributes } from '../libvirt/pci-address.js';
 import { vlanDeviceName } from '../libvirt/vlan.js';
 import { firstChild, getAttribute, removeElement, setAttribute } from '../xml/edit.js';
@@ -68,6 +69,7 @@ function choose(pd: PlanDomain, from: Host | undefined, to: Host, options: Choos
   const allocations: Allocation[] = [];
   const warnings: Diagnostic[] = [];
   let preferNuma = numatuneNode(pd.root);
+  const mtuUnknown: string[] = [];
   const pools = pd.pairs.map(({ record }) => {
     const pool = poolOf(record, from);
     if (!index.poolByName.has(pool)) {
@@ -93,6 +95,14 @@ function choose(pd: PlanDomain, from: Host | undefined, to: Host, options: Choos
       alias: record.name, kind: 'pair', mac: record.mac, pool,
       from: { vf: record.vf, pf: record.pfDev, pfAddress: record.pf, vfIndex: record.vfIndex, backupDev: record.backupDev }, to: end(topo, backupDev),
     });
+    if (record.mtu !== undefined) {
+      const fit = mtuFit(to, [topo.pfNetdev, backupDev], record.mtu);
+      if (fit.kind === 'too-small' || fit.kind === 'above-max') {
+        const has = fit.kind === 'too-small' ? `MTU ${fit.mtu}` : `max_mtu ${fit.maxMtu}`;
+        throw new HybridError('MTU_TOO_SMALL', `pair '${record.name}' has MTU ${record.mtu}, but ${fit.device} has ${has} on the destination: its backup would drop larger frames there; ${mtuFix(fit.device, record.mtu)}, or pick another destination`, { element: record.name });
+      }
+      if (fit.kind === 'unknown') mtuUnknown.push(...fit.devices);
+    }
     if (record.vlan !== undefined && !(to.netdevs ?? []).includes(backupDev)) {
       warnings.push({ code: 'VLAN_DEVICE_UNKNOWN', severity: 'warning', alias: record.name,
         message: `pair '${record.name}': the destination snapshot has no netdev ${backupDev}; create it there before the move (ip link add link ${topo.pfNetdev} name ${backupDev} type vlan id ${record.vlan})` });
@@ -102,6 +112,7 @@ function choose(pd: PlanDomain, from: Host | undefined, to: Host, options: Choos
       warnings.push({ code: 'MAC_IN_USE_ON_HOST', severity: 'warning', alias: record.name, message: `pair '${record.name}': MAC ${record.mac} is also used by domain '${user}' on the destination` });
     }
   }
+  if (mtuUnknown.length > 0) warnings.push(mtuUnknownWarning(to, mtuUnknown));
   for (const { record, el } of pd.ephemeral) {
     if (record.pool !== undefined) {
       if (!index.poolByName.has(record.pool)) {

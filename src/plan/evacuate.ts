@@ -57,7 +57,7 @@ export function planEvacuation(domains: string[], from: Host, to: Host[], option
         if (!(e instanceof HybridError)) throw e;
         // A malformed domain fits nowhere for the same reason: say so once.
         last = e;
-        if (!['POOL_EXHAUSTED', 'POOL_UNKNOWN', 'EPHEMERAL_UNAVAILABLE', 'EPHEMERAL_CLASS_MISMATCH'].includes(e.code)) break;
+        if (!['POOL_EXHAUSTED', 'POOL_UNKNOWN', 'EPHEMERAL_UNAVAILABLE', 'EPHEMERAL_CLASS_MISMATCH', 'MTU_TOO_SMALL'].includes(e.code)) break;
       }
     }
     out.unplaced.push({ domain: domainLabel(xml, n), code: last!.code, reason: last!.message });

@@ -9,6 +9,7 @@ import { readMetadata, writeMetadata, type HybridMetadata, type Style } from '..
 import { allocateVf, isFreeFor } from '../host/allocate.js';
 import { assertHost, EMPTY_HOST, hostIndex, vfTopology, type Host, type VfTopology } from '../host/model.js';
 import { hostPciSource } from '../host/domain-usage.js';
+import { mtuFit, mtuFix } from '../host/mtu.js';
 import { aliasOf, deviceList, devicesOf, inInput } from '../libvirt/domain.js';
 import { parsePci } from '../libvirt/pci-address.js';
 import { guestPciSpace, reserveAddress } from '../pci/space.js';
@@ -103,6 +104,13 @@ export function planRepair(runningXml: string, host: Host, options: LiveOptions 
         warnings.push({ code: 'REPAIR_OTHER_PF', severity: 'warning', alias: p.record.name,
           message: `pair '${p.record.name}': no free VF on ${pfNetdev ?? backupDev ?? 'its backup\'s PF'}; VF ${topo.vf} is on ${topo.pfNetdev}, so the halves leave by different PFs until the guest next moves` });
       }
+      if (p.record.mtu !== undefined) {
+        // The VF is capped by its PF: one on a PF of smaller MTU would drop what the backup carries.
+        const fit = mtuFit(host, [topo.pfNetdev], p.record.mtu);
+        if (fit.kind === 'too-small' || fit.kind === 'above-max') {
+          throw new HybridError('MTU_TOO_SMALL', `pair '${p.record.name}' has MTU ${p.record.mtu}, but the PF of VF ${topo.vf}, ${fit.device}, takes ${fit.kind === 'too-small' ? fit.mtu : fit.maxMtu} at most; ${mtuFix(fit.device, p.record.mtu)}`, { element: p.record.name });
+        }
+      }
       claimed.add(topo.vf);
       const record = { ...p.record, vf: topo.vf, pf: topo.pf, pfDev: topo.pfNetdev, vfIndex: topo.index };
       const el = rebuildVfHalf({ ...p, record }, topo.vf, pd.style);
@@ -153,6 +161,9 @@ export function planHotplug(runningXml: string, host: Host, interfaceXml: string
     const expanded = inInput(options.deviceFile, () => expandDocument(doc, host, {
       style: existing ?? options.style ?? 'bond', addControllers: false, vlanDevice: options.vlanDevice,
     }));
+    const tooSmall = expanded.result.warnings.find((w) => w.code === 'MTU_TOO_SMALL');
+    // Added live, the pair runs at once: a PF that would drop its frames is refused, not warned of.
+    if (tooSmall) throw new HybridError('MTU_TOO_SMALL', tooSmall.message, { element: tooSmall.alias });
     const added = deviceList(root).filter((d) => !before.has(d));
     // Only a pair's two halves in the NIC's place, nothing else: the guest's own XML held no dialect.
     if (added.length !== 2) {

@@ -211,8 +211,8 @@ describe('plan refuses what would put a placeholder or a wrong host into a scrip
 describe('host', () => {
   it('labels the VF counts (enabled/max, free/all) and says what to do on a host without SR-IOV', () => {
     const r = cli('host', HOST);
-    expect(r.stdout).toMatch(/^PF +NETDEV +NUMA +VFS\/MAX$/m);
-    expect(r.stdout).toMatch(/^0000:04:00\.1 +enp4s0f1 +0 +7\/-$/m);
+    expect(r.stdout).toMatch(/^PF +NETDEV +NUMA +VFS\/MAX +MTU$/m);
+    expect(r.stdout).toMatch(/^0000:04:00\.1 +enp4s0f1 +0 +7\/- +9000$/m);
     expect(r.stdout).toMatch(/^POOL +KIND +PFS +FREE\/VFS +USED BY$/m);
     const bare = mkdtempSync(join(tmpdir(), 'hh-bare-'));
     mkdirSync(join(bare, 'nodedev'));

@@ -123,7 +123,7 @@ describe('collapse of what the halves carry, and of halves that lack something',
 
 describe('collapse, further', () => {
   it('keeps the documented order of an entry\'s children', () => {
-    expect(HYBRID_CHILD_ORDER).toEqual(['mac', 'source', 'vlan', 'virtualport', 'model', 'driver', 'bandwidth', 'tune', 'link', 'coalesce', 'target', 'boot', 'alias', 'rom', 'address', 'backup']);
+    expect(HYBRID_CHILD_ORDER).toEqual(['mac', 'source', 'vlan', 'virtualport', 'model', 'driver', 'bandwidth', 'tune', 'link', 'mtu', 'coalesce', 'target', 'boot', 'alias', 'rom', 'address', 'backup']);
   });
 
   it('a backup child it has no placement for comes back as it is, not refused', () => {

@@ -16,7 +16,7 @@ describe('placeHybridChild', () => {
   });
 
   it.each([
-    ['virtualport', { type: 'openvswitch' }, 'openvswitch'], ['virtualport', {}, "type=''"], ['mtu', { size: '9000' }, 'ip link set'],
+    ['virtualport', { type: 'openvswitch' }, 'openvswitch'], ['virtualport', {}, "type=''"],
     ['teaming', { type: 'persistent' }, 'style'], ['filterref', { filter: 'clean-traffic' }, 'not supported'],
   ] as const)('refuses <%s %o>, saying what to do', (name, attributes, words) => {
     const e = expectHybridError(() => placeHybridChild(element(name, { ...attributes }), 'pair a'), 'UNSUPPORTED_ELEMENT');

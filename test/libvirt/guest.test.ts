@@ -88,7 +88,7 @@ describe('guest configuration, read by its real consumers', () => {
             .toEqual([[p.vfDrivers.join(' ')], [p.mac], [p.device], ['true']]);
           const virtio = produced.get(`${p.virtioPort}.network`)!;
           expect([get(virtio, 'Match', 'Driver'), get(virtio, 'Match', 'PermanentMACAddress'), get(virtio, 'Network', 'Bond'), get(virtio, 'Network', 'PrimarySlave')])
-            .toEqual([['virtio_net'], [p.mac], [p.device], []]);
+            .toEqual([[p.backupDrivers.join(' ')], [p.mac], [p.device], []]);
         } else {
           const master = produced.get(`${p.device}.network`)!;
           expect([get(master, 'Match', 'Driver'), get(master, 'Match', 'PermanentMACAddress')]).toEqual([['net_failover'], [p.mac]]);

@@ -21,7 +21,8 @@ export const host: Command = {
       return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
     };
     // VFS/MAX: the VFs enabled, of the most the PF can have (maxCount; '-' when libvirt did not say).
-    if (s.pfs.length > 0) io.stdout(table([['PF', 'NETDEV', 'NUMA', 'VFS/MAX'], ...s.pfs.map((p) => [p.address, p.netdev ?? '-', p.numaNode === undefined ? '-' : String(p.numaNode), `${p.vfs}/${p.maxVfs ?? '-'}`])]));
+    // MTU: the PF netdev's, from links.json ('-' without one).
+    if (s.pfs.length > 0) io.stdout(table([['PF', 'NETDEV', 'NUMA', 'VFS/MAX', 'MTU'], ...s.pfs.map((p) => [p.address, p.netdev ?? '-', p.numaNode === undefined ? '-' : String(p.numaNode), `${p.vfs}/${p.maxVfs ?? '-'}`, p.mtu === undefined ? '-' : String(p.mtu)])]));
     else io.stdout('no SR-IOV physical function (see the warning below)\n');
     io.stdout('\n');
     if (s.pools.length === 0) io.stdout('no VF pool: write one into network/ (docs/HOST-SNAPSHOT.md)\n');
