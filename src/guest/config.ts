@@ -61,6 +61,8 @@ export interface GuestPort {
   vfDrivers: string[];
   /** The guest drivers the backup port is matched by: its model's (`BACKUP_DRIVERS`). */
   backupDrivers: string[];
+  /** The pair's MTU, set on the bond (or failover device) and on both ports; absent: the default. */
+  mtu?: number;
 }
 
 /** What guestNetworkConfig returns: the ports it matched and the files, by their path in the guest. */
@@ -129,6 +131,7 @@ function port(p: PairRecord, i: number, style: Style, host: Host | undefined, ba
   return {
     pair: p.name, mac: p.mac.toLowerCase(), device: style === 'bond' ? `bond${i}` : `hh${i}`,
     vfPort: `hh${i}vf`, virtioPort: `hh${i}virtio`, vfDrivers: known ? [known] : [...VF_DRIVERS], backupDrivers,
+    ...(p.mtu !== undefined ? { mtu: p.mtu } : {}),
   };
 }
 
@@ -153,22 +156,23 @@ function netplanAddressing(s: StaticAddressing | undefined, indent: string): str
 function netplan(ports: GuestPort[], style: Style, s: StaticAddressing | undefined): Record<string, string> {
   let y = `# ${HEADER}\nnetwork:\n  version: 2\n  ethernets:\n`;
   const off = '      dhcp4: false\n      dhcp6: false\n      link-local: []\n';
+  const mtu = (p: GuestPort): string => (p.mtu === undefined ? '' : `      mtu: ${p.mtu}\n`);
   if (style === 'bond') {
     for (const p of ports) {
-      y += `    ${p.vfPort}:\n      match:\n        macaddress: "${p.mac}"\n        driver: ${yamlList(p.vfDrivers)}\n      set-name: ${p.vfPort}\n${off}`;
-      y += `    ${p.virtioPort}:\n      match:\n        macaddress: "${p.mac}"\n        driver: ${yamlList(p.backupDrivers)}\n      set-name: ${p.virtioPort}\n${off}`;
+      y += `    ${p.vfPort}:\n      match:\n        macaddress: "${p.mac}"\n        driver: ${yamlList(p.vfDrivers)}\n      set-name: ${p.vfPort}\n${mtu(p)}${off}`;
+      y += `    ${p.virtioPort}:\n      match:\n        macaddress: "${p.mac}"\n        driver: ${yamlList(p.backupDrivers)}\n      set-name: ${p.virtioPort}\n${mtu(p)}${off}`;
     }
     y += '  bonds:\n';
     ports.forEach((p, i) => {
-      y += `    ${p.device}:\n      interfaces: [${p.vfPort}, ${p.virtioPort}]\n      parameters:\n        mode: active-backup\n        primary: ${p.vfPort}\n        mii-monitor-interval: 100\n        fail-over-mac-policy: active\n`;
+      y += `    ${p.device}:\n      interfaces: [${p.vfPort}, ${p.virtioPort}]\n${mtu(p)}      parameters:\n        mode: active-backup\n        primary: ${p.vfPort}\n        mii-monitor-interval: 100\n        fail-over-mac-policy: active\n`;
       y += netplanAddressing(statikFor(i, s), '      ');
     });
   } else {
     ports.forEach((p, i) => {
       // The kernel's failover device carries the address; its two lower devices (same MAC) none.
-      y += `    ${p.device}:\n      match:\n        macaddress: "${p.mac}"\n        driver: "net_failover"\n      set-name: ${p.device}\n`;
+      y += `    ${p.device}:\n      match:\n        macaddress: "${p.mac}"\n        driver: "net_failover"\n      set-name: ${p.device}\n${mtu(p)}`;
       y += netplanAddressing(statikFor(i, s), '      ');
-      y += `    ${p.device}-lower:\n      match:\n        macaddress: "${p.mac}"\n        driver: ${yamlList(['virtio_net', ...p.vfDrivers])}\n${off}      optional: true\n`;
+      y += `    ${p.device}-lower:\n      match:\n        macaddress: "${p.mac}"\n        driver: ${yamlList(['virtio_net', ...p.vfDrivers])}\n${mtu(p)}${off}      optional: true\n`;
     });
   }
   return { 'etc/netplan/60-hostdev-hybrid.yaml': y };
@@ -193,32 +197,41 @@ function networkd(ports: GuestPort[], style: Style, s: StaticAddressing | undefi
   const files: Record<string, string> = {};
   const dir = 'etc/systemd/network';
   const head = `# ${HEADER}\n`;
-  const link = (name: string, drivers: string[], mac: string): void => {
-    files[`${dir}/10-hostdev-hybrid-${name}.link`] = head + ini([['Match', [['Driver', drivers.join(' ')], ['PermanentMACAddress', mac]]], ['Link', [['Name', name]]]]);
+  // What netplan writes for an `mtu:`: MTUBytes in the .link and the .network's [Link], the bond's [NetDev].
+  const mtuBytes = (p: GuestPort): [string, string][] => (p.mtu === undefined ? [] : [['MTUBytes', String(p.mtu)]]);
+  const link = (name: string | undefined, drivers: string[], p: GuestPort): void => {
+    files[`${dir}/10-hostdev-hybrid-${name ?? `${p.device}-lower`}.link`] = head + ini([['Match', [['Driver', drivers.join(' ')], ['PermanentMACAddress', p.mac]]], ['Link', [...(name ? [['Name', name] as [string, string]] : []), ...mtuBytes(p)]]]);
   };
+  const linkSection = (p: GuestPort, more: [string, string][] = []): [string, [string, string][]][] => (more.length + mtuBytes(p).length === 0 ? [] : [['Link', [...more, ...mtuBytes(p)]]]);
   ports.forEach((p, i) => {
     if (style === 'bond') {
-      files[`${dir}/10-hostdev-hybrid-${p.device}.netdev`] = head + ini([['NetDev', [['Name', p.device], ['Kind', 'bond']]],
+      files[`${dir}/10-hostdev-hybrid-${p.device}.netdev`] = head + ini([['NetDev', [['Name', p.device], ['Kind', 'bond'], ...mtuBytes(p)]],
         ['Bond', [['Mode', 'active-backup'], ['MIIMonitorSec', '100ms'], ['FailOverMACPolicy', 'active']]]]);
-      files[`${dir}/10-hostdev-hybrid-${p.device}.network`] = head + ini([['Match', [['Name', p.device]]], ...networkdAddressing(statikFor(i, s))]);
+      files[`${dir}/10-hostdev-hybrid-${p.device}.network`] = head + ini([['Match', [['Name', p.device]]], ...linkSection(p), ...networkdAddressing(statikFor(i, s))]);
       for (const [name, drivers, primary] of [[p.vfPort, p.vfDrivers, true], [p.virtioPort, p.backupDrivers, false]] as const) {
-        link(name, [...drivers], p.mac);
+        link(name, [...drivers], p);
         files[`${dir}/10-hostdev-hybrid-${name}.network`] = head + ini([
           ['Match', [['Driver', drivers.join(' ')], ['PermanentMACAddress', p.mac], ['Name', name]]],
+          ...linkSection(p),
           ['Network', [['LinkLocalAddressing', 'no'], ['Bond', p.device], ...(primary ? [['PrimarySlave', 'true'] as [string, string]] : [])]],
         ]);
       }
     } else {
-      link(p.device, ['net_failover'], p.mac);
-      files[`${dir}/10-hostdev-hybrid-${p.device}.network`] = head + ini([['Match', [['Driver', 'net_failover'], ['PermanentMACAddress', p.mac], ['Name', p.device]]], ...networkdAddressing(statikFor(i, s))]);
-      // The lower devices: up, but no address of their own (no DHCP, no link-local).
-      files[`${dir}/10-hostdev-hybrid-${p.device}-lower.network`] = head + ini([['Match', [['Driver', ['virtio_net', ...p.vfDrivers].join(' ')], ['PermanentMACAddress', p.mac]]], ['Link', [['RequiredForOnline', 'no']]], ['Network', [['LinkLocalAddressing', 'no']]]]);
+      link(p.device, ['net_failover'], p);
+      files[`${dir}/10-hostdev-hybrid-${p.device}.network`] = head + ini([['Match', [['Driver', 'net_failover'], ['PermanentMACAddress', p.mac], ['Name', p.device]]], ...linkSection(p), ...networkdAddressing(statikFor(i, s))]);
+      // The lower devices: up, but no address of their own (no DHCP, no link-local); with an MTU, netplan names them a .link too.
+      if (p.mtu !== undefined) link(undefined, ['virtio_net', ...p.vfDrivers], p);
+      files[`${dir}/10-hostdev-hybrid-${p.device}-lower.network`] = head + ini([['Match', [['Driver', ['virtio_net', ...p.vfDrivers].join(' ')], ['PermanentMACAddress', p.mac]]], ...linkSection(p, [['RequiredForOnline', 'no']]), ['Network', [['LinkLocalAddressing', 'no']]]]);
     }
   });
   return files;
 }
 
 // --- NetworkManager keyfiles (+ .link files that give the ports their names) ---
+
+/** NetworkManager's MTU: `ethernet.mtu`, on a bond's connection as on a port's. */
+const nmMtuKey = (p: GuestPort): [string, string][] => (p.mtu === undefined ? [] : [['mtu', String(p.mtu)]]);
+const nmMtu = (p: GuestPort): [string, [string, string][]][] => (p.mtu === undefined ? [] : [['ethernet', nmMtuKey(p)]]);
 
 function nmAddressing(s: StaticAddressing | undefined): [string, string][] {
   if (!s) return [['method', 'auto']];
@@ -234,27 +247,28 @@ function nm(ports: GuestPort[], style: Style, s: StaticAddressing | undefined, d
     if (style === 'bond') {
       files[`${dir}/hostdev-hybrid-${p.device}.nmconnection`] = head + ini([
         ['connection', [['id', `hostdev-hybrid-${p.device}`], ['uuid', stableUuid(domain, p.pair, p.device)], ['type', 'bond'], ['interface-name', p.device]]],
+        ...nmMtu(p),
         ['bond', [['mode', 'active-backup'], ['primary', p.vfPort], ['miimon', '100'], ['fail_over_mac', 'active']]],
         ...ip(statikFor(i, s)),
       ]);
       for (const [name, drivers] of [[p.vfPort, p.vfDrivers], [p.virtioPort, p.backupDrivers]] as const) {
         files[`${dir}/hostdev-hybrid-${name}.nmconnection`] = head + ini([
           ['connection', [['id', `hostdev-hybrid-${name}`], ['uuid', stableUuid(domain, p.pair, name)], ['type', 'ethernet'], ['interface-name', name], ['master', p.device], ['slave-type', 'bond']]],
-          ['ethernet', [['mac-address', p.mac.toUpperCase()]]],
+          ['ethernet', [['mac-address', p.mac.toUpperCase()], ...nmMtuKey(p)]],
           ['match', [['driver', drivers.map((d) => `${d};`).join('')]]],
         ]);
       }
     } else {
       files[`${dir}/hostdev-hybrid-${p.device}.nmconnection`] = head + ini([
         ['connection', [['id', `hostdev-hybrid-${p.device}`], ['uuid', stableUuid(domain, p.pair, p.device)], ['type', 'ethernet'], ['interface-name', p.device]]],
-        ['ethernet', [['mac-address', p.mac.toUpperCase()]]],
+        ['ethernet', [['mac-address', p.mac.toUpperCase()], ...nmMtuKey(p)]],
         ['match', [['driver', 'net_failover;']]],
         ...ip(statikFor(i, s)),
       ]);
       // The two lower devices come up without addresses, so NM makes no DHCP profile of its own for them.
       files[`${dir}/hostdev-hybrid-${p.device}-lower.nmconnection`] = head + ini([
         ['connection', [['id', `hostdev-hybrid-${p.device}-lower`], ['uuid', stableUuid(domain, p.pair, `${p.device}-lower`)], ['type', 'ethernet'], ['autoconnect-priority', '-999']]],
-        ['ethernet', [['mac-address', p.mac.toUpperCase()]]],
+        ['ethernet', [['mac-address', p.mac.toUpperCase()], ...nmMtuKey(p)]],
         ['match', [['driver', ['virtio_net', ...p.vfDrivers].map((d) => `${d};`).join('')]]],
         ['ipv4', [['method', 'disabled']]],
         ['ipv6', [['method', 'disabled']]],
@@ -268,14 +282,14 @@ function nm(ports: GuestPort[], style: Style, s: StaticAddressing | undefined, d
 function linkFiles(ports: GuestPort[], style: Style): Record<string, string> {
   const files: Record<string, string> = {};
   const head = `# ${HEADER}\n`;
-  const link = (name: string, drivers: readonly string[], mac: string): void => {
-    files[`etc/systemd/network/10-hostdev-hybrid-${name}.link`] = head + ini([['Match', [['Driver', drivers.join(' ')], ['PermanentMACAddress', mac]]], ['Link', [['Name', name]]]]);
+  const link = (name: string, drivers: readonly string[], p: GuestPort): void => {
+    files[`etc/systemd/network/10-hostdev-hybrid-${name}.link`] = head + ini([['Match', [['Driver', drivers.join(' ')], ['PermanentMACAddress', p.mac]]], ['Link', [['Name', name], ...(p.mtu === undefined ? [] : [['MTUBytes', String(p.mtu)] as [string, string]])]]]);
   };
   for (const p of ports) {
     if (style === 'bond') {
-      link(p.vfPort, p.vfDrivers, p.mac);
-      link(p.virtioPort, p.backupDrivers, p.mac);
-    } else link(p.device, ['net_failover'], p.mac);
+      link(p.vfPort, p.vfDrivers, p);
+      link(p.virtioPort, p.backupDrivers, p);
+    } else link(p.device, ['net_failover'], p);
   }
   return files;
 }
@@ -287,9 +301,11 @@ function ifupdown(ports: GuestPort[], style: Style, s: StaticAddressing | undefi
   let out = `# ${HEADER}\n`;
   ports.forEach((p, i) => {
     const st = statikFor(i, s);
+    // The bond (or failover device) passes its MTU to its ports.
+    const mtu = p.mtu === undefined ? '' : `    mtu ${p.mtu}\n`;
     const addressing = st
-      ? `iface ${p.device} inet static\n    address ${st.address}\n${st.gateway ? `    gateway ${st.gateway}\n` : ''}${st.dns?.length ? `    dns-nameservers ${st.dns.join(' ')}\n` : ''}`
-      : `iface ${p.device} inet dhcp\n`;
+      ? `iface ${p.device} inet static\n    address ${st.address}\n${st.gateway ? `    gateway ${st.gateway}\n` : ''}${st.dns?.length ? `    dns-nameservers ${st.dns.join(' ')}\n` : ''}${mtu}`
+      : `iface ${p.device} inet dhcp\n${mtu}`;
     if (style === 'bond') {
       out += `\nauto ${p.device}\n${addressing}    bond-slaves ${p.vfPort} ${p.virtioPort}\n    bond-mode active-backup\n    bond-primary ${p.vfPort}\n    bond-miimon 100\n    bond-fail-over-mac active\n`;
     } else {

@@ -129,10 +129,20 @@ export class Journal {
       'a domain there took a device since the snapshot was captured: capture the snapshot again and plan again');
   }
 
-  /** Check: a network device (a backup's PF or VLAN sub-interface) exists on that host. */
-  checkNetdev(host: StepHost, netdev: string, usedBy: string): void {
-    this.check(host, `${this.where(host)} has network device ${netdev} (${usedBy})`, `${this.virsh(host, 'iface-dumpxml', netdev)} >/dev/null`,
-      'create it there (a VLAN sub-interface: ip link add link PF name PF.VLAN type vlan id VLAN) or plan for another host');
+  /**
+   * Check: a network device (a backup's PF or VLAN sub-interface) exists on that host — and, for a
+   * pair with an MTU, carries at least that MTU (libvirt prints it in iface-dumpxml).
+   */
+  checkNetdev(host: StepHost, netdev: string, usedBy: string, mtu?: number): void {
+    const dump = this.virsh(host, 'iface-dumpxml', netdev);
+    if (mtu === undefined) {
+      this.check(host, `${this.where(host)} has network device ${netdev} (${usedBy})`, `${dump} >/dev/null`,
+        'create it there (a VLAN sub-interface: ip link add link PF name PF.VLAN type vlan id VLAN) or plan for another host');
+      return;
+    }
+    this.check(host, `${this.where(host)} has network device ${netdev} with MTU ${mtu} or more (${usedBy})`,
+      `${dump} | sed -n ${shellQuote('s/.*<mtu size=.\\([0-9]*\\).*/\\1/p')} | { read -r m || m=1500; [ "$m" -ge ${mtu} ]; }`,
+      `create it there, or raise its MTU (ip link set ${netdev} mtu ${mtu}): a smaller one drops the pair's larger frames`);
   }
 
   /** Check, where the script runs: the folder exists and has `kib` KiB free. */

@@ -108,7 +108,7 @@ export function planRepair(runningXml: string, host: Host, options: LiveOptions 
         // The VF is capped by its PF: one on a PF of smaller MTU would drop what the backup carries.
         const fit = mtuFit(host, [topo.pfNetdev], p.record.mtu);
         if (fit.kind === 'too-small' || fit.kind === 'above-max') {
-          throw new HybridError('MTU_TOO_SMALL', `pair '${p.record.name}' has MTU ${p.record.mtu}, but the PF of VF ${topo.vf}, ${fit.device}, takes ${fit.kind === 'too-small' ? fit.mtu : fit.maxMtu} at most; ${mtuFix(fit.device, p.record.mtu)}`, { element: p.record.name });
+          throw new HybridError('MTU_TOO_SMALL', `pair '${p.record.name}' has MTU ${p.record.mtu}, but the PF of VF ${topo.vf}, ${fit.device}, has ${fit.kind === 'too-small' ? `MTU ${fit.mtu}` : `max_mtu ${fit.maxMtu}`}; ${mtuFix(fit.device, p.record.mtu)}`, { element: p.record.name });
         }
       }
       claimed.add(topo.vf);
@@ -183,7 +183,7 @@ export function planHotplug(runningXml: string, host: Host, interfaceXml: string
     j.checkRunning('source');
     for (const a of attach) j.checkDevice('source', a.alias, undefined, false);
     j.checkPciDevices('source', [pair.vf]);
-    checkBackupNetdevs(j, 'source', allocations);
+    checkBackupNetdevs(j, 'source', allocations, () => pair.mtu);
     for (const a of attach) j.attach('source', a.alias, a.file, ['--live', '--config']);
     j.metadata('source', 'metadata.xml', ['--live', '--config']);
     return livePlan(pd, 'hotplug', j, { attach, allocations, warnings: expanded.result.warnings, persistentXml, uri });

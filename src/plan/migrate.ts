@@ -90,11 +90,26 @@ export function spareVfs(host: Host, allocations: Allocation[], claimed: Readonl
   }));
 }
 
-/** Checks that each backup's source device (its PF or VLAN sub-interface) is on `host`, once each. */
-export function checkBackupNetdevs(j: Journal, host: StepHost, allocations: Allocation[]): void {
-  const users = new Map<string, string[]>();
-  for (const a of allocations) if (a.to.backupDev !== undefined) users.set(a.to.backupDev, [...(users.get(a.to.backupDev) ?? []), a.alias]);
-  for (const [dev, pairs] of users) j.checkNetdev(host, dev, `the backup of ${pairs.join(', ')}`);
+/**
+ * Checks that each backup's source device (its PF or VLAN sub-interface) is on `host`, once each,
+ * and, for pairs with an MTU, that it and the VF's PF carry the largest of them.
+ */
+export function checkBackupNetdevs(j: Journal, host: StepHost, allocations: Allocation[], mtuOf: (pair: string) => number | undefined = () => undefined): void {
+  const users = new Map<string, { pairs: string[]; mtu?: number }>();
+  const use = (dev: string, pair: string, mtu: number | undefined): void => {
+    const u = users.get(dev) ?? { pairs: [] };
+    if (!u.pairs.includes(pair)) u.pairs.push(pair);
+    if (mtu !== undefined) u.mtu = Math.max(u.mtu ?? 0, mtu);
+    users.set(dev, u);
+  };
+  for (const a of allocations) {
+    if (a.to.backupDev === undefined) continue;
+    const mtu = mtuOf(a.alias);
+    use(a.to.backupDev, a.alias, mtu);
+    // The VF is capped by its PF: behind a VLAN sub-interface, the PF too.
+    if (mtu !== undefined && a.to.pf !== undefined && a.to.pf !== a.to.backupDev) use(a.to.pf, a.alias, mtu);
+  }
+  for (const [dev, u] of users) j.checkNetdev(host, dev, `the backup of ${u.pairs.join(', ')}`, u.mtu);
 }
 
 /** The folder of a file path (`.` for a bare name): what the save image's room is checked on. */
@@ -207,7 +222,7 @@ function plan(domainXml: string, from: Host, to: Host, options: MigrationOptions
   j.checkAnswers('destination');
   const taken = chosen.allocations.filter((a) => a.kind === 'pair' || pd.ephemeral.find((e) => e.record.alias === a.alias)?.el);
   j.checkPciDevices('destination', taken.map((a) => a.to.vf));
-  checkBackupNetdevs(j, 'destination', chosen.allocations);
+  checkBackupNetdevs(j, 'destination', chosen.allocations, (name) => pd.pairs.find((p) => p.record.name === name)?.record.mtu);
   for (const d of detach) j.detach('source', d.alias, d.file);
   for (const d of detach) j.waitDetached('source', d.alias);
   for (const d of detach) if (d.role === 'vf-half') j.linkUp('source', pd.pairs.find((p) => p.record.name === d.pair)!.record.backupAlias, d.mac!);
