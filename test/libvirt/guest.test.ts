@@ -36,7 +36,7 @@ const MEANING: [string, string][] = [
   ['NetDev', 'Name'], ['NetDev', 'Kind'], ['Bond', 'Mode'], ['Bond', 'MIIMonitorSec'], ['Bond', 'FailOverMACPolicy'],
   ['Match', 'Driver'], ['Match', 'PermanentMACAddress'], ['Match', 'Name'], ['Link', 'Name'], ['Link', 'RequiredForOnline'],
   ['Network', 'Bond'], ['Network', 'PrimarySlave'], ['Network', 'DHCP'], ['Network', 'Address'], ['Network', 'DNS'],
-  ['Route', 'Destination'], ['Route', 'Gateway'],
+  ['Route', 'Destination'], ['Route', 'Gateway'], ['NetDev', 'MTUBytes'], ['Link', 'MTUBytes'],
 ];
 const meaning = (ini: Ini): string[] => MEANING.flatMap(([s, k]) => get(ini, s, k).map((v) => `${s}.${k}=${v}`));
 
@@ -80,6 +80,11 @@ describe('guest configuration, read by its real consumers', () => {
       const outDir = join(root, 'run', 'systemd', 'network');
       const produced = new Map(readdirSync(outDir).map((f) => [f.replace(/^10-netplan-/, ''), parseIni(readFileSync(join(outDir, f), 'utf8'))]));
       for (const p of ports) {
+        // netplan puts a jumbo pair's MTU on every device of it.
+        if (p.mtu !== undefined) {
+          const names = c.netplan.style === 'bond' ? [`${p.device}.netdev`, `${p.vfPort}.link`, `${p.virtioPort}.link`] : [`${p.device}.link`, `${p.device}-lower.link`];
+          for (const n of names) expect([n, get(produced.get(n)!, n.endsWith('.netdev') ? 'NetDev' : 'Link', 'MTUBytes')]).toEqual([n, [String(p.mtu)]]);
+        }
         if (c.netplan.style === 'bond') {
           const netdev = produced.get(`${p.device}.netdev`)!;
           expect([get(netdev, 'NetDev', 'Kind'), get(netdev, 'Bond', 'Mode'), get(netdev, 'Bond', 'FailOverMACPolicy')]).toEqual([['bond'], ['active-backup'], ['active']]);
@@ -131,6 +136,9 @@ describe('guest configuration, read by its real consumers', () => {
         }
         const slave = ports.find((p) => path.endsWith(`-${p.vfPort}.nmconnection`) || path.endsWith(`-${p.virtioPort}.nmconnection`));
         if (slave) expect(r.stdout).toContain(`master=${slave.device}`);
+        // A jumbo pair: NetworkManager keeps the MTU on every connection of it.
+        const mine = ports.find((p) => path.includes(`-${p.device}`) || path.includes(`-hh${ports.indexOf(p)}`));
+        if (mine?.mtu !== undefined) expect(r.stdout, path).toMatch(new RegExp(`^\\[ethernet\\][^[]*\\nmtu=${mine.mtu}\\n`, 'm'));
       }
       // A keyfile NetworkManager refuses makes nmcli fail: the check above can fail.
       const bogus = run('nmcli', ['--offline', 'connection', 'modify', 'connection.autoconnect', 'yes'], '[connection]\ntype=bond\n[bond]\nmode=bogus\n');

@@ -280,6 +280,36 @@ describe('plans on real libvirt and QEMU', () => {
     }
   }, 120_000);
 
+  it('a jumbo pair starts with its backup on a PF of MTU 9000, and the macvtap libvirt makes has MTU 9000', () => {
+    const testName = 'hh-test-jumbo';
+    cleanup(testName);
+    const host: Host = caseHost({ run: 'expand', host: 'intel-82576' });
+    const full = withoutHostOnlyExtras(expandDomain(testDomain(readFileSync(join(CASES, 'expand-q35-jumbo', 'input.xml'), 'utf8'), testName), host).xml);
+    expect(full).not.toMatch(/<mtu /);
+    const pf = 'enp4s0f0';
+    const file = join(work, 'jumbo.xml');
+    try {
+      expect(run('ip', ['link', 'set', pf, 'mtu', '9000']).status).toBe(0);
+      writeFileSync(file, full);
+      ok(virsh('define', file), 'define the full jumbo domain');
+      const inactive = ok(virsh('dumpxml', '--inactive', testName), 'dumpxml --inactive');
+      writeFileSync(file, without(inactive, isPassthrough));
+      ok(virsh('define', file), 'define without passthrough');
+      ok(virsh('start', testName), 'start');
+      const live = ok(virsh('dumpxml', testName), 'dumpxml');
+      const backup = childElements(devicesOf(rootElement(parseXml(live)))).find((d) => aliasOf(d) === 'ua-storage-backup')!;
+      expect(getAttribute(firstChild(backup, 'source')!, 'dev')).toBe(pf);
+      const macvtap = getAttribute(firstChild(backup, 'target')!, 'dev')!;
+      const link = JSON.parse(ok(run('ip', ['-j', 'link', 'show', macvtap]), `ip link show ${macvtap}`)) as { mtu: number }[];
+      expect([macvtap.startsWith('macvtap'), link[0]!.mtu]).toEqual([true, 9000]);
+      // The preflight's MTU check, run for real against this PF.
+      expect(run('bash', ['-c', `set -o pipefail; virsh -c qemu:///system iface-dumpxml ${pf} | sed -n 's/.*<mtu size=.\\([0-9]*\\).*/\\1/p' | { read -r m || m=1500; [ "$m" -ge 9000 ]; }`]).status).toBe(0);
+    } finally {
+      cleanup(testName);
+      run('ip', ['link', 'set', pf, 'mtu', '1500']);
+    }
+  });
+
   it('hot-plug and unplug: backups go in and out of the running guest; the metadata step is accepted', () => {
     const dir = join(CASES, 'hotplug-q35-free-port');
     const host: Host = caseHost({ run: 'hotplug', host: 'intel-82576' });
