@@ -114,6 +114,21 @@ function guestAddressOf(xml: string, alias: string): string | undefined {
   return a && ['domain', 'bus', 'slot', 'function'].map((k) => getAttribute(a, k)).join(':');
 }
 
+/**
+ * Defines the full domain (libvirt defines passthrough devices without the hardware), then the
+ * same without them, and starts it: libvirt adds nothing of its own into a VF's slot. Returns the
+ * full domain's inactive XML.
+ */
+function startWithoutPassthrough(file: string, full: string, name: string): string {
+  writeFileSync(file, full);
+  ok(virsh('define', file), 'define the full domain');
+  const inactive = ok(virsh('dumpxml', '--inactive', name), 'dumpxml --inactive');
+  writeFileSync(file, without(inactive, isPassthrough));
+  ok(virsh('define', file), 'define without passthrough');
+  ok(virsh('start', name), 'start');
+  return inactive;
+}
+
 function cleanup(name: string): void {
   virsh('destroy', name);
   virsh('undefine', name, '--managed-save');
@@ -212,12 +227,7 @@ describe('plans on real libvirt and QEMU', () => {
     const full = withoutHostOnlyExtras(expandDomain(testDomain(readFileSync(join(CASES, name, 'input.xml'), 'utf8'), testName), from).xml);
     const file = join(work, 'preflight.xml');
     try {
-      writeFileSync(file, full);
-      ok(virsh('define', file), 'define the full domain');
-      const inactive = ok(virsh('dumpxml', '--inactive', testName), 'dumpxml --inactive');
-      writeFileSync(file, without(inactive, isPassthrough));
-      ok(virsh('define', file), 'define without passthrough');
-      ok(virsh('start', testName), 'start');
+      const inactive = startWithoutPassthrough(file, full, testName);
       const migratable = ok(virsh('dumpxml', '--migratable', testName), 'dumpxml --migratable');
       const live = edit(migratable, (root, doc) => {
         for (const d of childElements(devicesOf(rootElement(parseXml(inactive)))).filter(isPassthrough)) insertElement(doc, devicesOf(root), d, 'end');
@@ -290,12 +300,7 @@ describe('plans on real libvirt and QEMU', () => {
     const file = join(work, 'jumbo.xml');
     try {
       expect(run('ip', ['link', 'set', pf, 'mtu', '9000']).status).toBe(0);
-      writeFileSync(file, full);
-      ok(virsh('define', file), 'define the full jumbo domain');
-      const inactive = ok(virsh('dumpxml', '--inactive', testName), 'dumpxml --inactive');
-      writeFileSync(file, without(inactive, isPassthrough));
-      ok(virsh('define', file), 'define without passthrough');
-      ok(virsh('start', testName), 'start');
+      startWithoutPassthrough(file, full, testName);
       const live = ok(virsh('dumpxml', testName), 'dumpxml');
       const backup = childElements(devicesOf(rootElement(parseXml(live)))).find((d) => aliasOf(d) === 'ua-storage-backup')!;
       expect(getAttribute(firstChild(backup, 'source')!, 'dev')).toBe(pf);
