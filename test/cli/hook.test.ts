@@ -138,6 +138,22 @@ describe('the hook under faults', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
+  it('standard input that is never closed: one error line within seconds, never a hang', async () => {
+    const t = Date.now();
+    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [BIN, 'hook', '--host', hostWith(0), 'web2', 'migrate', 'begin', '-']);
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => { stdout += d; });
+      child.stderr.on('data', (d) => { stderr += d; });
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+      child.stdin.write(ARRIVING.slice(0, 200)); // and never closed
+    });
+    expect([r.code, r.stdout]).toEqual([2, '']);
+    expect(r.stderr).toMatch(/^hostdev-hybrid: error\[FILE_UNREADABLE\]: cannot read the domain XML on standard input: it was not closed within 10 s\n$/);
+    expect(Date.now() - t).toBeLessThan(14_000);
+  }, 20_000);
+
   it('a lock left by a SIGKILLed hook is taken over at once; one whose pid is reused by another process too', () => {
     const host = hostWith(0);
     const state = join(host, 'state');

@@ -1,8 +1,9 @@
 import { appendFileSync, closeSync, linkSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { HybridError } from '../../errors.js';
 import { hostIndex } from '../../host/model.js';
-import { atomicWrite, ensureDir, readHostSnapshot } from '../../io.js';
+import { atomicWrite, decodeUtf8, ensureDir, readHostSnapshot } from '../../io.js';
 import { isHybridArrival, rewriteArrivingDomain, type Arrival } from '../../plan/hook.js';
 import { positionals, requireOption, type Command } from '../command.js';
 import { readInput } from '../output.js';
@@ -11,6 +12,22 @@ import { printWarnings } from './shared.js';
 interface Claim { vf: string; domain: string; at: number }
 
 const sleep = (ms: number): void => { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms); };
+
+/** How long the hook waits for libvirt to finish writing the domain XML on its standard input. */
+const STDIN_WAIT_MS = 10_000;
+
+/**
+ * Standard input, read whole by a `cat` that is killed after `ms`: a synchronous read of fd 0
+ * cannot be given a timeout, and a caller that never closes the pipe must not hang the hook.
+ */
+function readStdinBounded(ms: number): string {
+  const r = spawnSync('cat', [], { stdio: ['inherit', 'pipe', 'pipe'], timeout: ms, maxBuffer: 64 * 1024 * 1024 });
+  if (r.error || r.status !== 0) {
+    const why = r.signal ? `it was not closed within ${ms / 1000} s` : (r.error?.message ?? r.stderr.toString().trim());
+    throw new HybridError('FILE_UNREADABLE', `cannot read the domain XML on standard input: ${why}`);
+  }
+  return decodeUtf8(r.stdout, '<stdin>');
+}
 
 /** How long an arrival waits for another hook's lock before it gives up (libvirt waits on us). */
 const LOCK_WAIT_MS = 5_000;
@@ -140,7 +157,7 @@ export const hook: Command = {
     const hostDir = requireOption(this, parsed, 'host');
     const state = typeof parsed.values.state === 'string' ? parsed.values.state : '/run/hostdev-hybrid';
     const timeout = Number(parsed.values['claim-timeout'] ?? 600) * 1000;
-    const { text } = readInput(io, '-');
+    const text = io.stdin ? readInput(io, '-').text : readStdinBounded(STDIN_WAIT_MS);
     // Not ours: out before the snapshot, the lock or the state folder is touched, whatever their state.
     if (!isHybridArrival(text)) return 0;
     ensureDir(state, 'the state folder', 0o700);
