@@ -7,7 +7,7 @@ export {
 } from './xml/index.js';
 export { hostFromXml, hostFromSources, type SnapshotSource, type SnapshotSources } from './host/from-xml.js';
 export { hostFromJson } from './host/json.js';
-export { vfTopology, type Host, type HostPciDevice, type HostPf, type HostVf, type HostPool, type HostDomain, type VfTopology } from './host/model.js';
+export { vfTopology, type Host, type HostLink, type HostPciDevice, type HostPf, type HostVf, type HostPool, type HostDomain, type VfTopology } from './host/model.js';
 export { allocateVf, claimVf, type AllocationOptions } from './host/allocate.js';
 export { readHostSnapshot, writePlanFiles } from './io.js';
 export { summarizeHost, type HostSummary } from './host/summary.js';
