@@ -86,8 +86,8 @@ export class Journal {
    * virsh's output does so with a plain `grep … >/dev/null`, never `grep -q`: under pipefail an
    * early exit of grep kills virsh with SIGPIPE, and a check that passed would fail.
    */
-  private check(host: StepHost, description: string, command: string, fix: string): void {
-    this.checks.push({ host, kind: 'check', action: 'check', description, command, fix });
+  private check(host: StepHost, description: string, command: string, fix: string, action: 'check' | 'connect' = 'check'): void {
+    this.checks.push({ host, kind: 'check', action, description, command, fix });
   }
 
   private change(step: Omit<PlanStep, 'kind'>): void {
@@ -97,7 +97,7 @@ export class Journal {
   /** Check: libvirt on that host answers. */
   checkAnswers(host: StepHost): void {
     this.check(host, `${this.where(host)} answers (${this.uris[host]})`, `${this.virsh(host, 'uri')} >/dev/null`,
-      'check the URI, that libvirtd runs there and that this machine may connect (ssh keys, TLS)');
+      'check the URI, that libvirtd runs there and that this machine may connect (ssh keys, TLS)', 'connect');
   }
 
   /** Check: the guest runs on that host. */
@@ -295,6 +295,7 @@ export function renderScript(plan: MigrationPlan): string {
     '',
     '# Preflight: read-only checks. Nothing changes unless every one passes.',
     'failed=0',
+    ...[...new Set(plan.steps.filter((st) => st.action === 'connect').map((st) => st.host))].map((h) => `down_${h}=no   # yes once the ${h} does not answer`),
     'check_failed() {',
     '  echo "hostdev-hybrid: check failed: $1; $2" >&2',
     '  failed=$((failed + 1))',
@@ -302,14 +303,25 @@ export function renderScript(plan: MigrationPlan): string {
     '',
   ];
   const checks = plan.steps.filter((s) => s.kind === 'check');
+  // A host that does not answer: its other checks are skipped, not failed once each.
+  const connected = new Set<StepHost>();
   plan.steps.forEach((step, i) => {
     if (step.kind !== 'check') return;
     const title = `${i + 1}. [${step.host}] check: ${step.description}`;
     out.push(`# ${title}`);
     out.push(`echo ${shellQuote(`>>> ${title}`)} >&2`);
     if (step.command.includes(HOSTDEV_HYBRID)) out.push('# shellcheck disable=SC2086 # HOSTDEV_HYBRID may be several words (node dist/cli.js)');
-    out.push(`if ! { ${step.command}; }; then`);
+    const down = `down_${step.host}`;
+    if (connected.has(step.host)) {
+      out.push(`if [ "$${down}" = yes ]; then`);
+      out.push(`  echo ${shellQuote(`hostdev-hybrid: skipped: the ${step.host} does not answer`)} >&2`);
+      out.push(`elif ! { ${step.command}; }; then`);
+    } else out.push(`if ! { ${step.command}; }; then`);
     out.push(`  check_failed ${shellQuote(step.description)} ${shellQuote(step.fix ?? '')}`);
+    if (step.action === 'connect') {
+      out.push(`  ${down}=yes`);
+      connected.add(step.host);
+    }
     out.push('fi');
     out.push('');
   });

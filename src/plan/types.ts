@@ -67,10 +67,11 @@ export interface PlanStep {
   host: StepHost;
   /**
    * `check`: read-only, and every check comes before the first change; a caller that runs the
-   * commands itself stops before any change when one fails. `change`: changes the guest or a host.
+   * commands itself stops before any change when one fails (`connect`: the host answers at all; the
+   * checks of a host that does not are skipped). `change`: changes the guest or a host.
    */
   kind: 'check' | 'change';
-  action: 'check' | 'detach' | 'wait-detached' | 'set-link' | 'prepare' | 'migrate' | 'save' | 'restore' | 'attach' | 'metadata';
+  action: 'check' | 'connect' | 'detach' | 'wait-detached' | 'set-link' | 'prepare' | 'migrate' | 'save' | 'restore' | 'attach' | 'metadata';
   alias?: string;
   /** What the step does, for people. */
   description: string;

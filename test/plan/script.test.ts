@@ -126,7 +126,7 @@ describe('the preflight: nothing changes before every check has passed', () => {
     const kinds = plan.steps.map((s) => s.kind);
     expect(kinds.indexOf('change')).toBe(kinds.lastIndexOf('check') + 1);
     expect(plan.commands).toEqual(plan.steps.map((s) => s.command));
-    expect(plan.steps.filter((s) => s.kind === 'check').every((s) => s.action === 'check' && s.fix !== undefined && s.undo === undefined)).toBe(true);
+    expect(plan.steps.filter((s) => s.kind === 'check').every((s) => ['check', 'connect'].includes(s.action) && s.fix !== undefined && s.undo === undefined)).toBe(true);
   });
 
   it('--check runs every check and never a change (exit 0)', () => {
@@ -141,6 +141,11 @@ describe('the preflight: nothing changes before every check has passed', () => {
     expect(r.code).toBe(3);
     expect(changes(r.calls)).toEqual([]);
     expect(r.stderr).toContain(`check failed: the destination answers (${DEST_URI}); check the URI`);
+    // Its other checks are skipped, not run and failed one by one.
+    expect(r.calls.filter((c) => c.startsWith(`-c ${DEST_URI}`)).map(subcommand)).toEqual(['uri']);
+    const skipped = plan.steps.filter((s) => s.kind === 'check' && s.host === 'destination' && s.action === 'check').length;
+    expect(r.stderr.split('\n').filter((l) => l === 'hostdev-hybrid: skipped: the destination does not answer')).toHaveLength(skipped);
+    expect(r.stderr).toContain('1 of ');
   });
 
   it('every query answered and nothing found: exit 3, every failed check named, not one change', () => {
