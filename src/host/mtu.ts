@@ -28,7 +28,7 @@ export function mtuFit(host: Host, devices: string[], mtu: number): MtuFit {
       unknown.push(device);
       continue;
     }
-    if (link.maxMtu !== undefined && mtu > link.maxMtu) return { kind: 'above-max', device, maxMtu: link.maxMtu };
+    if (mtu > (link.maxMtu ?? Infinity)) return { kind: 'above-max', device, maxMtu: link.maxMtu! };
     if (link.mtu < mtu) return { kind: 'too-small', device, mtu: link.mtu };
   }
   return unknown.length > 0 ? { kind: 'unknown', devices: unknown } : { kind: 'fits' };
