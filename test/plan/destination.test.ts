@@ -381,3 +381,28 @@ describe('every device a plan takes on the destination is there, free, and of th
     expect([withGpu.unplaced, withGpu.plans.map((p) => p.destination)]).toEqual([[], [1]]);
   });
 });
+
+describe('destination checks, edges', () => {
+  const app3 = fixture('cases', 'expand-q35-several-pairs', 'expected.xml');
+  it('a source snapshot that does not know the device\'s class cannot refuse on class', () => {
+    const from = structuredClone(intel);
+    delete from.pciDevices;
+    const taken = new Set(cx5.domains.flatMap((d) => d.pciDevices));
+    const vf = cx5.pools.flatMap((p) => p.vfs).filter((v) => !taken.has(v)).at(-1)!;
+    expect(planMigration(app3, from, cx5, { destUri: DEST_URI, pciMap: { '0000:65:00.0': vf } }).allocations.at(-1)!.to.vf).toBe(vf);
+  });
+
+  it('a jumbo pair above the destination PF\'s max_mtu is refused, naming it', () => {
+    const guest = fixture('cases', 'plan-migrate-jumbo', 'input.xml');
+    const capped = { ...structuredClone(x710), links: [{ ifname: 'ens2f0', mtu: 9000, maxMtu: 8000 }] };
+    expect(expectHybridError(() => planMigration(guest, intel, capped, { destUri: DEST_URI }), 'MTU_TOO_SMALL').message).toContain('ens2f0 has max_mtu 8000 on the destination');
+  });
+
+  it('save-restore with a remote source URI: no room check (df sees only this machine)', () => {
+    const input = fixture('cases', 'plan-save-restore-same-host', 'input.xml');
+    const local = planMigration(input, intel, intel, { operation: 'save-restore' });
+    const remote = planMigration(input, intel, intel, { operation: 'save-restore', sourceUri: 'qemu+ssh://a.example/system' });
+    expect([local.steps.some((s) => s.description.includes('MiB free')), remote.steps.some((s) => s.description.includes('MiB free'))]).toEqual([true, false]);
+    expect(remote.steps.some((s) => s.command.startsWith('command -v df'))).toBe(false);
+  });
+});
