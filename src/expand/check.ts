@@ -1,5 +1,5 @@
 import { unknownDeviceTypes } from '../libvirt/types.js';
-import { mtuFit, mtuFix, mtuUnknownWarning } from '../host/mtu.js';
+import { mtuFit, mtuFix, mtuHas, mtuUnknownWarning } from '../host/mtu.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { parseXml } from '../xml/parse.js';
 import { childAttribute, firstChild, getAttribute } from '../xml/edit.js';
@@ -166,7 +166,7 @@ function checkPairOnHost(host: Host, domain: string, pair: { name: string; vlan?
   const fit = mtuFit(host, [pfNetdev, actual ?? expected], pair.mtu);
   if (fit.kind === 'too-small' || fit.kind === 'above-max') {
     report({ code: 'MTU_TOO_SMALL', severity: 'error', alias: pair.name, ...at(vf, backup),
-      message: `pair '${pair.name}' has MTU ${pair.mtu}, but ${fit.device} has ${fit.kind === 'too-small' ? `MTU ${fit.mtu}` : `max_mtu ${fit.maxMtu}`} on this host: the VF and its backup drop larger frames; ${mtuFix(fit.device, pair.mtu)}` });
+      message: `pair '${pair.name}' has MTU ${pair.mtu}, but ${fit.device} has ${mtuHas(fit)} on this host: the VF and its backup drop larger frames; ${mtuFix(fit.device, pair.mtu)}` });
   }
   if (fit.kind === 'unknown') mtuUnknown.push(...fit.devices);
 }

@@ -34,6 +34,11 @@ export function mtuFit(host: Host, devices: string[], mtu: number): MtuFit {
   return unknown.length > 0 ? { kind: 'unknown', devices: unknown } : { kind: 'fits' };
 }
 
+/** What a device that does not fit has, for messages: `MTU 1500` or `max_mtu 9216`. */
+export function mtuHas(fit: Extract<MtuFit, { kind: 'too-small' | 'above-max' }>): string {
+  return fit.kind === 'too-small' ? `MTU ${fit.mtu}` : `max_mtu ${fit.maxMtu}`;
+}
+
 /** What to do about a device whose MTU is smaller than a pair's, for messages. */
 export function mtuFix(device: string, mtu: number): string {
   return `raise it there (ip link set ${device} mtu ${mtu}, and in the host's network configuration) or lower the pair's <mtu>`;

@@ -9,7 +9,7 @@ import { numatuneNode } from '../expand/expand.js';
 import { writeMetadata, type HybridMetadata, type PairRecord } from '../expand/metadata.js';
 import { allocateVf, claimVf, isFreeFor } from '../host/allocate.js';
 import { hostIndex, type Host, type VfTopology } from '../host/model.js';
-import { mtuFit, mtuFix, mtuUnknownWarning } from '../host/mtu.js';
+import { mtuFit, mtuFix, mtuHas, mtuUnknownWarning } from '../host/mtu.js';
 import { parsePci, pciAttributes } from '../libvirt/pci-address.js';
 import { vlanDeviceName } from '../libvirt/vlan.js';
 import { firstChild, getAttribute, removeElement, setAttribute } from '../xml/edit.js';
@@ -98,8 +98,7 @@ function choose(pd: PlanDomain, from: Host | undefined, to: Host, options: Choos
     if (record.mtu !== undefined) {
       const fit = mtuFit(to, [topo.pfNetdev, backupDev], record.mtu);
       if (fit.kind === 'too-small' || fit.kind === 'above-max') {
-        const has = fit.kind === 'too-small' ? `MTU ${fit.mtu}` : `max_mtu ${fit.maxMtu}`;
-        throw new HybridError('MTU_TOO_SMALL', `pair '${record.name}' has MTU ${record.mtu}, but ${fit.device} has ${has} on the destination: its backup would drop larger frames there; ${mtuFix(fit.device, record.mtu)}, or pick another destination`, { element: record.name });
+        throw new HybridError('MTU_TOO_SMALL', `pair '${record.name}' has MTU ${record.mtu}, but ${fit.device} has ${mtuHas(fit)} on the destination: its backup would drop larger frames there; ${mtuFix(fit.device, record.mtu)}, or pick another destination`, { element: record.name });
       }
       if (fit.kind === 'unknown') mtuUnknown.push(...fit.devices);
     }

@@ -9,7 +9,7 @@ import { readMetadata, writeMetadata, type HybridMetadata, type Style } from '..
 import { allocateVf, isFreeFor } from '../host/allocate.js';
 import { assertHost, EMPTY_HOST, hostIndex, vfTopology, type Host, type VfTopology } from '../host/model.js';
 import { hostPciSource } from '../host/domain-usage.js';
-import { mtuFit, mtuFix } from '../host/mtu.js';
+import { mtuFit, mtuFix, mtuHas } from '../host/mtu.js';
 import { aliasOf, deviceList, devicesOf, inInput } from '../libvirt/domain.js';
 import { parsePci } from '../libvirt/pci-address.js';
 import { guestPciSpace, reserveAddress } from '../pci/space.js';
@@ -43,12 +43,13 @@ function livePlan(pd: PlanDomain, operation: MigrationPlan['operation'], j: Jour
   uri: string; spare?: { alias: string; vfs: string[] }[];
 }): MigrationPlan {
   const metadata = metadataXml(pd);
+  const steps = j.steps;
   return compact({
     domain: pd.name, operation, style: pd.style, input: pd.input, sourceUri: parts.uri,
     detach: parts.detach ?? [], persistentXml: parts.persistentXml, metadataXml: metadata,
     attach: parts.attach ?? [],
     rollback: { attach: parts.detach ?? [], ...(parts.spare ? { afterSwitchover: { message: 'an attach failed: the guest keeps running on its backup NICs; retry with another free VF', spare: parts.spare } } : {}) },
-    allocations: parts.allocations ?? [], steps: j.steps, commands: j.steps.map((s) => s.command), warnings: [...pd.warnings, ...(parts.warnings ?? [])],
+    allocations: parts.allocations ?? [], steps, commands: steps.map((s) => s.command), warnings: [...pd.warnings, ...(parts.warnings ?? [])],
   });
 }
 
@@ -108,7 +109,7 @@ export function planRepair(runningXml: string, host: Host, options: LiveOptions 
         // The VF is capped by its PF: one on a PF of smaller MTU would drop what the backup carries.
         const fit = mtuFit(host, [topo.pfNetdev], p.record.mtu);
         if (fit.kind === 'too-small' || fit.kind === 'above-max') {
-          throw new HybridError('MTU_TOO_SMALL', `pair '${p.record.name}' has MTU ${p.record.mtu}, but the PF of VF ${topo.vf}, ${fit.device}, has ${fit.kind === 'too-small' ? `MTU ${fit.mtu}` : `max_mtu ${fit.maxMtu}`}; ${mtuFix(fit.device, p.record.mtu)}`, { element: p.record.name });
+          throw new HybridError('MTU_TOO_SMALL', `pair '${p.record.name}' has MTU ${p.record.mtu}, but the PF of VF ${topo.vf}, ${fit.device}, has ${mtuHas(fit)}; ${mtuFix(fit.device, p.record.mtu)}`, { element: p.record.name });
         }
       }
       claimed.add(topo.vf);

@@ -6,7 +6,7 @@ import { hostIndex } from '../../host/model.js';
 import { atomicWrite, decodeUtf8, ensureDir, readHostSnapshot } from '../../io.js';
 import { isHybridArrival, rewriteArrivingDomain, type Arrival } from '../../plan/hook.js';
 import { positionals, requireOption, type Command } from '../command.js';
-import { readInput } from '../output.js';
+import { readInput, type Io } from '../output.js';
 import { printWarnings } from './shared.js';
 
 interface Claim { vf: string; domain: string; at: number }
@@ -125,7 +125,7 @@ function readClaims(file: string): Claim[] {
 }
 
 /** One JSON line per rewrite, for an operator after the fact (docs/HOOK.md); a failure to write it only warns. */
-function record(file: string, event: string, arrival: Arrival, io: Parameters<Command['run']>[1]): void {
+function record(file: string, event: string, arrival: Arrival, io: Io): void {
   const line = JSON.stringify({
     at: new Date().toISOString(), event, domain: arrival.domain,
     vfs: arrival.allocations.map((a) => ({ alias: a.alias, vf: a.to.vf, ...(a.to.pf ? { pf: a.to.pf } : {}) })),
