@@ -88,5 +88,9 @@ describe('a pair\'s MTU', () => {
       .toEqual([{ ifname: 'eth0', mtu: 9000, maxMtu: 9216 }, { ifname: 'lo', mtu: 65536 }]);
     expectHybridError(() => readLinks({ xml: '[{"ifname":"eth0"}]', file: 'links.json' }), 'HOST_SNAPSHOT');
     expectHybridError(() => readLinks({ xml: 'nope' }), 'HOST_SNAPSHOT');
+    // What the quick shape check passes on, the schema names: the same refusals either way.
+    for (const bad of ['[{"ifname":"eth0","mtu":9000,"max_mtu":-1}]', '[{"ifname":"","mtu":1500}]', '[{"ifname":"eth0","mtu":1.5}]', '[null]', '{}', '[["eth0"]]']) {
+      expect(expectHybridError(() => readLinks({ xml: bad, file: 'links.json' }), 'HOST_SNAPSHOT').message, bad).toMatch(/^links\.json does not match schemas\/links\.schema\.json/);
+    }
   });
 });
