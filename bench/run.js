@@ -183,11 +183,12 @@ const targetC = hostFromXml(hostSnapshotXml(4, 32, 0));
 const source = hostFromXml(hostSnapshotXml(4, 64, 0));
 const guests = (count) => Array.from({ length: count }, (_, i) => domainWithInterfaces(20, 2, 'sriov-pool', `guest${i}`));
 const dialect100 = guests(100);
+const EVACUATE = { destUris: ['qemu+ssh://b.example/system', 'qemu+ssh://c.example/system'] };
 const expanded100 = dialect100.map((x) => expandDomain(x, source).xml);
-compare('planMigration, 2 pairs of 20 interfaces', () => planMigration(expanded100[0], source, targetB), 'expandDomain of it', () => expandDomain(dialect100[0], source));
-compare('planEvacuation, 100 domains x 2 pairs onto 2 hosts', () => planEvacuation(expanded100, source, [targetB, targetC]), 'expanding the 100', () => dialect100.forEach((x) => expandDomain(x, source)));
+compare('planMigration, 2 pairs of 20 interfaces', () => planMigration(expanded100[0], source, targetB, { destUri: 'qemu+ssh://b.example/system' }), 'expandDomain of it', () => expandDomain(dialect100[0], source));
+compare('planEvacuation, 100 domains x 2 pairs onto 2 hosts', () => planEvacuation(expanded100, source, [targetB, targetC], EVACUATE), 'expanding the 100', () => dialect100.forEach((x) => expandDomain(x, source)));
 const evac25 = expanded100.slice(0, 25);
-const growth = await compareGrowth('planEvacuation of 100 domains vs of 25', () => planEvacuation(expanded100, source, [targetB, targetC]), 'the same of 25', () => planEvacuation(evac25, source, [targetB, targetC]));
+const growth = await compareGrowth('planEvacuation of 100 domains vs of 25', () => planEvacuation(expanded100, source, [targetB, targetC], EVACUATE), 'the same of 25', () => planEvacuation(evac25, source, [targetB, targetC], EVACUATE));
 if (growth !== undefined) console.log(`  (linear would be 4.00×; measured ${growth.toFixed(2)}×)`);
 
 // 5. Whole processes: the CLI's cold start, and the hook on the migration path, against an empty

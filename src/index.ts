@@ -8,7 +8,7 @@ export {
 export { hostFromXml, hostFromSources, type SnapshotSource, type SnapshotSources } from './host/from-xml.js';
 export { hostFromJson } from './host/json.js';
 export { vfTopology, type Host, type HostLink, type HostPciDevice, type HostPf, type HostVf, type HostPool, type HostDomain, type VfTopology } from './host/model.js';
-export { allocateVf, claimVf, type AllocationOptions } from './host/allocate.js';
+export { AllocationRun, allocateVf, claimVf, type AllocationOptions, type PickOptions } from './host/allocate.js';
 export { readHostSnapshot, writePlanFiles } from './io.js';
 export { summarizeHost, type HostSummary } from './host/summary.js';
 export { hostWarnings } from './host/check.js';

@@ -22,7 +22,7 @@ describe('documentation stays in step with the code', () => {
 describe('the public API', () => {
   it('exports exactly these runtime names', () => {
     expect(Object.keys(api).sort()).toEqual([
-      'DIAGNOSTIC_CODES', 'ERROR_CODES', 'HH_NS', 'HYBRID_CHILD_ORDER', 'HybridError', 'VF_DRIVERS', 'XML_LIMITS', 'allocateVf', 'checkDomain',
+      'AllocationRun', 'DIAGNOSTIC_CODES', 'ERROR_CODES', 'HH_NS', 'HYBRID_CHILD_ORDER', 'HybridError', 'VF_DRIVERS', 'XML_LIMITS', 'allocateVf', 'checkDomain',
       'claimVf', 'collapseDomain', 'expandDomain', 'guestNetworkConfig', 'hostFromJson', 'hostFromSources', 'hostFromXml', 'hostWarnings', 'parseXml',
       'planEvacuation', 'planFiles', 'planHotplug', 'planMigration', 'planRepair', 'planUnplug', 'readHostSnapshot',
       'renderScript', 'retargetDomain', 'rewriteArrivingDomain', 'scriptName', 'serializeNode', 'serializeXml', 'shellQuote', 'summarizeHost', 'vfTopology', 'writePlanFiles',

@@ -6,7 +6,7 @@ import {
   childAttribute, childElements, firstChild, firstPath, getAttribute, insertElement, layOutShared, placeLaidOut, removeAttribute, removeElement, setAttribute, sharedLayout,
 } from '../xml/edit.js';
 import { cloneNode, leanElement, type XmlDocument, type XmlElement, type XmlNode } from '../xml/tree.js';
-import { allocateVf, claimVf } from '../host/allocate.js';
+import { AllocationRun } from '../host/allocate.js';
 import { assertHost, hostIndex, type Host, type VfTopology } from '../host/model.js';
 import { hostPciSource } from '../host/domain-usage.js';
 import { aliasOf, atElement, deviceList, devicesOf, domainName, domainRoot, domainUuid, guestPciAddress, inInput, machineKind, serialMirrors } from '../libvirt/domain.js';
@@ -294,31 +294,29 @@ export function expandDocument(doc: XmlDocument, host: Host, options: DocumentEx
 
   // 2. VFs: explicit ones are claimed first, then pools fill in, in document order. What the
   // domain already passes through is its own, but not free for a new pair.
-  const claimed = new Set<string>();
+  const run = new AllocationRun(host);
   for (const dev of devices) {
     // Stryker disable next-line ConditionalExpression,LogicalOperator: a shortcut; entries are skipped below, other devices have no VF source
     if (dialectEls.has(dev) || (dev.name !== 'interface' && dev.name !== 'hostdev')) continue;
     const pci = hostPciSource(dev, aliasOf(dev) ?? `<${dev.name}>`);
     // Stryker disable next-line ConditionalExpression: an undefined entry matches no VF
-    if (pci !== undefined && !entries.some((e) => e.el === dev)) claimed.add(pci);
+    if (pci !== undefined && !entries.some((e) => e.el === dev)) run.claim(pci);
   }
   const numaHint = numatuneNode(root);
   const vfs = new Map<PairSpec, VfTopology>();
   let preferNuma = numaHint;
   for (const s of specs) {
     if (s.explicitVf === undefined) continue;
-    const topo = atElement(s.entry.el, () => claimVf(host, s.explicitVf!, { claimed, domain: name }));
+    const topo = atElement(s.entry.el, () => run.claimVf(s.explicitVf!, name));
     if (s.entry.pool !== undefined && !hostIndex(host).poolByName.get(s.entry.pool)!.vfs.includes(s.explicitVf)) {
       throw new HybridError('VF_NOT_IN_POOL', `${s.entry.where}: VF ${s.explicitVf} is not in network '${s.entry.pool}'`, { element: s.entry.where });
     }
-    claimed.add(topo.vf);
     vfs.set(s, topo);
     preferNuma ??= topo.numaNode;
   }
   for (const s of specs) {
     if (vfs.has(s)) continue;
-    const topo = atElement(s.entry.el, () => allocateVf(host, s.entry.pool!, { claimed, domain: name, preferNumaNode: preferNuma }));
-    claimed.add(topo.vf);
+    const topo = atElement(s.entry.el, () => run.allocate(s.entry.pool!, { domain: name, preferNumaNode: preferNuma }));
     vfs.set(s, topo);
     preferNuma ??= topo.numaNode;
   }
@@ -401,7 +399,7 @@ export function expandDocument(doc: XmlDocument, host: Host, options: DocumentEx
       continue;
     }
     if (e.kind === 'pair') continue;
-    const record = atElement(e.el, () => expandEphemeral(e, { host, name, seed, claimed, space: space!, macs, hostMacs, freeAlias, takeAlias, doc, root }));
+    const record = atElement(e.el, () => expandEphemeral(e, { host, name, seed, run, space: space!, macs, hostMacs, freeAlias, takeAlias, doc, root }));
     meta.ephemeral.push(record.record);
     expandedEphemeral.push({ ...record.record, ...(record.guest ? { guestAddress: formatPci(record.guest) } : {}) });
   }
@@ -530,7 +528,7 @@ interface EphemeralContext {
   host: Host;
   name: string;
   seed: string;
-  claimed: Set<string>;
+  run: AllocationRun;
   space: GuestPciSpace;
   macs: Map<string, string>;
   hostMacs: ReadonlySet<string>;
@@ -547,8 +545,8 @@ function expandEphemeral(e: Extract<DialectEntry, { kind: 'ephemeral' | 'ephemer
   if (e.kind === 'ephemeral-pool') {
     const explicit = firstChild(firstChild(el, 'source')!, 'address');
     const topo = explicit
-      ? claimVf(ctx.host, formatPci(readPciAddress(explicit, `${where} <source><address>`)), { claimed: ctx.claimed, domain: ctx.name })
-      : allocateVf(ctx.host, e.pool, { claimed: ctx.claimed, domain: ctx.name });
+      ? ctx.run.claimVf(formatPci(readPciAddress(explicit, `${where} <source><address>`)), ctx.name)
+      : ctx.run.allocate(e.pool, { domain: ctx.name });
     source = topo.vf;
     // A VF picked by us, not by libvirt at start time: the plan must know which one moves.
     setAttribute(el, 'type', 'hostdev');
@@ -565,10 +563,10 @@ function expandEphemeral(e: Extract<DialectEntry, { kind: 'ephemeral' | 'ephemer
     if (pci === undefined) throw new HybridError('MISSING_ELEMENT', `${where}: an ephemeral device needs <source><address type='pci' …/></source>`, { element: where });
     const user = hostIndex(ctx.host).takenBy.get(pci);
     if (user !== undefined && user !== ctx.name) throw new HybridError('VF_TAKEN', `${where}: host device ${pci} is already used by domain '${user}'`, { element: where });
-    if (ctx.claimed.has(pci)) throw new HybridError('VF_TAKEN', `${where}: host device ${pci} is used twice in this domain`, { element: where });
+    if (ctx.run.claimed.has(pci)) throw new HybridError('VF_TAKEN', `${where}: host device ${pci} is used twice in this domain`, { element: where });
     source = pci;
   }
-  ctx.claimed.add(source);
+  ctx.run.claim(source);
   let alias = aliasOf(el);
   if (alias === undefined) {
     alias = ctx.freeAlias('ua-ephemeral');

@@ -14,11 +14,7 @@ import { hostIndex, vfTopology, type Host, type HostPool, type VfTopology } from
 
 /** What allocateVf and claimVf take into account besides the host. */
 export interface AllocationOptions {
-  /**
-   * VFs already chosen in this run (they count as used). A run only adds to it: allocateVf
-   * remembers, per Set, how far each PF's VFs are used up, so a run of N allocations is linear.
-   * Start another run with a new Set.
-   */
+  /** VFs (and host devices) already chosen: they count as used. */
   claimed?: ReadonlySet<string>;
   /** The domain being placed: its own VFs on this host are not "taken by another". */
   domain?: string;
@@ -27,6 +23,9 @@ export interface AllocationOptions {
   pfNetdev?: string;
 }
 
+/** What one pick of a run takes: the run holds the claims. */
+export type PickOptions = Omit<AllocationOptions, 'claimed'>;
+
 function takenByOther(host: Host, vf: string, domain: string | undefined): string | undefined {
   const user = hostIndex(host).takenBy.get(vf);
   // Stryker disable next-line ConditionalExpression: an unheld VF gives undefined either way
@@ -34,13 +33,196 @@ function takenByOther(host: Host, vf: string, domain: string | undefined): strin
 }
 
 /**
- * Whether `domain` can have `vf` now: this run has not claimed it and no other domain holds it.
+ * Whether `domain` can have `vf` now: not claimed and no other domain holds it.
  *
  * @example
  * isFreeFor(host, '0000:04:10.2', claimed, 'guest1'); // false once another domain uses it
  */
-export function isFreeFor(host: Host, vf: string, claimed: ReadonlySet<string>, domain: string): boolean {
+export function isFreeFor(host: Host, vf: string, claimed: ReadonlySet<string>, domain: string | undefined): boolean {
   return !claimed.has(vf) && takenByOther(host, vf, domain) === undefined;
+}
+
+/**
+ * A free VF of the pool, by the policy at the top of this file; POOL_EXHAUSTED when none is left.
+ * A pure function of its arguments; for many picks in a row, an {@link AllocationRun} is linear.
+ *
+ * @example
+ * const first = allocateVf(host, 'sriov-pool');
+ * const second = allocateVf(host, 'sriov-pool', { claimed: new Set([first.vf]) });
+ */
+export function allocateVf(host: Host, poolName: string, options: AllocationOptions = {}): VfTopology {
+  const claimed = options.claimed ?? new Set<string>();
+  return pick(host, poolName, options, claimed, [...claimed], newPoolState());
+}
+
+/**
+ * A VF named explicitly: it must exist, and no other domain or pair may hold it.
+ *
+ * @example
+ * claimVf(host, '0000:04:10.2'); // its topology, or VF_TAKEN when another domain holds it
+ */
+export function claimVf(host: Host, vf: string, options: AllocationOptions = {}): VfTopology {
+  const topo = vfTopology(host, vf);
+  const user = takenByOther(host, vf, options.domain);
+  if (user !== undefined) throw new HybridError('VF_TAKEN', `VF ${vf} is already used by domain '${user}' on this host: pick a free VF or take it from a pool`);
+  if (options.claimed?.has(vf)) throw new HybridError('VF_TAKEN', `VF ${vf} is used twice in this domain`);
+  return topo;
+}
+
+/**
+ * Many choices on one host in a row (one expansion, one destination of a plan or an evacuation):
+ * each VF or device it hands out or is told about counts as used for the next. The run owns its
+ * claims, which only grow, so it can remember how far each PF's VFs are used up: N picks cost
+ * about N, where N calls of allocateVf cost N².
+ *
+ * @example
+ * const run = new AllocationRun(host, ['0000:04:10.0']);
+ * run.allocate('sriov-pool').vf; // never 0000:04:10.0
+ */
+export class AllocationRun {
+  readonly #host: Host;
+  readonly #claimed = new Set<string>();
+  /** The claims in the order made: each pool state has counted a prefix of it. */
+  readonly #log: string[] = [];
+  readonly #states = new Map<string, Map<string | undefined, PoolState>>();
+
+  constructor(host: Host, claimed: Iterable<string> = []) {
+    this.#host = host;
+    for (const vf of claimed) this.claim(vf);
+  }
+
+  /** Everything claimed so far. */
+  get claimed(): ReadonlySet<string> {
+    return this.#claimed;
+  }
+
+  /** Counts `vf` (a VF or any host PCI device) as used from now on. */
+  claim(vf: string): void {
+    if (this.#claimed.has(vf)) return;
+    this.#claimed.add(vf);
+    this.#log.push(vf);
+  }
+
+  /** Whether `domain` can have `vf`: not claimed in this run and held by no other domain. */
+  isFree(vf: string, domain?: string): boolean {
+    return isFreeFor(this.#host, vf, this.#claimed, domain);
+  }
+
+  /** allocateVf over this run's claims, and the VF claimed. */
+  allocate(poolName: string, options: PickOptions = {}): VfTopology {
+    const topo = pick(this.#host, poolName, options, this.#claimed, this.#log, this.#state(poolName, options.domain));
+    this.claim(topo.vf);
+    return topo;
+  }
+
+  /** claimVf over this run's claims, and the VF claimed. */
+  claimVf(vf: string, domain?: string): VfTopology {
+    const topo = claimVf(this.#host, vf, { claimed: this.#claimed, domain });
+    this.claim(topo.vf);
+    return topo;
+  }
+
+  #state(poolName: string, domain: string | undefined): PoolState {
+    let perDomain = this.#states.get(poolName);
+    if (!perDomain) this.#states.set(poolName, (perDomain = new Map()));
+    let state = perDomain.get(domain);
+    if (!state) perDomain.set(domain, (state = newPoolState()));
+    return state;
+  }
+}
+
+/** Where a run stands in one pool, for one domain. */
+interface PoolState {
+  /** How many of the run's claims are counted in claimedOn. */
+  seen: number;
+  /** Claims per PF address that no other domain holds (those are counted as taken already). */
+  claimedOn: Map<string, number>;
+  /** Per PF group, the index of its first member that may be free: used stays used in a run. */
+  start: Map<PoolGroup, number>;
+}
+
+const newPoolState = (): PoolState => ({ seen: 0, claimedOn: new Map(), start: new Map() });
+
+/** The policy's best free VF of the pool, given the claims (all of them also in `log`). */
+function pick(host: Host, poolName: string, options: PickOptions, claimed: ReadonlySet<string>, log: readonly string[], state: PoolState): VfTopology {
+  const index = hostIndex(host);
+  const pool = index.poolByName.get(poolName);
+  if (!pool) {
+    throw new HybridError('POOL_UNKNOWN', `network '${poolName}' is not in the host snapshot: add its net-dumpxml to network/ or name another pool (known: ${[...index.poolByName.keys()].join(', ') || 'none'})`);
+  }
+  const groups = poolGroups(host, pool);
+  const taken = index.takenBy;
+  const domain = options.domain;
+  const heldByOther = (vf: string): boolean => {
+    const user = taken.get(vf);
+    return user !== undefined && user !== domain;
+  };
+  const usedBy = (vf: string): boolean => claimed.has(vf) || heldByOther(vf);
+  for (; state.seen < log.length; state.seen++) {
+    const vf = log[state.seen]!;
+    const g = groups.ofVf.get(vf);
+    if (g && !heldByOther(vf)) state.claimedOn.set(g.pf, (state.claimedOn.get(g.pf) ?? 0) + 1);
+  }
+  const prefer = options.preferNumaNode;
+  let best: Candidate | undefined;
+  // Stryker disable next-line BooleanLiteral: only chooses between two messages
+  let anyFree = false;
+  for (const g of groups.list) {
+    const member = firstFree(host, g, state, usedBy, prefer);
+    if (!member) continue;
+    anyFree = true;
+    const topo = vfTopology(host, member.vf); // a VF whose PF, netdev or listing is missing fails here, named
+    if (options.pfNetdev !== undefined && topo.pfNetdev !== options.pfNetdev) continue;
+    const used = g.taken - (g.takenBy.get(domain) ?? 0) + (state.claimedOn.get(g.pf) ?? 0);
+    const candidate = { topo, order: member.order, used, pfOrder: g.pfOrder };
+    if (!best || compareCandidates(candidate, best, prefer) < 0) best = candidate;
+  }
+  if (!best) {
+    throw new HybridError('POOL_EXHAUSTED', options.pfNetdev === undefined || !anyFree
+      ? `network '${poolName}' has no free VF left: ${exhaustion(pool, taken, claimed, domain)}; enable more VFs on its PFs or free one`
+      : `network '${poolName}' has no free VF on ${options.pfNetdev}; enable more VFs there or free one`);
+  }
+  return best.topo;
+}
+
+/** A PF group's best VF, with what the policy compares it by. */
+interface Candidate {
+  topo: VfTopology;
+  /** Its place in the pool's list. */
+  order: number;
+  /** VFs of its PF in use (by other domains or claimed). */
+  used: number;
+  pfOrder: number;
+}
+
+/** The policy's keys in order: preferred NUMA node, least used PF, pool order, VF index. */
+function compareCandidates(a: Candidate, b: Candidate, prefer: number | undefined): number {
+  return (prefer === undefined ? 0 : Number(a.topo.numaNode !== prefer) - Number(b.topo.numaNode !== prefer)) ||
+    a.used - b.used ||
+    a.pfOrder - b.pfOrder ||
+    a.topo.index - b.topo.index ||
+    a.order - b.order;
+}
+
+/**
+ * A group's first free member on the preferred NUMA node, else its first free member. Moves the
+ * group's cursor past the members in use at its front.
+ */
+function firstFree(host: Host, g: PoolGroup, state: PoolState, usedBy: (vf: string) => boolean, prefer: number | undefined): PoolMember | undefined {
+  let start = state.start.get(g) ?? 0;
+  // Stryker disable next-line EqualityOperator,ConditionalExpression: a cursor that saves rescanning; not moving it gives the same answer, slower
+  while (start < g.members.length && usedBy(g.members[start]!.vf)) start++;
+  state.start.set(g, start);
+  let first: PoolMember | undefined;
+  for (let k = start; k < g.members.length; k++) {
+    const m = g.members[k]!;
+    if (usedBy(m.vf)) continue;
+    first ??= m;
+    // Most PFs sit on one NUMA node: then the first free member decides.
+    if (prefer === undefined || g.numa !== 'mixed') return first;
+    if (vfTopology(host, m.vf).numaNode === prefer) return m;
+  }
+  return first;
 }
 
 /** Why a pool has no VF left, counted apart: held by domains on the host, or chosen in this run. */
@@ -56,99 +238,9 @@ function exhaustion(pool: HostPool, taken: ReadonlyMap<string, string>, claimed:
   return `of its ${pool.vfs.length} VFs, ${parts.join(' and ')}, so none is left for one more`;
 }
 
-/**
- * A free VF of the pool, by the policy at the top of this file; POOL_EXHAUSTED when none is left.
- *
- * @example
- * const first = allocateVf(host, 'sriov-pool');
- * const second = allocateVf(host, 'sriov-pool', { claimed: new Set([first.vf]) });
- */
-export function allocateVf(host: Host, poolName: string, options: AllocationOptions = {}): VfTopology {
-  const index = hostIndex(host);
-  const pool = index.poolByName.get(poolName);
-  if (!pool) {
-    throw new HybridError('POOL_UNKNOWN', `network '${poolName}' is not in the host snapshot: add its net-dumpxml to network/ or name another pool (known: ${[...index.poolByName.keys()].join(', ') || 'none'})`);
-  }
-  const claimed = options.claimed ?? new Set<string>();
-  const groups = poolGroups(host, pool);
-  const taken = index.takenBy;
-  const usedBy = (vf: string): boolean => {
-    const user = taken.get(vf);
-    return claimed.has(vf) || (user !== undefined && user !== options.domain);
-  };
-  const run = runState(claimed, groups, options.domain);
-  // Claimed VFs per PF of this pool (those a domain holds are already counted as taken): only
-  // the ones added since the last call are new.
-  const claimedOn = run.claimedOn;
-  const count = (vf: string): void => {
-    const g = groups.ofVf.get(vf);
-    const user = taken.get(vf);
-    if (g && !(user !== undefined && user !== options.domain)) claimedOn.set(g.pf, (claimedOn.get(g.pf) ?? 0) + 1);
-  };
-  // A Set's iterator goes on to entries added after it was made: the run's iterator reads each
-  // claim once, from where the last call stopped.
-  for (; run.seen < claimed.size; run.seen++) count(run.entries.next().value as string);
-  const prefer = options.preferNumaNode;
-  // The best candidate so far, in locals: a candidate object per PF was most of what an
-  // allocation allocated.
-  let best: VfTopology | undefined;
-  let bestOrder = 0;
-  let bestUsed = 0;
-  let bestPfOrder = 0;
-  // Stryker disable next-line BooleanLiteral: only chooses between two messages
-  let anyFree = false;
-  for (const g of groups.list) {
-    const used = g.taken - (g.takenBy.get(options.domain) ?? 0) + (claimedOn.get(g.pf) ?? 0);
-    // The group's best: the first free member on the preferred NUMA node, else the first free.
-    let pick: { vf: string; order: number } | undefined;
-    let pickNuma: { vf: string; order: number } | undefined;
-    // Most PFs sit on one NUMA node: then the first free member decides, without a scan for a
-    // member on the preferred node that cannot be there.
-    // Stryker disable next-line ConditionalExpression: false only takes the general path (same answer); true is caught by the mixed-NUMA tests
-    const uniform = g.numa !== 'mixed';
-    // Members before `start` were used when last looked at, and used stays used within a run.
-    let start = run.start.get(g) ?? 0;
-    // Stryker disable next-line EqualityOperator,ConditionalExpression: a cursor that saves rescanning; not moving it gives the same answer, slower
-    while (start < g.members.length && usedBy(g.members[start]!.vf)) start++;
-    run.start.set(g, start);
-    for (let k = start; k < g.members.length; k++) {
-      const m = g.members[k]!;
-      if (usedBy(m.vf)) continue;
-      anyFree = true;
-      pick ??= m;
-      // Stryker disable next-line ConditionalExpression,EqualityOperator: in a uniform group, or without a preference, the first free member is picked either way
-      if (prefer === undefined || (uniform ? g.numa === prefer : vfTopology(host, m.vf).numaNode === prefer)) {
-        pickNuma = m;
-        break;
-      }
-      // Stryker disable next-line ConditionalExpression: a uniform group has no member on another node to find
-      if (uniform) break;
-    }
-    const chosen = pickNuma ?? pick;
-    if (!chosen) continue;
-    const topo = vfTopology(host, chosen.vf); // a VF whose PF, netdev or listing is missing fails here, named
-    if (options.pfNetdev !== undefined && topo.pfNetdev !== options.pfNetdev) continue;
-    // Groups come in pool order, so a later candidate never has a lower pfOrder, and two never tie
-    // on every key (order is unique): the sign of a sum there, or <= 0, would decide the same.
-    // Stryker disable next-line EqualityOperator
-    if (!best || ((
-      (prefer === undefined ? 0 : Number(topo.numaNode !== prefer) - Number(best.numaNode !== prefer)) ||
-      used - bestUsed ||
-      // Stryker disable next-line ArithmeticOperator
-      g.pfOrder - bestPfOrder ||
-      topo.index - best.index || chosen.order - bestOrder) < 0)) {
-      best = topo;
-      bestOrder = chosen.order;
-      bestUsed = used;
-      bestPfOrder = g.pfOrder;
-    }
-  }
-  if (!best) {
-    throw new HybridError('POOL_EXHAUSTED', options.pfNetdev === undefined || !anyFree
-      ? `network '${poolName}' has no free VF left: ${exhaustion(pool, taken, claimed, options.domain)}; enable more VFs on its PFs or free one`
-      : `network '${poolName}' has no free VF on ${options.pfNetdev}; enable more VFs there or free one`);
-  }
-  return best;
+interface PoolMember {
+  vf: string;
+  order: number;
 }
 
 interface PoolGroup {
@@ -156,7 +248,7 @@ interface PoolGroup {
   pf: string;
   pfOrder: number;
   /** The pool's VFs on this PF, by VF index (then pool order). */
-  members: { vf: string; order: number }[];
+  members: PoolMember[];
   /** How many of them other domains hold, in all and per domain. */
   taken: number;
   takenBy: Map<string | undefined, number>;
@@ -166,32 +258,6 @@ interface PoolGroup {
 
 type PoolGroups = { list: PoolGroup[]; ofVf: Map<string, PoolGroup> };
 const groupsOf = new WeakMap<Host, Map<string, PoolGroups>>();
-
-/** Where a run (one `claimed` Set) stands in one pool, for one domain. */
-interface RunState {
-  /** How many of claimed's entries are counted in claimedOn (a smaller Set now: start again). */
-  seen: number;
-  /** An iterator over claimed that has given exactly `seen` entries. */
-  entries: Iterator<string>;
-  claimedOn: Map<string, number>;
-  /** Per PF group, the index of its first member that may be free. */
-  start: Map<PoolGroup, number>;
-}
-
-const runs = new WeakMap<ReadonlySet<string>, Map<PoolGroups, Map<string | undefined, RunState>>>();
-
-function runState(claimed: ReadonlySet<string>, groups: PoolGroups, domain: string | undefined): RunState {
-  let perSet = runs.get(claimed);
-  // Stryker disable next-line ConditionalExpression: a lost run state only makes the run start again (slower, same answer)
-  if (!perSet) runs.set(claimed, (perSet = new Map()));
-  let perPool = perSet.get(groups);
-  // Stryker disable next-line ConditionalExpression: a lost cache entry is only computed again (slower, same answer)
-  if (!perPool) perSet.set(groups, (perPool = new Map()));
-  let state = perPool.get(domain);
-  // Stryker disable next-line ConditionalExpression,EqualityOperator: a lost cache entry is only computed again (slower, same answer)
-  if (!state || claimed.size < state.seen) perPool.set(domain, (state = { seen: 0, entries: claimed.values(), claimedOn: new Map(), start: new Map() }));
-  return state;
-}
 
 /**
  * A pool's VFs grouped by PF, once per host: allocation then looks at one candidate per PF
@@ -242,18 +308,4 @@ function poolGroups(host: Host, pool: HostPool): PoolGroups {
   const result = { list: [...byPf.values()], ofVf };
   perHost.set(pool.name, result);
   return result;
-}
-
-/**
- * A VF named explicitly: it must exist, and no other domain or pair may hold it.
- *
- * @example
- * claimVf(host, '0000:04:10.2'); // its topology, or VF_TAKEN when another domain holds it
- */
-export function claimVf(host: Host, vf: string, options: AllocationOptions = {}): VfTopology {
-  const topo = vfTopology(host, vf);
-  const user = takenByOther(host, vf, options.domain);
-  if (user !== undefined) throw new HybridError('VF_TAKEN', `VF ${vf} is already used by domain '${user}' on this host: pick a free VF or take it from a pool`);
-  if (options.claimed?.has(vf)) throw new HybridError('VF_TAKEN', `VF ${vf} is used twice in this domain`);
-  return topo;
 }

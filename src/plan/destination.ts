@@ -7,7 +7,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import { HybridError } from '../errors.js';
 import { numatuneNode } from '../expand/expand.js';
 import { writeMetadata, type HybridMetadata, type PairRecord } from '../expand/metadata.js';
-import { allocateVf, claimVf, isFreeFor } from '../host/allocate.js';
+import { AllocationRun } from '../host/allocate.js';
 import { hostIndex, type Host, type VfTopology } from '../host/model.js';
 import { mtuFit, mtuFix, mtuHas, mtuUnknownWarning } from '../host/mtu.js';
 import { parsePci, pciAttributes } from '../libvirt/pci-address.js';
@@ -19,8 +19,8 @@ import type { Allocation, PlanEnd } from './types.js';
 import { compact } from '../compact.js';
 
 export interface ChooseOptions {
-  /** Destination devices earlier plans took (chaining). */
-  claimed?: Set<string>;
+  /** The destination's run: devices earlier plans took count as used, and this plan's are added. */
+  run?: AllocationRun;
   /** Host PCI address on the source → on the destination, for non-VF ephemeral devices. */
   pciMap?: Record<string, string>;
   /** Save/restore, repair, the hook: the guest's own devices on this host count as its own. */
@@ -63,7 +63,7 @@ export function chooseDestination(pd: PlanDomain, from: Host | undefined, to: Ho
 }
 
 function choose(pd: PlanDomain, from: Host | undefined, to: Host, options: ChooseOptions): { allocations: Allocation[]; warnings: Diagnostic[] } {
-  const claimed = options.claimed ?? new Set<string>();
+  const run = options.run ?? new AllocationRun(to);
   const index = hostIndex(to);
   const owner = options.sameDomain ? pd.name : undefined;
   const allocations: Allocation[] = [];
@@ -79,16 +79,12 @@ function choose(pd: PlanDomain, from: Host | undefined, to: Host, options: Choos
   });
   // Kept VFs are claimed first: a pair that must move then cannot take the VF another would keep.
   const kept = pd.pairs.map(({ record }, i) => {
-    const keep = options.keepVf && index.poolOrder.get(pools[i]!)!.has(record.vf) && isFreeFor(to, record.vf, claimed, pd.name);
-    if (!keep) return undefined;
-    const topo = forPair(record.name, () => claimVf(to, record.vf, { claimed, domain: owner }));
-    claimed.add(topo.vf);
-    return topo;
+    const keep = options.keepVf && index.poolOrder.get(pools[i]!)!.has(record.vf) && run.isFree(record.vf, pd.name);
+    return keep ? forPair(record.name, () => run.claimVf(record.vf, owner)) : undefined;
   });
   for (const [i, { record }] of pd.pairs.entries()) {
     const pool = pools[i]!;
-    const topo = kept[i] ?? forPair(record.name, () => allocateVf(to, pool, { claimed, domain: owner, preferNumaNode: preferNuma }));
-    claimed.add(topo.vf);
+    const topo = kept[i] ?? forPair(record.name, () => run.allocate(pool, { domain: owner, preferNumaNode: preferNuma }));
     preferNuma ??= topo.numaNode;
     const backupDev = backupDevFor(record, topo.pfNetdev);
     allocations.push({
@@ -117,8 +113,7 @@ function choose(pd: PlanDomain, from: Host | undefined, to: Host, options: Choos
       if (!index.poolByName.has(record.pool)) {
         throw new HybridError('POOL_UNKNOWN', `ephemeral device '${record.alias}': the destination has no network '${record.pool}'`, { element: record.alias });
       }
-      const topo = forPair(record.alias, () => allocateVf(to, record.pool!, { claimed, domain: owner }));
-      claimed.add(topo.vf);
+      const topo = forPair(record.alias, () => run.allocate(record.pool!, { domain: owner }));
       allocations.push({ alias: record.alias, kind: 'ephemeral', pool: record.pool, from: { vf: record.source }, to: end(topo) });
       continue;
     }
@@ -140,14 +135,14 @@ function choose(pd: PlanDomain, from: Host | undefined, to: Host, options: Choos
       throw new HybridError('EPHEMERAL_UNAVAILABLE', `${device}: the destination has no PCI device ${target}; ${fix}`, { element: record.alias });
     }
     const user = index.takenBy.get(target);
-    if ((user !== undefined && user !== owner) || claimed.has(target)) {
+    if ((user !== undefined && user !== owner) || run.claimed.has(target)) {
       throw new HybridError('EPHEMERAL_UNAVAILABLE', `${device}: ${target} is ${user !== undefined && user !== owner ? `used by domain '${user}'` : 'already claimed'} on the destination; ${fix}`, { element: record.alias });
     }
     const want = from && hostIndex(from).pciDevices?.get(record.source)?.class;
     if (want !== undefined && there?.class !== undefined && !sameKind(want, there.class)) {
       throw new HybridError('EPHEMERAL_CLASS_MISMATCH', `${device} is a ${pciClassName(want)} device (class ${want}), but ${target} on the destination is a ${pciClassName(there.class)} device (class ${there.class}); ${fix}`, { element: record.alias });
     }
-    claimed.add(target);
+    run.claim(target);
     allocations.push({ alias: record.alias, kind: 'ephemeral', from: { vf: record.source }, to: { vf: target } });
   }
   return { allocations, warnings };

@@ -6,7 +6,7 @@
 import type { Diagnostic } from '../diagnostics.js';
 import { HH_NS, readMetadata, type PairRecord } from '../expand/metadata.js';
 import { HybridError } from '../errors.js';
-import { isFreeFor } from '../host/allocate.js';
+import { AllocationRun } from '../host/allocate.js';
 import { assertHost, hostIndex, type Host } from '../host/model.js';
 import { firstChild, setAttribute } from '../xml/edit.js';
 import { parseXml } from '../xml/parse.js';
@@ -69,35 +69,34 @@ export function rewriteArrivingDomain(domainXml: string, host: Host, options: Ar
   const doc = parseXml(domainXml);
   const pd = readDocForPlan(doc, host);
   if (pd.pairs.length === 0 && pd.ephemeral.length === 0) return { domain: pd.name, allocations: [], degraded: [], warnings: [] };
-  const claimed = new Set(options.claimed);
   try {
-    // On a copy: a failed attempt leaves the VFs it took for the first pairs in the Set it used.
-    const chosen = chooseDestination(pd, host, host, { claimed: new Set(claimed), sameDomain: true, keepVf: true });
+    // A run of its own: a failed attempt leaves claimed the VFs it took for the first pairs.
+    const chosen = chooseDestination(pd, host, host, { run: new AllocationRun(host, options.claimed), sameDomain: true, keepVf: true });
     applyDestination(pd, chosen.allocations);
     return { xml: serializeXml(doc), domain: pd.name, allocations: chosen.allocations, degraded: [], warnings: chosen.warnings };
   } catch (e) {
     // Stryker disable next-line ConditionalExpression,LogicalOperator: degrade() meets any other error again, pair by pair, and throws it
     if (!(e instanceof HybridError) || e.code !== 'POOL_EXHAUSTED' || options.strict) throw e;
   }
-  return degrade(pd, host, claimed);
+  return degrade(pd, host, new AllocationRun(host, options.claimed));
 }
 
 /**
  * Not every pair found a VF: each pair that can have one gets it, the others come in on their
  * backup alone, on a PF of their pool (any: the backup must sit on some PF of this host).
  */
-function degrade(pd: PlanDomain, host: Host, claimed: Set<string>): Arrival {
+function degrade(pd: PlanDomain, host: Host, run: AllocationRun): Arrival {
   const index = hostIndex(host);
   const allocations: Allocation[] = [];
   const degraded: string[] = [];
   const warnings: Diagnostic[] = [];
   const stay: PairRecord[] = [];
-  const keeps = (p: PlanPair): boolean => index.poolOfVf.has(p.record.vf) && isFreeFor(host, p.record.vf, claimed, pd.name);
+  const keeps = (p: PlanPair): boolean => index.poolOfVf.has(p.record.vf) && run.isFree(p.record.vf, pd.name);
   const chosenFor = new Map<PlanPair, ReturnType<typeof chooseDestination>>();
   // Pairs that keep their VF choose first, so a pair that must move cannot take one of theirs.
   for (const p of [...pd.pairs.filter(keeps), ...pd.pairs.filter((p) => !keeps(p))]) {
     try {
-      chosenFor.set(p, chooseDestination({ ...pd, pairs: [p], ephemeral: [] }, host, host, { claimed, sameDomain: true, keepVf: true }));
+      chosenFor.set(p, chooseDestination({ ...pd, pairs: [p], ephemeral: [] }, host, host, { run, sameDomain: true, keepVf: true }));
     } catch (e) {
       if (!(e instanceof HybridError) || e.code !== 'POOL_EXHAUSTED') throw e;
     }
@@ -127,7 +126,7 @@ function degrade(pd: PlanDomain, host: Host, claimed: Set<string>): Arrival {
     warnings.push({ code: 'PAIR_DEGRADED', severity: 'warning', alias: p.record.name,
       message: `pair '${p.record.name}' of '${pd.name}' arrives on its backup alone (on ${dev}): no VF of its pool is free here; free one and run 'hostdev-hybrid repair'` });
   }
-  const rest = chooseDestination({ ...pd, pairs: [] }, host, host, { claimed, sameDomain: true });
+  const rest = chooseDestination({ ...pd, pairs: [] }, host, host, { run, sameDomain: true });
   applyDestination({ ...pd, pairs: pd.pairs.filter((p) => !degraded.includes(p.record.name)) }, [...allocations, ...rest.allocations], stay);
   return { xml: serializeXml(pd.doc), domain: pd.name, allocations: [...allocations, ...rest.allocations], degraded, warnings: [...warnings, ...rest.warnings] };
 }

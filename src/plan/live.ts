@@ -6,7 +6,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import { HybridError } from '../errors.js';
 import { expandDocument } from '../expand/expand.js';
 import { readMetadata, writeMetadata, type HybridMetadata, type Style } from '../expand/metadata.js';
-import { allocateVf, isFreeFor } from '../host/allocate.js';
+import { AllocationRun } from '../host/allocate.js';
 import { assertHost, EMPTY_HOST, hostIndex, vfTopology, type Host, type VfTopology } from '../host/model.js';
 import { hostPciSource } from '../host/domain-usage.js';
 import { mtuFit, mtuFix, mtuHas } from '../host/mtu.js';
@@ -70,12 +70,12 @@ export function planRepair(runningXml: string, host: Host, options: LiveOptions 
     const degraded = pd.pairs.filter((p) => !p.vfHalf);
     if (degraded.length === 0) throw new HybridError('NOTHING_TO_DO', `domain '${pd.name}' has no degraded pair: every pair's VF half is present`);
     const index = hostIndex(host);
-    const claimed = new Set<string>();
+    const run = new AllocationRun(host);
     for (const dev of deviceList(pd.root)) {
       // Stryker disable next-line ConditionalExpression: only these two carry a VF (an NVMe disk's PCI source is no VF)
       const pci = dev.name === 'interface' || dev.name === 'hostdev' ? hostPciSource(dev, aliasOf(dev) ?? dev.name) : undefined;
       // Stryker disable next-line ConditionalExpression: an undefined entry matches no VF
-      if (pci !== undefined) claimed.add(pci);
+      if (pci !== undefined) run.claim(pci);
     }
     // Repair only re-reserves the recorded guest addresses: no port is ever added.
     const space = guestPciSpace(pd.machine, deviceList(pd.root));
@@ -87,21 +87,21 @@ export function planRepair(runningXml: string, host: Host, options: LiveOptions 
     for (const p of degraded) {
       const backupDev = childAttribute(p.backup, 'source', 'dev');
       const pool = poolOf(p.record, host);
-      const recordedFree = index.vfByAddress.has(p.record.vf) && isFreeFor(host, p.record.vf, claimed, pd.name);
+      const recordedFree = index.vfByAddress.has(p.record.vf) && run.isFree(p.record.vf, pd.name);
       let topo: VfTopology | undefined = recordedFree ? vfTopology(host, p.record.vf) : undefined;
       if (topo && backupDevFor(p.record, topo.pfNetdev) !== backupDev) topo = undefined;
       // The backup cannot move live, so the new VF must be on the PF the backup is on.
       const pfNetdev = [...index.pfByNetdev.keys()].find((pf) => backupDevFor(p.record, pf) === backupDev);
       if (!topo && pfNetdev !== undefined) {
         try {
-          topo = allocateVf(host, pool, { claimed, domain: pd.name, pfNetdev });
+          topo = run.allocate(pool, { domain: pd.name, pfNetdev });
         } catch (e) {
           // Stryker disable next-line ConditionalExpression,LogicalOperator: the next allocation meets any other error again and throws it
           if (!(e instanceof HybridError) || e.code !== 'POOL_EXHAUSTED') throw e;
         }
       }
       if (!topo) {
-        topo = allocateVf(host, pool, { claimed, domain: pd.name });
+        topo = run.allocate(pool, { domain: pd.name });
         warnings.push({ code: 'REPAIR_OTHER_PF', severity: 'warning', alias: p.record.name,
           message: `pair '${p.record.name}': no free VF on ${pfNetdev ?? backupDev ?? 'its backup\'s PF'}; VF ${topo.vf} is on ${topo.pfNetdev}, so the halves leave by different PFs until the guest next moves` });
       }
@@ -112,7 +112,7 @@ export function planRepair(runningXml: string, host: Host, options: LiveOptions 
           throw new HybridError('MTU_TOO_SMALL', `pair '${p.record.name}' has MTU ${p.record.mtu}, but the PF of VF ${topo.vf}, ${fit.device}, has ${mtuHas(fit)}; ${mtuFix(fit.device, p.record.mtu)}`, { element: p.record.name });
         }
       }
-      claimed.add(topo.vf);
+      run.claim(topo.vf); // the recorded VF, kept
       const record = { ...p.record, vf: topo.vf, pf: topo.pf, pfDev: topo.pfNetdev, vfIndex: topo.index };
       const el = rebuildVfHalf({ ...p, record }, topo.vf, pd.style);
       reserveAddress(space, parsePci(record.vfGuestAddress!), `VF half '${record.vfAlias}'`);
@@ -132,7 +132,7 @@ export function planRepair(runningXml: string, host: Host, options: LiveOptions 
     j.checkPciDevices('source', allocations.map((a) => a.to.vf));
     for (const a of attach) j.attach('source', a.alias, a.file);
     j.metadata('source', 'metadata.xml', ['--live']);
-    return livePlan(pd, 'repair', j, { attach, allocations, warnings, uri, spare: spareVfs(host, allocations, claimed, pd.name) });
+    return livePlan(pd, 'repair', j, { attach, allocations, warnings, uri, spare: spareVfs(host, allocations, run.claimed, pd.name) });
   });
 }
 

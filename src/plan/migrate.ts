@@ -6,6 +6,7 @@ import { HybridError } from '../errors.js';
 import { vfHalfElement } from '../expand/expand.js';
 import { metadataForVirsh, readMetadata, type Style } from '../expand/metadata.js';
 import { assertHost, hostIndex, type Host } from '../host/model.js';
+import { AllocationRun } from '../host/allocate.js';
 import { devicesOf, inInput, memoryKiB } from '../libvirt/domain.js';
 import { libvirtUri } from '../libvirt/uri.js';
 import { parsePci } from '../libvirt/pci-address.js';
@@ -167,8 +168,8 @@ function plan(domainXml: string, from: Host, to: Host, options: MigrationOptions
       throw new HybridError('UNKNOWN_DEVICE', `pair '${p.record.name}' uses VF ${p.record.vf}, which the source host snapshot does not have: is the source snapshot the host the guest runs on?`, { element: p.record.name });
     }
   }
-  const claimed = new Set(options.claimed);
-  const chosen = chooseDestination(pd, from, to, { claimed, ...(options.pciMap ? { pciMap: options.pciMap } : {}), sameDomain: saveRestore, keepVf: saveRestore });
+  const run = new AllocationRun(to, options.claimed);
+  const chosen = chooseDestination(pd, from, to, { run, ...(options.pciMap ? { pciMap: options.pciMap } : {}), sameDomain: saveRestore, keepVf: saveRestore });
   const warnings = [...pd.warnings, ...chosen.warnings];
   if (pd.input !== 'migratable') {
     warnings.push({
@@ -249,7 +250,7 @@ function plan(domainXml: string, from: Host, to: Host, options: MigrationOptions
       attach: detach,
       afterSwitchover: {
         message: `the guest runs on the destination on its backup NICs (degraded, not down); attach its VF halves there with 'hostdev-hybrid repair' and a free VF — never migrate back for this`,
-        spare: spareVfs(to, chosen.allocations, claimed, pd.name),
+        spare: spareVfs(to, chosen.allocations, run.claimed, pd.name),
       },
     },
     allocations: chosen.allocations, steps, commands: steps.map((s) => s.command), warnings,

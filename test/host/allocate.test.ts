@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { allocateVf, claimVf, hostFromJson, readHostSnapshot } from '../../src/index.js';
+import { AllocationRun, allocateVf, claimVf, hostFromJson, HybridError, readHostSnapshot } from '../../src/index.js';
 import { expectHybridError, FIXTURES } from '../helpers.js';
 
 const intel = readHostSnapshot(join(FIXTURES, 'hosts', 'intel-82576'));
@@ -120,58 +120,99 @@ describe('VF allocation policy, one rule at a time', () => {
   });
 });
 
-describe('allocation runs (one claimed Set, added to as VFs are chosen)', () => {
-  it('a run gives what fresh calls with the same claims give, also after an entry is removed', () => {
+describe('allocateVf is a function of its arguments', () => {
+  it('a claim removed from the caller\'s Set frees its VF again, whatever came before', () => {
     const host = twoPfHost();
-    const run = new Set<string>();
-    const seen: string[] = [];
-    for (let i = 0; i < 6; i++) {
-      const vf = allocateVf(host, 'pool', { claimed: run }).vf;
-      expect(vf).toBe(allocateVf(host, 'pool', { claimed: new Set(run) }).vf);
-      run.add(vf);
-      seen.push(vf);
+    const claimed = new Set<string>();
+    // Fill the pool through one Set, as a caller chaining plans would.
+    for (;;) {
+      try {
+        claimed.add(allocateVf(host, 'pool', { claimed }).vf);
+      } catch (e) {
+        expect((e as HybridError).code).toBe('POOL_EXHAUSTED');
+        break;
+      }
     }
-    // Shrunk below what the last call saw: the run starts again (removing is not how runs are
-    // meant to be used, but it must not give a wrong answer).
-    run.delete(seen[0]!);
-    run.delete(seen[1]!);
-    expect(allocateVf(host, 'pool', { claimed: run }).vf).toBe(allocateVf(host, 'pool', { claimed: new Set(run) }).vf);
-    expect(allocateVf(host, 'pool', { claimed: run }).vf).toBe(seen[0]);
+    const freed = [...claimed][2]!;
+    claimed.delete(freed);
+    claimed.add('0000:09:00.0'); // unrelated to the pool
+    expect(allocateVf(host, 'pool', { claimed }).vf).toBe(freed);
+    expect(allocateVf(host, 'pool', { claimed: new Set(claimed) }).vf).toBe(freed);
   });
 });
 
-describe('allocation runs when the caller adds claims of its own', () => {
-  // A run counts only what was added since its last call: these sequences add more than the VF
-  // it returned, or something else instead. Every answer must equal a fresh call's.
-  const sequences: [string, (run: Set<string>, got: string) => void][] = [
-    ['the returned VF and one more on the other PF', (run, got) => { run.add(got); run.add(got.startsWith('0000:01') ? '0000:02:10.0' : '0000:01:10.3'); }],
-    ['another VF instead of the returned one', (run, got) => { run.add(got.startsWith('0000:01') ? '0000:02:10.1' : '0000:01:10.2'); }],
-    ['two VFs of one PF, not the returned one', (run) => { if (!run.has('0000:02:10.0')) { run.add('0000:02:10.0'); run.add('0000:02:10.1'); } }],
+describe('allocation runs', () => {
+  it('a run gives what fresh calls with the same claims give, and claims what it gives', () => {
+    const host = twoPfHost();
+    const run = new AllocationRun(host);
+    for (let i = 0; i < 6; i++) {
+      const expected = allocateVf(host, 'pool', { claimed: new Set(run.claimed) }).vf;
+      expect(run.allocate('pool').vf).toBe(expected);
+      expect(run.claimed.has(expected)).toBe(true);
+    }
+    expect(run.claimed.size).toBe(6);
+  });
+
+  it('starts from the claims it is given, and copies them', () => {
+    const host = twoPfHost();
+    const given = new Set(['0000:01:10.0']);
+    const run = new AllocationRun(host, given);
+    expect(run.allocate('pool').vf).toBe('0000:02:10.3');
+    expect(run.allocate('pool').vf).toBe('0000:01:10.1');
+    expect([...given]).toEqual(['0000:01:10.0']);
+  });
+
+  it('claimVf claims, and refuses a VF claimed before', () => {
+    const host = twoPfHost();
+    const run = new AllocationRun(host);
+    expect(run.claimVf('0000:01:10.0').vf).toBe('0000:01:10.0');
+    expect(run.isFree('0000:01:10.0')).toBe(false);
+    expect(() => run.claimVf('0000:01:10.0')).toThrow(expect.objectContaining({ code: 'VF_TAKEN' }));
+    expect(run.allocate('pool').vf).toBe('0000:02:10.3');
+  });
+
+  it('isFree: another domain\'s VF is not free, the domain\'s own is', () => {
+    const host = twoPfHost({ domains: [{ name: 'a', pciDevices: ['0000:01:10.0'] }] });
+    const run = new AllocationRun(host);
+    expect(run.isFree('0000:01:10.0')).toBe(false);
+    expect(run.isFree('0000:01:10.0', 'a')).toBe(true);
+    expect(run.isFree('0000:01:10.1', 'b')).toBe(true);
+  });
+});
+
+describe('allocation runs when claims come from outside the pool\'s picks', () => {
+  // A run counts only what was claimed since its last pick: these sequences claim more than the
+  // VF it returned, or something else instead. Every answer must equal a fresh call's.
+  const sequences: [string, (run: AllocationRun, got: string) => void][] = [
+    ['one more on the other PF', (run, got) => { run.claim(got.startsWith('0000:01') ? '0000:02:10.0' : '0000:01:10.3'); }],
+    ['the returned VF again', (run, got) => { run.claim(got); }],
+    ['two VFs of one PF', (run) => { run.claim('0000:02:10.0'); run.claim('0000:02:10.1'); }],
   ];
   it.each(sequences)('%s', (_name, step) => {
     const host = twoPfHost();
-    const run = new Set<string>();
+    const run = new AllocationRun(host);
     for (let i = 0; i < 3; i++) {
-      const got = allocateVf(host, 'pool', { claimed: run }).vf;
-      expect(got).toBe(allocateVf(host, 'pool', { claimed: new Set(run) }).vf);
+      const expected = allocateVf(host, 'pool', { claimed: new Set(run.claimed) }).vf;
+      const got = run.allocate('pool').vf;
+      expect(got).toBe(expected);
       step(run, got);
     }
   });
 
   it('claims on one PF steer the next VF to the other', () => {
     const host = twoPfHost();
-    const run = new Set<string>();
-    run.add(allocateVf(host, 'pool', { claimed: run }).vf); // enp1's index 0
-    run.add('0000:02:10.3');
-    run.add('0000:02:10.2'); // enp2 now has two in use, enp1 one
-    expect(allocateVf(host, 'pool', { claimed: run }).vf).toBe('0000:01:10.1');
+    const run = new AllocationRun(host);
+    run.allocate('pool'); // enp1's index 0
+    run.claim('0000:02:10.3');
+    run.claim('0000:02:10.2'); // enp2 now has two in use, enp1 one
+    expect(run.allocate('pool').vf).toBe('0000:01:10.1');
   });
 
-  it('a run per domain: another domain\'s own VFs count for it, not for this one', () => {
+  it('per domain: another domain\'s own VFs count for it, not for this one', () => {
     const host = twoPfHost({ domains: [{ name: 'a', pciDevices: ['0000:01:10.0', '0000:01:10.1'] }] });
-    const run = new Set<string>();
-    expect(allocateVf(host, 'pool', { claimed: run, domain: 'a' }).vf).toBe('0000:01:10.0');
-    expect(allocateVf(host, 'pool', { claimed: run, domain: 'b' }).vf).toBe('0000:02:10.3');
+    const run = new AllocationRun(host);
+    expect(run.allocate('pool', { domain: 'a' }).vf).toBe('0000:01:10.0');
+    expect(run.allocate('pool', { domain: 'b' }).vf).toBe('0000:02:10.3');
   });
 });
 

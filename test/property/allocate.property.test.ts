@@ -3,7 +3,7 @@
 // preferences both must pick the same VF, or both refuse.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { allocateVf, hostFromXml, HybridError, vfTopology, type Host } from '../../src/index.js';
+import { AllocationRun, allocateVf, hostFromXml, HybridError, vfTopology, type Host } from '../../src/index.js';
 import { hostSnapshotXml } from '../../bench/workloads.js';
 import { fcOptions, TIMEOUT } from './runs.js';
 
@@ -50,6 +50,42 @@ describe('allocation', () => {
         }
         const pf = host.pfs[0]!.netdev!;
         expect(outcome(() => allocateVf(host, 'sriov-pool', { claimed, pfNetdev: pf }).vf)).toBe(outcome(() => reference(host, 'sriov-pool', claimed, undefined, undefined, pf)));
+      }), fcOptions);
+  }, TIMEOUT);
+
+  // allocateVf is a pure function of its arguments: a caller's Set that loses claims as well as
+  // gains them gets the same answer as a copy of it. A run, fed the same claims, agrees too.
+  it('answers for the claims as they are now, whatever was added and removed before', () => {
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('add' as const), i: fc.nat() }),
+      fc.record({ kind: fc.constant('delete' as const), i: fc.nat() }),
+      fc.record({ kind: fc.constant('allocate' as const), i: fc.nat() }),
+    );
+    fc.assert(fc.property(
+      fc.record({ pfs: fc.integer({ min: 1, max: 3 }), vfs: fc.integer({ min: 1, max: 8 }), domains: fc.integer({ min: 0, max: 10 }) }),
+      fc.array(op, { maxLength: 40 }), fc.option(fc.integer({ min: 0, max: 2 }), { nil: undefined }),
+      (h, ops, prefer) => {
+        const host = hostFromXml(hostSnapshotXml(h.pfs, h.vfs, h.domains));
+        const vfs = host.pools[0]!.vfs;
+        const claimed = new Set<string>();
+        let run = new AllocationRun(host);
+        const options = prefer !== undefined ? { preferNumaNode: prefer } : {};
+        for (const { kind, i } of ops) {
+          const vf = vfs[i % vfs.length]!;
+          if (kind === 'add') {
+            claimed.add(vf);
+            run.claim(vf);
+          } else if (kind === 'delete') {
+            // A run only grows: the caller starts another from what is claimed now.
+            claimed.delete(vf);
+            run = new AllocationRun(host, claimed);
+          } else {
+            const expected = outcome(() => reference(host, 'sriov-pool', claimed, undefined, prefer));
+            expect(outcome(() => allocateVf(host, 'sriov-pool', { claimed, ...options }).vf)).toBe(expected);
+            expect(outcome(() => run.allocate('sriov-pool', options).vf)).toBe(expected);
+            if (expected.includes(':')) claimed.add(expected);
+          }
+        }
       }), fcOptions);
   }, TIMEOUT);
 });
