@@ -4,7 +4,8 @@
  */
 import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type * as WriteFileAtomic from 'write-file-atomic';
 import { planFiles } from './plan/files.js';
 import type { MigrationPlan } from './plan/types.js';
@@ -12,6 +13,15 @@ import { HybridError } from './errors.js';
 import { hostFromSources, type SnapshotSource } from './host/from-xml.js';
 import { hostFromJson } from './host/json.js';
 import type { Host } from './host/model.js';
+
+/**
+ * The package's root folder (schemas/, examples/, fixtures/, package.json). This module is
+ * dist/io.js in the library and part of the bundled CLI dist/cli.js: one level below it both ways.
+ */
+export const packageRoot = (): string => resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The version in the package's package.json. */
+export const packageVersion = (): string => (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

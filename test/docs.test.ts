@@ -20,6 +20,19 @@ describe('documentation stays in step with the code', () => {
 });
 
 describe('the public API', () => {
+  it('the core (the browser build) is the API without the two functions that touch files', async () => {
+    const core = await import('../src/core.js');
+    expect(Object.keys(core).sort()).toEqual(Object.keys(api).filter((n) => n !== 'readHostSnapshot' && n !== 'writePlanFiles').sort());
+  });
+
+  it('no module but io.ts and the CLI imports a Node module', () => {
+    const files = readdirSync(join(ROOT, 'src'), { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.ts') && f !== 'io.ts' && !f.startsWith('cli'));
+    const offenders = files.filter((f) => /from '(node:|fs'|path'|crypto'|module')/.test(readFileSync(join(ROOT, 'src', f), 'utf8')));
+    expect(offenders).toEqual([]);
+  });
+
+
   it('exports exactly these runtime names', () => {
     expect(Object.keys(api).sort()).toEqual([
       'AllocationRun', 'DIAGNOSTIC_CODES', 'ERROR_CODES', 'HH_NS', 'HYBRID_CHILD_ORDER', 'HybridError', 'VF_DRIVERS', 'XML_LIMITS', 'allocateVf', 'checkDomain',

@@ -7,7 +7,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { HybridError } from '../errors.js';
-import { packageVersion } from '../package.js';
+import { packageVersion } from '../io.js';
 import { helpText, parse, usageError, type Command } from './command.js';
 import { check } from './commands/check.js';
 import { collapse } from './commands/collapse.js';

@@ -12,7 +12,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import { aliasOf, deviceList, domainName, domainRoot } from '../libvirt/domain.js';
 import { childAttribute } from '../xml/edit.js';
 import { parseXml } from '../xml/parse.js';
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../sha256.js';
 
 /** The guest configuration formats (docs/GUEST.md). */
 export type GuestFormat = 'netplan' | 'nm' | 'networkd' | 'ifupdown';
@@ -89,7 +89,7 @@ function checkStatic(s: StaticAddressing): void {
 
 /** A UUID that is the same for the same domain and device, so files are deterministic. */
 function stableUuid(...seed: string[]): string {
-  const h = createHash('sha256').update(seed.join('\0')).digest('hex');
+  const h = sha256Hex(seed.join('\0'));
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 

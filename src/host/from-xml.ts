@@ -82,14 +82,6 @@ export function hostFromSources(parts: SnapshotSources): Host {
 }
 
 type RawLink = { ifname: string; mtu: number; max_mtu?: number };
-const count = (n: unknown): boolean => Number.isInteger(n) && (n as number) >= 0;
-
-/** What schemas/links.schema.json asks, checked without ajv; false sends the value to ajv. */
-function plainLinks(value: unknown): value is RawLink[] {
-  return Array.isArray(value) && value.every((l: Partial<RawLink> | null) => typeof l === 'object' && l !== null && !Array.isArray(l)
-    && typeof l.ifname === 'string' && l.ifname.length > 0 && count(l.mtu) && (l.max_mtu === undefined || count(l.max_mtu)));
-}
-
 /** links.json (iproute2's JSON, validated by schemas/links.schema.json): each device's MTU, sorted by name. */
 export function readLinks(source: SnapshotSource): HostLink[] {
   const file = source.file ?? 'links.json';
@@ -99,9 +91,7 @@ export function readLinks(source: SnapshotSource): HostLink[] {
   } catch (e) {
     throw new HybridError('HOST_SNAPSHOT', `${file} is not JSON (ip -j -d link show > links.json): ${(e as Error).message}`, { file });
   }
-  // ajv costs a fifth of a cold start to load: a file that plainly has the schema's shape is taken
-  // as it is, and any other is judged (and its fault named) by schemas/links.schema.json.
-  const links = plainLinks(value) ? value : validateJson<RawLink[]>('links', value, 'HOST_SNAPSHOT', file);
+  const links = validateJson<RawLink[]>('links', value, 'HOST_SNAPSHOT', file);
   // max_mtu 0 (the loopback, some virtual devices) means no limit is known.
   return links.map((l) => compact({ ifname: l.ifname, mtu: l.mtu, maxMtu: l.max_mtu || undefined })).sort(byString<HostLink>((l) => l.ifname));
 }

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { HybridError } from '../errors.js';
 import { BYTE_HEX } from './pci-address.js';
+import { sha256 } from '../sha256.js';
 
 // A module constant: a regex literal is a new object each time it is evaluated.
 const MAC_TEXT = /^([0-9a-fA-F]{2})([:-])([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})$/;
@@ -21,7 +21,7 @@ export function parseMac(raw: string, where: string): string {
  */
 export function stableMac(seed: string, taken: { has(mac: string): boolean }): string {
   for (let attempt = 0; ; attempt++) {
-    const h = createHash('sha256').update(`${seed}#${attempt}`).digest();
+    const h = sha256(`${seed}#${attempt}`);
     const mac = `52:54:00:${BYTE_HEX[h[0]!]}:${BYTE_HEX[h[1]!]}:${BYTE_HEX[h[2]!]}`;
     if (!taken.has(mac)) return mac;
   }

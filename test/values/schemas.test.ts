@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { readHostSnapshot, summarizeHost } from '../../src/index.js';
 import { validateJson } from '../../src/schemas.js';
 import { expectHybridError, FIXTURES } from '../helpers.js';
+import { validatorsSource } from '../../scripts/validators.mjs';
 
 describe('validateJson', () => {
   it('names the schema, the path and the rule', () => {
@@ -31,5 +32,12 @@ describe('every schema compiles under ajv\'s strict mode and takes what the libr
     expect(validateJson('plan', plan, 'PLAN_INVALID', 'plan')).toBe(plan);
     const summary = JSON.parse(JSON.stringify(summarizeHost(readHostSnapshot(join(FIXTURES, 'hosts', 'intel-82576'))))) as unknown;
     expect(validateJson('host-summary', summary, 'HOST_JSON_INVALID', 'summary')).toBe(summary);
+  });
+});
+
+describe('the compiled validators', () => {
+  // Generating compiles every schema under ajv's strict mode, so this also fails on a bad schema.
+  it('are what scripts/validators.mjs makes of schemas/ now (run npm run schemas after editing one)', () => {
+    expect(readFileSync(join(FIXTURES, '..', 'src', 'schema-validators.ts'), 'utf8')).toBe(validatorsSource());
   });
 });

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { expandDomain } from '../../expand/expand.js';
 import { planMigration } from '../../plan/migrate.js';
 import { readHostSnapshot, readUtf8File } from '../../io.js';
-import { packageRoot } from '../../package.js';
+import { packageRoot } from '../../io.js';
 import { OUTPUT, positionals, type Command } from '../command.js';
 import { emit } from '../output.js';
 import { styleOption } from './expand.js';
