@@ -10,7 +10,8 @@ import { hostPciSource } from '../host/domain-usage.js';
 import { HybridError } from '../errors.js';
 import { aliasOf, describeDevice, deviceList, domainName, domainRoot, guestPciAddress, machineKind } from '../libvirt/domain.js';
 import { formatPci, type PciAddress } from '../libvirt/pci-address.js';
-import { vlanDeviceName } from '../libvirt/vlan.js';
+import { backupDevFor } from './halves.js';
+import { isTeamed, teamingMachineProblem, teamingModelProblem } from './teaming.js';
 import { guestPciSpace, isHotpluggable, type GuestPciSpace } from '../pci/space.js';
 import { readMetadata } from './metadata.js';
 import { sourceOffset } from '../xml/origin.js';
@@ -84,16 +85,16 @@ export function checkDomain(domainXml: string, host?: Host, options: CheckOption
       report({ code: 'PAIR_SAME_SLOT', severity: 'error', alias: pair.name, ...at(vf, backup), message: `pair '${pair.name}': both halves are in guest slot ${formatPci(va).slice(0, -2)}; QEMU failover needs them in different slots` });
     }
     hotplug(vf, `VF half '${pair.vfAlias}'`);
-    if (meta!.style === 'teaming' && machineKind(root) !== 'q35') {
-      report({ code: 'TEAMING_ON_PC', severity: 'error', alias: pair.name, ...at(vf, backup), message: `pair '${pair.name}' is teamed on a ${machineKind(root)} (i440fx) guest: QEMU fails over only PCIe primaries, so it never can; move the guest to q35 or use bond style` });
-    }
     if (meta!.style === 'teaming') {
-      if (childAttribute(vf, 'teaming', 'type') !== 'transient' || childAttribute(backup, 'teaming', 'type') !== 'persistent' ||
-        childAttribute(vf, 'teaming', 'persistent') !== pair.backupAlias) {
+      if (teamingMachineProblem(machineKind(root)) !== undefined) {
+        report({ code: 'TEAMING_ON_PC', severity: 'error', alias: pair.name, ...at(vf, backup), message: `pair '${pair.name}' is teamed on a ${machineKind(root)} (i440fx) guest: QEMU fails over only PCIe primaries, so it never can; move the guest to q35 or use bond style` });
+      }
+      if (!isTeamed(vf, backup, pair.backupAlias)) {
         report({ code: 'TEAMING_MISSING', severity: 'error', alias: pair.name, ...at(vf, backup), message: `pair '${pair.name}': teaming style needs <teaming type='persistent'/> on '${pair.backupAlias}' and <teaming type='transient' persistent='${pair.backupAlias}'/> on '${pair.vfAlias}'` });
       }
-      if (childAttribute(backup, 'model', 'type') !== 'virtio') {
-        report({ code: 'BACKUP_NOT_VIRTIO', severity: 'error', alias: pair.name, ...at(vf, backup), message: `pair '${pair.name}': teaming needs a virtio backup half` });
+      const modelProblem = teamingModelProblem(childAttribute(backup, 'model', 'type'));
+      if (modelProblem !== undefined) {
+        report({ code: 'BACKUP_NOT_VIRTIO', severity: 'error', alias: pair.name, ...at(vf, backup), message: `pair '${pair.name}': ${modelProblem}` });
       }
     }
     if (host) checkPairOnHost(host, name, pair, vf, backup, report, mtuUnknown);
@@ -157,7 +158,7 @@ function checkPairOnHost(host: Host, domain: string, pair: { name: string; vlan?
   if (user !== undefined && user !== domain) {
     report({ code: 'VF_NOT_ON_HOST', severity: 'error', alias: pair.name, ...at(vf, backup), message: `pair '${pair.name}': VF ${source} is used by domain '${user}' on this host` });
   }
-  const expected = pair.vlan === undefined ? pfNetdev : vlanDeviceName(pair.backupDevTemplate ?? '{pf}.{vlan}', pfNetdev, pair.vlan, pair.name);
+  const expected = backupDevFor(pair, pfNetdev);
   const actual = childAttribute(backup, 'source', 'dev');
   if (actual !== expected) {
     report({ code: 'BACKUP_PF_MISMATCH', severity: 'error', alias: pair.name, ...at(vf, backup), message: `pair '${pair.name}': the backup half is on '${actual ?? '(none)'}', but VF ${source} belongs to PF ${pfNetdev} (expected '${expected}')` });

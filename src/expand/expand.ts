@@ -1,28 +1,31 @@
+/**
+ * Expansion: the hybrid dialect of a domain into plain libvirt XML for one host. This file reads
+ * as the steps; each concept has its own module (pair-spec, halves, teaming, ephemeral, names).
+ */
 import { HybridError } from '../errors.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { parseXml } from '../xml/parse.js';
 import { serializeXml } from '../xml/serialize.js';
-import {
-  childAttribute, childElements, firstChild, firstPath, getAttribute, insertElement, layOutShared, placeLaidOut, removeAttribute, removeElement, setAttribute, sharedLayout,
-} from '../xml/edit.js';
-import { cloneNode, leanElement, type XmlDocument, type XmlElement, type XmlNode } from '../xml/tree.js';
+import { childElements, getAttribute, insertElement, layOutShared, placeLaidOut, removeAttribute, sharedLayout } from '../xml/edit.js';
+import type { XmlDocument, XmlElement } from '../xml/tree.js';
 import { AllocationRun } from '../host/allocate.js';
 import { assertHost, hostIndex, type Host, type VfTopology } from '../host/model.js';
 import { hostPciSource } from '../host/domain-usage.js';
-import { aliasOf, atElement, deviceList, devicesOf, domainName, domainRoot, domainUuid, guestPciAddress, inInput, machineKind, serialMirrors } from '../libvirt/domain.js';
-import { parseMac, stableMac } from '../libvirt/mac.js';
-import { formatPci, parsePci, pciAttributes, readPciAddress, type PciAddress } from '../libvirt/pci-address.js';
-import { readVlan, vlanDeviceName } from '../libvirt/vlan.js';
-import { unknownDeviceTypes } from '../libvirt/types.js';
-import { readMtu } from '../libvirt/mtu.js';
 import { mtuFit, mtuFix, mtuUnknownWarning } from '../host/mtu.js';
 import {
-  addedControllers, allocateHotpluggable, guestPciSpace, isHotpluggable, readGuestAddress, reserveAddress, type GuestPciSpace,
-} from '../pci/space.js';
-import { findDialect, type DialectEntry } from './dialect.js';
-import { readMetadata, writeMetadata, type EphemeralRecord, type HybridMetadata, type PairRecord, type Style } from './metadata.js';
-import { placeHybridChild } from './placement.js';
+  aliasOf, atElement, deviceList, devicesOf, domainName, domainRoot, domainUuid, guestPciAddress, inInput, machineKind, numatuneNode, serialMirrors,
+} from '../libvirt/domain.js';
+import { formatPci, parsePci, type PciAddress } from '../libvirt/pci-address.js';
+import { unknownDeviceTypes } from '../libvirt/types.js';
+import { addedControllers, allocateHotpluggable, guestPciSpace, isHotpluggable, reserveAddress, type GuestPciSpace } from '../pci/space.js';
 import { compact } from '../compact.js';
+import { findDialect, type DialectEntry } from './dialect.js';
+import { expandEphemeral } from './ephemeral.js';
+import { backupDevice, backupHalfElement, DEFAULT_VLAN_DEVICE, vfHalfElement } from './halves.js';
+import { readMetadata, writeMetadata, type EphemeralRecord, type HybridMetadata, type PairRecord, type Style } from './metadata.js';
+import { DomainNames } from './names.js';
+import { readPairSpec, type PairSpec } from './pair-spec.js';
+import { convertStyle, requireTeamingMachine, requireTeamingModel } from './teaming.js';
 
 /** Options of expandDomain. */
 export interface ExpandOptions {
@@ -59,100 +62,6 @@ export interface ExpandResult {
   warnings: Diagnostic[];
   /** Indexes of the pcie-root-port controllers expansion added. */
   addedControllers: number[];
-}
-
-/** What one pair entry says, read and checked before anything is chosen. */
-interface PairSpec {
-  entry: Extract<DialectEntry, { kind: 'pair' }>;
-  explicitVf?: string;
-  mac?: string;
-  alias?: string;
-  vfGuest?: PciAddress;
-  backupGuest?: PciAddress;
-  vlanEl?: XmlElement;
-  vlan?: number;
-  mtu?: number;
-  /** Children for the VF half and for the backup half; none is the usual case, and allocates nothing. */
-  toVf: XmlElement[] | undefined;
-  toBackup: XmlElement[] | undefined;
-  /** The backup's `<model>`; none given: virtio. */
-  backupModel: XmlElement | undefined;
-  managed: string;
-  trustGuestRxFilters: string | undefined;
-}
-
-const HYBRID_ATTRIBUTES = new Set(['type', 'managed', 'trustGuestRxFilters']);
-// libvirt's rule for user aliases (a module constant: a regex literal is a new object each time it is evaluated).
-const USER_ALIAS = /^ua-[A-Za-z0-9_-]+$/;
-
-function readPairSpec(entry: Extract<DialectEntry, { kind: 'pair' }>): PairSpec {
-  const { el, where } = entry;
-  for (const a of el.attributes) {
-    if (!HYBRID_ATTRIBUTES.has(a.name)) throw new HybridError('UNSUPPORTED_ELEMENT', `${where}: attribute ${a.name}='${a.value}' is not supported on a hybrid entry`, { element: where });
-  }
-  const managed = getAttribute(el, 'managed') ?? 'yes';
-  if (managed !== 'yes' && managed !== 'no') throw new HybridError('INVALID_ATTRIBUTE', `${where}: managed='${managed}' must be 'yes' or 'no'`, { element: where });
-  const trust = getAttribute(el, 'trustGuestRxFilters');
-  // A spec lives as long as the expansion: what most entries leave out is left undefined.
-  const spec: PairSpec = { entry, toVf: undefined, toBackup: undefined, managed, backupModel: undefined, trustGuestRxFilters: trust };
-  const setModel = (m: XmlElement): void => {
-    if (spec.backupModel !== undefined) throw new HybridError('UNSUPPORTED_ELEMENT', `${where}: the backup's <model> is given twice`, { element: where });
-    spec.backupModel = m;
-  };
-  const source = firstChild(el, 'source');
-  if (!source) {
-    throw new HybridError('MISSING_ELEMENT', `${where}: a hybrid entry needs <source network='POOL'/> or <source><address type='pci' …/></source> naming its VF`, { element: where });
-  }
-  const vfAddress = firstChild(source, 'address');
-  if (vfAddress) spec.explicitVf = formatPci(readPciAddress(vfAddress, `${where} <source><address>`));
-  if (!vfAddress && entry.pool === undefined) {
-    throw new HybridError('MISSING_ELEMENT', `${where}: <source> names neither a pool (network='…') nor a VF (<address type='pci' …/>)`, { element: where });
-  }
-  for (const child of childElements(el)) {
-    switch (child.name) {
-      case 'source': break;
-      case 'mac': {
-        const raw = getAttribute(child, 'address');
-        if (raw === undefined) throw new HybridError('MISSING_ELEMENT', `${where}: <mac> needs address='…'`, { element: where });
-        spec.mac = parseMac(raw, where);
-        break;
-      }
-      case 'alias': {
-        const name = getAttribute(child, 'name') ?? '';
-        if (!USER_ALIAS.test(name)) {
-          throw new HybridError('INVALID_ALIAS', `${where}: alias '${name}' must start with 'ua-' and use only letters, digits, '-' and '_' (libvirt's rule for user aliases)`, { element: where });
-        }
-        spec.alias = name;
-        break;
-      }
-      case 'address': spec.vfGuest = readGuestAddress(child, `${where} <address>`); break;
-      case 'backup':
-        for (const b of childElements(child)) {
-          if (b.name === 'address') spec.backupGuest = readGuestAddress(b, `${where} <backup><address>`);
-          else if (b.name === 'model') setModel(b);
-          else throw new HybridError('UNSUPPORTED_ELEMENT', `${where}: <backup> may hold <address> and <model>, not <${b.name}>`, { element: where });
-        }
-        break;
-      case 'vlan':
-        spec.vlan = readVlan(child, where);
-        spec.vlanEl = child;
-        break;
-      case 'model': setModel(child); break;
-      // In the metadata only: libvirt refuses <mtu> on both halves (direct and hostdev).
-      case 'mtu': spec.mtu = readMtu(child, where); break;
-      default: {
-        const place = placeHybridChild(child, where);
-        if (place === 'vf' || place === 'both') (spec.toVf ??= []).push(child);
-        // Stryker disable next-line ConditionalExpression,EqualityOperator,StringLiteral: one element in both halves prints the same; the copy keeps a later edit of one half off the other
-        if (place === 'backup' || place === 'both') (spec.toBackup ??= []).push(place === 'both' ? cloneNode(child) : child);
-      }
-    }
-  }
-  return spec;
-}
-
-export function addressElement(a: PciAddress): XmlElement {
-  return leanElement('address', pciAttributes(a));
 }
 
 /**
@@ -218,7 +127,6 @@ export interface DocumentExpandOptions extends ExpandOptions {
 export function expandDocument(doc: XmlDocument, host: Host, options: DocumentExpandOptions = {}): DocumentExpansion {
   const requested = options.style;
   if (requested !== undefined && requested !== 'bond' && requested !== 'teaming') throw new HybridError('INVALID_ATTRIBUTE', `style '${String(requested)}' must be 'bond' or 'teaming'`);
-  const template = options.vlanDevice ?? '{pf}.{vlan}';
   const root = domainRoot(doc);
   const devices = deviceList(root);
   const entries = findDialect(devices, host);
@@ -234,191 +142,79 @@ export function expandDocument(doc: XmlDocument, host: Host, options: DocumentEx
     return { changed: true, result: { pairs: [], ephemeral: [], warnings: [], addedControllers: [] } };
   }
 
-  const name = domainName(root);
-  const seed = domainUuid(root) ?? name;
-  const meta: HybridMetadata = { style, pairs: [...(existing?.pairs ?? [])], ephemeral: [...(existing?.ephemeral ?? [])] };
-  const warnings: Diagnostic[] = [];
-  const pairEntries = entries.filter((e): e is Extract<DialectEntry, { kind: 'pair' }> => e.kind === 'pair');
-  const specs = pairEntries.map((e) => atElement(e.el, () => readPairSpec(e)));
-  const dialectEls = new Set(pairEntries.map((e) => e.el));
+  const specs = entries.filter(isPairEntry).map((e) => atElement(e.el, () => readPairSpec(e)));
+  const x = newExpansion(doc, root, host, style, specs, entries, options);
+  reserveGivenAddresses(x, specs, entries);
+  const vfs = chooseVfs(x, specs, entries);
+  const pairs = buildPairs(x, specs, vfs);
+  const ephemeral = expandEphemeralDevices(x, entries);
+  const controllers = insertAddedControllers(x);
+  const meta: HybridMetadata = { style, pairs: [...(existing?.pairs ?? []), ...pairs], ephemeral: [...(existing?.ephemeral ?? []), ...ephemeral.map((e) => e.record)] };
+  writeMetadata(doc, root, meta);
+  return {
+    changed: true,
+    result: { pairs, ephemeral: ephemeral.map((e) => e.expanded), warnings: x.warnings, addedControllers: controllers },
+  };
+}
 
-  // Aliases and MACs already in the domain (pair entries' own are checked as they are placed).
-  const aliases = new Map<string, string>();
-  const macs = new Map<string, string>();
+const isPairEntry = (e: DialectEntry): e is Extract<DialectEntry, { kind: 'pair' }> => e.kind === 'pair';
+
+/** One expansion under way: what its steps share. */
+interface Expansion {
+  doc: XmlDocument;
+  root: XmlElement;
+  host: Host;
+  style: Style;
+  /** The domain's name (its own devices on the host are not another's) and its MAC seed. */
+  name: string;
+  seed: string;
+  /** The VLAN device template of new pairs. */
+  template: string;
+  names: DomainNames;
+  /** The guest's PCI space; none when nothing needs an address. */
+  space: GuestPciSpace | undefined;
+  run: AllocationRun;
+  /** The devices that stay as they are (all but the pair entries). */
+  kept: XmlElement[];
+  warnings: Diagnostic[];
+}
+
+function newExpansion(doc: XmlDocument, root: XmlElement, host: Host, style: Style, specs: PairSpec[], entries: DialectEntry[], options: DocumentExpandOptions): Expansion {
+  const devices = deviceList(root);
+  const entryEls = new Set(specs.map((s) => s.entry.el));
+  const kept = devices.filter((d) => !entryEls.has(d));
   const mirrors = serialMirrors(devices);
-  for (const dev of devices) {
-    if (dialectEls.has(dev) || mirrors.has(dev)) continue;
-    const alias = aliasOf(dev);
-    if (alias !== undefined) {
-      if (aliases.has(alias)) throw new HybridError('DUPLICATE_ALIAS', `alias '${alias}' is used by two devices`, { element: alias });
-      aliases.set(alias, `<${dev.name}>`);
-    }
-    const macEl = firstChild(dev, 'mac'); // only interfaces have one
-    const mac = macEl && getAttribute(macEl, 'address');
-    if (mac !== undefined) macs.set(mac.toLowerCase(), `<interface> '${alias ?? mac}'`);
-  }
-  const takeAlias = (alias: string, who: string): void => {
-    if (aliases.has(alias)) throw new HybridError('DUPLICATE_ALIAS', `${who}: alias '${alias}' is already used by ${aliases.get(alias)}`, { element: who });
-    aliases.set(alias, who);
-  };
-  // Aliases are only ever added, so the lowest free number never goes down: remember it.
-  const nextFree = new Map<string, number>();
-  const freeAlias = (base: string): string => {
-    let n = nextFree.get(base) ?? 0;
-    let alias = base + n;
-    while (aliases.has(alias) || aliases.has(`${alias}-vf`) || aliases.has(`${alias}-backup`)) alias = base + ++n;
-    nextFree.set(base, n);
-    return alias;
-  };
-
-  if (style === 'teaming' && specs.length > 0 && machineKind(root) !== 'q35') {
-    throw new HybridError('TEAMING_UNSUPPORTED', `teaming needs a q35 guest: QEMU's virtio-net failover takes only a PCIe device as primary, and on a ${machineKind(root)} (i440fx) guest the VF half sits on conventional PCI, so it could never fail over; use machine q35 or style bond`);
-  }
-
-  // 1. Guest PCI space: explicit addresses first, so nothing chosen later can collide with them.
+  const name = domainName(root);
   // Stryker disable next-line ConditionalExpression,EqualityOperator,MethodExpression: a pair is an entry that is not 'not-ephemeral' too
   const needsAddresses = specs.length > 0 || entries.some((e) => e.kind !== 'not-ephemeral');
-  const space = needsAddresses ? guestPciSpace(machineKind(root), devices.filter((d) => !dialectEls.has(d)), options.addControllers) : undefined;
+  // Aliases and MACs already in the domain (pair entries' own are checked as they are placed).
+  const names = new DomainNames(kept.filter((d) => !mirrors.has(d)), hostIndex(host).macs);
+  if (style === 'teaming' && specs.length > 0) requireTeamingMachine(machineKind(root), 'use machine q35 or style bond');
+  return {
+    doc, root, host, style, name, seed: domainUuid(root) ?? name,
+    template: options.vlanDevice ?? DEFAULT_VLAN_DEVICE,
+    names,
+    space: needsAddresses ? guestPciSpace(machineKind(root), kept, options.addControllers) : undefined,
+    run: new AllocationRun(host),
+    kept,
+    warnings: [],
+  };
+}
+
+/** Explicit guest addresses first, so nothing chosen later can collide with them. */
+function reserveGivenAddresses(x: Expansion, specs: PairSpec[], entries: DialectEntry[]): void {
   for (const s of specs) atElement(s.entry.el, () => {
     if (s.vfGuest) {
-      reserveAddress(space!, s.vfGuest, `${s.entry.where} (VF half)`);
-      if (!isHotpluggable(space!, s.vfGuest)) throw notHotpluggable(space!, s.vfGuest, `${s.entry.where} (VF half)`);
+      reserveAddress(x.space!, s.vfGuest, `${s.entry.where} (VF half)`);
+      if (!isHotpluggable(x.space!, s.vfGuest)) throw notHotpluggable(x.space!, s.vfGuest, `${s.entry.where} (VF half)`);
     }
-    if (s.backupGuest) reserveAddress(space!, s.backupGuest, `${s.entry.where} (backup half)`);
+    if (s.backupGuest) reserveAddress(x.space!, s.backupGuest, `${s.entry.where} (backup half)`);
   });
   for (const e of entries) {
     if (e.kind !== 'ephemeral' && e.kind !== 'ephemeral-pool') continue;
     const a = atElement(e.el, () => guestPciAddress(e.el, e.where));
-    if (a && !isHotpluggable(space!, a)) throw atElement(e.el, () => notHotpluggable(space!, a, e.where));
+    if (a && !isHotpluggable(x.space!, a)) throw atElement(e.el, () => notHotpluggable(x.space!, a, e.where));
   }
-
-  // 2. VFs: explicit ones are claimed first, then pools fill in, in document order. What the
-  // domain already passes through is its own, but not free for a new pair.
-  const run = new AllocationRun(host);
-  for (const dev of devices) {
-    // Stryker disable next-line ConditionalExpression,LogicalOperator: a shortcut; entries are skipped below, other devices have no VF source
-    if (dialectEls.has(dev) || (dev.name !== 'interface' && dev.name !== 'hostdev')) continue;
-    const pci = hostPciSource(dev, aliasOf(dev) ?? `<${dev.name}>`);
-    // Stryker disable next-line ConditionalExpression: an undefined entry matches no VF
-    if (pci !== undefined && !entries.some((e) => e.el === dev)) run.claim(pci);
-  }
-  const numaHint = numatuneNode(root);
-  const vfs = new Map<PairSpec, VfTopology>();
-  let preferNuma = numaHint;
-  for (const s of specs) {
-    if (s.explicitVf === undefined) continue;
-    const topo = atElement(s.entry.el, () => run.claimVf(s.explicitVf!, name));
-    if (s.entry.pool !== undefined && !hostIndex(host).poolByName.get(s.entry.pool)!.vfs.includes(s.explicitVf)) {
-      throw new HybridError('VF_NOT_IN_POOL', `${s.entry.where}: VF ${s.explicitVf} is not in network '${s.entry.pool}'`, { element: s.entry.where });
-    }
-    vfs.set(s, topo);
-    preferNuma ??= topo.numaNode;
-  }
-  for (const s of specs) {
-    if (vfs.has(s)) continue;
-    const topo = atElement(s.entry.el, () => run.allocate(s.entry.pool!, { domain: name, preferNumaNode: preferNuma }));
-    vfs.set(s, topo);
-    preferNuma ??= topo.numaNode;
-  }
-
-  // 3. Build each pair in document order: name, MAC, guest addresses, halves.
-  const mtuUnknown: string[] = [];
-  const hostMacs = hostIndex(host).macs;
-  const macTaken = { has: (m: string): boolean => macs.has(m) || hostMacs.has(m) };
-  const expandedPairs: ExpandedPair[] = [];
-  const halves = new Map<XmlElement, XmlElement[]>();
-  const devicesEl = devicesOf(root)!;
-  const layout = sharedLayout(doc, devicesEl);
-  for (const s of specs) atElement(s.entry.el, () => {
-    const { where } = s.entry;
-    const topo = vfs.get(s)!;
-    const pairName = s.alias ?? freeAlias('ua-hybrid');
-    const vfAlias = `${pairName}-vf`;
-    const backupAlias = `${pairName}-backup`;
-    takeAlias(pairName, where);
-    takeAlias(vfAlias, where);
-    takeAlias(backupAlias, where);
-    let mac = s.mac;
-    if (mac !== undefined) {
-      if (macs.has(mac)) throw new HybridError('DUPLICATE_MAC', `${where}: MAC ${mac} is already used by ${macs.get(mac)}; the two halves of a pair share one MAC, other NICs need their own`, { element: where });
-      if (hostMacs.has(mac)) warnings.push({ code: 'MAC_IN_USE_ON_HOST', severity: 'warning', alias: pairName, message: `${pairName}: MAC ${mac} is also used by another domain on this host` });
-    } else {
-      mac = stableMac(`${seed}/${pairName}`, macTaken);
-      // The MAC derives from the pair's name; a name expansion chose (ua-hybridN) is positional.
-      if (s.alias === undefined) {
-        warnings.push({ code: 'MAC_POSITIONAL', severity: 'warning', alias: pairName,
-          message: `${where}: its generated MAC ${mac} and name ${pairName} follow from its place among the unnamed hybrid NICs, so inserting or removing one before it would change them; write <mac address='${mac}'/> or <alias name='${pairName}'/> into the entry to keep them` });
-      }
-    }
-    macs.set(mac, `pair '${pairName}'`);
-    const vfGuest = s.vfGuest ?? allocateHotpluggable(space!, `${where} (VF half)`);
-    const backupGuest = s.backupGuest ?? allocateHotpluggable(space!, `${where} (backup half)`);
-    const backupDev = s.vlan === undefined ? topo.pfNetdev : vlanDeviceName(template, topo.pfNetdev, s.vlan, where);
-    if (s.vlan !== undefined) {
-      warnings.push({ code: 'VLAN_SUBINTERFACE', severity: 'warning', alias: pairName,
-        message: `${pairName}: the backup half uses ${backupDev}; create that VLAN sub-interface of ${topo.pfNetdev} on every host the domain may run on (ip link add link ${topo.pfNetdev} name ${backupDev} type vlan id ${s.vlan})` });
-    }
-    const mtu = s.mtu ?? (s.entry.pool !== undefined ? hostIndex(host).poolByName.get(s.entry.pool)?.mtu : undefined);
-    if (mtu !== undefined) {
-      const fit = mtuFit(host, [topo.pfNetdev, backupDev], mtu);
-      if (fit.kind === 'above-max') {
-        throw new HybridError('INVALID_MTU', `${where}: MTU ${mtu} is above what ${fit.device} takes on this host (max_mtu ${fit.maxMtu})`, { element: where });
-      }
-      if (fit.kind === 'too-small') {
-        warnings.push({ code: 'MTU_TOO_SMALL', severity: 'warning', alias: pairName,
-          message: `${pairName}: its MTU is ${mtu}, but ${fit.device} has MTU ${fit.mtu} on this host: its backup (and the VF, capped by its PF) would drop larger frames; ${mtuFix(fit.device, mtu)}` });
-      }
-      if (fit.kind === 'unknown') mtuUnknown.push(...fit.devices);
-    }
-    if (style === 'teaming' && s.backupModel !== undefined && getAttribute(s.backupModel, 'type') !== 'virtio') {
-      throw new HybridError('TEAMING_UNSUPPORTED', `${where}: teaming needs a virtio backup (QEMU's virtio-net failover), not model '${getAttribute(s.backupModel, 'type') ?? ''}'; use style bond or a virtio backup`, { element: where });
-    }
-    // One object is the metadata's record and the result's pair (the metadata reads only its own
-    // fields). Written out, not spread from a record: `{ ...record, more }` cost 2.8 KB a pair.
-    const pair: ExpandedPair = compact({
-      name: pairName, form: s.entry.form, pool: s.entry.pool, mac,
-      vf: topo.vf, pf: topo.pf, pfDev: topo.pfNetdev, vfIndex: topo.index, vlan: s.vlan,
-      backupDev, backupDevTemplate: s.vlan !== undefined ? template : undefined, vfAlias, backupAlias,
-      vfGuestAddress: formatPci(vfGuest), mtu, style, numaNode: topo.numaNode, backupGuestAddress: formatPci(backupGuest), macGenerated: s.mac === undefined,
-    });
-    const built = buildHalves(s, pair, parsePci(topo.vf), vfGuest, backupGuest, style);
-    // Laid out now, while they are in the cache: not in a pass over every pair at the end.
-    for (const half of built) layOutShared(half, layout);
-    halves.set(s.entry.el, built);
-    meta.pairs.push(pair);
-    expandedPairs.push(pair);
-  });
-  placeLaidOut(devicesEl, halves, layout);
-  if (mtuUnknown.length > 0) warnings.push(mtuUnknownWarning(host, mtuUnknown));
-
-  // 4. Ephemeral devices: the attribute goes, the fact goes to the metadata.
-  const expandedEphemeral: ExpandedEphemeral[] = [];
-  for (const e of entries) {
-    if (e.kind === 'not-ephemeral') {
-      removeAttribute(e.el, 'ephemeral');
-      continue;
-    }
-    if (e.kind === 'pair') continue;
-    const record = atElement(e.el, () => expandEphemeral(e, { host, name, seed, run, space: space!, macs, hostMacs, freeAlias, takeAlias, doc, root }));
-    meta.ephemeral.push(record.record);
-    expandedEphemeral.push({ ...record.record, ...(record.guest ? { guestAddress: formatPci(record.guest) } : {}) });
-  }
-
-  // 5. Controllers the PCI space added, then the metadata.
-  const controllers = space ? addedControllers(space) : [];
-  let anchor: XmlElement | undefined = childElements(devicesEl, 'controller').at(-1) ?? childElements(devicesEl).filter((d) => d.name === 'emulator' || d.name === 'disk').at(-1);
-  for (const c of controllers) {
-    insertElement(doc, devicesEl, c, anchor ? { after: anchor } : 'start');
-    anchor = c;
-  }
-  writeMetadata(doc, root, meta);
-  return {
-    changed: true,
-    result: {
-      pairs: expandedPairs, ephemeral: expandedEphemeral, warnings,
-      addedControllers: controllers.map((c) => Number(getAttribute(c, 'index'))),
-    },
-  };
 }
 
 function notHotpluggable(space: GuestPciSpace, a: PciAddress, who: string): HybridError {
@@ -427,169 +223,148 @@ function notHotpluggable(space: GuestPciSpace, a: PciAddress, who: string): Hybr
     `${who}: guest address ${formatPci(a)} (on ${model}) cannot be hot-unplugged; on pc use pci-root slot 3 or above or a pci-bridge, on q35 an empty pcie-root-port — or leave the address out`, { element: who });
 }
 
-/** `<numatune><memory nodeset='N'/>` naming one node: the allocation prefers VFs there. */
-export function numatuneNode(root: XmlElement): number | undefined {
-  const memory = firstPath(root, 'numatune', 'memory');
-  const nodeset = memory && getAttribute(memory, 'nodeset');
-  // Stryker disable next-line ConditionalExpression: no digits in 'undefined' either
-  return nodeset !== undefined && /^[0-9]+$/.test(nodeset) ? Number(nodeset) : undefined;
-}
-
-function buildHalves(s: PairSpec, r: PairRecord, vf: PciAddress, vfGuest: PciAddress, backupGuest: PciAddress, style: Style): [XmlElement, XmlElement] {
-  const vfHalf = vfHalfElement(r, vf, vfGuest, style, { managed: s.managed, vlan: s.vlanEl, extra: s.toVf });
-  const backup = leanElement('interface', { type: 'direct', trustGuestRxFilters: s.trustGuestRxFilters }, [
-    leanElement('mac', { address: r.mac }),
-    leanElement('source', { dev: r.backupDev, mode: 'bridge' }),
-    s.backupModel ?? leanElement('model', { type: 'virtio' }),
-    ...(s.toBackup ?? []),
-    ...(style === 'teaming' ? [leanElement('teaming', { type: 'persistent' })] : []),
-    leanElement('alias', { name: r.backupAlias }),
-    addressElement(backupGuest),
-  ]);
-  return [vfHalf, sortChildren(backup)];
-}
-
 /**
- * A pair's VF half on the VF `vf`. Expansion, repair and the plan's destination pieces all build
- * it here. Without a given `<vlan>` element the record's VLAN is written.
+ * Each pair's VF: explicit ones are claimed first, then pools fill in, in document order, near
+ * the NUMA node of `<numatune>` or else of the first VF. What the domain already passes through
+ * is its own, but not free for a new pair.
  */
-export function vfHalfElement(
-  r: PairRecord, vf: PciAddress, guest: PciAddress, style: Style,
-  parts: { managed?: string; vlan?: XmlElement | undefined; extra?: XmlElement[] } = {},
-): XmlElement {
-  const vlan = parts.vlan ?? (r.vlan !== undefined ? leanElement('vlan', {}, [leanElement('tag', { id: String(r.vlan) })]) : undefined);
-  return sortChildren(leanElement('interface', { type: 'hostdev', managed: parts.managed ?? 'yes' }, [
-    leanElement('mac', { address: r.mac }),
-    leanElement('source', {}, [addressElement(vf)]),
-    ...(vlan ? [vlan] : []),
-    ...(parts.extra ?? []),
-    ...(style === 'teaming' ? [leanElement('teaming', { type: 'transient', persistent: r.backupAlias })] : []),
-    leanElement('alias', { name: r.vfAlias }),
-    addressElement(guest),
-  ]));
-}
-
-/**
- * Switches an expanded domain's pairs between styles in place: `<teaming>` elements added (bond →
- * teaming, with the same checks as expansion) or removed. VFs, MACs, addresses and aliases stay.
- */
-function convertStyle(doc: XmlDocument, root: XmlElement, meta: HybridMetadata, style: Style): void {
-  const byAlias = new Map(deviceList(root).map((d) => [aliasOf(d), d]));
-  if (style === 'teaming' && machineKind(root) !== 'q35') {
-    throw new HybridError('TEAMING_UNSUPPORTED', `teaming needs a q35 guest: QEMU's virtio-net failover takes only a PCIe device as primary, and this is a ${machineKind(root)} (i440fx) guest; keep style bond`);
+function chooseVfs(x: Expansion, specs: PairSpec[], entries: DialectEntry[]): Map<PairSpec, VfTopology> {
+  const entryEls = new Set(entries.map((e) => e.el));
+  for (const dev of x.kept) {
+    // Stryker disable next-line ConditionalExpression,LogicalOperator: a shortcut; other devices have no VF source
+    if (entryEls.has(dev) || (dev.name !== 'interface' && dev.name !== 'hostdev')) continue;
+    const pci = hostPciSource(dev, aliasOf(dev) ?? `<${dev.name}>`);
+    if (pci !== undefined) x.run.claim(pci);
   }
-  for (const pair of meta.pairs) {
-    const halves: [XmlElement | undefined, XmlElement][] = [
-      [byAlias.get(pair.vfAlias), leanElement('teaming', { type: 'transient', persistent: pair.backupAlias })],
-      [byAlias.get(pair.backupAlias), leanElement('teaming', { type: 'persistent' })],
+  const vfs = new Map<PairSpec, VfTopology>();
+  let preferNuma = numatuneNode(x.root);
+  for (const s of specs) {
+    if (s.explicitVf === undefined) continue;
+    const topo = atElement(s.entry.el, () => x.run.claimVf(s.explicitVf!, x.name));
+    if (s.entry.pool !== undefined && !hostIndex(x.host).poolByName.get(s.entry.pool)!.vfs.includes(s.explicitVf)) {
+      throw new HybridError('VF_NOT_IN_POOL', `${s.entry.where}: VF ${s.explicitVf} is not in network '${s.entry.pool}'`, { element: s.entry.where });
+    }
+    vfs.set(s, topo);
+    preferNuma ??= topo.numaNode;
+  }
+  for (const s of specs) {
+    if (vfs.has(s)) continue;
+    const topo = atElement(s.entry.el, () => x.run.allocate(s.entry.pool!, { domain: x.name, preferNumaNode: preferNuma }));
+    vfs.set(s, topo);
+    preferNuma ??= topo.numaNode;
+  }
+  return vfs;
+}
+
+/** Each pair in document order: its halves in place of its entry. */
+function buildPairs(x: Expansion, specs: PairSpec[], vfs: Map<PairSpec, VfTopology>): ExpandedPair[] {
+  const pairs: ExpandedPair[] = [];
+  const mtuUnknown: string[] = [];
+  const halves = new Map<XmlElement, XmlElement[]>();
+  const devicesEl = devicesOf(x.root)!;
+  const layout = sharedLayout(x.doc, devicesEl);
+  for (const s of specs) atElement(s.entry.el, () => {
+    const pair = pairFor(x, s, vfs.get(s)!, mtuUnknown);
+    const built = [
+      vfHalfElement(pair, parsePci(pair.vf), parsePci(pair.vfGuestAddress), x.style, { managed: s.managed, vlan: s.vlanEl, extra: s.toVf }),
+      backupHalfElement(pair, parsePci(pair.backupGuestAddress), x.style, { trustGuestRxFilters: s.trustGuestRxFilters, model: s.backupModel, extra: s.toBackup }),
     ];
-    const backup = byAlias.get(pair.backupAlias);
-    if (style === 'teaming' && backup && childAttribute(backup, 'model', 'type') !== 'virtio') {
-      throw new HybridError('TEAMING_UNSUPPORTED', `pair '${pair.name}': teaming needs a virtio backup (QEMU's virtio-net failover), not model '${childAttribute(backup, 'model', 'type') ?? ''}'; keep style bond`, { element: pair.name });
+    // Laid out now, while they are in the cache: not in a pass over every pair at the end.
+    for (const half of built) layOutShared(half, layout);
+    halves.set(s.entry.el, built);
+    pairs.push(pair);
+  });
+  placeLaidOut(devicesEl, halves, layout);
+  if (mtuUnknown.length > 0) x.warnings.push(mtuUnknownWarning(x.host, mtuUnknown));
+  return pairs;
+}
+
+/** One pair's choices: name, aliases, MAC, guest addresses, backup device, MTU; warnings said. */
+function pairFor(x: Expansion, s: PairSpec, topo: VfTopology, mtuUnknown: string[]): ExpandedPair {
+  const { where } = s.entry;
+  const pairName = s.alias ?? x.names.freeAlias('ua-hybrid');
+  const vfAlias = `${pairName}-vf`;
+  const backupAlias = `${pairName}-backup`;
+  x.names.takeAlias(pairName, where);
+  x.names.takeAlias(vfAlias, where);
+  x.names.takeAlias(backupAlias, where);
+  const mac = pairMac(x, s, pairName);
+  const vfGuest = s.vfGuest ?? allocateHotpluggable(x.space!, `${where} (VF half)`);
+  const backupGuest = s.backupGuest ?? allocateHotpluggable(x.space!, `${where} (backup half)`);
+  const backupDev = backupDevice(topo.pfNetdev, s.vlan, x.template, where);
+  if (s.vlan !== undefined) {
+    x.warnings.push({ code: 'VLAN_SUBINTERFACE', severity: 'warning', alias: pairName,
+      message: `${pairName}: the backup half uses ${backupDev}; create that VLAN sub-interface of ${topo.pfNetdev} on every host the domain may run on (ip link add link ${topo.pfNetdev} name ${backupDev} type vlan id ${s.vlan})` });
+  }
+  const mtu = s.mtu ?? (s.entry.pool !== undefined ? hostIndex(x.host).poolByName.get(s.entry.pool)?.mtu : undefined);
+  if (mtu !== undefined) checkMtu(x, s, pairName, [topo.pfNetdev, backupDev], mtu, mtuUnknown);
+  if (x.style === 'teaming' && s.backupModel !== undefined) requireTeamingModel(getAttribute(s.backupModel, 'type'), 'use style bond or a virtio backup', where);
+  // One object is the metadata's record and the result's pair (the metadata reads only its own fields).
+  return compact({
+    name: pairName, form: s.entry.form, pool: s.entry.pool, mac,
+    vf: topo.vf, pf: topo.pf, pfDev: topo.pfNetdev, vfIndex: topo.index, vlan: s.vlan,
+    backupDev, backupDevTemplate: s.vlan !== undefined ? x.template : undefined, vfAlias, backupAlias,
+    vfGuestAddress: formatPci(vfGuest), mtu, style: x.style, numaNode: topo.numaNode, backupGuestAddress: formatPci(backupGuest), macGenerated: s.mac === undefined,
+  });
+}
+
+/** The entry's MAC, checked against the domain and the host, or one derived from the pair's name. */
+function pairMac(x: Expansion, s: PairSpec, pairName: string): string {
+  const { where } = s.entry;
+  const who = `pair '${pairName}'`;
+  if (s.mac !== undefined) {
+    const holder = x.names.macHolder(s.mac);
+    if (holder !== undefined) throw new HybridError('DUPLICATE_MAC', `${where}: MAC ${s.mac} is already used by ${holder}; the two halves of a pair share one MAC, other NICs need their own`, { element: where });
+    if (x.names.macOnHost(s.mac)) x.warnings.push({ code: 'MAC_IN_USE_ON_HOST', severity: 'warning', alias: pairName, message: `${pairName}: MAC ${s.mac} is also used by another domain on this host` });
+    x.names.takeMac(s.mac, who);
+    return s.mac;
+  }
+  const mac = x.names.newMac(`${x.seed}/${pairName}`, who);
+  // The MAC derives from the pair's name; a name expansion chose (ua-hybridN) is positional.
+  if (s.alias === undefined) {
+    x.warnings.push({ code: 'MAC_POSITIONAL', severity: 'warning', alias: pairName,
+      message: `${where}: its generated MAC ${mac} and name ${pairName} follow from its place among the unnamed hybrid NICs, so inserting or removing one before it would change them; write <mac address='${mac}'/> or <alias name='${pairName}'/> into the entry to keep them` });
+  }
+  return mac;
+}
+
+/** A pair's MTU against its PF and backup device on this host: above max refused, smaller warned. */
+function checkMtu(x: Expansion, s: PairSpec, pairName: string, devices: string[], mtu: number, mtuUnknown: string[]): void {
+  const { where } = s.entry;
+  const fit = mtuFit(x.host, devices, mtu);
+  if (fit.kind === 'above-max') {
+    throw new HybridError('INVALID_MTU', `${where}: MTU ${mtu} is above what ${fit.device} takes on this host (max_mtu ${fit.maxMtu})`, { element: where });
+  }
+  if (fit.kind === 'too-small') {
+    x.warnings.push({ code: 'MTU_TOO_SMALL', severity: 'warning', alias: pairName,
+      message: `${pairName}: its MTU is ${mtu}, but ${fit.device} has MTU ${fit.mtu} on this host: its backup (and the VF, capped by its PF) would drop larger frames; ${mtuFix(fit.device, mtu)}` });
+  }
+  if (fit.kind === 'unknown') mtuUnknown.push(...fit.devices);
+}
+
+/** Ephemeral devices: the attribute goes, the fact goes to the metadata. */
+function expandEphemeralDevices(x: Expansion, entries: DialectEntry[]): { record: EphemeralRecord; expanded: ExpandedEphemeral }[] {
+  const out: { record: EphemeralRecord; expanded: ExpandedEphemeral }[] = [];
+  for (const e of entries) {
+    if (e.kind === 'not-ephemeral') {
+      removeAttribute(e.el, 'ephemeral');
+      continue;
     }
-    for (const [half, teaming] of halves) {
-      if (!half) continue;
-      for (const old of childElements(half, 'teaming')) removeElement(half, old);
-      if (style === 'teaming') insertInOrder(doc, half, teaming);
-    }
+    if (e.kind === 'pair') continue;
+    const { record, guest } = atElement(e.el, () => expandEphemeral(e, { doc: x.doc, host: x.host, name: x.name, seed: x.seed, run: x.run, space: x.space!, names: x.names }));
+    out.push({ record, expanded: { ...record, guestAddress: formatPci(guest) } });
   }
+  return out;
 }
 
-/** Inserts a child where libvirt's order of an <interface>'s children puts it. */
-function insertInOrder(doc: XmlDocument, el: XmlElement, child: XmlElement): void {
-  const rank = INTERFACE_ORDER.indexOf(child.name);
-  // Stryker disable next-line EqualityOperator: no other child has the new one's rank (old <teaming> is removed first)
-  const next = childElements(el).find((c) => INTERFACE_ORDER.indexOf(c.name) > rank);
-  insertElement(doc, el, child, next ? { before: next } : 'end');
-}
-
-// libvirt's order of an <interface>'s children, so the halves read like virsh dumpxml.
-const INTERFACE_ORDER = ['mac', 'source', 'vlan', 'virtualport', 'target', 'model', 'driver', 'bandwidth', 'tune', 'teaming', 'link', 'coalesce', 'boot', 'alias', 'rom', 'address'];
-
-const INTERFACE_RANK = new Map(INTERFACE_ORDER.map((name, i) => [name, i]));
-
-/** Children in libvirt's order; the sort is stable, so unknown ones keep theirs, first. */
-function sortChildren(el: XmlElement): XmlElement {
-  // Stryker disable next-line ConditionalExpression: a text node's (absent) name has no rank either
-  const rank = (n: XmlNode): number => (n.type === 'element' ? INTERFACE_RANK.get(n.name) ?? -1 : -1);
-  const kids = el.children;
-  // Usually in order already (a sort copies the array).
-  for (let i = 1; i < kids.length; i++) {
-    // Stryker disable next-line ConditionalExpression,EqualityOperator,ArithmeticOperator: a shortcut; sorting what is in order changes nothing (the sort is stable)
-    if (rank(kids[i - 1]!) > rank(kids[i]!)) {
-      kids.sort((a, b) => rank(a) - rank(b));
-      break;
-    }
+/** The controllers the PCI space added, after the last controller (else the emulator or disks). */
+function insertAddedControllers(x: Expansion): number[] {
+  const controllers = x.space ? addedControllers(x.space) : [];
+  const devicesEl = devicesOf(x.root)!;
+  let anchor: XmlElement | undefined = childElements(devicesEl, 'controller').at(-1) ?? childElements(devicesEl).filter((d) => d.name === 'emulator' || d.name === 'disk').at(-1);
+  for (const c of controllers) {
+    insertElement(x.doc, devicesEl, c, anchor ? { after: anchor } : 'start');
+    anchor = c;
   }
-  return el;
+  return controllers.map((c) => Number(getAttribute(c, 'index')));
 }
-
-interface EphemeralContext {
-  host: Host;
-  name: string;
-  seed: string;
-  run: AllocationRun;
-  space: GuestPciSpace;
-  macs: Map<string, string>;
-  hostMacs: ReadonlySet<string>;
-  freeAlias: (base: string) => string;
-  takeAlias: (alias: string, who: string) => void;
-  doc: ReturnType<typeof parseXml>;
-  root: XmlElement;
-}
-
-function expandEphemeral(e: Extract<DialectEntry, { kind: 'ephemeral' | 'ephemeral-pool' }>, ctx: EphemeralContext): { record: EphemeralRecord; guest?: PciAddress } {
-  const { el, where } = e;
-  removeAttribute(el, 'ephemeral');
-  let source: string;
-  if (e.kind === 'ephemeral-pool') {
-    const explicit = firstChild(firstChild(el, 'source')!, 'address');
-    const topo = explicit
-      ? ctx.run.claimVf(formatPci(readPciAddress(explicit, `${where} <source><address>`)), ctx.name)
-      : ctx.run.allocate(e.pool, { domain: ctx.name });
-    source = topo.vf;
-    // A VF picked by us, not by libvirt at start time: the plan must know which one moves.
-    setAttribute(el, 'type', 'hostdev');
-    if (getAttribute(el, 'managed') === undefined) setAttribute(el, 'managed', 'yes');
-    const src = firstChild(el, 'source')!;
-    src.attributes = [];
-    src.children = [];
-    insertElement(ctx.doc, src, addressElement(parsePci(topo.vf)));
-  } else {
-    if (el.name === 'hostdev' && getAttribute(el, 'type') !== 'pci') {
-      throw new HybridError('UNSUPPORTED_ELEMENT', `${where}: only PCI host devices can be ephemeral`, { element: where });
-    }
-    const pci = hostPciSource(el, where);
-    if (pci === undefined) throw new HybridError('MISSING_ELEMENT', `${where}: an ephemeral device needs <source><address type='pci' …/></source>`, { element: where });
-    const user = hostIndex(ctx.host).takenBy.get(pci);
-    if (user !== undefined && user !== ctx.name) throw new HybridError('VF_TAKEN', `${where}: host device ${pci} is already used by domain '${user}'`, { element: where });
-    if (ctx.run.claimed.has(pci)) throw new HybridError('VF_TAKEN', `${where}: host device ${pci} is used twice in this domain`, { element: where });
-    source = pci;
-  }
-  ctx.run.claim(source);
-  let alias = aliasOf(el);
-  if (alias === undefined) {
-    alias = ctx.freeAlias('ua-ephemeral');
-    ctx.takeAlias(alias, where);
-    insertBefore(ctx, el, leanElement('alias', { name: alias }), ['rom', 'address']);
-  }
-  if (el.name === 'interface' && !firstChild(el, 'mac')) {
-    const mac = stableMac(`${ctx.seed}/${alias}`, { has: (m) => ctx.macs.has(m) || ctx.hostMacs.has(m) });
-    ctx.macs.set(mac, alias);
-    insertElement(ctx.doc, el, leanElement('mac', { address: mac }), 'start');
-  }
-  let guest = guestPciAddress(el, where);
-  if (!guest) {
-    guest = allocateHotpluggable(ctx.space, where);
-    insertElement(ctx.doc, el, addressElement(guest), 'end');
-  }
-  const record: EphemeralRecord = compact({ alias, device: el.name === 'hostdev' ? 'hostdev' as const : 'interface' as const, source, pool: e.kind === 'ephemeral-pool' ? e.pool : undefined });
-  return { record, guest };
-}
-
-/** Inserts `child` before the first of `before` present in `el`, else at the end. */
-function insertBefore(ctx: EphemeralContext, el: XmlElement, child: XmlElement, before: string[]): void {
-  const ref = childElements(el).find((c) => before.includes(c.name));
-  insertElement(ctx.doc, el, child, ref ? { before: ref } : 'end');
-}
-

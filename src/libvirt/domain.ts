@@ -127,3 +127,11 @@ export function inInput<T>(file: string | undefined, fn: () => T): T {
     throw e instanceof HybridError ? e.inFile(file) : e;
   }
 }
+
+/** `<numatune><memory nodeset='N'/>` naming one node: allocation prefers VFs there. */
+export function numatuneNode(root: XmlElement): number | undefined {
+  const memory = firstPath(root, 'numatune', 'memory');
+  const nodeset = memory && getAttribute(memory, 'nodeset');
+  // Stryker disable next-line ConditionalExpression: no digits in 'undefined' either
+  return nodeset !== undefined && /^[0-9]+$/.test(nodeset) ? Number(nodeset) : undefined;
+}

@@ -5,13 +5,13 @@
  */
 import type { Diagnostic } from '../diagnostics.js';
 import { HybridError } from '../errors.js';
-import { numatuneNode } from '../expand/expand.js';
+import { backupDevFor } from '../expand/halves.js';
 import { writeMetadata, type HybridMetadata, type PairRecord } from '../expand/metadata.js';
 import { AllocationRun } from '../host/allocate.js';
 import { hostIndex, type Host, type VfTopology } from '../host/model.js';
 import { mtuFit, mtuFix, mtuHas, mtuUnknownWarning } from '../host/mtu.js';
 import { parsePci, pciAttributes } from '../libvirt/pci-address.js';
-import { vlanDeviceName } from '../libvirt/vlan.js';
+import { numatuneNode } from '../libvirt/domain.js';
 import { firstChild, getAttribute, removeElement, setAttribute } from '../xml/edit.js';
 import type { XmlElement } from '../xml/tree.js';
 import type { PlanDomain } from './read.js';
@@ -27,11 +27,6 @@ export interface ChooseOptions {
   sameDomain?: boolean;
   /** Prefer each pair's current VF when it is free (save/restore onto the same host). */
   keepVf?: boolean;
-}
-
-/** The VLAN sub-interface (or PF) a backup uses for a VF's PF. */
-export function backupDevFor(pair: PairRecord, pfNetdev: string): string {
-  return pair.vlan === undefined ? pfNetdev : vlanDeviceName(pair.backupDevTemplate ?? '{pf}.{vlan}', pfNetdev, pair.vlan, `pair '${pair.name}'`);
 }
 
 function end(topo: VfTopology, backupDev?: string): PlanEnd {

@@ -12,7 +12,8 @@ import { firstChild, setAttribute } from '../xml/edit.js';
 import { parseXml } from '../xml/parse.js';
 import { rootElement } from '../xml/tree.js';
 import { serializeXml } from '../xml/serialize.js';
-import { applyDestination, backupDevFor, chooseDestination } from './destination.js';
+import { backupDevFor } from '../expand/halves.js';
+import { applyDestination, chooseDestination } from './destination.js';
 import { readDocForPlan, type PlanDomain, type PlanPair } from './read.js';
 import type { Allocation } from './types.js';
 

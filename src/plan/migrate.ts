@@ -3,7 +3,8 @@
  * another host). The plan is data; callers execute it (docs/MIGRATION.md).
  */
 import { HybridError } from '../errors.js';
-import { vfHalfElement } from '../expand/expand.js';
+import { vfHalfElement } from '../expand/halves.js';
+import { requireTeamingMachine } from '../expand/teaming.js';
 import { metadataForVirsh, readMetadata, type Style } from '../expand/metadata.js';
 import { assertHost, hostIndex, type Host } from '../host/model.js';
 import { AllocationRun } from '../host/allocate.js';
@@ -160,9 +161,7 @@ function plan(domainXml: string, from: Host, to: Host, options: MigrationOptions
   }
   const pd = readForPlan(domainXml, from, options);
   assertMovable(pd);
-  if (pd.style === 'teaming' && pd.machine !== 'q35' && pd.pairs.length > 0) {
-    throw new HybridError('TEAMING_UNSUPPORTED', `domain '${pd.name}' is teamed on a ${pd.machine} (i440fx) machine: QEMU's failover unplugs only PCIe primaries, so it can never fail over; move it to q35 or use bond style`);
-  }
+  if (pd.style === 'teaming' && pd.pairs.length > 0) requireTeamingMachine(pd.machine, 'move it to q35 or use bond style', `domain '${pd.name}'`);
   for (const p of pd.pairs) {
     if (p.vfHalf && !hostIndex(from).vfByAddress.has(p.record.vf)) {
       throw new HybridError('UNKNOWN_DEVICE', `pair '${p.record.name}' uses VF ${p.record.vf}, which the source host snapshot does not have: is the source snapshot the host the guest runs on?`, { element: p.record.name });
