@@ -8,7 +8,7 @@ import { hostIndex, vfTopology, type Host } from '../host/model.js';
 import { hostWarnings } from '../host/check.js';
 import { hostPciSource } from '../host/domain-usage.js';
 import { HybridError } from '../errors.js';
-import { aliasOf, describeDevice, deviceList, domainName, domainRoot, guestPciAddress, machineKind } from '../libvirt/domain.js';
+import { aliasOf, describeDevice, deviceList, domainName, domainRoot, guestPciAddress, isPassthrough, machineKind } from '../libvirt/domain.js';
 import { formatPci, type PciAddress } from '../libvirt/pci-address.js';
 import { backupDevFor } from './halves.js';
 import { isTeamed, teamingMachineProblem, teamingModelProblem } from './teaming.js';
@@ -110,9 +110,7 @@ export function checkDomain(domainXml: string, host?: Host, options: CheckOption
     hotplug(dev, `ephemeral device '${e.alias}'`);
   }
   devices.forEach((dev, i) => {
-    // Stryker disable next-line ConditionalExpression: only an interface has type='hostdev'
-    const passthrough = dev.name === 'hostdev' || (dev.name === 'interface' && getAttribute(dev, 'type') === 'hostdev');
-    if (passthrough && !movable.has(dev) && getAttribute(dev, 'ephemeral') !== 'yes') {
+    if (isPassthrough(dev) && !movable.has(dev) && getAttribute(dev, 'ephemeral') !== 'yes') {
       report({ code: 'MIGRATION_BLOCKER', severity: 'error', ...alias(dev), message: `${describeDevice(dev, i)} is passed through but neither a hybrid pair nor ephemeral='yes': it blocks live migration` });
     }
   });

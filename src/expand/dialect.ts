@@ -3,7 +3,7 @@ import { HybridError } from '../errors.js';
 import { firstChild, getAttribute } from '../xml/edit.js';
 import type { XmlElement } from '../xml/tree.js';
 import { hostIndex, type Host } from '../host/model.js';
-import { atElement, describeDevice } from '../libvirt/domain.js';
+import { atElement, describeDevice, isPassthrough } from '../libvirt/domain.js';
 import { compact } from '../compact.js';
 
 export type DialectEntry =
@@ -72,8 +72,7 @@ export function findDialect(devices: XmlElement[], host: Host): DialectEntry[] {
       throw new HybridError('UNSUPPORTED_ELEMENT', `${where}: <backup> belongs only in a hybrid entry (type='hostdev-hybrid', or type='network' on a hostdev-hybrid pool)`, { element: where });
     }
     if (ephemeral === undefined) return;
-    const passthrough = el.name === 'hostdev' || (el.name === 'interface' && type === 'hostdev');
-    if (!passthrough) {
+    if (!isPassthrough(el)) {
       throw new HybridError('UNSUPPORTED_ELEMENT', `${where}: ephemeral='${ephemeral}' only applies to <hostdev> and <interface type='hostdev'>`, { element: where });
     }
     if (ephemeral === 'yes') entries.push({ kind: 'ephemeral', el, where });

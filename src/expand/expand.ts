@@ -10,7 +10,7 @@ import { childElements, getAttribute, insertElement, layOutShared, placeLaidOut,
 import type { XmlDocument, XmlElement } from '../xml/tree.js';
 import { AllocationRun } from '../host/allocate.js';
 import { assertHost, hostIndex, type Host, type VfTopology } from '../host/model.js';
-import { hostPciSource } from '../host/domain-usage.js';
+import { heldPciDevices } from '../host/domain-usage.js';
 import { mtuFit, mtuFix, mtuUnknownWarning } from '../host/mtu.js';
 import {
   aliasOf, atElement, deviceList, devicesOf, domainName, domainRoot, domainUuid, guestPciAddress, inInput, machineKind, numatuneNode, serialMirrors,
@@ -230,12 +230,8 @@ function notHotpluggable(space: GuestPciSpace, a: PciAddress, who: string): Hybr
  */
 function chooseVfs(x: Expansion, specs: PairSpec[], entries: DialectEntry[]): Map<PairSpec, VfTopology> {
   const entryEls = new Set(entries.map((e) => e.el));
-  for (const dev of x.kept) {
-    // Stryker disable next-line ConditionalExpression,LogicalOperator: a shortcut; other devices have no VF source
-    if (entryEls.has(dev) || (dev.name !== 'interface' && dev.name !== 'hostdev')) continue;
-    const pci = hostPciSource(dev, aliasOf(dev) ?? `<${dev.name}>`);
-    if (pci !== undefined) x.run.claim(pci);
-  }
+  const held = heldPciDevices(x.kept.filter((dev) => !entryEls.has(dev)), (dev) => aliasOf(dev) ?? `<${dev.name}>`);
+  for (const pci of held) x.run.claim(pci);
   const vfs = new Map<PairSpec, VfTopology>();
   let preferNuma = numatuneNode(x.root);
   for (const s of specs) {

@@ -17,6 +17,21 @@ export function hostPciSource(device: XmlElement, where: string): string | undef
   return formatPci(readPciAddress(address, where));
 }
 
+/**
+ * The host PCI devices these devices pass through (interfaces and hostdevs with a PCI source),
+ * each once, in order; `where` names a device in an error about its address.
+ */
+export function heldPciDevices(devices: Iterable<XmlElement>, where: (dev: XmlElement) => string): string[] {
+  const held: string[] = [];
+  for (const dev of devices) {
+    if (dev.name !== 'interface' && dev.name !== 'hostdev') continue;
+    const pci = hostPciSource(dev, where(dev));
+    if (pci !== undefined && !held.includes(pci)) held.push(pci);
+  }
+  return held;
+}
+
+/** What a domain on the host holds: its PCI devices (its pairs' VFs too, also while away) and MACs. */
 export function readDomainUsage(root: XmlElement, where: string): HostDomain {
   // libvirt's status files (/run/libvirt/qemu/NAME.xml) wrap the running domain in <domstatus>.
   if (root.name === 'domstatus') {
@@ -32,14 +47,12 @@ export function readDomainUsage(root: XmlElement, where: string): HostDomain {
   if (!name) throw new HybridError('MISSING_ELEMENT', `${where}: the domain has no <name>`, { element: where });
   const uuidEl = firstChild(root, 'uuid');
   const devices = firstChild(root, 'devices');
-  const pciDevices: string[] = [];
+  const children = devices ? childElements(devices) : [];
+  const pciDevices = heldPciDevices(children, (dev) => `${where} (domain '${name}') <${dev.name}>`);
   const macs: string[] = [];
-  for (const dev of devices ? childElements(devices) : []) {
-    if (dev.name !== 'interface' && dev.name !== 'hostdev') continue;
-    const here = `${where} (domain '${name}') <${dev.name}>`;
-    const pci = hostPciSource(dev, here);
-    if (pci !== undefined && !pciDevices.includes(pci)) pciDevices.push(pci);
-    const mac = firstChild(dev, 'mac'); // only interfaces have one
+  for (const dev of children) {
+    if (dev.name !== 'interface') continue;
+    const mac = firstChild(dev, 'mac');
     const address = mac && getAttribute(mac, 'address');
     if (address) macs.push(address.toLowerCase());
   }

@@ -135,3 +135,8 @@ export function numatuneNode(root: XmlElement): number | undefined {
   // Stryker disable next-line ConditionalExpression: no digits in 'undefined' either
   return nodeset !== undefined && /^[0-9]+$/.test(nodeset) ? Number(nodeset) : undefined;
 }
+
+/** A device that passes a host device through: a `<hostdev>`, or an `<interface type='hostdev'>`. */
+export function isPassthrough(dev: XmlElement): boolean {
+  return dev.name === 'hostdev' || (dev.name === 'interface' && getAttribute(dev, 'type') === 'hostdev');
+}

@@ -8,7 +8,7 @@ import { expandDocument } from '../expand/expand.js';
 import { readMetadata, writeMetadata, type HybridMetadata, type Style } from '../expand/metadata.js';
 import { AllocationRun } from '../host/allocate.js';
 import { assertHost, EMPTY_HOST, hostIndex, vfTopology, type Host, type VfTopology } from '../host/model.js';
-import { hostPciSource } from '../host/domain-usage.js';
+import { heldPciDevices } from '../host/domain-usage.js';
 import { mtuFit, mtuFix, mtuHas } from '../host/mtu.js';
 import { aliasOf, deviceList, devicesOf, inInput } from '../libvirt/domain.js';
 import { parsePci } from '../libvirt/pci-address.js';
@@ -71,13 +71,7 @@ export function planRepair(runningXml: string, host: Host, options: LiveOptions 
     const degraded = pd.pairs.filter((p) => !p.vfHalf);
     if (degraded.length === 0) throw new HybridError('NOTHING_TO_DO', `domain '${pd.name}' has no degraded pair: every pair's VF half is present`);
     const index = hostIndex(host);
-    const run = new AllocationRun(host);
-    for (const dev of deviceList(pd.root)) {
-      // Stryker disable next-line ConditionalExpression: only these two carry a VF (an NVMe disk's PCI source is no VF)
-      const pci = dev.name === 'interface' || dev.name === 'hostdev' ? hostPciSource(dev, aliasOf(dev) ?? dev.name) : undefined;
-      // Stryker disable next-line ConditionalExpression: an undefined entry matches no VF
-      if (pci !== undefined) run.claim(pci);
-    }
+    const run = new AllocationRun(host, heldPciDevices(deviceList(pd.root), (dev) => aliasOf(dev) ?? dev.name));
     // Repair only re-reserves the recorded guest addresses: no port is ever added.
     const space = guestPciSpace(pd.machine, deviceList(pd.root));
     const devices = devicesOf(pd.root)!;

@@ -7,7 +7,7 @@ import { HybridError } from '../errors.js';
 import { expandDocument } from '../expand/expand.js';
 import { readMetadata, type EphemeralRecord, type HybridMetadata, type PairRecord, type Style } from '../expand/metadata.js';
 import type { Host } from '../host/model.js';
-import { aliasOf, describeDevice, deviceList, domainName, domainRoot, machineKind, type MachineKind } from '../libvirt/domain.js';
+import { aliasOf, describeDevice, deviceList, domainName, domainRoot, isPassthrough, machineKind, type MachineKind } from '../libvirt/domain.js';
 import { childAttribute, firstChild, getAttribute } from '../xml/edit.js';
 import { parseXml } from '../xml/parse.js';
 import type { XmlDocument, XmlElement } from '../xml/tree.js';
@@ -104,9 +104,7 @@ export function assertMovable(pd: PlanDomain): void {
   // (An absent half or device adds undefined, which no device is.)
   const movable = new Set<XmlElement | undefined>([...pd.pairs.map((p) => p.vfHalf), ...pd.ephemeral.map((e) => e.el)]);
   deviceList(pd.root).forEach((dev, i) => {
-    // Stryker disable next-line ConditionalExpression: only an interface has type='hostdev'
-    const passthrough = dev.name === 'hostdev' || (dev.name === 'interface' && getAttribute(dev, 'type') === 'hostdev');
-    if (passthrough && !movable.has(dev)) {
+    if (isPassthrough(dev) && !movable.has(dev)) {
       throw new HybridError('MIGRATION_BLOCKED', `${describeDevice(dev, i)} is passed through but is neither a hybrid pair nor ephemeral: libvirt cannot migrate or save the guest with it; mark it ephemeral='yes' in the dialect and expand again, or detach it`, { element: describeDevice(dev, i) });
     }
   });
