@@ -5,7 +5,7 @@ import { parseXml } from '../xml/parse.js';
 import { childAttribute, firstChild, getAttribute } from '../xml/edit.js';
 import type { XmlElement } from '../xml/tree.js';
 import { hostIndex, vfTopology, type Host } from '../host/model.js';
-import { hostWarnings } from '../host/check.js';
+import { poolOverlaps } from '../host/check.js';
 import { hostPciSource } from '../host/domain-usage.js';
 import { HybridError } from '../errors.js';
 import { aliasOf, describeDevice, deviceList, domainName, domainRoot, guestPciAddress, isPassthrough, machineKind } from '../libvirt/domain.js';
@@ -117,7 +117,7 @@ export function checkDomain(domainXml: string, host?: Host, options: CheckOption
   // The host's own oddities, where they touch this domain's pools.
   if (host) {
     const pools = new Set((meta?.pairs ?? []).map((p) => p.pool).filter((p) => p !== undefined));
-    for (const w of hostWarnings(host)) if ([...pools].some((p) => w.message.includes(`'${p}'`))) report(w);
+    for (const o of poolOverlaps(host)) if (o.pools.some((p) => pools.has(p))) report(o.diagnostic);
   }
   return out;
 }

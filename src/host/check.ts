@@ -67,6 +67,27 @@ export function checkHost(host: Host): Host {
   return host;
 }
 
+/** Networks that name the same VFs, each set with its POOL_OVERLAP warning. */
+export function poolOverlaps(host: Host): { pools: string[]; diagnostic: Diagnostic }[] {
+  const pools = new Map<string, string[]>();
+  for (const pool of host.pools) for (const vf of pool.vfs) pools.set(vf, [...(pools.get(vf) ?? []), pool.name]);
+  const shared = new Map<string, { pools: string[]; vfs: string[] }>();
+  for (const [vf, names] of pools) {
+    if (names.length < 2) continue;
+    const key = names.join('\0');
+    const entry = shared.get(key) ?? { pools: names, vfs: [] };
+    entry.vfs.push(vf);
+    shared.set(key, entry);
+  }
+  return [...shared.values()].map(({ pools: names, vfs }) => ({
+    pools: names,
+    diagnostic: {
+      code: 'POOL_OVERLAP', severity: 'warning',
+      message: `networks '${names.join("' and '")}' share ${vfs.length} VF${vfs.length > 1 ? 's' : ''} (${vfs.join(', ')}): a VF a domain holds through one is taken for the other too`,
+    },
+  }));
+}
+
 /**
  * What is odd about a host but allowed, as libvirt allows it: two networks naming one VF (libvirt
  * builds each pool alone and refuses a VF only at start, when a domain already holds it). Such a
@@ -76,18 +97,7 @@ export function checkHost(host: Host): Host {
  * hostWarnings(host); // [{ code: 'POOL_OVERLAP', severity: 'warning', message: "networks 'a' and 'b' share 2 VFs …" }]
  */
 export function hostWarnings(host: Host): Diagnostic[] {
-  const pools = new Map<string, string[]>();
-  for (const pool of host.pools) for (const vf of pool.vfs) pools.set(vf, [...(pools.get(vf) ?? []), pool.name]);
-  const shared = new Map<string, string[]>();
-  for (const [vf, names] of pools) {
-    if (names.length < 2) continue;
-    const key = names.join("' and '");
-    shared.set(key, [...(shared.get(key) ?? []), vf]);
-  }
-  const out: Diagnostic[] = [...shared].map(([key, vfs]) => ({
-    code: 'POOL_OVERLAP', severity: 'warning',
-    message: `networks '${key}' share ${vfs.length} VF${vfs.length > 1 ? 's' : ''} (${vfs.join(', ')}): a VF a domain holds through one is taken for the other too`,
-  }));
+  const out = poolOverlaps(host).map((o) => o.diagnostic);
   if (host.pfs.length === 0) {
     out.push({
       code: 'NO_SRIOV_PF', severity: 'warning',

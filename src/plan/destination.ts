@@ -48,16 +48,6 @@ export function poolOf(pair: PairRecord, from: Host | undefined): string {
  * EPHEMERAL_UNAVAILABLE) before the first step rather than after.
  */
 export function chooseDestination(pd: PlanDomain, from: Host | undefined, to: Host, options: ChooseOptions = {}): { allocations: Allocation[]; warnings: Diagnostic[] } {
-  try {
-    return choose(pd, from, to, options);
-  } catch (e) {
-    // Name the destination in the message: the same code from the source reads alike.
-    if (e instanceof HybridError && !e.message.includes('destination')) e.message = `on the destination: ${e.message}`;
-    throw e;
-  }
-}
-
-function choose(pd: PlanDomain, from: Host | undefined, to: Host, options: ChooseOptions): { allocations: Allocation[]; warnings: Diagnostic[] } {
   const run = options.run ?? new AllocationRun(to);
   const index = hostIndex(to);
   const owner = options.sameDomain ? pd.name : undefined;
@@ -66,7 +56,7 @@ function choose(pd: PlanDomain, from: Host | undefined, to: Host, options: Choos
   let preferNuma = numatuneNode(pd.root);
   const mtuUnknown: string[] = [];
   const pools = pd.pairs.map(({ record }) => {
-    const pool = poolOf(record, from);
+    const pool = atDestination(() => poolOf(record, from));
     if (!index.poolByName.has(pool)) {
       throw new HybridError('POOL_UNKNOWN', `pair '${record.name}': the destination has no network '${pool}'; define the pool there (same name) or pick another destination`, { element: record.name });
     }
@@ -75,13 +65,13 @@ function choose(pd: PlanDomain, from: Host | undefined, to: Host, options: Choos
   // Kept VFs are claimed first: a pair that must move then cannot take the VF another would keep.
   const kept = pd.pairs.map(({ record }, i) => {
     const keep = options.keepVf && index.poolOrder.get(pools[i]!)!.has(record.vf) && run.isFree(record.vf, pd.name);
-    return keep ? forPair(record.name, () => run.claimVf(record.vf, owner)) : undefined;
+    return keep ? atDestination(() => run.claimVf(record.vf, owner), record.name) : undefined;
   });
   for (const [i, { record }] of pd.pairs.entries()) {
     const pool = pools[i]!;
-    const topo = kept[i] ?? forPair(record.name, () => run.allocate(pool, { domain: owner, preferNumaNode: preferNuma }));
+    const topo = kept[i] ?? atDestination(() => run.allocate(pool, { domain: owner, preferNumaNode: preferNuma }), record.name);
     preferNuma ??= topo.numaNode;
-    const backupDev = backupDevFor(record, topo.pfNetdev);
+    const backupDev = atDestination(() => backupDevFor(record, topo.pfNetdev));
     allocations.push({
       alias: record.name, kind: 'pair', mac: record.mac, pool,
       from: { vf: record.vf, pf: record.pfDev, pfAddress: record.pf, vfIndex: record.vfIndex, backupDev: record.backupDev }, to: end(topo, backupDev),
@@ -108,14 +98,14 @@ function choose(pd: PlanDomain, from: Host | undefined, to: Host, options: Choos
       if (!index.poolByName.has(record.pool)) {
         throw new HybridError('POOL_UNKNOWN', `ephemeral device '${record.alias}': the destination has no network '${record.pool}'`, { element: record.alias });
       }
-      const topo = forPair(record.alias, () => run.allocate(record.pool!, { domain: owner }));
+      const topo = atDestination(() => run.allocate(record.pool!, { domain: owner }), record.alias);
       allocations.push({ alias: record.alias, kind: 'ephemeral', pool: record.pool, from: { vf: record.source }, to: end(topo) });
       continue;
     }
     const mapped = options.pciMap?.[record.source];
     const target = mapped ?? record.source;
     // Stryker disable next-line ConditionalExpression: checked here for a message that names the pciMap entry; the address is parsed again when applied
-    if (mapped !== undefined) parsePci(mapped, `pciMap entry for ${record.source}`);
+    if (mapped !== undefined) atDestination(() => parsePci(mapped, `pciMap entry for ${record.source}`));
     const device = `ephemeral device '${record.alias}' (${record.source})`;
     const fix = `map it to a free device of the same kind there with pciMap (CLI --pci-map ${record.source}=ADDRESS)`;
     const there = index.pciDevices?.get(target);
@@ -162,17 +152,18 @@ function pciClassName(code: string): string {
   return PCI_BASE_CLASSES[code.slice(0, 4)] ?? 'other';
 }
 
-/** Runs an allocation for one device; its error names the device. */
-function forPair<T>(alias: string, fn: () => T): T {
+/**
+ * Runs a step that knows nothing of the destination (allocation, a pair's pool or backup device,
+ * a pciMap address); its error says it was the destination, and for which device. The errors
+ * choose itself throws name the destination in their own words.
+ */
+function atDestination<T>(fn: () => T, alias?: string): T {
   try {
     return fn();
   } catch (e) {
-    // Stryker disable next-line ConditionalExpression,LogicalOperator: the allocators throw only HybridErrors, and none with an element
-    if (e instanceof HybridError && e.element === undefined) {
-      e.message = `'${alias}': ${e.message}`;
-      e.element = alias;
-    }
-    throw e;
+    if (!(e instanceof HybridError)) throw e;
+    const element = e.element ?? alias;
+    throw new HybridError(e.code, `on the destination: ${alias === undefined ? '' : `'${alias}': `}${e.message}`, element === undefined ? {} : { element });
   }
 }
 
