@@ -8,15 +8,15 @@ import { HybridError } from '../errors.js';
 import { backupDevFor } from '../expand/halves.js';
 import { writeMetadata, type HybridMetadata, type PairRecord } from '../expand/metadata.js';
 import { AllocationRun } from '../host/allocate.js';
-import { hostIndex, type Host, type VfTopology } from '../host/model.js';
+import { hostIndex, type Host } from '../host/model.js';
 import { mtuFit, mtuFix, mtuHas, mtuUnknownWarning } from '../host/mtu.js';
 import { parsePci, pciAttributes } from '../libvirt/pci-address.js';
 import { numatuneNode } from '../libvirt/domain.js';
 import { firstChild, getAttribute, removeElement, setAttribute } from '../xml/edit.js';
 import type { XmlElement } from '../xml/tree.js';
 import type { PlanDomain } from './read.js';
-import type { Allocation, PlanEnd } from './types.js';
-import { compact } from '../compact.js';
+import { endOfRecord, endOfVf, recordAtEnd } from './ends.js';
+import type { Allocation } from './types.js';
 
 export interface ChooseOptions {
   /** The destination's run: devices earlier plans took count as used, and this plan's are added. */
@@ -27,10 +27,6 @@ export interface ChooseOptions {
   sameDomain?: boolean;
   /** Prefer each pair's current VF when it is free (save/restore onto the same host). */
   keepVf?: boolean;
-}
-
-function end(topo: VfTopology, backupDev?: string): PlanEnd {
-  return compact({ vf: topo.vf, pf: topo.pfNetdev, pfAddress: topo.pf, vfIndex: topo.index, backupDev, numaNode: topo.numaNode });
 }
 
 /** The pool a pair takes its VF from on another host: its own, else the one its VF is in here. */
@@ -74,7 +70,7 @@ export function chooseDestination(pd: PlanDomain, from: Host | undefined, to: Ho
     const backupDev = atDestination(() => backupDevFor(record, topo.pfNetdev));
     allocations.push({
       alias: record.name, kind: 'pair', mac: record.mac, pool,
-      from: { vf: record.vf, pf: record.pfDev, pfAddress: record.pf, vfIndex: record.vfIndex, backupDev: record.backupDev }, to: end(topo, backupDev),
+      from: endOfRecord(record), to: endOfVf(topo, backupDev),
     });
     if (record.mtu !== undefined) {
       const fit = mtuFit(to, [topo.pfNetdev, backupDev], record.mtu);
@@ -99,7 +95,7 @@ export function chooseDestination(pd: PlanDomain, from: Host | undefined, to: Ho
         throw new HybridError('POOL_UNKNOWN', `ephemeral device '${record.alias}': the destination has no network '${record.pool}'`, { element: record.alias });
       }
       const topo = atDestination(() => run.allocate(record.pool!, { domain: owner }), record.alias);
-      allocations.push({ alias: record.alias, kind: 'ephemeral', pool: record.pool, from: { vf: record.source }, to: end(topo) });
+      allocations.push({ alias: record.alias, kind: 'ephemeral', pool: record.pool, from: { vf: record.source }, to: endOfVf(topo) });
       continue;
     }
     const mapped = options.pciMap?.[record.source];
@@ -195,7 +191,7 @@ export function applyDestination(pd: PlanDomain, allocations: Allocation[], unch
     const target = firstChild(p.backup, 'target');
     if (target && GENERATED_TARGET.test(getAttribute(target, 'dev') ?? '')) removeElement(p.backup, target);
     if (p.vfHalf) setHostAddress(p.vfHalf, a.to.vf, `VF half '${p.record.vfAlias}'`);
-    meta.pairs.push({ ...p.record, vf: a.to.vf, pf: a.to.pfAddress!, pfDev: a.to.pf!, vfIndex: a.to.vfIndex!, backupDev: a.to.backupDev! });
+    meta.pairs.push(recordAtEnd(p.record, a.to));
   }
   meta.pairs.push(...unchanged);
   meta.pairs.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));

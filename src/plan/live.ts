@@ -19,6 +19,7 @@ import { serializeXml } from '../xml/serialize.js';
 import { rootElement } from '../xml/tree.js';
 import { backupDevFor } from '../expand/halves.js';
 import { poolOf } from './destination.js';
+import { endOfRecord, endOfVf, recordAtEnd } from './ends.js';
 import { Journal } from './journal.js';
 import { checkBackupNetdevs, DEFAULT_SOURCE_URI, metadataXml, piece, rebuildVfHalf, spareVfs } from './migrate.js';
 import { libvirtUri } from '../libvirt/uri.js';
@@ -108,13 +109,14 @@ export function planRepair(runningXml: string, host: Host, options: LiveOptions 
         }
       }
       run.claim(topo.vf); // the recorded VF, kept
-      const record = { ...p.record, vf: topo.vf, pf: topo.pf, pfDev: topo.pfNetdev, vfIndex: topo.index };
+      const to = endOfVf(topo, backupDev);
+      const record = recordAtEnd(p.record, to);
       const el = rebuildVfHalf({ ...p, record }, topo.vf, pd.style);
       reserveAddress(space, parsePci(record.vfGuestAddress!), `VF half '${record.vfAlias}'`);
       insertElement(pd.doc, devices, el, { before: p.backup });
       attach.push(piece(el, 'vf-half', 'attach', { ...p, record }));
       meta.pairs[meta.pairs.indexOf(p.record)] = record;
-      allocations.push({ alias: record.name, kind: 'pair', mac: record.mac, pool, from: { vf: p.record.vf, pf: p.record.pfDev }, to: compact({ vf: topo.vf, pf: topo.pfNetdev, pfAddress: topo.pf, vfIndex: topo.index, backupDev, numaNode: topo.numaNode }) });
+      allocations.push({ alias: record.name, kind: 'pair', mac: record.mac, pool, from: endOfRecord(p.record), to });
     }
     writeMetadata(pd.doc, pd.root, meta);
     const uri = libvirtUri(options.uri ?? DEFAULT_SOURCE_URI, 'the URI');
@@ -172,7 +174,7 @@ export function planHotplug(runningXml: string, host: Host, interfaceXml: string
     const attach = [piece(p.backup, 'backup-half', 'attach', p), piece(p.vfHalf!, 'vf-half', 'attach', p)];
     const allocations: Allocation[] = [compact({
       alias: pair.name, kind: 'pair' as const, mac: pair.mac, pool: pair.pool,
-      to: compact({ vf: pair.vf, pf: pair.pfDev, pfAddress: pair.pf, vfIndex: pair.vfIndex, backupDev: pair.backupDev, numaNode: pair.numaNode }),
+      to: endOfRecord(pair),
     })];
     const uri = libvirtUri(options.uri ?? DEFAULT_SOURCE_URI, 'the URI');
     const j = new Journal(pd.name, { source: uri, destination: uri });
