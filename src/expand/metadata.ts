@@ -6,7 +6,6 @@
 import { HybridError } from '../errors.js';
 import { childElements, firstChild, getAttribute, insertElement, removeElement, replaceElement } from '../xml/edit.js';
 import { leanElement, type XmlDocument, type XmlElement } from '../xml/tree.js';
-import { compact } from '../compact.js';
 
 /** The XML namespace of the hostdev-hybrid metadata element. */
 export const HH_NS = 'https://hostdev-hybrid.dev/xmlns/1.0';
@@ -93,12 +92,67 @@ export function findMetadataElement(root: XmlElement): XmlElement | undefined {
   return undefined;
 }
 
-function required(el: XmlElement, name: string): string {
-  const v = getAttribute(el, name);
-  if (v === undefined || v === '') throw new HybridError('METADATA_INVALID', `hostdev-hybrid metadata: <${el.name}> lacks ${name}='…'`);
-  return v;
+/** How one record field is written as an attribute of our element, and read back. */
+interface Field<R> {
+  key: keyof R & string;
+  attr: string;
+  required?: true;
+  /** A count (written in decimal), a guest PCI address, or one of a few words. */
+  kind?: 'count' | 'guest-pci';
+  values?: readonly string[];
 }
 
+/** A pair's attributes, in the order they are written (and the record's keys are read). */
+const PAIR_FIELDS: readonly Field<PairRecord>[] = [
+  { key: 'name', attr: 'name', required: true },
+  { key: 'form', attr: 'form', required: true, values: ['hybrid', 'network'] },
+  { key: 'pool', attr: 'pool' },
+  { key: 'mac', attr: 'mac', required: true },
+  { key: 'vf', attr: 'vf', required: true },
+  { key: 'pf', attr: 'pf', required: true },
+  { key: 'pfDev', attr: 'pf-dev', required: true },
+  { key: 'vfIndex', attr: 'vf-index', required: true, kind: 'count' },
+  { key: 'vlan', attr: 'vlan', kind: 'count' },
+  { key: 'backupDev', attr: 'backup-dev', required: true },
+  { key: 'backupDevTemplate', attr: 'backup-dev-template' },
+  { key: 'vfAlias', attr: 'vf-alias', required: true },
+  { key: 'backupAlias', attr: 'backup-alias', required: true },
+  { key: 'vfGuestAddress', attr: 'vf-guest', kind: 'guest-pci' },
+  { key: 'mtu', attr: 'mtu', kind: 'count' },
+];
+
+const EPHEMERAL_FIELDS: readonly Field<EphemeralRecord>[] = [
+  { key: 'alias', attr: 'alias', required: true },
+  { key: 'device', attr: 'device', required: true, values: ['hostdev', 'interface'] },
+  { key: 'source', attr: 'source', required: true },
+  { key: 'pool', attr: 'pool' },
+];
+
+function readFields<R>(el: XmlElement, fields: readonly Field<R>[]): R {
+  const record: Record<string, string | number> = {};
+  for (const f of fields) {
+    const v = getAttribute(el, f.attr);
+    if (v === undefined || (f.required && v === '')) {
+      if (f.required) throw new HybridError('METADATA_INVALID', `hostdev-hybrid metadata: <${el.name}> lacks ${f.attr}='…'`);
+      continue;
+    }
+    if (f.values && !f.values.includes(v)) throw new HybridError('METADATA_INVALID', `hostdev-hybrid metadata: ${f.attr}='${v}' is unknown (${f.values.join(' or ')})`);
+    if (f.kind === 'count' && !DIGITS.test(v)) throw new HybridError('METADATA_INVALID', `hostdev-hybrid metadata: ${f.attr}='${v}' must be a number`);
+    if (f.kind === 'guest-pci' && !GUEST_PCI.test(v)) {
+      throw new HybridError('METADATA_INVALID', `hostdev-hybrid metadata: ${f.attr}='${v}' is not a PCI address like 0000:01:00.0`);
+    }
+    record[f.key] = f.kind === 'count' ? Number(v) : v;
+  }
+  return record as R;
+}
+
+function writeFields<R>(record: R, fields: readonly Field<R>[]): Record<string, string | undefined> {
+  const attrs: Record<string, string | undefined> = {};
+  for (const f of fields) attrs[f.attr] = (record[f.key] as string | number | undefined)?.toString();
+  return attrs;
+}
+
+/** Reads our element from a domain root: undefined when it has none; METADATA_INVALID when it is broken. */
 export function readMetadata(root: XmlElement): HybridMetadata | undefined {
   const el = findMetadataElement(root);
   if (!el) return undefined;
@@ -108,35 +162,8 @@ export function readMetadata(root: XmlElement): HybridMetadata | undefined {
   const meta: HybridMetadata = { style, pairs: [], ephemeral: [] };
   for (const child of childElements(el)) {
     const kind = local(child, prefix);
-    if (kind === 'pair') {
-      const form = required(child, 'form');
-      if (form !== 'hybrid' && form !== 'network') throw new HybridError('METADATA_INVALID', `hostdev-hybrid metadata: form='${form}' is unknown`);
-      const vlan = getAttribute(child, 'vlan');
-      const mtu = getAttribute(child, 'mtu');
-      const index = required(child, 'vf-index');
-      if (!DIGITS.test(index) || (vlan !== undefined && !DIGITS.test(vlan)) || (mtu !== undefined && !DIGITS.test(mtu))) {
-        throw new HybridError('METADATA_INVALID', 'hostdev-hybrid metadata: vf-index, vlan and mtu must be numbers');
-      }
-      const pool = getAttribute(child, 'pool');
-      const template = getAttribute(child, 'backup-dev-template');
-      const vfGuest = getAttribute(child, 'vf-guest');
-      if (vfGuest !== undefined && !GUEST_PCI.test(vfGuest)) {
-        throw new HybridError('METADATA_INVALID', `hostdev-hybrid metadata: vf-guest='${vfGuest}' is not a PCI address like 0000:01:00.0`);
-      }
-      meta.pairs.push(compact({
-        name: required(child, 'name'), form, pool,
-        mac: required(child, 'mac'), vf: required(child, 'vf'), pf: required(child, 'pf'),
-        pfDev: required(child, 'pf-dev'), vfIndex: Number(index), vlan: vlan === undefined ? undefined : Number(vlan),
-        backupDev: required(child, 'backup-dev'), backupDevTemplate: template,
-        vfAlias: required(child, 'vf-alias'), backupAlias: required(child, 'backup-alias'),
-        vfGuestAddress: vfGuest, mtu: mtu === undefined ? undefined : Number(mtu),
-      }));
-    } else if (kind === 'ephemeral') {
-      const device = required(child, 'device');
-      if (device !== 'hostdev' && device !== 'interface') throw new HybridError('METADATA_INVALID', `hostdev-hybrid metadata: device='${device}' is unknown`);
-      const pool = getAttribute(child, 'pool');
-      meta.ephemeral.push(compact({ alias: required(child, 'alias'), device, source: required(child, 'source'), pool }));
-    }
+    if (kind === 'pair') meta.pairs.push(readFields(child, PAIR_FIELDS));
+    else if (kind === 'ephemeral') meta.ephemeral.push(readFields(child, EPHEMERAL_FIELDS));
   }
   return meta;
 }
@@ -153,12 +180,8 @@ export function metadataForVirsh(meta: HybridMetadata): XmlElement {
 function metadataElement(meta: HybridMetadata, prefix = PREFIX): XmlElement {
   const name = (local: string): string => (prefix ? `${prefix}:${local}` : local);
   return leanElement(name('hybrid'), { ...(prefix ? { [`xmlns:${prefix}`]: HH_NS } : {}), version: '1', style: meta.style }, [
-    ...meta.pairs.map((p) => leanElement(name('pair'), {
-      name: p.name, form: p.form, pool: p.pool, mac: p.mac, vf: p.vf, pf: p.pf, 'pf-dev': p.pfDev, 'vf-index': String(p.vfIndex),
-      vlan: p.vlan?.toString(), 'backup-dev': p.backupDev, 'backup-dev-template': p.backupDevTemplate, 'vf-alias': p.vfAlias, 'backup-alias': p.backupAlias,
-      'vf-guest': p.vfGuestAddress, mtu: p.mtu?.toString(),
-    })),
-    ...meta.ephemeral.map((e) => leanElement(name('ephemeral'), { alias: e.alias, device: e.device, source: e.source, pool: e.pool })),
+    ...meta.pairs.map((p) => leanElement(name('pair'), writeFields(p, PAIR_FIELDS))),
+    ...meta.ephemeral.map((e) => leanElement(name('ephemeral'), writeFields(e, EPHEMERAL_FIELDS))),
   ]);
 }
 
