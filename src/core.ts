@@ -25,7 +25,7 @@ export { rewriteArrivingDomain, type Arrival, type ArrivalOptions } from './plan
 export { renderScript, shellQuote } from './plan/journal.js';
 export { planFiles, scriptName } from './plan/files.js';
 export type {
-  MigrationPlan, EvacuationPlan, PlanDevice, PlanStep, PlanEnd, Allocation, PlanOperation, InputKind, StepHost,
+  Plan, MigrationPlan, LivePlan, EvacuationPlan, PlanDevice, PlanStep, PlanEnd, Allocation, PlanOperation, InputKind, StepHost,
 } from './plan/types.js';
 export {
   guestNetworkConfig, VF_DRIVERS, type GuestConfig, type GuestConfigOptions, type GuestFormat, type GuestPort, type StaticAddressing,

@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as WriteFileAtomic from 'write-file-atomic';
 import { planFiles } from './plan/files.js';
-import type { MigrationPlan } from './plan/types.js';
+import type { Plan } from './plan/types.js';
 import { HybridError } from './errors.js';
 import { hostFromSources, type SnapshotSource } from './host/from-xml.js';
 import { hostFromJson } from './host/json.js';
@@ -171,7 +171,7 @@ export function writeFiles(dir: string, files: Record<string, string>): void {
  * writePlanFiles('web2-move', planMigration(xml, hostA, hostB, { destUri: 'qemu+ssh://b.example/system' }));
  * // then: bash web2-move/migrate.sh --check
  */
-export function writePlanFiles(dir: string, plan: MigrationPlan): string[] {
+export function writePlanFiles(dir: string, plan: Plan): string[] {
   const files = planFiles(plan);
   writeFiles(dir, files);
   return Object.keys(files);

@@ -2,7 +2,7 @@
 import { renderScript, scriptName } from './journal.js';
 
 export { scriptName };
-import type { MigrationPlan } from './types.js';
+import type { Plan } from './types.js';
 
 /**
  * Relative path → content: `plan.json`, every XML piece where the commands expect it
@@ -12,7 +12,7 @@ import type { MigrationPlan } from './types.js';
  * @example
  * planFiles(plan)['migrate.sh']; // the script; writePlanFiles(dir, plan) writes them all (subfolders, the script executable)
  */
-export function planFiles(plan: MigrationPlan): Record<string, string> {
+export function planFiles(plan: Plan): Record<string, string> {
   const nl = (s: string): string => (s.endsWith('\n') ? s : s + '\n');
   const files: Record<string, string> = { 'plan.json': JSON.stringify(plan, null, 2) + '\n' };
   if (plan.migrateXml !== undefined) files['migrate.xml'] = nl(plan.migrateXml);

@@ -5,7 +5,7 @@
 import { HH_NS } from '../expand/metadata.js';
 import { parsePci, pciAttributes } from '../libvirt/pci-address.js';
 import { isLocalUri } from '../libvirt/uri.js';
-import type { MigrationPlan, PlanStep, StepHost } from './types.js';
+import type { Plan, PlanStep, StepHost } from './types.js';
 
 /**
  * Quotes one word for a POSIX shell: bare when it is safe, else single-quoted.
@@ -245,7 +245,7 @@ export class Journal {
  * @example
  * scriptName(planRepair(xml, host)); // 'repair.sh'
  */
-export function scriptName(plan: MigrationPlan): string {
+export function scriptName(plan: Plan): string {
   return plan.operation === 'save-restore' ? 'migrate.sh' : `${plan.operation}.sh`;
 }
 
@@ -274,7 +274,7 @@ const inDoubleQuotes = (s: string): string => s.replace(/["`$\\]/g, '\\$&');
  * @example
  * writeFileSync('migrate.sh', renderScript(planMigration(xml, hostA, hostB, { destUri })), { mode: 0o755 });
  */
-export function renderScript(plan: MigrationPlan): string {
+export function renderScript(plan: Plan): string {
   const out: string[] = [
     '#!/usr/bin/env bash',
     `# ${plan.operation} of domain ${plan.domain} (${plan.style} style), written by hostdev-hybrid.`,

@@ -21,10 +21,10 @@ import { backupDevFor } from '../expand/halves.js';
 import { poolOf } from './destination.js';
 import { endOfRecord, endOfVf, recordAtEnd } from './ends.js';
 import { Journal } from './journal.js';
-import { checkBackupNetdevs, DEFAULT_SOURCE_URI, metadataXml, piece, rebuildVfHalf, spareVfs } from './migrate.js';
+import { checkBackupNetdevs, DEFAULT_SOURCE_URI, metadataXml, piece, rebuildVfHalf, spareVfs } from './pieces.js';
 import { libvirtUri } from '../libvirt/uri.js';
 import { readDocForPlan, readForPlan, type PlanDomain } from './read.js';
-import type { Allocation, MigrationPlan, PlanDevice } from './types.js';
+import type { Allocation, LivePlan, PlanDevice } from './types.js';
 import { compact } from '../compact.js';
 
 /** Options of planRepair, planHotplug and planUnplug. */
@@ -40,10 +40,10 @@ export interface LiveOptions {
   vlanDevice?: string;
 }
 
-function livePlan(pd: PlanDomain, operation: MigrationPlan['operation'], j: Journal, parts: {
+function livePlan(pd: PlanDomain, operation: LivePlan['operation'], j: Journal, parts: {
   detach?: PlanDevice[]; attach?: PlanDevice[]; allocations?: Allocation[]; warnings?: Diagnostic[]; persistentXml?: string;
   uri: string; spare?: { alias: string; vfs: string[] }[];
-}): MigrationPlan {
+}): LivePlan {
   const metadata = metadataXml(pd);
   const steps = j.steps;
   return compact({
@@ -64,7 +64,7 @@ function livePlan(pd: PlanDomain, operation: MigrationPlan['operation'], j: Jour
  * const plan = planRepair(execSync('virsh dumpxml guest1', { encoding: 'utf8' }), readHostSnapshot('/var/lib/hostdev-hybrid/host'));
  * plan.commands; // ['virsh -c qemu:///system attach-device guest1 attach/ua-hybrid0-vf.xml --live', …]
  */
-export function planRepair(runningXml: string, host: Host, options: LiveOptions = {}): MigrationPlan {
+export function planRepair(runningXml: string, host: Host, options: LiveOptions = {}): LivePlan {
   if (typeof runningXml !== 'string') throw new TypeError('planRepair expects the running domain XML as a string');
   assertHost(host, 'planRepair');
   return inInput(options.file, () => {
@@ -142,7 +142,7 @@ export function planRepair(runningXml: string, host: Host, options: LiveOptions 
  * const plan = planHotplug(runningXml, host, "<interface type='hostdev-hybrid'><source network='sriov-pool'/></interface>");
  * plan.attach.map((d) => d.role); // ['backup-half', 'vf-half']
  */
-export function planHotplug(runningXml: string, host: Host, interfaceXml: string, options: LiveOptions = {}): MigrationPlan {
+export function planHotplug(runningXml: string, host: Host, interfaceXml: string, options: LiveOptions = {}): LivePlan {
   if (typeof runningXml !== 'string' || typeof interfaceXml !== 'string') throw new TypeError('planHotplug expects the running domain XML and the interface XML as strings');
   assertHost(host, 'planHotplug');
   return inInput(options.file, () => {
@@ -195,7 +195,7 @@ export function planHotplug(runningXml: string, host: Host, interfaceXml: string
  * @example
  * planUnplug(runningXml, 'ua-hybrid0').commands[0]; // 'virsh -c qemu:///system detach-device guest1 detach/ua-hybrid0-vf.xml --live --config'
  */
-export function planUnplug(runningXml: string, alias: string, options: LiveOptions = {}): MigrationPlan {
+export function planUnplug(runningXml: string, alias: string, options: LiveOptions = {}): LivePlan {
   if (typeof runningXml !== 'string' || typeof alias !== 'string') throw new TypeError('planUnplug expects the running domain XML and an alias as strings');
   return inInput(options.file, () => {
     const pd = readForPlan(runningXml, EMPTY_HOST, { input: 'running' });

@@ -83,8 +83,11 @@ export interface PlanStep {
   switchover?: boolean;
 }
 
-/** A plan (schemas/plan.schema.json): detach, migrateXml, persistentXml, attach, rollback, allocations, steps, commands. */
-export interface MigrationPlan {
+/**
+ * Every plan (schemas/plan.schema.json), whatever its operation: detach, migrateXml,
+ * persistentXml, attach, rollback, allocations, steps, commands.
+ */
+export interface Plan {
   domain: string;
   operation: PlanOperation;
   style: Style;
@@ -115,6 +118,16 @@ export interface MigrationPlan {
   /** The steps' commands in order; never executed by this library. */
   commands: string[];
   warnings: Diagnostic[];
+}
+
+/** A plan that moves the guest: live migration or save/restore (planMigration). */
+export interface MigrationPlan extends Plan {
+  operation: 'migrate' | 'save-restore';
+}
+
+/** A plan that changes the running guest where it is: repair, hot-plug or unplug. */
+export interface LivePlan extends Plan {
+  operation: 'repair' | 'hotplug' | 'unplug';
 }
 
 /** Several domains placed on several destinations: a plan per placed domain. */

@@ -1,7 +1,7 @@
 /** Pieces several commands share: warnings on stderr, a plan's output. */
 import type { Diagnostic } from '../../diagnostics.js';
 import { planFiles } from '../../plan/files.js';
-import type { MigrationPlan } from '../../plan/types.js';
+import type { Plan } from '../../plan/types.js';
 import type { OptionSpec, Parsed } from '../command.js';
 import { usageError } from '../command.js';
 import { emit, writeOutDir, type Io } from '../output.js';
@@ -17,7 +17,7 @@ export const PLAN_OUTPUT: Record<string, OptionSpec> = {
 };
 
 /** A plan goes to stdout or -o as JSON, or to --out-dir as files; warnings go to stderr. */
-export function emitPlan(io: Io, command: string, plan: MigrationPlan, parsed: Parsed, input: string): void {
+export function emitPlan(io: Io, command: string, plan: Plan, parsed: Parsed, input: string): void {
   const outDir = parsed.values['out-dir'] as string | undefined;
   const output = parsed.values.output as string | undefined;
   if (outDir !== undefined && output !== undefined) throw usageError(`${command}: give -o or --out-dir, not both`, command);
