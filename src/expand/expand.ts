@@ -6,7 +6,7 @@ import { HybridError } from '../errors.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { parseXml } from '../xml/parse.js';
 import { serializeXml } from '../xml/serialize.js';
-import { childElements, getAttribute, insertElement, layOutShared, placeLaidOut, removeAttribute, sharedLayout } from '../xml/edit.js';
+import { childElements, getAttribute, insertElement, removeAttribute, ReplacementBatch } from '../xml/edit.js';
 import type { XmlDocument, XmlElement } from '../xml/tree.js';
 import { AllocationRun } from '../host/allocate.js';
 import { assertHost, hostIndex, type Host, type VfTopology } from '../host/model.js';
@@ -256,21 +256,16 @@ function chooseVfs(x: Expansion, specs: PairSpec[], entries: DialectEntry[]): Ma
 function buildPairs(x: Expansion, specs: PairSpec[], vfs: Map<PairSpec, VfTopology>): ExpandedPair[] {
   const pairs: ExpandedPair[] = [];
   const mtuUnknown: string[] = [];
-  const halves = new Map<XmlElement, XmlElement[]>();
-  const devicesEl = devicesOf(x.root)!;
-  const layout = sharedLayout(x.doc, devicesEl);
+  const batch = new ReplacementBatch(x.doc, devicesOf(x.root)!);
   for (const s of specs) atElement(s.entry.el, () => {
     const pair = pairFor(x, s, vfs.get(s)!, mtuUnknown);
-    const built = [
+    batch.replace(s.entry.el, [
       vfHalfElement(pair, parsePci(pair.vf), parsePci(pair.vfGuestAddress), x.style, { managed: s.managed, vlan: s.vlanEl, extra: s.toVf }),
       backupHalfElement(pair, parsePci(pair.backupGuestAddress), x.style, { trustGuestRxFilters: s.trustGuestRxFilters, model: s.backupModel, extra: s.toBackup }),
-    ];
-    // Laid out now, while they are in the cache: not in a pass over every pair at the end.
-    for (const half of built) layOutShared(half, layout);
-    halves.set(s.entry.el, built);
+    ]);
     pairs.push(pair);
   });
-  placeLaidOut(devicesEl, halves, layout);
+  batch.apply();
   if (mtuUnknown.length > 0) x.warnings.push(mtuUnknownWarning(x.host, mtuUnknown));
   return pairs;
 }

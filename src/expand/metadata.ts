@@ -10,7 +10,6 @@ import { leanElement, type XmlDocument, type XmlElement } from '../xml/tree.js';
 /** The XML namespace of the hostdev-hybrid metadata element. */
 export const HH_NS = 'https://hostdev-hybrid.dev/xmlns/1.0';
 const PREFIX = 'hh';
-// Module constants: a regex literal is a new object each time it is evaluated.
 const DIGITS = /^[0-9]+$/;
 const GUEST_PCI = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/;
 

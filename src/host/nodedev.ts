@@ -5,7 +5,6 @@ import type { XmlElement } from '../xml/tree.js';
 import { formatPci, readPciAddress } from '../libvirt/pci-address.js';
 import { compact } from '../compact.js';
 
-// Module constants: a regex literal is a new object each time it is evaluated.
 const NUMBER = /^(0x[0-9a-fA-F]+|[0-9]+)$/;
 const INTEGER = /^-?[0-9]+$/;
 const DIGITS = /^[0-9]+$/;

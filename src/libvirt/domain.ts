@@ -43,7 +43,6 @@ export function devicesOf(root: XmlElement): XmlElement | undefined {
   return firstChild(root, 'devices');
 }
 
-// A module constant: a regex literal is a new object each time it is evaluated.
 const PC_MACHINE = /^pc($|-i440fx|-\d)/;
 
 /** x86 `pc` (i440fx) or `q35`, from `<os><type arch=… machine=…>`; anything else is refused. */

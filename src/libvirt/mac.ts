@@ -2,7 +2,6 @@ import { HybridError } from '../errors.js';
 import { BYTE_HEX } from './pci-address.js';
 import { sha256 } from '../sha256.js';
 
-// A module constant: a regex literal is a new object each time it is evaluated.
 const MAC_TEXT = /^([0-9a-fA-F]{2})([:-])([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})$/;
 
 /** Normalises a MAC to libvirt's form (lower case, colons) or throws INVALID_MAC. */

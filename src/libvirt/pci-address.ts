@@ -14,7 +14,6 @@ const LIMITS = { domain: 0xffff, bus: 0xff, slot: 0x1f, function: 7 } as const;
 type Field = keyof typeof LIMITS;
 const FIELDS: Field[] = ['domain', 'bus', 'slot', 'function'];
 
-// Module constants: a regex literal is a new object each time it is evaluated.
 const HEX_NUMBER = /^0[xX][0-9a-fA-F]{1,8}$/;
 const DECIMAL_NUMBER = /^(0|[1-9][0-9]{0,9})$/;
 const PCI_TEXT = /^([0-9a-fA-F]{4}):([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7])$/;

@@ -57,7 +57,6 @@ const describe = (who: Who): string => (typeof who === 'string' ? who : who());
 
 /** libvirt's own limit on PCI controller indexes (one bus each). */
 const MAX_INDEX = 255;
-// A module constant: a regex literal is a new object each time it is evaluated.
 const CONTROLLER_INDEX = /^[0-9]{1,3}$/;
 
 export function guestPciSpace(machine: MachineKind, devices: XmlElement[], canAddPorts = true): GuestPciSpace {

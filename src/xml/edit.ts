@@ -250,31 +250,41 @@ export function replaceElements(doc: XmlDocument, parent: XmlElement, replacemen
 }
 
 /**
- * How new children of one parent are laid out, worked out once. For the library's own trees:
- * every line at a depth shares one white space node (see Level), so none may be edited in place.
- * Expansion lays each pair's halves out with layOutShared as soon as it has built them, while
- * their nodes are still in the CPU's cache (a pass over a thousand pairs' halves at the end read
- * them all back from memory), and puts them in with placeLaidOut. Not part of the API.
+ * replaceElements for many replacements gathered one at a time, for the library's own trees.
+ * Each replacement is laid out as it is added, while its nodes are still in the CPU's cache (a
+ * pass over a thousand pairs' halves at the end read them all back from memory), and every line
+ * at one depth shares one white space node (see Level), so none may be edited in place; `apply`
+ * puts them all in, in one pass. Not part of the API.
+ *
+ * @example
+ * const batch = new ReplacementBatch(doc, devices);
+ * batch.replace(entry, [vfHalf, backupHalf]);
+ * batch.apply();
  */
-export interface SharedLayout {
-  at: Level;
-  unit: string;
-  nl: string;
-}
+export class ReplacementBatch {
+  readonly #parent: XmlElement;
+  readonly #at: Level;
+  readonly #unit: string;
+  readonly #nl: string;
+  readonly #replacements = new Map<XmlElement, readonly XmlElement[]>();
 
-export function sharedLayout(doc: XmlDocument, parent: XmlElement): SharedLayout {
-  const nl = lineBreak(doc);
-  return { at: level(childIndent(doc, parent), nl, true), unit: indentUnit(doc), nl };
-}
+  constructor(doc: XmlDocument, parent: XmlElement) {
+    this.#parent = parent;
+    this.#nl = lineBreak(doc);
+    this.#at = level(childIndent(doc, parent), this.#nl, true);
+    this.#unit = indentUnit(doc);
+  }
 
-/** Lays out `el`, a new child for the parent `layout` was made for. */
-export function layOutShared(el: XmlElement, layout: SharedLayout): void {
-  layOut(el, layout.at, layout.unit, layout.nl);
-}
+  /** `old`, a child of the parent, is to be replaced by `news` (laid out now). */
+  replace(old: XmlElement, news: readonly XmlElement[]): void {
+    for (const el of news) layOut(el, this.#at, this.#unit, this.#nl);
+    this.#replacements.set(old, news);
+  }
 
-/** replaceElements for elements already laid out with layOutShared. */
-export function placeLaidOut(parent: XmlElement, replacements: ReadonlyMap<XmlElement, readonly XmlElement[]>, layout: SharedLayout): void {
-  placeReplacements(parent, replacements, layout.at);
+  /** Puts every replacement in place. */
+  apply(): void {
+    placeReplacements(this.#parent, this.#replacements, this.#at);
+  }
 }
 
 /** Puts laid-out replacements in place of the old elements, in one pass over the parent's children. */

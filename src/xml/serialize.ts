@@ -1,3 +1,4 @@
+import { Memo } from './memo.js';
 import { escapeAttribute, escapeText } from './escape.js';
 import { originOf, rowOf, type Origins } from './origin.js';
 import { isBlankText, type XmlDocument, type XmlElement, type XmlNode } from './tree.js';
@@ -40,51 +41,19 @@ export function serializeNode(node: XmlNode): string {
  */
 const CHUNK = 1024;
 
-/**
- * Strings that printing new elements builds again and again (` type='pci'`, `<address`,
- * `</interface>`), built once each: building them per element was most of what printing a
- * thousand-pair expansion allocated. Short attribute values repeat (buses, slots, models); long
- * ones (MACs, aliases) seldom do and are not kept. At MEMO_LIMIT strings the memo stops growing,
- * so a process printing many documents holds a bounded set; what is not kept is built as before.
- */
-const MEMO_LIMIT = 4096;
-const attributeMemo = new Map<string, Map<string, string>>();
-const tagMemo = new Map<string, { open: string; close: string; attribute: string }>();
-let memoSize = 0;
+/** The printed forms of short attributes and of tags, built once each (memo.ts). */
+const printedAttributes = new Memo<string>();
+const printedTags = new Memo<{ open: string; close: string; attribute: string }>();
 
-/** ` name='value'` of a short value, built once; undefined for a long one (printed in pieces). */
+/** ` name='value'` of a short value; undefined for a long one (printed in pieces). */
 function printedAttribute(name: string, value: string): string | undefined {
-  // Stryker disable next-line ConditionalExpression,EqualityOperator: the memo only saves allocations; what it holds prints the same
-  if (value.length > 8) return undefined;
-  let byValue = attributeMemo.get(name);
-  let printed = byValue?.get(value);
-  // Stryker disable next-line ConditionalExpression: the memo only saves allocations; what it holds prints the same
-  if (printed !== undefined) return printed;
-  printed = `${tagsOf(name).attribute}${escapeAttribute(value)}'`;
-  // Stryker disable next-line ConditionalExpression,EqualityOperator,BlockStatement: the memo only saves allocations; what it holds prints the same
-  if (memoSize < MEMO_LIMIT) {
-    // Stryker disable next-line ConditionalExpression: the memo only saves allocations; what it holds prints the same
-    if (byValue === undefined) attributeMemo.set(name, (byValue = new Map()));
-    byValue.set(value, printed);
-    // Stryker disable next-line UpdateOperator: the memo only saves allocations; what it holds prints the same
-    memoSize++;
-  }
-  return printed;
+  if (!Memo.keeps(value)) return undefined;
+  return printedAttributes.find(name, value) ?? printedAttributes.keep(name, value, `${tagsOf(name).attribute}${escapeAttribute(value)}'`);
 }
 
 /** The strings a name prints as: `<name`, `</name>`, and ` name='` before an attribute value. */
 function tagsOf(name: string): { open: string; close: string; attribute: string } {
-  let tags = tagMemo.get(name);
-  // Stryker disable next-line ConditionalExpression: the memo only saves allocations; what it holds prints the same
-  if (tags !== undefined) return tags;
-  tags = { open: '<' + name, close: `</${name}>`, attribute: ` ${name}='` };
-  // Stryker disable next-line ConditionalExpression,EqualityOperator,BlockStatement: the memo only saves allocations; what it holds prints the same
-  if (memoSize < MEMO_LIMIT) {
-    tagMemo.set(name, tags);
-    // Stryker disable next-line UpdateOperator: the memo only saves allocations; what it holds prints the same
-    memoSize++;
-  }
-  return tags;
+  return printedTags.find(name, '') ?? printedTags.keep(name, '', { open: '<' + name, close: `</${name}>`, attribute: ` ${name}='` });
 }
 
 // Stryker disable next-line Regex: exec finds the leading white space with or without ^

@@ -2,7 +2,10 @@
  * The lossless XML tree. Nodes are plain objects, free to edit: change `value`, push to
  * `children`, replace `attributes`. What the parser read is remembered separately (see
  * `origin.ts`), so the serializer can tell which nodes are untouched and copy their source text.
+ * One exception, for the library's own trees only: leanElement's attributes are shared and frozen
+ * (memo.ts), and the edit helpers replace them rather than edit them.
  */
+import { Memo } from './memo.js';
 
 export interface XmlAttribute {
   name: string;
@@ -99,31 +102,14 @@ function attributeList(attributes: Record<string, string | undefined>, make: (na
 
 const NO_CHILDREN: XmlNode[] = Object.freeze([]) as unknown as XmlNode[];
 
-/** At SHARED_LIMIT attributes the store stops growing; long values (MACs, aliases) seldom repeat and are not kept. */
-const SHARED_LIMIT = 4096;
-const sharedAttributes = new Map<string, Map<string, XmlAttribute>>();
-let sharedCount = 0;
+/** Short attributes of built elements, shared (memo.ts says why that is safe). */
+const sharedAttributes = new Memo<XmlAttribute>();
 
 function sharedAttribute(name: string, value: string): XmlAttribute {
-  // Stryker disable next-line ConditionalExpression,EqualityOperator: sharing only saves memory; a fresh attribute reads the same
-  if (value.length > 8) return { name, value };
-  let byValue = sharedAttributes.get(name);
-  const known = byValue?.get(value);
-  // Stryker disable next-line ConditionalExpression: sharing only saves memory; a fresh attribute reads the same
-  if (known !== undefined) return known;
-  const made: XmlAttribute = { name, value };
-  // Stryker disable next-line ConditionalExpression,EqualityOperator,BlockStatement: sharing only saves memory; a fresh attribute reads the same
-  if (sharedCount < SHARED_LIMIT) {
-    // Stryker disable next-line ConditionalExpression: sharing only saves memory; a fresh attribute reads the same
-    if (byValue === undefined) sharedAttributes.set(name, (byValue = new Map()));
-    byValue.set(value, Object.freeze(made));
-    // Stryker disable next-line UpdateOperator: sharing only saves memory; a fresh attribute reads the same
-    sharedCount++;
-  }
-  return made;
+  if (!Memo.keeps(value)) return { name, value };
+  return sharedAttributes.find(name, value) ?? sharedAttributes.keep(name, value, Object.freeze({ name, value }));
 }
 
-// A regex literal is a new object each time it is evaluated: hot code tests module constants.
 const BLANK = /^[ \t\r\n]*$/;
 
 /** Whether a text is only XML white space (layout between elements). */

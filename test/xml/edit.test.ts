@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseXml, serializeXml } from '../../src/index.js';
 import {
-  childIndent, firstChild, getAttribute, indentUnit, insertElement, layOutShared, lineBreak, placeLaidOut, removeAttribute, removeElement, replaceElement, replaceElements,
-  setAttribute, sharedLayout, textContent,
+  childIndent, firstChild, getAttribute, indentUnit, insertElement, lineBreak, removeAttribute, ReplacementBatch, removeElement, replaceElement, replaceElements,
+  setAttribute, textContent,
 } from '../../src/xml/edit.js';
 import { cloneNode, element, leanElement, rootElement, text, type XmlDocument, type XmlElement, type XmlText } from '../../src/xml/tree.js';
 
@@ -190,9 +190,9 @@ describe('removeElement and replaceElement', () => {
     expect(serializeXml(own)).toBe(printed.replace('\n    <p/>', '\n\t<p/>'));
     // The library's variant: laid out one by one (as expansion does, each pair as it is built), then placed.
     const [shared, x2, y2] = laidOut((doc, parent, replacements) => {
-      const layout = sharedLayout(doc, parent);
-      for (const news of replacements.values()) for (const r of news) layOutShared(r, layout);
-      placeLaidOut(parent, replacements, layout);
+      const batch = new ReplacementBatch(doc, parent);
+      for (const [old, news] of replacements) batch.replace(old, news);
+      batch.apply();
     });
     expect(serializeXml(shared)).toBe(printed);
     expect(x2.children[0]).toBe(y2.children[0]); // the line break before each child at depth 2

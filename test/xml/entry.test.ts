@@ -1,5 +1,5 @@
 // The 'hostdev-hybrid/xml' entry point: what users import. Helpers the library keeps for itself
-// (leanElement, sharedLayout and its kin, isBlankText) must not leak into it.
+// (leanElement, ReplacementBatch, isBlankText) must not leak into it.
 import { describe, expect, it } from 'vitest';
 import * as xml from '../../src/xml/index.js';
 
