@@ -11,6 +11,9 @@ export default {
   // Message-only mutants are ignored, not run: test/mutation/message-ignorer.js says which.
   plugins: ['@stryker-mutator/vitest-runner', './test/mutation/message-ignorer.js'],
   ignorers: ['message'],
+  // vitest does not type-check, so Stryker need not insert // @ts-nocheck into every file (it would
+  // also change the generated validators, which a test compares with what the schemas give).
+  disableTypeChecks: false,
   coverageAnalysis: 'perTest',
   concurrency: 2,
   incremental: true,

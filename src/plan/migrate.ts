@@ -15,8 +15,9 @@ import type { XmlElement } from '../xml/tree.js';
 import { applyDestination, chooseDestination } from './destination.js';
 import { checkBackupNetdevs, DEFAULT_SOURCE_URI, metadataXml, piece, rebuildVfHalf, spareVfs } from './pieces.js';
 import { Journal } from './journal.js';
-import { assertMovable, readForPlan, type PlanPair } from './read.js';
-import type { InputKind, MigrationPlan, PlanDevice } from './types.js';
+import { assertMovable, readForPlan, type PlanDomain, type PlanPair } from './read.js';
+import type { Diagnostic } from '../diagnostics.js';
+import type { Allocation, InputKind, MigrationPlan, PlanDevice } from './types.js';
 import { compact } from '../compact.js';
 
 /** Options of planMigration (docs/MIGRATION.md). */
@@ -79,6 +80,31 @@ function plan(domainXml: string, from: Host, to: Host, options: MigrationOptions
     throw new HybridError('INVALID_ATTRIBUTE', `operation '${String(operation)}' must be 'migrate' or 'save-restore'`);
   }
   const saveRestore = operation === 'save-restore';
+  const uris = planUris(saveRestore, from, to, options);
+  const pd = readMovable(domainXml, from, options);
+  const run = new AllocationRun(to, options.claimed);
+  const chosen = chooseDestination(pd, from, to, { run, ...(options.pciMap ? { pciMap: options.pciMap } : {}), sameDomain: saveRestore, keepVf: saveRestore });
+  const warnings = [...pd.warnings, ...chosen.warnings, ...inputWarnings(pd)];
+  const moved = moveDevices(pd, chosen.allocations, saveRestore);
+  warnings.push(...moved.warnings);
+  const image = options.saveFile ?? `/var/lib/libvirt/qemu/save/${pd.name}.save`;
+  const steps = journal(pd, chosen.allocations, moved, uris, saveRestore ? image : undefined).steps;
+  return compact({
+    domain: pd.name, operation, style: pd.style, input: pd.input, ...uris,
+    detach: moved.detach, migrateXml: moved.migrateXml, persistentXml: moved.persistentXml, metadataXml: moved.metadataXml, attach: moved.attach,
+    rollback: {
+      attach: moved.detach,
+      afterSwitchover: {
+        message: `the guest runs on the destination on its backup NICs (degraded, not down); attach its VF halves there with 'hostdev-hybrid repair' and a free VF — never migrate back for this`,
+        spare: spareVfs(to, chosen.allocations, run.claimed, pd.name),
+      },
+    },
+    allocations: chosen.allocations, steps, commands: steps.map((s) => s.command), warnings,
+  });
+}
+
+/** The source's and the destination's URIs; a live migration needs a real, other destination. */
+function planUris(saveRestore: boolean, from: Host, to: Host, options: MigrationOptions): { sourceUri: string; destUri: string } {
   const sourceUri = libvirtUri(options.sourceUri ?? DEFAULT_SOURCE_URI, 'the source URI');
   if (!saveRestore && options.destUri === undefined) {
     throw new HybridError('URI_INVALID', 'a live migration needs the destination\'s libvirt URI: give destUri (CLI --dest-uri), e.g. qemu+ssh://host.example/system');
@@ -87,6 +113,11 @@ function plan(domainXml: string, from: Host, to: Host, options: MigrationOptions
   if (!saveRestore && (from === to || destUri === sourceUri)) {
     throw new HybridError('MIGRATION_SAME_HOST', `a live migration from a host onto itself (${from === to ? 'the same host snapshot' : `both URIs are ${destUri}`}) is refused by libvirt: to move the guest's devices on this host, plan --operation save-restore`);
   }
+  return { sourceUri, destUri };
+}
+
+/** The domain, read for a plan and refused when it cannot move from the source as it is. */
+function readMovable(domainXml: string, from: Host, options: MigrationOptions): PlanDomain {
   const pd = readForPlan(domainXml, from, options);
   assertMovable(pd);
   if (pd.style === 'teaming' && pd.pairs.length > 0) requireTeamingMachine(pd.machine, 'move it to q35 or use bond style', `domain '${pd.name}'`);
@@ -95,25 +126,41 @@ function plan(domainXml: string, from: Host, to: Host, options: MigrationOptions
       throw new HybridError('UNKNOWN_DEVICE', `pair '${p.record.name}' uses VF ${p.record.vf}, which the source host snapshot does not have: is the source snapshot the host the guest runs on?`, { element: p.record.name });
     }
   }
-  const run = new AllocationRun(to, options.claimed);
-  const chosen = chooseDestination(pd, from, to, { run, ...(options.pciMap ? { pciMap: options.pciMap } : {}), sameDomain: saveRestore, keepVf: saveRestore });
-  const warnings = [...pd.warnings, ...chosen.warnings];
-  if (pd.input !== 'migratable') {
-    warnings.push({
-      code: 'PLAN_INPUT_NOT_MIGRATABLE', severity: 'warning',
-      message: `the input is ${pd.input === 'running' ? 'live XML printed without --migratable' : pd.input === 'dialect' ? 'the dialect, expanded here' : 'an inactive definition'}: libvirt checks migrateXml against the running guest's migratable XML, so the script rebuilds migrate.xml from 'virsh dumpxml --migratable' when it runs`,
-    });
-  }
+  return pd;
+}
 
-  // QEMU's failover unplugs a teamed VF half by itself, but only for migration; save fails with it.
+function inputWarnings(pd: PlanDomain): Diagnostic[] {
+  if (pd.input === 'migratable') return [];
+  return [{
+    code: 'PLAN_INPUT_NOT_MIGRATABLE', severity: 'warning',
+    message: `the input is ${pd.input === 'running' ? 'live XML printed without --migratable' : pd.input === 'dialect' ? 'the dialect, expanded here' : 'an inactive definition'}: libvirt checks migrateXml against the running guest's migratable XML, so the script rebuilds migrate.xml from 'virsh dumpxml --migratable' when it runs`,
+  }];
+}
+
+/** What leaves the source, what arrives, and the destination's XML with and without them. */
+interface MovedDevices {
+  detach: PlanDevice[];
+  attach: PlanDevice[];
+  persistentXml: string;
+  migrateXml: string;
+  metadataXml: string | undefined;
+  warnings: Diagnostic[];
+}
+
+/**
+ * Points the tree at the destination and works out the devices that move: a bond guest's VF
+ * halves and every ephemeral device leave before the move and are attached after it (QEMU's
+ * failover unplugs a teamed VF half by itself, but only for migration: save fails with it).
+ */
+function moveDevices(pd: PlanDomain, allocations: Allocation[], saveRestore: boolean): MovedDevices {
   const halvesLeave = pd.style === 'bond' || saveRestore;
   const detach: PlanDevice[] = [];
   for (const p of pd.pairs) if (halvesLeave && p.vfHalf) detach.push(piece(p.vfHalf, 'vf-half', 'detach', p));
   for (const e of pd.ephemeral) if (e.el) detach.push(piece(e.el, 'ephemeral', 'detach'));
 
   // Pair names and device aliases are one namespace (expansion reserves both), so no kind check.
-  const byPair = new Map(chosen.allocations.map((a) => [a.alias, a]));
-  applyDestination(pd, chosen.allocations);
+  const byPair = new Map(allocations.map((a) => [a.alias, a]));
+  applyDestination(pd, allocations);
   // A pair already running on its backup gets its VF half back on the destination.
   const devices = devicesOf(pd.root)!;
   const vfHalves = new Map<PlanPair, XmlElement>();
@@ -130,6 +177,7 @@ function plan(domainXml: string, from: Host, to: Host, options: MigrationOptions
     ...moving.map((p) => piece(vfHalves.get(p)!, 'vf-half', 'attach', p)),
     ...pd.ephemeral.filter((e) => e.el).map((e) => piece(e.el!, 'ephemeral', 'attach')),
   ];
+  const warnings: Diagnostic[] = [];
   for (const e of pd.ephemeral) {
     if (!e.el) warnings.push({ code: 'PAIR_DEVICE_MISSING', severity: 'warning', alias: e.record.alias, message: `ephemeral device '${e.record.alias}' is not in the domain: nothing to detach or attach for it` });
   }
@@ -137,49 +185,40 @@ function plan(domainXml: string, from: Host, to: Host, options: MigrationOptions
   const metadata = metadataXml(pd);
   for (const p of moving) removeElement(devices, vfHalves.get(p)!);
   for (const e of pd.ephemeral) if (e.el) removeElement(devices, e.el);
-  const migrateXml = serializeXml(pd.doc);
+  return { detach, attach, persistentXml, migrateXml: serializeXml(pd.doc), metadataXml: metadata, warnings };
+}
 
-  const image = options.saveFile ?? `/var/lib/libvirt/qemu/save/${pd.name}.save`;
-  const j = new Journal(pd.name, { source: sourceUri, destination: destUri });
+/** The steps: the preflight, then detach, save and restore (`image`) or migrate, attach. */
+function journal(pd: PlanDomain, allocations: Allocation[], moved: MovedDevices, uris: { sourceUri: string; destUri: string }, image: string | undefined): Journal {
+  const { detach, attach } = moved;
+  const j = new Journal(pd.name, { source: uris.sourceUri, destination: uris.destUri });
   j.checkRunning('source');
   for (const d of detach) j.checkDevice('source', d.alias, d.mac);
   // The plan saw these pairs without a VF half: it detaches none, so none may be back.
   for (const p of pd.pairs) if (!p.vfHalf) j.checkDevice('source', p.record.vfAlias, p.record.mac, false);
   const memory = memoryKiB(pd.root);
-  if (saveRestore && memory !== undefined) j.checkRoom(folderOf(image), memory);
+  if (image !== undefined && memory !== undefined) j.checkRoom(folderOf(image), memory);
   j.checkAnswers('destination');
-  const taken = chosen.allocations.filter((a) => a.kind === 'pair' || pd.ephemeral.find((e) => e.record.alias === a.alias)?.el);
+  const taken = allocations.filter((a) => a.kind === 'pair' || pd.ephemeral.find((e) => e.record.alias === a.alias)?.el);
   j.checkPciDevices('destination', taken.map((a) => a.to.vf));
-  checkBackupNetdevs(j, 'destination', chosen.allocations, (name) => pd.pairs.find((p) => p.record.name === name)?.record.mtu);
+  checkBackupNetdevs(j, 'destination', allocations, (name) => pd.pairs.find((p) => p.record.name === name)?.record.mtu);
   for (const d of detach) j.detach('source', d.alias, d.file);
   for (const d of detach) j.waitDetached('source', d.alias);
   for (const d of detach) if (d.role === 'vf-half') j.linkUp('source', pd.pairs.find((p) => p.record.name === d.pair)!.record.backupAlias, d.mac!);
   if (pd.input !== 'migratable') j.rebuildMigrateXml('migrate.xml', 'plan.json');
-  if (saveRestore) {
+  if (image !== undefined) {
     j.save(image);
     j.restore(image, 'migrate.xml');
   } else {
-    j.migrate(destUri, 'migrate.xml', 'persistent.xml');
+    j.migrate(uris.destUri, 'migrate.xml', 'persistent.xml');
   }
   for (const a of attach) j.attach('destination', a.alias, a.file);
   // After a restore the domain's configuration still names the old devices: move it along.
-  const changed = chosen.allocations.some((a) => a.from!.vf !== a.to.vf);
-  if (saveRestore && changed) {
+  const changed = allocations.some((a) => a.from!.vf !== a.to.vf);
+  if (image !== undefined && changed) {
     for (const d of detach) j.detach('destination', d.alias, d.file, ['--config']);
     for (const a of attach) j.attach('destination', a.alias, a.file, ['--config']);
     j.metadata('destination', 'metadata.xml', ['--config']);
   }
-  const steps = j.steps;
-  return compact({
-    domain: pd.name, operation, style: pd.style, input: pd.input, sourceUri, destUri,
-    detach, migrateXml, persistentXml, metadataXml: metadata, attach,
-    rollback: {
-      attach: detach,
-      afterSwitchover: {
-        message: `the guest runs on the destination on its backup NICs (degraded, not down); attach its VF halves there with 'hostdev-hybrid repair' and a free VF — never migrate back for this`,
-        spare: spareVfs(to, chosen.allocations, run.claimed, pd.name),
-      },
-    },
-    allocations: chosen.allocations, steps, commands: steps.map((s) => s.command), warnings,
-  });
+  return j;
 }
