@@ -13,7 +13,7 @@ import { formatPci, type PciAddress } from '../libvirt/pci-address.js';
 import { backupDevFor } from './halves.js';
 import { isTeamed, teamingMachineProblem, teamingModelProblem } from './teaming.js';
 import { guestPciSpace, isHotpluggable, type GuestPciSpace } from '../pci/space.js';
-import { readMetadata } from './metadata.js';
+import { readMetadata, type EphemeralRecord, type PairRecord, type Style } from './metadata.js';
 import { sourceOffset } from '../xml/origin.js';
 import { lineColumn } from '../xml/position.js';
 import { compact } from '../compact.js';
@@ -34,92 +34,113 @@ export interface CheckOptions {
 export function checkDomain(domainXml: string, host?: Host, options: CheckOptions = {}): Diagnostic[] {
   if (typeof domainXml !== 'string') throw new TypeError('checkDomain expects the domain XML as a string');
   const root = domainRoot(parseXml(domainXml, { file: options.file }));
-  const devices = deviceList(root);
-  const out: Diagnostic[] = [];
-  const report = (d: Diagnostic): void => { out.push(d); };
-
-  devices.forEach((dev, i) => {
-    const where = describeDevice(dev, i);
-    const dialect = getAttribute(dev, 'type') === 'hostdev-hybrid' || getAttribute(dev, 'ephemeral') !== undefined || firstChild(dev, 'backup') !== undefined ||
-      (host !== undefined && dev.name === 'interface' && getAttribute(dev, 'type') === 'network' && hostIndex(host).poolByName.has(childAttribute(dev, 'source', 'network') ?? ''));
-    if (dialect) report({ code: 'DIALECT_LEFT', severity: 'error', message: `${where} is hybrid dialect: run expand before virsh define`, ...alias(dev) });
-  });
-
-  for (const d of unknownDeviceTypes(devices)) report(d);
+  const c: Check = { root, devices: deviceList(root), host, out: [], movable: new Set(), mtuUnknown: [] };
+  dialectLeft(c);
+  c.out.push(...unknownDeviceTypes(c.devices));
   const meta = readMetadata(root);
-  let space: GuestPciSpace | undefined;
-  const hotplug = (dev: XmlElement, who: string): void => {
-    const a = guestPciAddress(dev, who);
-    if (!a) {
-      report({ code: 'NO_GUEST_ADDRESS', severity: 'warning', message: `${who} has no explicit guest PCI address: libvirt may put it where it cannot be hot-unplugged`, ...alias(dev) });
-      return;
-    }
-    space ??= guestPciSpace(machineKind(root), devices);
-    if (!isHotpluggable(space, a)) {
-      report({ code: 'NOT_HOTPLUGGABLE', severity: 'error', message: `${who} is at guest address ${formatPci(a)}, which cannot be hot-unplugged: it cannot be detached for migration`, ...alias(dev) });
-    }
-  };
-  const byAlias = new Map(devices.map((d) => [aliasOf(d), d]));
-  const movable = new Set<XmlElement>();
-  const name = domainName(root);
-  const mtuUnknown: string[] = [];
-
-  for (const pair of meta?.pairs ?? []) {
-    const vf = byAlias.get(pair.vfAlias);
-    const backup = byAlias.get(pair.backupAlias);
-    if (!vf && backup) {
-      report({ code: 'PAIR_DEGRADED', severity: 'warning', alias: pair.name, ...at(vf, backup), message: `pair '${pair.name}' runs on its backup alone: the domain has no VF half '${pair.vfAlias}' (after a migration or restore); 'hostdev-hybrid repair' attaches one` });
-      continue;
-    }
-    if (!vf || !backup) {
-      report({ code: 'PAIR_DEVICE_MISSING', severity: 'error', alias: pair.name, ...at(vf, backup), message: `pair '${pair.name}': the domain has no device '${!vf ? pair.vfAlias : pair.backupAlias}'` });
-      continue;
-    }
-    movable.add(vf);
-    const macOf = (d: XmlElement): string | undefined => childAttribute(d, 'mac', 'address')?.toLowerCase();
-    if (macOf(vf) !== macOf(backup) || macOf(vf) === undefined) {
-      report({ code: 'PAIR_MAC_MISMATCH', severity: 'error', alias: pair.name, ...at(vf, backup), message: `pair '${pair.name}': the VF half has MAC ${macOf(vf) ?? '(none)'}, the backup ${macOf(backup) ?? '(none)'}; the guest can only bond them with one MAC` });
-    }
-    const [va, ba] = [guestPciAddress(vf, pair.vfAlias), guestPciAddress(backup, pair.backupAlias)];
-    if (va && ba && sameSlot(va, ba)) {
-      report({ code: 'PAIR_SAME_SLOT', severity: 'error', alias: pair.name, ...at(vf, backup), message: `pair '${pair.name}': both halves are in guest slot ${formatPci(va).slice(0, -2)}; QEMU failover needs them in different slots` });
-    }
-    hotplug(vf, `VF half '${pair.vfAlias}'`);
-    if (meta!.style === 'teaming') {
-      if (teamingMachineProblem(machineKind(root)) !== undefined) {
-        report({ code: 'TEAMING_ON_PC', severity: 'error', alias: pair.name, ...at(vf, backup), message: `pair '${pair.name}' is teamed on a ${machineKind(root)} (i440fx) guest: QEMU fails over only PCIe primaries, so it never can; move the guest to q35 or use bond style` });
-      }
-      if (!isTeamed(vf, backup, pair.backupAlias)) {
-        report({ code: 'TEAMING_MISSING', severity: 'error', alias: pair.name, ...at(vf, backup), message: `pair '${pair.name}': teaming style needs <teaming type='persistent'/> on '${pair.backupAlias}' and <teaming type='transient' persistent='${pair.backupAlias}'/> on '${pair.vfAlias}'` });
-      }
-      const modelProblem = teamingModelProblem(childAttribute(backup, 'model', 'type'));
-      if (modelProblem !== undefined) {
-        report({ code: 'BACKUP_NOT_VIRTIO', severity: 'error', alias: pair.name, ...at(vf, backup), message: `pair '${pair.name}': ${modelProblem}` });
-      }
-    }
-    if (host) checkPairOnHost(host, name, pair, vf, backup, report, mtuUnknown);
-  }
-  if (host && mtuUnknown.length > 0) report(mtuUnknownWarning(host, mtuUnknown));
-  for (const e of meta?.ephemeral ?? []) {
-    const dev = byAlias.get(e.alias);
-    if (!dev) {
-      report({ code: 'PAIR_DEVICE_MISSING', severity: 'error', alias: e.alias, message: `ephemeral device '${e.alias}' is in the metadata but not in the domain` });
-      continue;
-    }
-    movable.add(dev);
-    hotplug(dev, `ephemeral device '${e.alias}'`);
-  }
-  devices.forEach((dev, i) => {
-    if (isPassthrough(dev) && !movable.has(dev) && getAttribute(dev, 'ephemeral') !== 'yes') {
-      report({ code: 'MIGRATION_BLOCKER', severity: 'error', ...alias(dev), message: `${describeDevice(dev, i)} is passed through but neither a hybrid pair nor ephemeral='yes': it blocks live migration` });
-    }
-  });
+  const byAlias = new Map(c.devices.map((d) => [aliasOf(d), d]));
+  for (const pair of meta?.pairs ?? []) checkPair(c, pair, meta!.style, byAlias.get(pair.vfAlias), byAlias.get(pair.backupAlias));
+  if (host && c.mtuUnknown.length > 0) c.out.push(mtuUnknownWarning(host, c.mtuUnknown));
+  for (const e of meta?.ephemeral ?? []) checkEphemeral(c, e, byAlias.get(e.alias));
+  migrationBlockers(c);
   // The host's own oddities, where they touch this domain's pools.
   if (host) {
     const pools = new Set((meta?.pairs ?? []).map((p) => p.pool).filter((p) => p !== undefined));
-    for (const o of poolOverlaps(host)) if (o.pools.some((p) => pools.has(p))) report(o.diagnostic);
+    for (const o of poolOverlaps(host)) if (o.pools.some((p) => pools.has(p))) c.out.push(o.diagnostic);
   }
-  return out;
+  return c.out;
+}
+
+/** One check under way. */
+interface Check {
+  root: XmlElement;
+  devices: XmlElement[];
+  host: Host | undefined;
+  out: Diagnostic[];
+  /** The pair halves and ephemeral devices found: passthrough devices that may move. */
+  movable: Set<XmlElement>;
+  /** Devices whose MTU the host snapshot does not know, said once at the end. */
+  mtuUnknown: string[];
+  /** The guest's PCI space, made when a device's address is first judged. */
+  space?: GuestPciSpace;
+}
+
+/** Dialect that expansion should have turned into libvirt XML. */
+function dialectLeft(c: Check): void {
+  const { host } = c;
+  c.devices.forEach((dev, i) => {
+    const dialect = getAttribute(dev, 'type') === 'hostdev-hybrid' || getAttribute(dev, 'ephemeral') !== undefined || firstChild(dev, 'backup') !== undefined ||
+      (host !== undefined && dev.name === 'interface' && getAttribute(dev, 'type') === 'network' && hostIndex(host).poolByName.has(childAttribute(dev, 'source', 'network') ?? ''));
+    if (dialect) c.out.push({ code: 'DIALECT_LEFT', severity: 'error', message: `${describeDevice(dev, i)} is hybrid dialect: run expand before virsh define`, ...alias(dev) });
+  });
+}
+
+/** A device that must be detached for a move: it needs a guest address it can be unplugged from. */
+function checkHotplug(c: Check, dev: XmlElement, who: string): void {
+  const a = guestPciAddress(dev, who);
+  if (!a) {
+    c.out.push({ code: 'NO_GUEST_ADDRESS', severity: 'warning', message: `${who} has no explicit guest PCI address: libvirt may put it where it cannot be hot-unplugged`, ...alias(dev) });
+    return;
+  }
+  c.space ??= guestPciSpace(machineKind(c.root), c.devices);
+  if (!isHotpluggable(c.space, a)) {
+    c.out.push({ code: 'NOT_HOTPLUGGABLE', severity: 'error', message: `${who} is at guest address ${formatPci(a)}, which cannot be hot-unplugged: it cannot be detached for migration`, ...alias(dev) });
+  }
+}
+
+/** One pair: both halves there, one MAC, two slots, an unpluggable VF half, its style's needs, the host. */
+function checkPair(c: Check, pair: PairRecord, style: Style, vf: XmlElement | undefined, backup: XmlElement | undefined): void {
+  // (Keys in the order check's JSON has always had them.)
+  const report = ({ code, severity, message }: Omit<Diagnostic, 'alias' | 'line' | 'column'>): void => { c.out.push({ code, severity, alias: pair.name, ...at(vf, backup), message }); };
+  if (!vf && backup) {
+    report({ code: 'PAIR_DEGRADED', severity: 'warning', message: `pair '${pair.name}' runs on its backup alone: the domain has no VF half '${pair.vfAlias}' (after a migration or restore); 'hostdev-hybrid repair' attaches one` });
+    return;
+  }
+  if (!vf || !backup) {
+    report({ code: 'PAIR_DEVICE_MISSING', severity: 'error', message: `pair '${pair.name}': the domain has no device '${!vf ? pair.vfAlias : pair.backupAlias}'` });
+    return;
+  }
+  c.movable.add(vf);
+  const macOf = (d: XmlElement): string | undefined => childAttribute(d, 'mac', 'address')?.toLowerCase();
+  if (macOf(vf) !== macOf(backup) || macOf(vf) === undefined) {
+    report({ code: 'PAIR_MAC_MISMATCH', severity: 'error', message: `pair '${pair.name}': the VF half has MAC ${macOf(vf) ?? '(none)'}, the backup ${macOf(backup) ?? '(none)'}; the guest can only bond them with one MAC` });
+  }
+  const [va, ba] = [guestPciAddress(vf, pair.vfAlias), guestPciAddress(backup, pair.backupAlias)];
+  if (va && ba && sameSlot(va, ba)) {
+    report({ code: 'PAIR_SAME_SLOT', severity: 'error', message: `pair '${pair.name}': both halves are in guest slot ${formatPci(va).slice(0, -2)}; QEMU failover needs them in different slots` });
+  }
+  checkHotplug(c, vf, `VF half '${pair.vfAlias}'`);
+  if (style === 'teaming') {
+    const machine = machineKind(c.root);
+    if (teamingMachineProblem(machine) !== undefined) {
+      report({ code: 'TEAMING_ON_PC', severity: 'error', message: `pair '${pair.name}' is teamed on a ${machine} (i440fx) guest: QEMU fails over only PCIe primaries, so it never can; move the guest to q35 or use bond style` });
+    }
+    if (!isTeamed(vf, backup, pair.backupAlias)) {
+      report({ code: 'TEAMING_MISSING', severity: 'error', message: `pair '${pair.name}': teaming style needs <teaming type='persistent'/> on '${pair.backupAlias}' and <teaming type='transient' persistent='${pair.backupAlias}'/> on '${pair.vfAlias}'` });
+    }
+    const modelProblem = teamingModelProblem(childAttribute(backup, 'model', 'type'));
+    if (modelProblem !== undefined) report({ code: 'BACKUP_NOT_VIRTIO', severity: 'error', message: `pair '${pair.name}': ${modelProblem}` });
+  }
+  if (c.host) checkPairOnHost(c.host, domainName(c.root), pair, vf, backup, (d) => c.out.push(d), c.mtuUnknown);
+}
+
+/** One ephemeral device: there, and unpluggable. */
+function checkEphemeral(c: Check, e: EphemeralRecord, dev: XmlElement | undefined): void {
+  if (!dev) {
+    c.out.push({ code: 'PAIR_DEVICE_MISSING', severity: 'error', alias: e.alias, message: `ephemeral device '${e.alias}' is in the metadata but not in the domain` });
+    return;
+  }
+  c.movable.add(dev);
+  checkHotplug(c, dev, `ephemeral device '${e.alias}'`);
+}
+
+/** Passthrough devices that are neither a pair's half nor ephemeral: the guest cannot move. */
+function migrationBlockers(c: Check): void {
+  c.devices.forEach((dev, i) => {
+    if (isPassthrough(dev) && !c.movable.has(dev) && getAttribute(dev, 'ephemeral') !== 'yes') {
+      c.out.push({ code: 'MIGRATION_BLOCKER', severity: 'error', ...alias(dev), message: `${describeDevice(dev, i)} is passed through but neither a hybrid pair nor ephemeral='yes': it blocks live migration` });
+    }
+  });
 }
 
 /** The device's alias and where it starts in the input, for a diagnostic about it. */
