@@ -3,8 +3,8 @@
 // removed alone.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkDomain, collapseDomain, expandDomain, parseXml, readHostSnapshot } from '../../src/index.js';
-import { findMetadataElement, HH_NS, readMetadata } from '../../src/expand/metadata.js';
+import { checkDomain, collapseDomain, expandDomain, parseXml, readHostSnapshot, serializeXml } from '../../src/index.js';
+import { findMetadataElement, HH_NS, readMetadata, writeMetadata } from '../../src/expand/metadata.js';
 import { rootElement } from '../../src/xml/tree.js';
 import { expectHybridError, fixture, FIXTURES } from '../helpers.js';
 
@@ -183,5 +183,28 @@ describe('metadata, further', () => {
   it('goes right after <name> when that is all that precedes it', () => {
     const input = domain('').replace(/  <uuid>[^<]*<\/uuid>\n  <title>t<\/title>\n/, '');
     expect(expandDomain(input, intel).xml).toMatch(/<name>g1<\/name>\n {2}<metadata>/);
+  });
+});
+
+describe('the metadata\'s attribute table', () => {
+  it('every field of a pair and of an ephemeral device survives writing and reading, in the same key order', () => {
+    const doc = parseXml(domain(''));
+    const root = rootElement(doc);
+    const pair = {
+      name: 'ua-p', form: 'network' as const, pool: 'sriov-pool', mac: '52:54:00:00:00:01', vf: '0000:04:10.0', pf: '0000:04:00.0', pfDev: 'enp4',
+      vfIndex: 3, vlan: 7, backupDev: 'enp4.7', backupDevTemplate: '{pf}.{vlan}', vfAlias: 'ua-p-vf', backupAlias: 'ua-p-backup',
+      vfGuestAddress: '0000:01:00.0', mtu: 9000,
+    };
+    const eph = { alias: 'ua-e', device: 'interface' as const, source: '0000:04:10.1', pool: 'hostdev-pool' };
+    writeMetadata(doc, root, { style: 'teaming', pairs: [pair], ephemeral: [eph] });
+    const back = metadataOf(serializeXml(doc))!;
+    expect(back).toEqual({ style: 'teaming', pairs: [pair], ephemeral: [eph] });
+    expect(Object.keys(back.pairs[0]!)).toEqual(Object.keys(pair));
+    expect(serializeXml(doc)).toContain("vf-index='3' vlan='7' backup-dev='enp4.7'");
+  });
+
+  it('an MTU that is not a number is refused by its name', () => {
+    const xml = expandDomain(domain(''), intel).xml.replace(/(<hh:pair [^>]*)\/>/, "$1 mtu='9k'/>");
+    expect(expectHybridError(() => metadataOf(xml), 'METADATA_INVALID').message).toBe("hostdev-hybrid metadata: mtu='9k' must be a number");
   });
 });

@@ -171,6 +171,23 @@ describe('allocation runs', () => {
     expect(run.allocate('pool').vf).toBe('0000:02:10.3');
   });
 
+  it('a VF claimed twice counts once', () => {
+    const host = twoPfHost();
+    const run = new AllocationRun(host, ['0000:02:10.3', '0000:02:10.3']);
+    run.claim('0000:02:10.2');
+    run.claim('0000:02:10.2');
+    expect(run.claimed.size).toBe(2);
+    // Two in use on each PF: equal use, so enp1 (listed first) gives the next VF, then enp2.
+    // A claim counted twice would put that PF behind.
+    run.claim('0000:01:10.0');
+    run.claim('0000:01:10.1');
+    run.claim('0000:01:10.1');
+    const expected = allocateVf(host, 'pool', { claimed: new Set(run.claimed) }).vf;
+    expect(expected).toBe('0000:01:10.2');
+    expect(run.allocate('pool').vf).toBe(expected);
+    expect(run.allocate('pool').vf).toBe('0000:02:10.1');
+  });
+
   it('isFree: another domain\'s VF is not free, the domain\'s own is', () => {
     const host = twoPfHost({ domains: [{ name: 'a', pciDevices: ['0000:01:10.0'] }] });
     const run = new AllocationRun(host);
