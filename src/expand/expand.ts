@@ -13,7 +13,7 @@ import { assertHost, hostIndex, type Host, type VfTopology } from '../host/model
 import { heldPciDevices } from '../host/domain-usage.js';
 import { mtuFit, mtuFix, mtuUnknownWarning } from '../host/mtu.js';
 import {
-  aliasOf, atElement, deviceList, devicesOf, domainName, domainRoot, domainUuid, guestPciAddress, inInput, machineKind, numatuneNode, serialMirrors,
+  atElement, deviceList, devicesOf, domainName, domainRoot, domainUuid, guestPciAddress, inInput, machineKind, numatuneNode, serialMirrors,
 } from '../libvirt/domain.js';
 import { formatPci, parsePci, type PciAddress } from '../libvirt/pci-address.js';
 import { unknownDeviceTypes } from '../libvirt/types.js';
@@ -230,7 +230,7 @@ function notHotpluggable(space: GuestPciSpace, a: PciAddress, who: string): Hybr
  */
 function chooseVfs(x: Expansion, specs: PairSpec[], entries: DialectEntry[]): Map<PairSpec, VfTopology> {
   const entryEls = new Set(entries.map((e) => e.el));
-  const held = heldPciDevices(x.kept.filter((dev) => !entryEls.has(dev)), (dev) => aliasOf(dev) ?? `<${dev.name}>`);
+  const held = heldPciDevices(x.kept.filter((dev) => !entryEls.has(dev)));
   for (const pci of held) x.run.claim(pci);
   const vfs = new Map<PairSpec, VfTopology>();
   let preferNuma = numatuneNode(x.root);

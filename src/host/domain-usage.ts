@@ -4,6 +4,7 @@ import { childElements, firstChild, getAttribute, textContent } from '../xml/edi
 import type { XmlElement } from '../xml/tree.js';
 import { formatPci, parsePci, readPciAddress } from '../libvirt/pci-address.js';
 import type { HostDomain } from './model.js';
+import { aliasOf } from '../libvirt/domain.js';
 import { readMetadata } from '../expand/metadata.js';
 
 /** The host PCI device of an `<interface>` or `<hostdev>`, if it has one. */
@@ -19,9 +20,10 @@ export function hostPciSource(device: XmlElement, where: string): string | undef
 
 /**
  * The host PCI devices these devices pass through (interfaces and hostdevs with a PCI source),
- * each once, in order; `where` names a device in an error about its address.
+ * each once, in order; `where` names a device in an error about its address (by default its
+ * alias, else its element name).
  */
-export function heldPciDevices(devices: Iterable<XmlElement>, where: (dev: XmlElement) => string): string[] {
+export function heldPciDevices(devices: Iterable<XmlElement>, where: (dev: XmlElement) => string = (dev) => aliasOf(dev) ?? `<${dev.name}>`): string[] {
   const held: string[] = [];
   for (const dev of devices) {
     if (dev.name !== 'interface' && dev.name !== 'hostdev') continue;
@@ -51,8 +53,7 @@ export function readDomainUsage(root: XmlElement, where: string): HostDomain {
   const pciDevices = heldPciDevices(children, (dev) => `${where} (domain '${name}') <${dev.name}>`);
   const macs: string[] = [];
   for (const dev of children) {
-    if (dev.name !== 'interface') continue;
-    const mac = firstChild(dev, 'mac');
+    const mac = firstChild(dev, 'mac'); // only interfaces have one
     const address = mac && getAttribute(mac, 'address');
     if (address) macs.push(address.toLowerCase());
   }

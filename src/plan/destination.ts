@@ -144,7 +144,7 @@ const PCI_BASE_CLASSES: Record<string, string> = {
   '0x0b': 'processor', '0x0c': 'serial bus', '0x0d': 'wireless', '0x12': 'processing accelerator',
 };
 
-function pciClassName(code: string): string {
+export function pciClassName(code: string): string {
   return PCI_BASE_CLASSES[code.slice(0, 4)] ?? 'other';
 }
 

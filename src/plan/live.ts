@@ -10,7 +10,7 @@ import { AllocationRun } from '../host/allocate.js';
 import { assertHost, EMPTY_HOST, hostIndex, vfTopology, type Host, type VfTopology } from '../host/model.js';
 import { heldPciDevices } from '../host/domain-usage.js';
 import { mtuFit, mtuFix, mtuHas } from '../host/mtu.js';
-import { aliasOf, deviceList, devicesOf, inInput } from '../libvirt/domain.js';
+import { deviceList, devicesOf, inInput } from '../libvirt/domain.js';
 import { parsePci } from '../libvirt/pci-address.js';
 import { guestPciSpace, reserveAddress } from '../pci/space.js';
 import { childAttribute, insertElement, removeElement } from '../xml/edit.js';
@@ -72,7 +72,7 @@ export function planRepair(runningXml: string, host: Host, options: LiveOptions 
     const degraded = pd.pairs.filter((p) => !p.vfHalf);
     if (degraded.length === 0) throw new HybridError('NOTHING_TO_DO', `domain '${pd.name}' has no degraded pair: every pair's VF half is present`);
     const index = hostIndex(host);
-    const run = new AllocationRun(host, heldPciDevices(deviceList(pd.root), (dev) => aliasOf(dev) ?? dev.name));
+    const run = new AllocationRun(host, heldPciDevices(deviceList(pd.root)));
     // Repair only re-reserves the recorded guest addresses: no port is ever added.
     const space = guestPciSpace(pd.machine, deviceList(pd.root));
     const devices = devicesOf(pd.root)!;
@@ -88,16 +88,18 @@ export function planRepair(runningXml: string, host: Host, options: LiveOptions 
       if (topo && backupDevFor(p.record, topo.pfNetdev) !== backupDev) topo = undefined;
       // The backup cannot move live, so the new VF must be on the PF the backup is on.
       const pfNetdev = [...index.pfByNetdev.keys()].find((pf) => backupDevFor(p.record, pf) === backupDev);
+      // The VFs the snapshot shows this guest holding are its own to take again.
+      const allocate = (onPf?: string): VfTopology => run.allocate(pool, { domain: pd.name, pfNetdev: onPf });
       if (!topo && pfNetdev !== undefined) {
         try {
-          topo = run.allocate(pool, { domain: pd.name, pfNetdev });
+          topo = allocate(pfNetdev);
         } catch (e) {
           // Stryker disable next-line ConditionalExpression,LogicalOperator: the next allocation meets any other error again and throws it
           if (!(e instanceof HybridError) || e.code !== 'POOL_EXHAUSTED') throw e;
         }
       }
       if (!topo) {
-        topo = run.allocate(pool, { domain: pd.name });
+        topo = allocate();
         warnings.push({ code: 'REPAIR_OTHER_PF', severity: 'warning', alias: p.record.name,
           message: `pair '${p.record.name}': no free VF on ${pfNetdev ?? backupDev ?? 'its backup\'s PF'}; VF ${topo.vf} is on ${topo.pfNetdev}, so the halves leave by different PFs until the guest next moves` });
       }

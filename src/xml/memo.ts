@@ -10,9 +10,15 @@
  * and aliases, seldom repeat), and a memo stops growing at LIMIT entries, so a process that
  * handles many documents holds a bounded set; what is not kept is simply built each time.
  *
+ * The memos themselves are here too (shared attributes, printed attributes and tags), so the
+ * tree and the printer only ask.
+ *
  * Mutation testing leaves this file out (stryker.config.mjs): a mutant that stops a memo from
  * keeping or finding a value changes no output, so no test can tell it apart.
  */
+
+import { escapeAttribute } from './escape.js';
+import type { XmlAttribute } from './tree.js';
 
 /** Values longer than this are not kept. */
 const SHORT = 8;
@@ -43,4 +49,25 @@ export class Memo<V> {
     }
     return value;
   }
+}
+
+const sharedAttributes = new Memo<XmlAttribute>();
+const printedAttributes = new Memo<string>();
+const printedTags = new Memo<{ open: string; close: string; attribute: string }>();
+
+/** An attribute of a built element: a short one shared (and frozen), a long one its own. */
+export function sharedAttribute(name: string, value: string): XmlAttribute {
+  if (!Memo.keeps(value)) return { name, value };
+  return sharedAttributes.find(name, value) ?? sharedAttributes.keep(name, value, Object.freeze({ name, value }));
+}
+
+/** ` name='value'` of a short value; undefined for a long one (printed in pieces). */
+export function printedAttribute(name: string, value: string): string | undefined {
+  if (!Memo.keeps(value)) return undefined;
+  return printedAttributes.find(name, value) ?? printedAttributes.keep(name, value, `${tagsOf(name).attribute}${escapeAttribute(value)}'`);
+}
+
+/** The strings a name prints as: `<name`, `</name>`, and ` name='` before an attribute value. */
+export function tagsOf(name: string): { open: string; close: string; attribute: string } {
+  return printedTags.find(name, '') ?? printedTags.keep(name, '', { open: '<' + name, close: `</${name}>`, attribute: ` ${name}='` });
 }

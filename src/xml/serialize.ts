@@ -1,4 +1,4 @@
-import { Memo } from './memo.js';
+import { printedAttribute, tagsOf } from './memo.js';
 import { escapeAttribute, escapeText } from './escape.js';
 import { originOf, rowOf, type Origins } from './origin.js';
 import { isBlankText, type XmlDocument, type XmlElement, type XmlNode } from './tree.js';
@@ -40,21 +40,6 @@ export function serializeNode(node: XmlNode): string {
  * and builds no strings to join pieces: putting each piece costs less than concatenating them.
  */
 const CHUNK = 1024;
-
-/** The printed forms of short attributes and of tags, built once each (memo.ts). */
-const printedAttributes = new Memo<string>();
-const printedTags = new Memo<{ open: string; close: string; attribute: string }>();
-
-/** ` name='value'` of a short value; undefined for a long one (printed in pieces). */
-function printedAttribute(name: string, value: string): string | undefined {
-  if (!Memo.keeps(value)) return undefined;
-  return printedAttributes.find(name, value) ?? printedAttributes.keep(name, value, `${tagsOf(name).attribute}${escapeAttribute(value)}'`);
-}
-
-/** The strings a name prints as: `<name`, `</name>`, and ` name='` before an attribute value. */
-function tagsOf(name: string): { open: string; close: string; attribute: string } {
-  return printedTags.find(name, '') ?? printedTags.keep(name, '', { open: '<' + name, close: `</${name}>`, attribute: ` ${name}='` });
-}
 
 // Stryker disable next-line Regex: exec finds the leading white space with or without ^
 const LEADING_SPACE = /^\s*/;

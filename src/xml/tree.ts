@@ -5,7 +5,7 @@
  * One exception, for the library's own trees only: leanElement's attributes are shared and frozen
  * (memo.ts), and the edit helpers replace them rather than edit them.
  */
-import { Memo } from './memo.js';
+import { sharedAttribute } from './memo.js';
 
 export interface XmlAttribute {
   name: string;
@@ -101,14 +101,6 @@ function attributeList(attributes: Record<string, string | undefined>, make: (na
 }
 
 const NO_CHILDREN: XmlNode[] = Object.freeze([]) as unknown as XmlNode[];
-
-/** Short attributes of built elements, shared (memo.ts says why that is safe). */
-const sharedAttributes = new Memo<XmlAttribute>();
-
-function sharedAttribute(name: string, value: string): XmlAttribute {
-  if (!Memo.keeps(value)) return { name, value };
-  return sharedAttributes.find(name, value) ?? sharedAttributes.keep(name, value, Object.freeze({ name, value }));
-}
 
 const BLANK = /^[ \t\r\n]*$/;
 

@@ -1,7 +1,7 @@
 // net-dumpxml and dumpxml documents of a host snapshot, read one at a time.
 import { describe, expect, it } from 'vitest';
 import { readNetwork } from '../../src/host/network.js';
-import { hostPciSource, readDomainUsage } from '../../src/host/domain-usage.js';
+import { heldPciDevices, hostPciSource, readDomainUsage } from '../../src/host/domain-usage.js';
 import { parseXml } from '../../src/index.js';
 import { rootElement, type XmlElement } from '../../src/xml/tree.js';
 import { expectHybridError, fixture } from '../helpers.js';
@@ -50,6 +50,20 @@ describe('readDomainUsage', () => {
     const bridge = "<interface type='bridge'><mac address='52:54:00:00:00:02'/><source bridge='br0'/></interface>";
     const disk = "<disk type='file'><source file='/x'/><address type='drive' controller='0' bus='0' target='0' unit='0'/></disk>";
     expect(domain(usb + bridge + disk, '<name>a</name>')).toStrictEqual({ name: 'a', pciDevices: [], macs: ['52:54:00:00:00:02'] });
+  });
+
+  it('an NVMe disk\'s PCI source is no device the domain passes through; a domain without devices holds nothing', () => {
+    const nvme = "<disk type='nvme' device='disk'><source type='pci' managed='yes' namespace='1'><address domain='0x0000' bus='0x01' slot='0x00' function='0x0'/></source><target dev='vde' bus='virtio'/></disk>";
+    expect(domain(nvme + vf('0x1')).pciDevices).toEqual(['0000:04:10.1']);
+    expect(heldPciDevices([root(nvme)])).toEqual([]);
+    expect(readDomainUsage(root('<domain><name>bare</name></domain>'), 'x')).toStrictEqual({ name: 'bare', pciDevices: [], macs: [] });
+  });
+
+  it('a bad source address is named by file, domain and device; alone, by alias or element', () => {
+    const bad = "<interface type='hostdev'><source><address type='pci' domain='0x0000' bus='0x04' slot='0x10' function='0x9'/></source><alias name='ua-x'/></interface>";
+    expect(expectHybridError(() => domain(bad), 'INVALID_PCI_ADDRESS').message).toContain("domains/web1.xml (domain 'web1') <interface>");
+    expect(expectHybridError(() => heldPciDevices([root(bad)]), 'INVALID_PCI_ADDRESS').message).toContain('ua-x');
+    expect(expectHybridError(() => heldPciDevices([root(bad.replace("<alias name='ua-x'/>", ''))]), 'INVALID_PCI_ADDRESS').message).toContain('<interface>');
   });
 
   it('reads the domain inside a <domstatus> status file', () => {

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expandDomain, planEvacuation, planMigration, readHostSnapshot, type Host } from '../../src/index.js';
-import { applyDestination } from '../../src/plan/destination.js';
+import { applyDestination, pciClassName } from '../../src/plan/destination.js';
 import { readForPlan } from '../../src/plan/read.js';
 import { DEST_URI, DESTS, expectHybridError, fixture, FIXTURES } from '../helpers.js';
 
@@ -404,5 +404,16 @@ describe('destination checks, edges', () => {
     const remote = planMigration(input, intel, intel, { operation: 'save-restore', sourceUri: 'qemu+ssh://a.example/system' });
     expect([local.steps.some((s) => s.description.includes('MiB free')), remote.steps.some((s) => s.description.includes('MiB free'))]).toEqual([true, false]);
     expect(remote.steps.some((s) => s.command.startsWith('command -v df'))).toBe(false);
+  });
+});
+
+describe('PCI base classes in messages', () => {
+  it('names each base class by the PCI SIG\'s list, and any other as other', () => {
+    const names = {
+      '0x000000': 'unclassified', '0x010802': 'storage', '0x020000': 'network', '0x030200': 'display', '0x040300': 'multimedia',
+      '0x050000': 'memory', '0x060400': 'bridge', '0x070002': 'communication', '0x088000': 'system peripheral', '0x090000': 'input',
+      '0x0b4000': 'processor', '0x0c0330': 'serial bus', '0x0d1100': 'wireless', '0x120000': 'processing accelerator', '0xff0000': 'other',
+    };
+    for (const [code, name] of Object.entries(names)) expect(pciClassName(code), code).toBe(name);
   });
 });

@@ -71,7 +71,16 @@ describe('planMigration', () => {
     const teamed = fixture('cases', 'plan-migrate-teaming-q35', 'input.xml');
     const onPc = teamed.replace(/machine='[^']*q35[^']*'/, "machine='pc-i440fx-7.2'");
     expect(onPc).not.toBe(teamed);
-    expectHybridError(() => planMigration(onPc, intel, cx5, { destUri: DEST_URI }), 'TEAMING_UNSUPPORTED');
+    const e = expectHybridError(() => planMigration(onPc, intel, cx5, { destUri: DEST_URI }), 'TEAMING_UNSUPPORTED');
+    expect(e.message).toMatch(/^domain '[^']+': teaming needs a q35 guest: .*; move it to q35 or use bond style$/);
+  });
+
+  it('checks room for the save image only when the guest says how much memory it has', () => {
+    const withMemory = planMigration(app3, intel, intel, { operation: 'save-restore' });
+    expect(withMemory.steps.filter((s) => s.description.includes('free for the guest'))).toHaveLength(1);
+    const noMemory = app3.replace(/ *<memory[^>]*>[^<]*<\/memory>\n/, '').replace(/ *<currentMemory[^>]*>[^<]*<\/currentMemory>\n/, '');
+    expect(noMemory).not.toContain('<memory');
+    expect(planMigration(noMemory, intel, intel, { operation: 'save-restore' }).steps.filter((s) => s.description.includes('free for the guest'))).toHaveLength(0);
   });
 
   it('save-restore moves the configuration along when any device changed, and only then', () => {
