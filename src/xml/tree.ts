@@ -7,6 +7,7 @@
  */
 import { sharedAttribute } from './memo.js';
 
+/** One attribute of an element: its name and its decoded value. */
 export interface XmlAttribute {
   name: string;
   /** The decoded value (references resolved, white space normalised as a parser must). */
