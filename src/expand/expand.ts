@@ -143,7 +143,7 @@ export function expandDocument(doc: XmlDocument, host: Host, options: DocumentEx
   }
 
   const specs = entries.filter(isPairEntry).map((e) => atElement(e.el, () => readPairSpec(e)));
-  const x = newExpansion(doc, root, host, style, specs, entries, options);
+  const x = newExpansion(doc, root, devices, host, style, specs, entries, options);
   reserveGivenAddresses(x, specs, entries);
   const vfs = chooseVfs(x, specs, entries);
   const pairs = buildPairs(x, specs, vfs);
@@ -179,8 +179,7 @@ interface Expansion {
   warnings: Diagnostic[];
 }
 
-function newExpansion(doc: XmlDocument, root: XmlElement, host: Host, style: Style, specs: PairSpec[], entries: DialectEntry[], options: DocumentExpandOptions): Expansion {
-  const devices = deviceList(root);
+function newExpansion(doc: XmlDocument, root: XmlElement, devices: XmlElement[], host: Host, style: Style, specs: PairSpec[], entries: DialectEntry[], options: DocumentExpandOptions): Expansion {
   const entryEls = new Set(specs.map((s) => s.entry.el));
   const kept = devices.filter((d) => !entryEls.has(d));
   const mirrors = serialMirrors(devices);
@@ -258,10 +257,11 @@ function buildPairs(x: Expansion, specs: PairSpec[], vfs: Map<PairSpec, VfTopolo
   const mtuUnknown: string[] = [];
   const batch = new ReplacementBatch(x.doc, devicesOf(x.root)!);
   for (const s of specs) atElement(s.entry.el, () => {
-    const pair = pairFor(x, s, vfs.get(s)!, mtuUnknown);
+    const topo = vfs.get(s)!;
+    const { pair, vfGuest, backupGuest } = pairFor(x, s, topo, mtuUnknown);
     batch.replace(s.entry.el, [
-      vfHalfElement(pair, parsePci(pair.vf), parsePci(pair.vfGuestAddress), x.style, { managed: s.managed, vlan: s.vlanEl, extra: s.toVf }),
-      backupHalfElement(pair, parsePci(pair.backupGuestAddress), x.style, { trustGuestRxFilters: s.trustGuestRxFilters, model: s.backupModel, extra: s.toBackup }),
+      vfHalfElement(pair, parsePci(topo.vf), vfGuest, x.style, { managed: s.managed, vlan: s.vlanEl, extra: s.toVf }),
+      backupHalfElement(pair, backupGuest, x.style, { trustGuestRxFilters: s.trustGuestRxFilters, model: s.backupModel, extra: s.toBackup }),
     ]);
     pairs.push(pair);
   });
@@ -271,7 +271,7 @@ function buildPairs(x: Expansion, specs: PairSpec[], vfs: Map<PairSpec, VfTopolo
 }
 
 /** One pair's choices: name, aliases, MAC, guest addresses, backup device, MTU; warnings said. */
-function pairFor(x: Expansion, s: PairSpec, topo: VfTopology, mtuUnknown: string[]): ExpandedPair {
+function pairFor(x: Expansion, s: PairSpec, topo: VfTopology, mtuUnknown: string[]): { pair: ExpandedPair; vfGuest: PciAddress; backupGuest: PciAddress } {
   const { where } = s.entry;
   const pairName = s.alias ?? x.names.freeAlias('ua-hybrid');
   const vfAlias = `${pairName}-vf`;
@@ -291,12 +291,13 @@ function pairFor(x: Expansion, s: PairSpec, topo: VfTopology, mtuUnknown: string
   if (mtu !== undefined) checkMtu(x, s, pairName, [topo.pfNetdev, backupDev], mtu, mtuUnknown);
   if (x.style === 'teaming' && s.backupModel !== undefined) requireTeamingModel(getAttribute(s.backupModel, 'type'), 'use style bond or a virtio backup', where);
   // One object is the metadata's record and the result's pair (the metadata reads only its own fields).
-  return compact({
+  const pair: ExpandedPair = compact({
     name: pairName, form: s.entry.form, pool: s.entry.pool, mac,
     vf: topo.vf, pf: topo.pf, pfDev: topo.pfNetdev, vfIndex: topo.index, vlan: s.vlan,
     backupDev, backupDevTemplate: s.vlan !== undefined ? x.template : undefined, vfAlias, backupAlias,
     vfGuestAddress: formatPci(vfGuest), mtu, style: x.style, numaNode: topo.numaNode, backupGuestAddress: formatPci(backupGuest), macGenerated: s.mac === undefined,
   });
+  return { pair, vfGuest, backupGuest };
 }
 
 /** The entry's MAC, checked against the domain and the host, or one derived from the pair's name. */

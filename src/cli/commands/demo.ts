@@ -1,8 +1,7 @@
 import { join } from 'node:path';
 import { expandDomain } from '../../expand/expand.js';
 import { planMigration } from '../../plan/migrate.js';
-import { readHostSnapshot, readUtf8File } from '../../io.js';
-import { packageRoot } from '../../io.js';
+import { packageRoot, readHostSnapshot, readUtf8File } from '../../io.js';
 import { OUTPUT, positionals, type Command } from '../command.js';
 import { emit } from '../output.js';
 import { styleOption } from './expand.js';
