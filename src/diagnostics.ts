@@ -30,6 +30,7 @@ export const DIAGNOSTIC_CODES = {
   VLAN_DEVICE_UNKNOWN: 'The destination snapshot lacks the VLAN sub-interface a backup half will use there.',
   NO_SRIOV_PF: 'The host snapshot has no SR-IOV physical function: no VF can be had there until VFs are enabled and the snapshot captured again.',
   POOL_OVERLAP: 'Two networks of the host name the same VF (allowed, as libvirt allows it).',
+  SAVE_IMAGE_LEFT: 'A save/restore from a remote source URI: the image is on that host, where the script cannot remove it; remove it there after the restore.',
   REPAIR_OTHER_PF: 'No free VF is left on the PF a degraded pair\'s backup uses; the repair takes one on another PF.',
 } as const;
 

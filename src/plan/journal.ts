@@ -114,6 +114,33 @@ export class Journal {
       'the guest changed since the plan was made: plan again from its XML as it is now');
   }
 
+  /**
+   * Check: the guest is persistent on that host. A save/restore carries its definition along (or
+   * updates it with `--config`), and libvirt has none to carry for a transient guest.
+   */
+  checkPersistent(host: StepHost): void {
+    this.check(host, `${this.domain} is defined (persistent) on ${this.where(host)}`,
+      `${this.virsh(host, 'list', '--all', '--persistent', '--name')} | grep -Fx ${shellQuote(this.domain)} >/dev/null`,
+      `a save/restore moves the guest's definition with it: define it first (virsh dumpxml ${this.domain} > ${this.domain}.xml; virsh define ${this.domain}.xml), or migrate it live`);
+  }
+
+  /**
+   * Check: libvirt has no managed-save image of the guest on that host. `virsh start` resumes one
+   * instead of booting, and `dominfo` does not always know of it; `managedsave-dumpxml` reads the file.
+   */
+  checkNoManagedSave(host: StepHost): void {
+    this.check(host, `${this.domain} has no managed-save image on ${this.where(host)}`,
+      `! ${this.virsh(host, 'managedsave-dumpxml', this.domain)} >/dev/null 2>&1`,
+      `the next virsh start of ${this.domain} would resume that image, on disks that have moved on: remove it (virsh managedsave-remove ${this.domain}) once you know it is stale`);
+  }
+
+  /** Check: no domain of this name is defined or running on that host. */
+  checkAbsent(host: StepHost): void {
+    this.check(host, `${this.where(host)} has no domain named ${this.domain}`,
+      `! ${this.virsh(host, 'domstate', this.domain)} >/dev/null 2>&1`,
+      'the restore would clash with it and the define would replace its definition: remove or rename one of them');
+  }
+
   /** Checks: each host PCI device exists on that host, and no domain there but this one holds any of them. */
   checkPciDevices(host: StepHost, addresses: string[]): void {
     if (addresses.length === 0) return;
@@ -213,12 +240,14 @@ export class Journal {
     });
   }
 
-  save(file: string): void {
+  /** Saves the guest to `file`; `local`: the file is on this machine, so the undo removes it too. */
+  save(file: string, local: boolean): void {
+    const restore = this.virsh('source', 'restore', file);
     this.change({
       host: 'source', action: 'save', description: `save ${this.domain} to ${file}`,
       command: this.virsh('source', 'save', this.domain, file),
       // A saved domain is stopped: restoring the image as it was undoes the save.
-      undo: this.virsh('source', 'restore', file),
+      undo: local ? `${restore} && ${words('rm', '-f', file)}` : restore,
     });
   }
 
@@ -226,6 +255,33 @@ export class Journal {
     this.change({
       host: 'destination', action: 'restore', description: `restore ${this.domain} from ${file} with its XML for this host`, switchover: true,
       command: this.virsh('destination', 'restore', file, '--xml', xmlFile),
+    });
+  }
+
+  /**
+   * Defines the guest on that host from `file`: a domain restored there is transient until then.
+   * Its undo is nothing: a failure after the switch-over is never undone.
+   */
+  define(host: StepHost, file: string): void {
+    this.change({
+      host, action: 'define', description: `define ${this.domain} on ${this.where(host)} from ${file} (the restored guest becomes persistent there)`,
+      command: this.virsh(host, 'define', file),
+    });
+  }
+
+  /** Removes the guest's definition on that host (its definition has moved on). */
+  undefine(host: StepHost): void {
+    this.change({
+      host, action: 'undefine', description: `undefine ${this.domain} on ${this.where(host)}: it is defined on the destination now`,
+      command: this.virsh(host, 'undefine', this.domain),
+    });
+  }
+
+  /** Removes the save image, where the script runs: once restored, nothing may take it again. */
+  removeImage(file: string): void {
+    this.change({
+      host: 'source', action: 'remove-image', description: `remove the save image ${file}: the guest was restored from it`,
+      command: words('rm', '-f', file),
     });
   }
 

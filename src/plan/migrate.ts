@@ -8,7 +8,7 @@ import type { Style } from '../expand/metadata.js';
 import { assertHost, hostIndex, type Host } from '../host/model.js';
 import { AllocationRun } from '../host/allocate.js';
 import { devicesOf, inInput, memoryKiB } from '../libvirt/domain.js';
-import { libvirtUri } from '../libvirt/uri.js';
+import { isLocalUri, libvirtUri } from '../libvirt/uri.js';
 import { insertElement, removeElement } from '../xml/edit.js';
 import { serializeXml } from '../xml/serialize.js';
 import type { XmlElement } from '../xml/tree.js';
@@ -35,7 +35,12 @@ export interface MigrationOptions {
   sourceUri?: string;
   /** Destination devices earlier plans took (their `allocations[].to.vf`): chains plans. */
   claimed?: Iterable<string>;
-  /** Where `virsh save` writes the image; default `/var/lib/libvirt/qemu/save/NAME.save`. */
+  /**
+   * Where `virsh save` writes the image, an absolute path on the source host; default
+   * `/var/lib/libvirt/qemu/save/NAME.hostdev-hybrid.img` in place. A save/restore to another host
+   * needs one that both hosts see (SAVE_FILE_REQUIRED without it); libvirt's own managed-save
+   * images (`/var/lib/libvirt/qemu/save/*.save`) are refused (SAVE_FILE_MANAGED).
+   */
   saveFile?: string;
   /** For dialect input: the style to expand in (default bond). */
   style?: Style;
@@ -48,6 +53,31 @@ export interface MigrationOptions {
   input?: InputKind;
   /** Names the input in error messages. */
   file?: string;
+}
+
+/** libvirt's folder of managed-save images: `virsh start` of guest NAME resumes `NAME.save` there. */
+const MANAGED_SAVE_DIR = '/var/lib/libvirt/qemu/save';
+
+/**
+ * Where the save image goes: the caller's file, or one beside libvirt's managed-save images that
+ * is not one (no `.save`). Never a managed-save path: an image left there is resumed by the next
+ * `virsh start` of that guest, whatever its disks hold by then.
+ */
+function saveImage(name: string, crossHost: boolean, saveFile: string | undefined): string {
+  if (saveFile === undefined) {
+    if (crossHost) {
+      throw new HybridError('SAVE_FILE_REQUIRED', `a save/restore to another host needs an image both hosts see: give saveFile (CLI --save-file) on storage shared by the two hosts (NFS, say), or migrate '${name}' live`);
+    }
+    return `${MANAGED_SAVE_DIR}/${name}.hostdev-hybrid.img`;
+  }
+  if (!saveFile.startsWith('/')) {
+    throw new HybridError('INVALID_ATTRIBUTE', `the save file '${saveFile}' must be an absolute path: libvirt on the source host writes it, not this process`);
+  }
+  const path = saveFile.replace(/\/(\.\/)+/g, '/').replace(/\/{2,}/g, '/');
+  if (folderOf(path) === MANAGED_SAVE_DIR && path.endsWith('.save')) {
+    throw new HybridError('SAVE_FILE_MANAGED', `the save file '${saveFile}' is where libvirt keeps a guest's managed-save image: the next 'virsh start' of that guest would resume it instead of booting. Save elsewhere, e.g. ${MANAGED_SAVE_DIR}/${name}.hostdev-hybrid.img`);
+  }
+  return path;
 }
 
 /** The folder of a file path (`.` for a bare name): what the save image's room is checked on. */
@@ -87,8 +117,9 @@ function plan(domainXml: string, from: Host, to: Host, options: MigrationOptions
   const warnings = [...pd.warnings, ...chosen.warnings, ...inputWarnings(pd)];
   const moved = moveDevices(pd, chosen.allocations, saveRestore);
   warnings.push(...moved.warnings);
-  const image = options.saveFile ?? `/var/lib/libvirt/qemu/save/${pd.name}.save`;
-  const steps = journal(pd, chosen.allocations, moved, uris, saveRestore ? image : undefined).steps;
+  const image = saveRestore ? saveImage(pd.name, uris.destUri !== uris.sourceUri, options.saveFile) : undefined;
+  if (image !== undefined && !isLocalUri(uris.sourceUri)) warnings.push(imageLeft(image));
+  const steps = journal(pd, chosen.allocations, moved, uris, image).steps;
   return compact({
     domain: pd.name, operation, style: pd.style, input: pd.input, ...uris,
     detach: moved.detach, migrateXml: moved.migrateXml, persistentXml: moved.persistentXml, metadataXml: moved.metadataXml, attach: moved.attach,
@@ -127,6 +158,14 @@ function readMovable(domainXml: string, from: Host, options: MigrationOptions): 
     }
   }
   return pd;
+}
+
+/** A remote source's image is on another machine than the script: it cannot remove it. */
+function imageLeft(image: string): Diagnostic {
+  return {
+    code: 'SAVE_IMAGE_LEFT', severity: 'warning',
+    message: `the save image ${image} is on the source host, not where the script runs: remove it there once the restore has succeeded`,
+  };
 }
 
 function inputWarnings(pd: PlanDomain): Diagnostic[] {
@@ -188,17 +227,27 @@ function moveDevices(pd: PlanDomain, allocations: Allocation[], saveRestore: boo
   return { detach, attach, persistentXml, migrateXml: serializeXml(pd.doc), metadataXml: metadata, warnings };
 }
 
-/** The steps: the preflight, then detach, save and restore (`image`) or migrate, attach. */
+/**
+ * The steps: the preflight, then detach, save and restore (`image`) or migrate, attach. A move
+ * leaves the guest defined on exactly one host, and no image where anything would take it again.
+ */
 function journal(pd: PlanDomain, allocations: Allocation[], moved: MovedDevices, uris: { sourceUri: string; destUri: string }, image: string | undefined): Journal {
   const { detach, attach } = moved;
+  const crossHost = uris.destUri !== uris.sourceUri;
+  const localImage = isLocalUri(uris.sourceUri);
   const j = new Journal(pd.name, { source: uris.sourceUri, destination: uris.destUri });
   j.checkRunning('source');
+  if (image !== undefined) {
+    j.checkPersistent('source');
+    j.checkNoManagedSave('source');
+  }
   for (const d of detach) j.checkDevice('source', d.alias, d.mac);
   // The plan saw these pairs without a VF half: it detaches none, so none may be back.
   for (const p of pd.pairs) if (!p.vfHalf) j.checkDevice('source', p.record.vfAlias, p.record.mac, false);
   const memory = memoryKiB(pd.root);
   if (image !== undefined && memory !== undefined) j.checkRoom(folderOf(image), memory);
   j.checkAnswers('destination');
+  if (image !== undefined && crossHost) j.checkAbsent('destination');
   const taken = allocations.filter((a) => a.kind === 'pair' || pd.ephemeral.find((e) => e.record.alias === a.alias)?.el);
   j.checkPciDevices('destination', taken.map((a) => a.to.vf));
   checkBackupNetdevs(j, 'destination', allocations, (name) => pd.pairs.find((p) => p.record.name === name)?.record.mtu);
@@ -206,16 +255,24 @@ function journal(pd: PlanDomain, allocations: Allocation[], moved: MovedDevices,
   for (const d of detach) j.waitDetached('source', d.alias);
   for (const d of detach) if (d.role === 'vf-half') j.linkUp('source', pd.pairs.find((p) => p.record.name === d.pair)!.record.backupAlias, d.mac!);
   if (pd.input !== 'migratable') j.rebuildMigrateXml('migrate.xml', 'plan.json');
-  if (image !== undefined) {
-    j.save(image);
-    j.restore(image, 'migrate.xml');
-  } else {
+  if (image === undefined) {
     j.migrate(uris.destUri, 'migrate.xml', 'persistent.xml');
+    for (const a of attach) j.attach('destination', a.alias, a.file);
+    return j;
   }
+  j.save(image, localImage);
+  j.restore(image, 'migrate.xml');
+  // The restored guest is transient on another host: its definition moves there, then leaves
+  // the source — never two definitions, and none lost before the restore succeeded.
+  if (crossHost) {
+    j.define('destination', 'persistent.xml');
+    j.undefine('source');
+  }
+  if (localImage) j.removeImage(image);
   for (const a of attach) j.attach('destination', a.alias, a.file);
-  // After a restore the domain's configuration still names the old devices: move it along.
+  // In place, the guest's definition still names the old devices: move it along.
   const changed = allocations.some((a) => a.from!.vf !== a.to.vf);
-  if (image !== undefined && changed) {
+  if (!crossHost && changed) {
     for (const d of detach) j.detach('destination', d.alias, d.file, ['--config']);
     for (const a of attach) j.attach('destination', a.alias, a.file, ['--config']);
     j.metadata('destination', 'metadata.xml', ['--config']);

@@ -17,7 +17,7 @@ const guest = expandDomain(readFileSync(join(ROOT, 'examples', 'guest.xml'), 'ut
 const gpuMap = { pciMap: { '0000:65:00.0': '0000:ca:00.0' } };
 
 /** virsh subcommands that change a guest or a host; every other one the scripts call only reads. */
-const CHANGING = new Set(['detach-device', 'attach-device', 'migrate', 'save', 'restore', 'domif-setlink', 'metadata']);
+const CHANGING = new Set(['detach-device', 'attach-device', 'migrate', 'save', 'restore', 'define', 'undefine', 'domif-setlink', 'metadata']);
 const subcommand = (call: string): string => call.split(' ')[2]!;
 
 /**
@@ -38,6 +38,12 @@ interface World {
   /** Another domain on the destination holds a device the plan takes (the last one listed; virsh reads its standard input as the real one may). */
   held?: boolean;
   noHostdevHybrid?: boolean;
+  /** The guest is transient on the source (not in `list --persistent`). */
+  transient?: boolean;
+  /** libvirt has a managed-save image of the guest on the source. */
+  managedSave?: boolean;
+  /** A domain of the guest's name exists on the destination (another URI than the source's). */
+  destHasDomain?: boolean;
 }
 
 function runScript(plan: ReturnType<typeof planMigration>, failOn: string | undefined, world: World = {}, args: string[] = []): { code: number | null; calls: string[]; stderr: string } {
@@ -57,7 +63,9 @@ xpath=''; prev=''
 for a in "$@"; do [ "$prev" = --xpath ] && xpath=$a; prev=$a; done
 case " $* " in
   *" uri "*) ${world.unreachable ? 'echo "error: failed to connect" >&2; exit 1' : 'echo qemu:///fake; exit 0'} ;;
-  *" domstate "*) echo ${world.state ?? 'running'}; sleep 0.1; echo; exit 0 ;;
+${plan.destUri !== plan.sourceUri ? `  *" -c ${plan.destUri} domstate "*) ${world.destHasDomain ? 'echo running; exit 0' : 'echo "error: failed to get domain" >&2; exit 1'} ;;\n` : ''}  *" domstate "*) echo ${world.state ?? 'running'}; sleep 0.1; echo; exit 0 ;;
+  *" managedsave-dumpxml "*) ${world.managedSave ? 'echo "<domain/>"; exit 0' : 'echo "error: no managed save image" >&2; exit 1'} ;;
+  *" list --all --persistent "*) printf 'alpha\n${world.transient ? '' : plan.domain}\n\n'; exit 0 ;;
   *" list "*) printf 'alpha\nbeta\nother\n\n'; exit 0 ;;
   *" nodedev-dumpxml "*) ${world.noNodedev ? 'exit 1' : 'echo "<device/>"; exit 0'} ;;
   *" iface-dumpxml "*) ${world.noIface ? 'exit 1' : 'echo "<interface/>"; exit 0'} ;;
@@ -196,6 +204,74 @@ describe('the preflight: nothing changes before every check has passed', () => {
     const huge = planMigration(input.replace(/<memory unit='KiB'>\d+<\/memory>/, "<memory unit='TiB'>64</memory>").replace(/<currentMemory[^>]*>\d+<\/currentMemory>/, ''), from, from, { operation: 'save-restore', saveFile: `${folder}/web2.save` });
     expect(huge.steps.find((s) => s.description.includes('MiB free'))!.description).toContain(`${64 * 1024 * 1024} MiB free`);
     expect(runScript(huge, undefined).code).toBe(3);
+  });
+});
+
+describe('save-restore leaves one definition and no image behind', () => {
+  const SHARED = join(mkdtempSync(join(tmpdir(), 'hh-shared-')), 'web2.img');
+  const away = () => planMigration(input, from, to, { operation: 'save-restore', destUri: DEST_URI, saveFile: SHARED });
+
+  it('to another host: saved, restored, defined there, undefined here, the image removed — in that order', () => {
+    const plan = away();
+    const r = runScript(plan, undefined);
+    expect(r.code, r.stderr).toBe(0);
+    const moves = r.calls.filter((c) => CHANGING.has(subcommand(c))).map((c) => `${c.startsWith(`-c ${DEST_URI} `) ? 'dest' : 'src'} ${subcommand(c)}`);
+    expect(moves).toEqual(['src detach-device', 'src domif-setlink', 'src save', 'dest restore', 'dest define', 'src undefine', 'dest attach-device']);
+    expect(plan.steps.find((s) => s.action === 'define')!.command).toBe(`virsh -c ${DEST_URI} define persistent.xml`);
+    const order = plan.steps.filter((s) => s.kind === 'change').map((s) => s.action);
+    expect(order.indexOf('remove-image')).toBe(order.indexOf('undefine') + 1);
+    expect(plan.commands).toContain(`rm -f ${SHARED}`);
+    // The definition moved whole: no --config step after it.
+    expect(plan.commands.filter((c) => c.includes('--config'))).toEqual([]);
+  });
+
+  it('in place: no define or undefine, the image removed after the restore, never at libvirt\'s managed-save path', () => {
+    const plan = planMigration(input, from, from, { operation: 'save-restore' });
+    const image = '/var/lib/libvirt/qemu/save/web2.hostdev-hybrid.img';
+    expect(plan.commands).toContain(`virsh -c qemu:///system save web2 ${image}`);
+    const actions = plan.steps.filter((s) => s.kind === 'change').map((s) => s.action);
+    expect(actions).not.toContain('define');
+    expect(actions).not.toContain('undefine');
+    expect(actions.indexOf('remove-image')).toBe(actions.indexOf('restore') + 1);
+    expect(plan.steps.find((s) => s.action === 'save')!.undo).toBe(`virsh -c qemu:///system restore ${image} && rm -f ${image}`);
+  });
+
+  it('refuses at plan time what would leave an image to be resumed, or one the destination cannot see', () => {
+    expectHybridError(() => planMigration(input, from, to, { operation: 'save-restore', destUri: DEST_URI }), 'SAVE_FILE_REQUIRED');
+    for (const saveFile of ['/var/lib/libvirt/qemu/save/web2.save', '/var/lib/libvirt/qemu//save/./other.save']) {
+      expectHybridError(() => planMigration(input, from, from, { operation: 'save-restore', saveFile }), 'SAVE_FILE_MANAGED');
+    }
+    expectHybridError(() => planMigration(input, from, from, { operation: 'save-restore', saveFile: 'web2.img' }), 'INVALID_ATTRIBUTE');
+    expect(planMigration(input, from, from, { operation: 'save-restore', saveFile: '/var/lib/libvirt/qemu/save/web2.img' }).commands.join('\n')).toContain('save web2 /var/lib/libvirt/qemu/save/web2.img');
+  });
+
+  it('the preflight stops a guest with a managed-save image, a transient guest, and a name taken on the destination', () => {
+    for (const [world, what] of [
+      [{ managedSave: true }, 'web2 has no managed-save image on the source'],
+      [{ transient: true }, 'web2 is defined (persistent) on the source'],
+      [{ destHasDomain: true }, 'the destination has no domain named web2'],
+    ] as const) {
+      const r = runScript(away(), undefined, world);
+      expect(r.code, what).toBe(3);
+      expect(r.stderr).toContain(`check failed: ${what}`);
+      expect(r.calls.filter((c) => CHANGING.has(subcommand(c)))).toEqual([]);
+    }
+  });
+
+  it('a restore that fails on the destination restores the guest on the source and removes the image there (exit 1)', () => {
+    const r = runScript(away(), `${DEST_URI} restore`);
+    expect(r.code).toBe(1);
+    const changed = r.calls.filter((c) => CHANGING.has(subcommand(c)));
+    expect(changed.map(subcommand)).toEqual(['detach-device', 'domif-setlink', 'save', 'restore', 'restore', 'attach-device']);
+    expect(changed[4]).toBe(`-c qemu:///system restore ${SHARED}`);
+    expect(r.stderr).toContain(`+ virsh -c qemu:///system restore ${SHARED} && rm -f ${SHARED}`);
+  });
+
+  it('a remote source: the script cannot remove the image, and the plan says so', () => {
+    const plan = planMigration(input, from, to, { operation: 'save-restore', sourceUri: 'qemu+ssh://a.example/system', destUri: DEST_URI, saveFile: SHARED });
+    expect(plan.warnings.map((w) => w.code)).toContain('SAVE_IMAGE_LEFT');
+    expect(plan.steps.some((s) => s.action === 'remove-image')).toBe(false);
+    expect(plan.steps.find((s) => s.action === 'save')!.undo).toBe(`virsh -c qemu+ssh://a.example/system restore ${SHARED}`);
   });
 });
 

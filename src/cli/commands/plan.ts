@@ -31,7 +31,7 @@ export const plan: Command = {
     'pci-map': { type: 'string', multiple: true, value: 'SRC=DST', help: 'host PCI address of an ephemeral device on the destination (repeatable)' },
     'dest-uri': { type: 'string', value: 'URI', help: 'libvirt URI of the destination (qemu+ssh://b.example/system); required for migrate', default: 'the source\'s (save-restore)' },
     'source-uri': { type: 'string', value: 'URI', help: 'libvirt URI of the source', default: 'qemu:///system' },
-    'save-file': { type: 'string', value: 'FILE', help: 'save-restore: where virsh save writes the image', default: '/var/lib/libvirt/qemu/save/NAME.save' },
+    'save-file': { type: 'string', value: 'FILE', help: 'save-restore: where virsh save writes the image, on the source host; to another host, on storage both see (required then)', default: '/var/lib/libvirt/qemu/save/NAME.hostdev-hybrid.img in place' },
     claimed: { type: 'string', multiple: true, value: 'PCI', help: 'a destination VF an earlier plan took (repeatable): chains plans' },
     style: { type: 'string', value: 'bond|teaming', help: 'for dialect input: the style to expand in', default: 'bond' },
     output: PLAN_OUTPUT.output!,
