@@ -17,7 +17,7 @@ import { rootElement, type XmlElement } from '../../src/xml/tree.js';
 import { FIXTURES, ROOT } from '../helpers.js';
 import { guestKernel, writeInitramfs } from '../libvirt/guest-kernel.js';
 
-const REQUIRED = ['libvirtd', 'unshare', 'tini', 'qemu-system-x86_64', 'xmllint', 'ip'];
+const REQUIRED = ['libvirtd', 'unshare', 'nsenter', 'tini', 'qemu-system-x86_64', 'xmllint', 'ip'];
 const INSTALL = 'install Debian\'s libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 tini libxml2-utils iproute2 linux-image-amd64 busybox-static, and run as root (bash .ci/run does both)';
 
 export interface RunResult { status: number | null; stdout: string; stderr: string }
@@ -87,8 +87,11 @@ export class Lab {
     return readHostSnapshot(this.host(name).snapshot);
   }
 
-  /** Starts a libvirtd playing fixture host `fixture`. */
-  addHost(name: string, fixture: string): LabHost {
+  /**
+   * Starts a libvirtd playing fixture host `fixture`; `hook`: with hostdev-hybrid's libvirt hook
+   * installed as docs/HOOK.md says (the shipped wrapper, calling this clone's CLI).
+   */
+  addHost(name: string, fixture: string, options: { hook?: boolean } = {}): LabHost {
     const n = this.hosts.size + 1;
     const dir = join(this.dir, 'hosts', name);
     for (const d of ['run', 'lib/qemu/save', 'etc/hooks/qemu.d', 'cache', 'log/qemu']) mkdirSync(join(dir, d), { recursive: true });
@@ -103,6 +106,12 @@ export class Lab {
     }
     // The host's running guests, live, as on a real host (docs/HOOK.md).
     symlinkSync(join(dir, 'run', 'qemu'), join(snapshot, 'domains'));
+    if (options.hook) {
+      const wrapper = readFileSync(join(ROOT, 'examples', 'libvirt-hook', 'hostdev-hybrid'), 'utf8')
+        .replace('exec hostdev-hybrid hook --host /var/lib/hostdev-hybrid/host --state /run/hostdev-hybrid', `exec ${process.execPath} ${join(ROOT, 'dist', 'cli.js')} hook --host ${snapshot} --state ${join(dir, 'hook-state')}`);
+      if (!wrapper.includes(snapshot)) throw new Error('examples/libvirt-hook/hostdev-hybrid changed: the lab cannot point it at its host');
+      writeFileSync(join(dir, 'etc', 'hooks', 'qemu.d', 'hostdev-hybrid'), wrapper, { mode: 0o755 });
+    }
     const host: LabHost = { name, fixture, dir, uri: `qemu+unix:///system?socket=${dir}/run/libvirt-sock`, snapshot };
     this.hosts.set(name, host);
     this.writeHosts();
@@ -251,10 +260,14 @@ ${nics}    <serial type='file'>
     return Object.fromEntries([...this.hosts.keys()].filter((h) => this.answers(h)).map((h) => [h, this.presence(h, name)]));
   }
 
-  /** A generated script, run as an operator would: from its folder, the lab's virsh on PATH. */
-  runScript(script: string, env: Record<string, string> = {}, args: string[] = []): RunResult {
-    rmSync(join(this.dir, 'changes'), { force: true });
-    const r = spawnSync('bash', [script, ...args], { encoding: 'utf8', env: this.env(env), timeout: 300_000 });
+  /**
+   * A generated script, run as an operator runs it on host `on`: in that host's mount namespace
+   * (its /var/lib/libvirt is the one `rm` and `df` see), the lab's virsh on PATH.
+   */
+  runScript(on: string, script: string, env: Record<string, string> = {}, args: string[] = []): RunResult {
+    for (const f of ['changes', ...readdirSync(this.dir).filter((f) => f.startsWith('failed-'))]) rmSync(join(this.dir, f), { force: true });
+    const pid = readFileSync(join(this.host(on).dir, 'run', 'libvirtd.pid'), 'utf8').trim();
+    const r = spawnSync('nsenter', [`--mount=/proc/${pid}/ns/mnt`, 'bash', script, ...args], { encoding: 'utf8', env: this.env(env), timeout: 300_000 });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr + (r.signal ? `\n(killed by ${r.signal})` : '') };
   }
 
@@ -262,6 +275,15 @@ ${nics}    <serial type='file'>
   cli(args: string[], input?: string): RunResult {
     const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli.js'), ...args], { encoding: 'utf8', input, env: this.env() });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  /** The guest gone from every host that answers: destroyed, undefined, no image left. */
+  remove(name: string): void {
+    for (const h of this.hosts.keys()) {
+      if (!this.answers(h)) continue;
+      this.virsh(h, 'destroy', name);
+      this.virsh(h, 'undefine', name, '--managed-save');
+    }
   }
 
   /** Stops every guest and daemon the lab started and removes what it made; never throws. */

@@ -10,7 +10,8 @@
 //
 // Environment: HH_LAB (the lab folder: hosts.json, stand-ins/), and for fault injection
 // HH_LAB_KILL_AFTER=N (SIGKILL the calling script after its Nth change succeeded) and
-// HH_LAB_STOP_BEFORE=SUBCOMMAND:HOST (stop that host's libvirtd before the first such call).
+// HH_LAB_STOP_BEFORE=SUBCOMMAND:HOST (stop that host's libvirtd before the first such call),
+// HH_LAB_FAIL_ON=SUBCOMMAND:HOST (the first such call on that host fails, as libvirt would).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -108,6 +109,13 @@ function stopHost(name) {
 
 const stopBefore = process.env.HH_LAB_STOP_BEFORE?.split(':');
 if (stopBefore && stopBefore[0] === sub && !existsSync(join(LAB, `stopped-${stopBefore[1]}`))) stopHost(stopBefore[1]);
+
+const failOn = process.env.HH_LAB_FAIL_ON?.split(':');
+if (failOn && failOn[0] === sub && failOn[1] === host && !existsSync(join(LAB, `failed-${sub}`))) {
+  writeFileSync(join(LAB, `failed-${sub}`), '');
+  process.stderr.write(`error: internal error: the lab failed this ${sub} on ${host} (HH_LAB_FAIL_ON)\n`);
+  process.exit(1);
+}
 
 function counted(status) {
   const limit = Number(process.env.HH_LAB_KILL_AFTER ?? 0);
