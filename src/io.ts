@@ -6,7 +6,6 @@ import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type * as WriteFileAtomic from 'write-file-atomic';
 import { planFiles } from './plan/files.js';
 import type { Plan } from './plan/types.js';
 import { HybridError } from './errors.js';
@@ -114,12 +113,20 @@ export function readHostSnapshot(dir: string): Host {
   return hostFromSources({ nodedevs, networks, domains, ...(hasLinks ? { links: { xml: readUtf8File(linksPath), file: linksPath } } : {}) });
 }
 
+/** How `atomicWrite` writes: the file's mode (an existing file's is kept), fsync before the rename. */
+export interface AtomicWriteOptions {
+  mode?: number;
+  fsync?: boolean;
+}
+
 /**
  * write-file-atomic's sync write (mode and owner kept, symlinks followed, fsync before rename),
  * loaded on first use: most CLI runs print to standard output, and it costs a fifth of a cold start.
+ * Typed here, not by its own types, which are not a dependency of this package: the public
+ * declarations name no third-party type.
  */
-export function atomicWrite(file: string, content: string, options: WriteFileAtomic.Options = {}): void {
-  const lib = createRequire(import.meta.url)('write-file-atomic') as typeof WriteFileAtomic;
+export function atomicWrite(file: string, content: string, options: AtomicWriteOptions = {}): void {
+  const lib = createRequire(import.meta.url)('write-file-atomic') as { sync(file: string, data: string, options: AtomicWriteOptions): void };
   lib.sync(file, content, options);
 }
 

@@ -51,6 +51,11 @@ export interface Allocation {
   kind: 'pair' | 'ephemeral';
   mac?: string;
   pool?: string;
+  /**
+   * Where it was: present in every plan that moves or repairs a device the guest already had
+   * (migrate, save-restore, evacuation, repair, the hook); absent in a hot-plug plan, whose new pair
+   * had no VF before.
+   */
   from?: PlanEnd;
   to: PlanEnd;
 }

@@ -54,6 +54,24 @@ describe('the packed package', () => {
     expect(cjs.stdout.trim(), cjs.stderr).toBe('function function');
   });
 
+  it('a strict TypeScript consumer compiles against the declarations, skipLibCheck off: no third-party type leaks', () => {
+    writeFileSync(join(project, 'consumer.ts'), `
+      import { expandDomain, planMigration, writePlanFiles, HybridError, type Allocation, type MigrationPlan } from 'hostdev-hybrid';
+      import { parseXml, serializeXml } from 'hostdev-hybrid/xml';
+      export const use = [expandDomain, planMigration, writePlanFiles, HybridError, parseXml, serializeXml];
+      export const vf = (a: Allocation): string => a.to.vf;
+      export const steps = (p: MigrationPlan): number => p.steps.length;
+    `);
+    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({
+      compilerOptions: { strict: true, skipLibCheck: false, noEmit: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022',
+        typeRoots: [join(project, 'clone', 'node_modules', '@types')], types: ['node'] },
+      files: ['consumer.ts'],
+    }));
+    const tsc = inProject('node', [join(project, 'clone', 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project]);
+    expect(tsc.stdout + tsc.stderr).toBe('');
+    expect(tsc.status).toBe(0);
+  });
+
   it('npx hostdev-hybrid --version and demo work', () => {
     const version = inProject('npx', ['--no-install', 'hostdev-hybrid', '--version']);
     expect(version.stdout.trim(), version.stderr).toMatch(/^\d+\.\d+\.\d+$/);
