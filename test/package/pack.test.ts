@@ -70,7 +70,7 @@ describe('the packed package', () => {
     const tsc = inProject('node', [join(project, 'clone', 'node_modules', 'typescript', 'bin', 'tsc'), '-p', project]);
     expect(tsc.stdout + tsc.stderr).toBe('');
     expect(tsc.status).toBe(0);
-  });
+  }, 60_000);
 
   it('npx hostdev-hybrid --version and demo work', () => {
     const version = inProject('npx', ['--no-install', 'hostdev-hybrid', '--version']);
