@@ -21,6 +21,7 @@ export const DIAGNOSTIC_CODES = {
   TEAMING_ON_PC: 'A teamed pair on a pc (i440fx) guest: QEMU fails over only PCIe primaries, so it can never fail over.',
   PLAN_INPUT_NOT_MIGRATABLE: 'A plan made from XML other than `virsh dumpxml --migratable`: the script rebuilds migrate.xml at run time.',
   BACKUP_DRIVER_UNKNOWN: 'guest-config: a bond-style backup\'s NIC model has no guest driver the library knows, so its port cannot be matched by driver with confidence.',
+  GUEST_CONFIG_ONE_HOST: 'guest-config with one host: VF ports are matched by that host\'s VF drivers only, so a move to another vendor\'s VFs loses the fast path.',
   MAC_POSITIONAL: 'expand: a pair with neither <mac> nor an alias got a MAC and name from its place among unnamed hybrid NICs; inserting one before it would change them.',
   MTU_TOO_SMALL: 'A pair\'s MTU is larger than its PF\'s (or VLAN sub-interface\'s) MTU on the host: its backup would drop larger frames.',
   MTU_UNKNOWN: 'A pair has an MTU but the host snapshot does not know its devices\' MTU (no links.json, or the device is not in it).',

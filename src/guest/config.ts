@@ -42,8 +42,13 @@ export interface StaticAddressing {
 export interface GuestConfigOptions {
   /** Default `netplan` (cloud-init network-config v2). */
   format?: GuestFormat;
-  /** The host the guest runs on: each VF's own driver, instead of the list. */
-  host?: Host;
+  /**
+   * The hosts the guest runs on and may move to: each VF port is matched by the drivers of those
+   * hosts' VFs in its pool, instead of the whole list. One host alone gives that host's drivers
+   * only (and a GUEST_CONFIG_ONE_HOST warning): after a move to another vendor's VFs, the guest
+   * would not take the fast path.
+   */
+  host?: Host | Host[];
   /** Static addressing for the first pair's bond (or failover device); default DHCP. */
   static?: StaticAddressing;
 }
@@ -111,6 +116,11 @@ export function guestNetworkConfig(expandedXml: string, options: GuestConfigOpti
     throw new HybridError('NOTHING_TO_DO', `domain '${domainName(root)}' has no hybrid pairs (no hostdev-hybrid metadata): expand it first`);
   }
   const warnings: Diagnostic[] = [];
+  const hosts = options.host === undefined ? [] : Array.isArray(options.host) ? options.host : [options.host];
+  if (hosts.length === 1) {
+    warnings.push({ code: 'GUEST_CONFIG_ONE_HOST', severity: 'warning',
+      message: 'one host given: each VF port is matched by that host\'s VF drivers only, so after a move to another vendor\'s VFs the guest stays on its backup; give every host the guest may run on (--host repeated), or none for the whole list' });
+  }
   const models = new Map(deviceList(root).map((d) => [aliasOf(d), childAttribute(d, 'model', 'type')]));
   const ports = meta.pairs.map((p, i) => {
     // Expansion always writes a model; one without is virtio as far as the guest can be told.
@@ -120,17 +130,37 @@ export function guestNetworkConfig(expandedXml: string, options: GuestConfigOpti
       warnings.push({ code: 'BACKUP_DRIVER_UNKNOWN', severity: 'warning', alias: p.name,
         message: `pair '${p.name}': its backup's model '${model}' has no guest driver known here; its port is matched by the driver name '${model}', which may not be the guest's: check it, or give the backup a model of ${Object.keys(BACKUP_DRIVERS).join(', ')}` });
     }
-    return port(p, i, meta.style, options.host, drivers ? [...drivers] : [model]);
+    return port(p, i, meta.style, hosts, drivers ? [...drivers] : [model]);
   });
   const render = { netplan, nm, networkd, ifupdown }[format];
   return { format, style: meta.style, ports, files: render(ports, meta.style, options.static, domainName(root)), warnings };
 }
 
-function port(p: PairRecord, i: number, style: Style, host: Host | undefined, backupDrivers: string[]): GuestPort {
-  const known = host ? hostIndex(host).vfByAddress.get(p.vf)?.driver : undefined;
+/**
+ * The guest drivers a pair's VF may have on `hosts`: its own VF's first, then those of each host's
+ * VFs in the pair's pool (every VF of a host that has no such pool). None known: the whole list.
+ */
+function vfDriversOn(p: PairRecord, hosts: Host[]): string[] {
+  const drivers = new Set<string>();
+  for (const host of hosts) {
+    const own = hostIndex(host).vfByAddress.get(p.vf)?.driver;
+    if (own) drivers.add(own);
+  }
+  for (const host of hosts) {
+    const index = hostIndex(host);
+    const pool = host.pools.find((q) => q.name === p.pool);
+    for (const vf of pool ? pool.vfs : host.vfs.map((v) => v.address)) {
+      const driver = index.vfByAddress.get(vf)?.driver;
+      if (driver) drivers.add(driver);
+    }
+  }
+  return drivers.size > 0 ? [...drivers] : [...VF_DRIVERS];
+}
+
+function port(p: PairRecord, i: number, style: Style, hosts: Host[], backupDrivers: string[]): GuestPort {
   return {
     pair: p.name, mac: p.mac.toLowerCase(), device: style === 'bond' ? `bond${i}` : `hh${i}`,
-    vfPort: `hh${i}vf`, virtioPort: `hh${i}virtio`, vfDrivers: known ? [known] : [...VF_DRIVERS], backupDrivers,
+    vfPort: `hh${i}vf`, virtioPort: `hh${i}virtio`, vfDrivers: vfDriversOn(p, hosts), backupDrivers,
     ...(p.mtu !== undefined ? { mtu: p.mtu } : {}),
   };
 }

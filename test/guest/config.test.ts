@@ -39,6 +39,17 @@ describe('ports', () => {
     expect(guestNetworkConfig(expanded).ports[0]!.vfDrivers).toEqual([...VF_DRIVERS]);
   });
 
+  it('every host given: the union of their VF drivers in the pair\'s pool, the own VF\'s first — a move to another vendor keeps the fast path', () => {
+    const cx5 = readHostSnapshot(join(FIXTURES, 'hosts', 'mellanox-cx5'));
+    const both = guestNetworkConfig(expanded, { host: [cx5, intel] });
+    expect(both.ports[0]!.vfDrivers).toEqual(['igbvf', 'mlx5_core']);
+    expect(both.warnings.map((w) => w.code)).not.toContain('GUEST_CONFIG_ONE_HOST');
+    expect(both.files['etc/netplan/60-hostdev-hybrid.yaml']).toContain('driver: ["igbvf", "mlx5_core"]');
+    const one = guestNetworkConfig(expanded, { host: cx5 });
+    expect(one.ports[0]!.vfDrivers).toEqual(['mlx5_core']);
+    expect(one.warnings.map((w) => w.code)).toEqual(['GUEST_CONFIG_ONE_HOST']);
+  });
+
   it('take the MAC in lower case and the names of their pair\'s position', () => {
     const p = guestNetworkConfig(expanded.replaceAll(/mac='([0-9a-f:]+)'/g, (_, m: string) => `mac='${m.toUpperCase()}'`)).ports[0]!;
     expect(p).toMatchObject({ device: 'bond0', vfPort: 'hh0vf', virtioPort: 'hh0virtio' });
@@ -73,9 +84,9 @@ describe('further', () => {
     expectHybridError(() => guestNetworkConfig(onlyEphemeral), 'NOTHING_TO_DO');
   });
 
-  it('a host that does not know the VF leaves the driver list', () => {
-    const other = readHostSnapshot(join(FIXTURES, 'hosts', 'mellanox-cx5'));
-    expect(guestNetworkConfig(expanded, { host: other }).ports[0]!.vfDrivers).toEqual([...VF_DRIVERS]);
+  it('hosts whose VFs name no driver leave the driver list', () => {
+    const noDrivers = { ...intel, vfs: intel.vfs.map(({ driver: _, ...vf }) => vf) };
+    expect(guestNetworkConfig(expanded, { host: noDrivers }).ports[0]!.vfDrivers).toEqual([...VF_DRIVERS]);
   });
 });
 
