@@ -122,6 +122,19 @@ function checkPair(c: Check, pair: PairRecord, style: Style, vf: XmlElement | un
     if (modelProblem !== undefined) report({ code: 'BACKUP_NOT_VIRTIO', severity: 'error', message: `pair '${pair.name}': ${modelProblem}` });
   }
   if (c.host) checkPairOnHost(c.host, domainName(c.root), pair, vf, backup, (d) => c.out.push(d), c.mtuUnknown);
+  else checkBackupPf(pair, backup, pair.pfDev, report);
+}
+
+/**
+ * The backup half is on the PF (or its VLAN sub-interface) of its pair's VF: the host's PF for
+ * that VF when a host is given, else the one the metadata records. One rule, with or without a host.
+ */
+function checkBackupPf(pair: PairRecord, backup: XmlElement, pfNetdev: string, report: (d: Omit<Diagnostic, 'alias' | 'line' | 'column'>) => void, vf = pair.vf): void {
+  const expected = backupDevFor(pair, pfNetdev);
+  const actual = childAttribute(backup, 'source', 'dev');
+  if (actual !== expected) {
+    report({ code: 'BACKUP_PF_MISMATCH', severity: 'error', message: `pair '${pair.name}': the backup half is on '${actual ?? '(none)'}', but VF ${vf} belongs to PF ${pfNetdev} (expected '${expected}')` });
+  }
 }
 
 /** One ephemeral device: there, and unpluggable. */
@@ -161,7 +174,18 @@ function sameSlot(a: PciAddress, b: PciAddress): boolean {
   return a.domain === b.domain && a.bus === b.bus && a.slot === b.slot;
 }
 
-function checkPairOnHost(host: Host, domain: string, pair: { name: string; vlan?: number; backupDevTemplate?: string; mtu?: number }, vf: XmlElement, backup: XmlElement, report: (d: Diagnostic) => void, mtuUnknown: string[]): void {
+function checkPairOnHost(host: Host, domain: string, pair: PairRecord, vf: XmlElement, backup: XmlElement, report: (d: Diagnostic) => void, mtuUnknown: string[]): void {
+  const where = { alias: pair.name, ...at(vf, backup) };
+  const say = ({ code, severity, message }: Omit<Diagnostic, 'alias' | 'line' | 'column'>): void => report({ code, severity, ...where, message });
+  const index = hostIndex(host);
+  // What plan refuses from the same domain and host (UNKNOWN_DEVICE): the recorded VF is not here.
+  if (!index.vfByAddress.has(pair.vf)) {
+    say({ code: 'VF_NOT_ON_HOST', severity: 'error', message: `pair '${pair.name}': its metadata names VF ${pair.vf}, which the host snapshot does not have: is this the host the guest runs on? (plan refuses it)` });
+  }
+  const user = index.macOwner.get(pair.mac.toLowerCase());
+  if (user !== undefined && user !== domain) {
+    say({ code: 'MAC_IN_USE_ON_HOST', severity: 'warning', message: `pair '${pair.name}': MAC ${pair.mac.toLowerCase()} is also used by domain '${user}' on this host` });
+  }
   const source = hostPciSource(vf, pair.name);
   if (source === undefined) return;
   let pfNetdev: string;
@@ -170,24 +194,20 @@ function checkPairOnHost(host: Host, domain: string, pair: { name: string; vlan?
   } catch (e) {
     // Stryker disable next-line ConditionalExpression: vfTopology throws only HybridErrors
     if (!(e instanceof HybridError)) throw e;
-    report({ code: 'VF_NOT_ON_HOST', severity: 'error', alias: pair.name, ...at(vf, backup), message: `pair '${pair.name}': ${e.message}` });
+    if (source !== pair.vf) say({ code: 'VF_NOT_ON_HOST', severity: 'error', message: `pair '${pair.name}': ${e.message}` });
     return;
   }
-  const user = hostIndex(host).takenBy.get(source);
-  if (user !== undefined && user !== domain) {
-    report({ code: 'VF_NOT_ON_HOST', severity: 'error', alias: pair.name, ...at(vf, backup), message: `pair '${pair.name}': VF ${source} is used by domain '${user}' on this host` });
+  const taker = index.takenBy.get(source);
+  if (taker !== undefined && taker !== domain) {
+    say({ code: 'VF_NOT_ON_HOST', severity: 'error', message: `pair '${pair.name}': VF ${source} is used by domain '${taker}' on this host` });
   }
-  const expected = backupDevFor(pair, pfNetdev);
   const actual = childAttribute(backup, 'source', 'dev');
-  if (actual !== expected) {
-    report({ code: 'BACKUP_PF_MISMATCH', severity: 'error', alias: pair.name, ...at(vf, backup), message: `pair '${pair.name}': the backup half is on '${actual ?? '(none)'}', but VF ${source} belongs to PF ${pfNetdev} (expected '${expected}')` });
-  }
+  checkBackupPf(pair, backup, pfNetdev, say, source);
   if (pair.mtu === undefined) return;
-  const fit = mtuFit(host, [pfNetdev, actual ?? expected], pair.mtu);
+  const fit = mtuFit(host, [pfNetdev, actual ?? backupDevFor(pair, pfNetdev)], pair.mtu);
   if (fit.kind === 'too-small' || fit.kind === 'above-max') {
-    report({ code: 'MTU_TOO_SMALL', severity: 'error', alias: pair.name, ...at(vf, backup),
+    say({ code: 'MTU_TOO_SMALL', severity: 'error',
       message: `pair '${pair.name}' has MTU ${pair.mtu}, but ${fit.device} has ${mtuHas(fit)} on this host: the VF and its backup drop larger frames; ${mtuFix(fit.device, pair.mtu)}` });
   }
   if (fit.kind === 'unknown') mtuUnknown.push(...fit.devices);
 }
-

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkDomain, expandDomain, readHostSnapshot, type DiagnosticCode } from '../../src/index.js';
-import { FIXTURES } from '../helpers.js';
+import { checkDomain, expandDomain, planMigration, readHostSnapshot, type DiagnosticCode } from '../../src/index.js';
+import { DEST_URI, expectHybridError, FIXTURES } from '../helpers.js';
 
 const intel = readHostSnapshot(join(FIXTURES, 'hosts', 'intel-82576'));
 const domain = (style: 'bond' | 'teaming'): string => expandDomain(`<domain type='kvm'>
@@ -101,9 +101,28 @@ describe('each diagnostic: its severity, the device it names and where it starts
     expect(checkDomain(domain('bond').replace(/(<alias name='ua-ephemeral0'\/>\n)\s*<address[^>]*\/>\n/, '$1'), intel)[0]).toMatchObject({ alias: 'ua-ephemeral0', line: expect.any(Number), column: 5 });
   });
 
-  it('without a host, nothing is checked against one', () => {
+  it('without a host, a backup off the PF its metadata records is caught all the same', () => {
     const broken = domain('bond').replace("<source dev='enp4s0f0' mode='bridge'/>", "<source dev='enp4s0f1' mode='bridge'/>");
-    expect(checkDomain(broken)).toEqual([]);
+    expect(checkDomain(broken).map((d) => d.code)).toEqual(['BACKUP_PF_MISMATCH']);
+    expect(checkDomain(domain('bond'))).toEqual([]);
+  });
+
+  it('with a host, reports what plan would refuse from the same domain and host: a recorded VF the host lacks', () => {
+    const xml = domain('bond');
+    const vf = /vf='([^']+)'/.exec(xml)![1]!;
+    const elsewhere = xml.replace(`vf='${vf}'`, "vf='0000:99:10.0'");
+    expect(codes(elsewhere)).toContain('VF_NOT_ON_HOST');
+    expectHybridError(() => planMigration(elsewhere, intel, readHostSnapshot(join(FIXTURES, 'hosts', 'mellanox-cx5')), { destUri: DEST_URI }), 'UNKNOWN_DEVICE');
+  });
+
+  it('with a host, a pair\'s MAC another domain uses there is warned, as expand warns', () => {
+    const xml = domain('bond');
+    const mac = /mac='([^']+)'/.exec(xml)![1]!;
+    const owner = intel.domains[0]!;
+    const taken = { ...intel, domains: [...intel.domains.slice(1), { ...owner, macs: [...(owner.macs ?? []), mac] }] };
+    const found = checkDomain(xml, taken).filter((d) => d.code === 'MAC_IN_USE_ON_HOST');
+    expect(found.map((d) => d.severity)).toEqual(['warning']);
+    expect(found[0]!.message).toContain(`used by domain '${owner.name}'`);
   });
 
   it('a domain whose VF half has no host address is not checked against the host', () => {
