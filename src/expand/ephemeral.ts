@@ -58,7 +58,7 @@ function takePoolVf(e: Extract<DialectEntry, { kind: 'ephemeral-pool' }>, ctx: E
   const { el, where } = e;
   const explicit = firstChild(firstChild(el, 'source')!, 'address');
   const topo = explicit
-    ? ctx.run.claimVf(formatPci(readPciAddress(explicit, `${where} <source><address>`)), ctx.name)
+    ? ctx.run.claimVf(formatPci(readPciAddress(explicit, `${where} <source><address>`)), ctx.name, { name: e.pool, where })
     : ctx.run.allocate(e.pool, { domain: ctx.name });
   setAttribute(el, 'type', 'hostdev');
   if (getAttribute(el, 'managed') === undefined) setAttribute(el, 'managed', 'yes');

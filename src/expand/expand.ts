@@ -235,10 +235,8 @@ function chooseVfs(x: Expansion, specs: PairSpec[], entries: DialectEntry[]): Ma
   let preferNuma = numatuneNode(x.root);
   for (const s of specs) {
     if (s.explicitVf === undefined) continue;
-    const topo = atElement(s.entry.el, () => x.run.claimVf(s.explicitVf!, x.name));
-    if (s.entry.pool !== undefined && !hostIndex(x.host).poolByName.get(s.entry.pool)!.vfs.includes(s.explicitVf)) {
-      throw new HybridError('VF_NOT_IN_POOL', `${s.entry.where}: VF ${s.explicitVf} is not in network '${s.entry.pool}'`, { element: s.entry.where });
-    }
+    const pool = s.entry.pool === undefined ? undefined : { name: s.entry.pool, where: s.entry.where };
+    const topo = atElement(s.entry.el, () => x.run.claimVf(s.explicitVf!, x.name, pool));
     vfs.set(s, topo);
     preferNuma ??= topo.numaNode;
   }

@@ -115,9 +115,16 @@ export class AllocationRun {
     return topo;
   }
 
-  /** claimVf over this run's claims, and the VF claimed. */
-  claimVf(vf: string, domain?: string): VfTopology {
+  /**
+   * claimVf over this run's claims, and the VF claimed. With `pool` (`where` names the entry in
+   * errors), the VF must be one of that pool's: an entry naming a pool and a VF outside it is
+   * refused (VF_NOT_IN_POOL), whether it is a hybrid pair or an ephemeral pool interface.
+   */
+  claimVf(vf: string, domain?: string, pool?: { name: string; where: string }): VfTopology {
     const topo = claimVf(this.#host, vf, { claimed: this.#claimed, domain });
+    if (pool !== undefined && !hostIndex(this.#host).poolByName.get(pool.name)?.vfs.includes(vf)) {
+      throw new HybridError('VF_NOT_IN_POOL', `${pool.where}: VF ${vf} is not in network '${pool.name}'`, { element: pool.where });
+    }
     this.claim(topo.vf);
     return topo;
   }

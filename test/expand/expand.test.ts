@@ -286,3 +286,16 @@ describe('generated MACs and names of unnamed hybrid NICs', () => {
     expect(after.warnings.filter((x) => x.code === 'MAC_POSITIONAL').map((x) => x.alias)).toEqual(['ua-hybrid0']);
   });
 });
+
+describe('an entry that names a pool and a VF outside it', () => {
+  const cx5 = readHostSnapshot(join(FIXTURES, 'hosts', 'mellanox-cx5'));
+  const guest = (nic: string): string => `<domain type='kvm'><name>g</name><os><type arch='x86_64' machine='q35'>hvm</type></os><devices>${nic}</devices></domain>`;
+  const sriovVf = "<address type='pci' domain='0x0000' bus='0x81' slot='0x00' function='0x3'/>";
+
+  it('is refused alike for a hybrid pair and an ephemeral pool interface (VF_NOT_IN_POOL)', () => {
+    const e = expectHybridError(() => expandDomain(guest(`<interface type='network'><source network='fast-lane'>${sriovVf}</source></interface>`), cx5), 'VF_NOT_IN_POOL');
+    expect(e.message).toContain("VF 0000:81:00.3 is not in network 'fast-lane'");
+    const inPool = "<address type='pci' domain='0x0000' bus='0x81' slot='0x04' function='0x3'/>";
+    expect(expandDomain(guest(`<interface type='network'><source network='fast-lane'>${inPool}</source></interface>`), cx5).xml).toContain("pool='fast-lane'");
+  });
+});
