@@ -48,6 +48,11 @@ export function checkHost(host: Host): Host {
     for (const pf of pool.pfs) {
       if (netdevs.has(pf)) continue;
       if (host.netdevs?.includes(pf)) {
+        // VFs that name a PF the snapshot has no PCI device for: its file was not captured.
+        const orphan = host.vfs.find((v) => v.pf !== undefined && !pfAddresses.has(v.pf))?.pf;
+        if (orphan !== undefined) {
+          throw new HybridError('POOL_MISSING_PF', `network '${pool.name}' names <pf dev='${pf}'/>, but the PCI node device of its PF is missing from nodedev/: VFs name PF ${orphan}, and there is no pci_${orphan.replace(/[:.]/g, '_')}.xml. Capture nodedev/ again, every PCI and net device (docs/HOST-SNAPSHOT.md)`);
+        }
         throw new HybridError('POOL_MISSING_PF', `network '${pool.name}' names <pf dev='${pf}'/>, but ${pf} is not an SR-IOV physical function (its PCI device has no virt_functions capability): name a PF, or enable VFs on it (${SRIOV_HOWTO.replace('PF', pf)}) and capture nodedev/ again`);
       }
       throw new HybridError('POOL_MISSING_PF', `network '${pool.name}' names <pf dev='${pf}'/>, but no PF in the host snapshot has that netdev (add the PF's pci and net nodedev XML)`);

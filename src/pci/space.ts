@@ -191,7 +191,7 @@ export function allocateHotpluggable(space: GuestPciSpace, who: string): PciAddr
 function addRootPort(space: GuestPciSpace, who: string): number {
   let index = space.maxBus + 1;
   for (const k of space.controllers.keys()) if (k >= index) index = k + 1;
-  if (index > MAX_INDEX) throw new HybridError('PCI_SLOTS_EXHAUSTED', `${who}: no PCI controller index is left for another pcie-root-port`, { element: who });
+  if (index > MAX_INDEX) throw new HybridError('PCI_SLOTS_EXHAUSTED', `${who}: no PCI controller index is left for another pcie-root-port (256 buses at most): give the guest fewer hybrid NICs, each takes two ports`, { element: who });
   // Pack new ports into the functions of one bus-0 slot, as libvirt does, then move on.
   const last = space.lastAdded;
   let address: PciAddress | undefined;
@@ -199,7 +199,7 @@ function addRootPort(space: GuestPciSpace, who: string): number {
   if (last && last.address.function < 7) address = { ...last.address, function: last.address.function + 1 };
   if (!address) {
     const slot = range(1, 0x1e).find((s) => !space.slots.has(slotKeyOf(0, 0, s)));
-    if (slot === undefined) throw new HybridError('PCI_SLOTS_EXHAUSTED', `${who}: pcie-root has no free slot for another pcie-root-port`, { element: who });
+    if (slot === undefined) throw new HybridError('PCI_SLOTS_EXHAUSTED', `${who}: pcie-root has no free slot for another pcie-root-port: add ports behind a PCIe switch (a pcie-root-port, a pcie-switch-upstream-port and pcie-switch-downstream-port controllers under it) or a pcie-expander-bus with its own root ports, with explicit addresses; or give the guest fewer hybrid NICs (each takes two ports)`, { element: who });
     address = { domain: 0, bus: 0, slot, function: 0 };
   } else {
     space.slotLead!.multifunction = true;

@@ -118,6 +118,15 @@ describe('host snapshot errors, each with its own code', () => {
     expect(e.message).not.toContain("add the PF's");
   });
 
+  it('a PF whose PCI node device file is missing while its VFs name it: says the file is missing, not to enable VFs', () => {
+    const p = parts(INTEL);
+    p.nodedevs.delete('pci_0000_04_00_0.xml');
+    const e = expectHybridError(() => build(p), 'POOL_MISSING_PF');
+    expect(e.message).toContain('no pci_0000_04_00_0.xml');
+    expect(e.message).toContain('Capture nodedev/ again');
+    expect(e.message).not.toContain('sriov_numvfs');
+  });
+
   it('a host without any SR-IOV PF: a NO_SRIOV_PF warning that says how VFs are enabled and captured', () => {
     const gpuOnly = hostFromXml({ nodedevs: [parts(INTEL).nodedevs.get('pci_0000_65_00_0.xml')!] });
     const w = summarizeHost(gpuOnly).warnings;

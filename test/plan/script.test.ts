@@ -144,6 +144,14 @@ describe('the preflight: nothing changes before every check has passed', () => {
     expect(r.stderr).toContain('checks passed; nothing was changed (--check)');
   });
 
+  it('any other argument, or one more after --check, is a usage error: exit 64, not one call', () => {
+    for (const args of [['--check', 'extra'], ['--dry-run'], ['', '']]) {
+      const r = runScript(plan, undefined, {}, args);
+      expect(r.code, args.join(' ')).toBe(64);
+      expect(r.calls).toEqual([]);
+    }
+  });
+
   it('a destination that does not answer: exit 3, not one change', () => {
     const r = runScript(plan, undefined, { unreachable: true });
     expect(r.code).toBe(3);
