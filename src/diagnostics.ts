@@ -25,7 +25,7 @@ export const DIAGNOSTIC_CODES = {
   MAC_POSITIONAL: 'expand: a pair with neither <mac> nor an alias got a MAC and name from its place among unnamed hybrid NICs; inserting one before it would change them.',
   MTU_TOO_SMALL: 'A pair\'s MTU is larger than its PF\'s (or VLAN sub-interface\'s) MTU on the host: its backup would drop larger frames.',
   MTU_UNKNOWN: 'A pair has an MTU but the host snapshot does not know its devices\' MTU (no links.json, or the device is not in it).',
-  UNKNOWN_TYPE: 'An <interface> or <hostdev> whose type neither libvirt nor the dialect knows (a typo, say): left as it is.',
+  UNKNOWN_TYPE: 'An <interface> or <hostdev> whose type neither libvirt nor the dialect knows (a typo, say): libvirt refuses it at define.',
   ALREADY_EXPANDED: 'expand of a domain already expanded for another host: nothing changes; plan the move instead.',
   EPHEMERAL_MISSING: 'An ephemeral device the guest does not hold now (detached, or away during a move) is not on this host: attaching it here will fail.',
   VLAN_DEVICE_UNKNOWN: 'The destination snapshot lacks the VLAN sub-interface a backup half will use there.',

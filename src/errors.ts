@@ -48,6 +48,7 @@ export const ERROR_CODES = {
   PCI_SLOTS_EXHAUSTED: 'No free hotpluggable guest PCI slot is left.',
   TEAMING_UNSUPPORTED: 'The teaming style cannot work for this pair (e.g. its backup is not virtio).',
   VF_NOT_IN_POOL: 'A hybrid entry names both a pool and a VF, and the VF is not in that pool.',
+  UNKNOWN_TYPE: 'An <interface> or <hostdev> whose type neither libvirt nor the dialect knows (a typo, say): libvirt would refuse it.',
   METADATA_INVALID: 'The hostdev-hybrid metadata element is missing, malformed, or names devices the domain lacks.',
   // Plans
   MIGRATION_BLOCKED: 'A passed-through device is neither a pair half nor ephemeral: the guest cannot be migrated or saved.',

@@ -16,7 +16,7 @@ import {
   atElement, deviceList, devicesOf, domainName, domainRoot, domainUuid, guestPciAddress, inInput, machineKind, numatuneNode, serialMirrors,
 } from '../libvirt/domain.js';
 import { formatPci, parsePci, type PciAddress } from '../libvirt/pci-address.js';
-import { unknownDeviceTypes } from '../libvirt/types.js';
+import { refuseUnknownTypes } from '../libvirt/types.js';
 import { addedControllers, allocateHotpluggable, guestPciSpace, isHotpluggable, reserveAddress, type GuestPciSpace } from '../pci/space.js';
 import { compact } from '../compact.js';
 import { findDialect, type DialectEntry } from './dialect.js';
@@ -81,9 +81,10 @@ export function expandDomain(domainXml: string, host: Host, options: ExpandOptio
 
 function expand(domainXml: string, host: Host, options: ExpandOptions): ExpandResult {
   const doc = parseXml(domainXml, { file: options.file });
-  const result = expandDocument(doc, host, options);
   const root = domainRoot(doc);
-  const notes = [...unknownDeviceTypes(deviceList(root)), ...(result.changed ? [] : expandedElsewhere(root, host))];
+  refuseUnknownTypes(deviceList(root));
+  const result = expandDocument(doc, host, options);
+  const notes = result.changed ? [] : expandedElsewhere(root, host);
   return {
     xml: result.changed ? serializeXml(doc) : domainXml, changed: result.changed,
     ...result.result, warnings: [...result.result.warnings, ...notes],

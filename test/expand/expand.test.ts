@@ -231,16 +231,16 @@ describe('what expand says about what it did not do', () => {
   const x710 = readHostSnapshot(join(FIXTURES, 'hosts', 'intel-x710'));
   const dialect = fixture('cases', 'expand-q35-pool-bond', 'input.xml');
 
-  it('a type neither libvirt nor the dialect knows is reported with the nearest name, by expand and by check', () => {
+  it('a type neither libvirt nor the dialect knows is refused by expand and an error of check, with the nearest name', () => {
     const typo = dialect.replace("<interface type='hostdev-hybrid'>", "<interface type='hostdev-hybird'>");
     expect(typo).not.toBe(dialect);
-    const r = expandDomain(typo, intel);
-    expect([r.changed, r.pairs.length, r.xml === typo]).toEqual([false, 0, true]);
-    expect(r.warnings.map((w) => w.code)).toEqual(['UNKNOWN_TYPE']);
-    expect(r.warnings[0]!.message).toContain("type 'hostdev-hybird' is neither libvirt's nor the dialect's (did you mean 'hostdev-hybrid'?)");
-    expect(checkDomain(typo, intel).filter((d) => d.code === 'UNKNOWN_TYPE').map((d) => d.message)).toEqual([r.warnings[0]!.message]);
+    const e = expectHybridError(() => expandDomain(typo, intel), 'UNKNOWN_TYPE');
+    expect(e.message).toContain("type 'hostdev-hybird' is neither libvirt's nor the dialect's (did you mean 'hostdev-hybrid'?)");
+    expect(e.line).toBe(typo.slice(0, typo.indexOf('hostdev-hybird')).split('\n').length);
+    const found = checkDomain(typo, intel).filter((d) => d.code === 'UNKNOWN_TYPE');
+    expect(found.map((d) => [d.severity, d.message])).toEqual([['error', e.message.replace(/^.*?: (?=<interface)/, '')]]);
     const hostdev = dialect.replace('</devices>', "  <hostdev mode='subsystem' type='pcie' managed='yes'><source><address domain='0x0000' bus='0x65' slot='0x00' function='0x0'/></source></hostdev>\n  </devices>");
-    expect(expandDomain(hostdev, intel).warnings.find((w) => w.code === 'UNKNOWN_TYPE')!.message).toContain("did you mean 'pci'?");
+    expect(expectHybridError(() => expandDomain(hostdev, intel), 'UNKNOWN_TYPE').message).toContain("did you mean 'pci'?");
     // Every type libvirt knows passes without a word.
     expect(expandDomain(dialect, intel).warnings.map((w) => w.code)).not.toContain('UNKNOWN_TYPE');
   });

@@ -21,9 +21,9 @@ describe('nearest', () => {
 
 describe('unknownDeviceTypes', () => {
   const devices = (xml: string) => childElements(firstChild(rootElement(parseXml(`<domain><devices>${xml}</devices></domain>`)), 'devices')!);
-  it('one warning per unknown type, with the alias when the device has one', () => {
+  it('one error per unknown type, with the alias when the device has one', () => {
     const w = unknownDeviceTypes(devices("<interface type='brige'><alias name='ua-x'/></interface><hostdev type='pcie'/><interface type='bridge'/><disk type='nope'/>"));
-    expect(w.map((d) => [d.code, d.severity, d.alias])).toEqual([['UNKNOWN_TYPE', 'warning', 'ua-x'], ['UNKNOWN_TYPE', 'warning', undefined]]);
+    expect(w.map((d) => [d.code, d.severity, d.alias])).toEqual([['UNKNOWN_TYPE', 'error', 'ua-x'], ['UNKNOWN_TYPE', 'error', undefined]]);
     expect(w[1]).not.toHaveProperty('alias');
     expect(w[0]!.message).toContain("did you mean 'bridge'?");
   });
