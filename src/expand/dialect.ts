@@ -29,7 +29,7 @@ export function isDialectOnly(el: XmlElement): boolean {
   return getAttribute(el, 'type') === 'hostdev-hybrid' || getAttribute(el, 'ephemeral') !== undefined || firstChild(el, 'backup') !== undefined;
 }
 
-export function findDialect(devices: XmlElement[], host: Host): DialectEntry[] {
+export function findDialect(devices: XmlElement[], host: Host, describe: (el: XmlElement, position: number) => string = describeDevice): DialectEntry[] {
   const index = hostIndex(host);
   const entries: DialectEntry[] = [];
   devices.forEach((el, position) => {
@@ -43,7 +43,7 @@ export function findDialect(devices: XmlElement[], host: Host): DialectEntry[] {
   return entries;
 
   function visit(el: XmlElement, position: number): void {
-    const where = describeDevice(el, position);
+    const where = describe(el, position);
     const type = getAttribute(el, 'type');
     const ephemeral = getAttribute(el, 'ephemeral');
     if (el.name === 'interface' && type === 'hostdev-hybrid') {

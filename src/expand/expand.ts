@@ -119,6 +119,11 @@ export interface DocumentExpansion {
 export interface DocumentExpandOptions extends ExpandOptions {
   /** False for a running guest: pcie-root-ports cannot be added live. Default true. */
   addControllers?: boolean;
+  /**
+   * How errors name a dialect entry; default its place among the domain's devices. Hot-plug names
+   * the device of its own file, whose place in the guest means nothing to the reader.
+   */
+  describeEntry?: (el: XmlElement, position: number) => string;
 }
 
 /**
@@ -130,7 +135,7 @@ export function expandDocument(doc: XmlDocument, host: Host, options: DocumentEx
   if (requested !== undefined && requested !== 'bond' && requested !== 'teaming') throw new HybridError('INVALID_ATTRIBUTE', `style '${String(requested)}' must be 'bond' or 'teaming'`);
   const root = domainRoot(doc);
   const devices = deviceList(root);
-  const entries = findDialect(devices, host);
+  const entries = findDialect(devices, host, options.describeEntry);
   const existing = readMetadata(root);
   // An expanded domain asked for in the other style: its pairs change style, nothing else moves.
   const converting = requested !== undefined && existing !== undefined && existing.pairs.length > 0 && existing.style !== requested;

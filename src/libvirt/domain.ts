@@ -70,13 +70,13 @@ export function guestPciAddress(device: XmlElement, where: string): PciAddress |
   return readPciAddress(a, where);
 }
 
-/** `<interface type='hostdev'> #3`-style names for messages. */
-export function describeDevice(device: XmlElement, position: number): string {
+/** `<interface type='hostdev'> 'ua-x' (device #3)`-style names for messages; without a position, no number. */
+export function describeDevice(device: XmlElement, position?: number): string {
   const type = getAttribute(device, 'type');
   const alias = aliasOf(device);
   // Joined, not concatenated: a description lives as long as its dialect entry, and a concatenation
   // is a tree of its pieces, each kept alive as long.
-  return [`<${device.name}`, type ? ` type='${type}'` : '', '>', alias ? ` '${alias}'` : '', ` (device #${position + 1})`].join('');
+  return [`<${device.name}`, type ? ` type='${type}'` : '', '>', alias ? ` '${alias}'` : '', position === undefined ? '' : ` (device #${position + 1})`].join('');
 }
 
 /**

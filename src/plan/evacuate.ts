@@ -43,6 +43,8 @@ export function planEvacuation(domains: string[], from: Host, to: Host[], option
     // Most free VFs first, so guests spread; the sort is stable, so the order of `to` breaks ties.
     const order = to.map((_, i) => i).sort((a, b) => free[b]! - free[a]!);
     let last: HybridError | undefined;
+    // Each destination's refusal, named by its URI: "on the destination" alone says not which.
+    const refusals: string[] = [];
     for (const i of order) {
       try {
         const { destUris: _, ...rest } = options;
@@ -57,10 +59,11 @@ export function planEvacuation(domains: string[], from: Host, to: Host[], option
         if (!(e instanceof HybridError)) throw e;
         // A malformed domain fits nowhere for the same reason: say so once.
         last = e;
+        refusals.push(`${destUris[i]}: ${e.message}`);
         if (!['POOL_EXHAUSTED', 'POOL_UNKNOWN', 'EPHEMERAL_UNAVAILABLE', 'EPHEMERAL_CLASS_MISMATCH', 'MTU_TOO_SMALL'].includes(e.code)) break;
       }
     }
-    out.unplaced.push({ domain: domainLabel(xml, n), code: last!.code, reason: last!.message });
+    out.unplaced.push({ domain: domainLabel(xml, n), code: last!.code, reason: refusals.join('; ') });
   });
   return out;
 }

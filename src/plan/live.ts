@@ -10,7 +10,7 @@ import { AllocationRun } from '../host/allocate.js';
 import { assertHost, EMPTY_HOST, hostIndex, vfTopology, type Host, type VfTopology } from '../host/model.js';
 import { heldPciDevices } from '../host/domain-usage.js';
 import { mtuFit, mtuFix, mtuHas } from '../host/mtu.js';
-import { deviceList, devicesOf, inInput } from '../libvirt/domain.js';
+import { describeDevice, deviceList, devicesOf, inInput } from '../libvirt/domain.js';
 import { parsePci } from '../libvirt/pci-address.js';
 import { guestPciSpace, reserveAddress } from '../pci/space.js';
 import { childAttribute, insertElement, removeElement } from '../xml/edit.js';
@@ -160,6 +160,7 @@ export function planHotplug(runningXml: string, host: Host, interfaceXml: string
     // What goes wrong here is about the new NIC: errors point into its file.
     const expanded = inInput(options.deviceFile, () => expandDocument(doc, host, {
       style: existing ?? options.style ?? 'bond', addControllers: false, vlanDevice: options.vlanDevice,
+      describeEntry: (el) => `the new device ${describeDevice(el)}`,
     }));
     const tooSmall = expanded.result.warnings.find((w) => w.code === 'MTU_TOO_SMALL');
     // Added live, the pair runs at once: a PF that would drop its frames is refused, not warned of.

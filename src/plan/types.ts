@@ -138,6 +138,6 @@ export interface LivePlan extends Plan {
 /** Several domains placed on several destinations: a plan per placed domain. */
 export interface EvacuationPlan {
   plans: { domain: string; destination: number; plan: MigrationPlan }[];
-  /** Each domain that fits nowhere, with the error code and message of its last refusal. */
+  /** Each domain that fits nowhere: the code of its last refusal, and `reason`, each destination's refusal after its URI. */
   unplaced: { domain: string; code: ErrorCode; reason: string }[];
 }

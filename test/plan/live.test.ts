@@ -225,6 +225,13 @@ describe('planHotplug, further', () => {
     expectHybridError(() => planHotplug("<domain type='kvm'><name>x</name></domain>", intel, nic), 'XML_WRONG_ROOT');
     expect(expectHybridError(() => planHotplug(bare, intel, '<interface', { deviceFile: 'nic.xml' }), 'XML_MALFORMED').file).toBe('nic.xml');
   });
+
+  it('names the bad NIC as the file\'s device, not by a place among the guest\'s devices', () => {
+    const e = expectHybridError(() => planHotplug(bare, intel, "<interface type='hostdev-hybrid'>\n  <source network='nope'/>\n</interface>", { deviceFile: 'nic.xml' }), 'POOL_UNKNOWN');
+    expect(e.message).toContain("the new device <interface type='hostdev-hybrid'>: network 'nope'");
+    expect(e.message).not.toContain('device #');
+    expect([e.file, e.line]).toEqual(['nic.xml', 1]);
+  });
 });
 
 describe('live plans, further', () => {
