@@ -172,7 +172,7 @@ describe('plans on real libvirt and QEMU', () => {
         const passthrough = childElements(devicesOf(rootElement(parseXml(inactive)))).filter(isPassthrough).map(aliasOf);
 
         // 2. rollback pieces undo detach pieces on the definition.
-        const planInactive = planMigration(inactive, from, to, { destUri: DEST_URI, ...options(spec) });
+        const planInactive = planMigration(inactive, from, to, options(spec));
         for (const d of planInactive.detach) ok(virsh('detach-device', testName, pieceFile(d.alias, d.xml, 'detach'), '--config'), `detach --config ${d.alias}`);
         for (const d of planInactive.rollback.attach) ok(virsh('attach-device', testName, pieceFile(d.alias, d.xml, 'rollback'), '--config'), `attach --config ${d.alias}`);
         const back = ok(virsh('dumpxml', '--inactive', testName), 'dumpxml after rollback');
@@ -187,7 +187,7 @@ describe('plans on real libvirt and QEMU', () => {
         const live = edit(migratable, (root, doc) => {
           for (const d of childElements(devicesOf(rootElement(parseXml(inactive)))).filter(isPassthrough)) insertElement(doc, devicesOf(root), d, 'end');
         });
-        const plan = planMigration(live, from, to, { destUri: DEST_URI, ...options(spec) });
+        const plan = planMigration(live, from, to, options(spec));
         expect(plan.input).toBe('migratable');
         expect(plan.warnings.map((w) => w.code)).not.toContain('PLAN_INPUT_NOT_MIGRATABLE');
         const image = join(work, `${name}.save`);
@@ -360,8 +360,10 @@ describe('plans on real libvirt and QEMU', () => {
   }, 330_000);
 });
 
+/** The case's options; a live migration's destination URI (a save/restore in place has none). */
 function options(spec: CaseSpec): Parameters<typeof planMigration>[3] {
   return {
+    ...(spec.operation === 'save-restore' ? {} : { destUri: DEST_URI }),
     ...(spec.operation !== undefined ? { operation: spec.operation as 'migrate' | 'save-restore' } : {}),
     ...(spec.pciMap !== undefined ? { pciMap: spec.pciMap as Record<string, string> } : {}),
     ...(spec.claimed !== undefined ? { claimed: spec.claimed as string[] } : {}),
