@@ -271,3 +271,19 @@ describe('last edges', () => {
     expectHybridError(() => expandDomain(domain(explicit + explicit), h), 'VF_TAKEN');
   });
 });
+
+describe('a tab-indented input', () => {
+  const tabbed = (entry: string): string => `<domain type='kvm'>\n\t<name>t</name>\n\t<metadata>\n\t\t<libosinfo:libosinfo xmlns:libosinfo='http://libosinfo.org/xmlns/libvirt/domain/1.0'>\n\t\t\t<libosinfo:os id='http://debian.org/debian/12'/>\n\t\t</libosinfo:libosinfo>\n\t</metadata>\n\t<os>\n\t\t<type arch='x86_64' machine='q35'>hvm</type>\n\t</os>\n\t<devices>\n${entry}\t</devices>\n</domain>\n`;
+  const mixed = (xml: string): string[] => xml.split('\n').filter((l) => /^\t* +/.test(l) || / \t/.test(l.slice(0, l.length - l.trimStart().length)));
+
+  it.each([
+    ['an entry over several lines', "\t\t<interface type='hostdev-hybrid'>\n\t\t\t<source network='sriov-pool'/>\n\t\t\t<vlan>\n\t\t\t\t<tag id='42'/>\n\t\t\t</vlan>\n\t\t</interface>\n"],
+    ['an entry on one line', "\t\t<interface type='hostdev-hybrid'><source network='sriov-pool'/></interface>\n"],
+  ])('gets what expansion inserts indented with tabs alone: %s', (_, entry) => {
+    for (const style of ['bond', 'teaming'] as const) {
+      const out = expandDomain(tabbed(entry), readHostSnapshot(join(FIXTURES, 'hosts', 'intel-82576')), { style }).xml;
+      expect(out).toContain('\t\t\t<hh:pair ');
+      expect(mixed(out), style).toEqual([]);
+    }
+  });
+});
