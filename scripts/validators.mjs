@@ -12,7 +12,7 @@ import standaloneCode from 'ajv/dist/standalone/index.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 /** Export name → schema file. Keep in step with SchemaName in src/schemas.ts. */
-const SCHEMAS = { host: 'host', plan: 'plan', hostSummary: 'host-summary', links: 'links' };
+const SCHEMAS = { host: 'host', plan: 'plan', hostSummary: 'host-summary', links: 'links', devlink: 'devlink', devlinkInfo: 'devlink-info' };
 
 export function validatorsSource() {
   const schemas = Object.values(SCHEMAS).map((name) => JSON.parse(readFileSync(`${root}schemas/${name}.schema.json`, 'utf8')));

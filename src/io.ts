@@ -2,6 +2,7 @@
  * The one module of the library that touches the filesystem: it reads host snapshots and writes
  * a plan's files. Everything else takes and returns strings.
  */
+import { compact } from './compact.js';
 import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -107,10 +108,20 @@ export function readHostSnapshot(dir: string): Host {
   if (nodedevs.length === 0) {
     throw new HybridError('HOST_SNAPSHOT', `${dir} has neither nodedev/*.xml nor host.json: capture the host as docs/HOST-SNAPSHOT.md shows`, { file: dir });
   }
-  const linksPath = join(dir, 'links.json');
-  let hasLinks = false;
-  try { hasLinks = statSync(linksPath).isFile(); } catch { /* absent: MTUs unknown */ }
-  return hostFromSources({ nodedevs, networks, domains, ...(hasLinks ? { links: { xml: readUtf8File(linksPath), file: linksPath } } : {}) });
+  // Optional files: each one absent leaves its facts unknown (MTUs; VFIO migration's evidence).
+  const optional = (name: string): { xml: string; file: string } | undefined => {
+    const path = join(dir, name);
+    try {
+      if (!statSync(path).isFile()) return undefined;
+    } catch {
+      return undefined;
+    }
+    return { xml: readUtf8File(path), file: path };
+  };
+  return hostFromSources(compact({
+    nodedevs, networks, domains, links: optional('links.json'), version: optional('version.txt'),
+    modulesAlias: optional('modules.alias'), devlink: optional('devlink.json'), devlinkInfo: optional('devlink-info.json'),
+  }));
 }
 
 /** How `atomicWrite` writes: the file's mode (an existing file's is kept), fsync before the rename. */

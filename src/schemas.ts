@@ -6,7 +6,7 @@
 import { HybridError, type ErrorCode } from './errors.js';
 import * as validators from './schema-validators.js';
 
-export type SchemaName = 'host' | 'plan' | 'host-summary' | 'links';
+export type SchemaName = 'host' | 'plan' | 'host-summary' | 'links' | 'devlink' | 'devlink-info';
 
 /** The part of ajv's error object a message uses. */
 interface SchemaError {
@@ -19,6 +19,7 @@ type Validator = ((value: unknown) => boolean) & { errors?: SchemaError[] | null
 
 const VALIDATORS: Record<SchemaName, Validator> = {
   host: validators.host, plan: validators.plan, 'host-summary': validators.hostSummary, links: validators.links,
+  devlink: validators.devlink, 'devlink-info': validators.devlinkInfo,
 };
 
 function describe(e: SchemaError): string {

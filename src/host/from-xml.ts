@@ -7,6 +7,7 @@ import type { Host, HostDomain, HostLink, HostPciDevice, HostPf, HostPool, HostV
 import { validateJson } from '../schemas.js';
 import { readNetwork, type NetworkDef } from './network.js';
 import { readNodedev, type Nodedev } from './nodedev.js';
+import { readDevlinkInfo, readDevlinkPorts, readModulesAlias, readVersions } from './vfio-evidence.js';
 import { compact } from '../compact.js';
 
 /** One document of a snapshot; `file` names it in errors. */
@@ -22,6 +23,11 @@ export interface SnapshotSources {
   domains?: SnapshotSource[];
   /** links.json: `ip -j -d link show` of the host, as text. */
   links?: SnapshotSource;
+  /** version.txt, modules.alias, devlink.json, devlink-info.json: VFIO migration's evidence (host/vfio-evidence.ts). */
+  version?: SnapshotSource;
+  modulesAlias?: SnapshotSource;
+  devlink?: SnapshotSource;
+  devlinkInfo?: SnapshotSource;
 }
 
 const byString = <T>(key: (t: T) => string) => (a: T, b: T): number => {
@@ -67,6 +73,7 @@ export function hostFromSources(parts: SnapshotSources): Host {
   const networks = read(parts.networks ?? [], 'networks', readNetwork);
   const domains = read(parts.domains ?? [], 'domains', readDomainUsage);
   const { pfs, vfs } = topology(nodedevs);
+  addVfioEvidence(pfs, vfs, parts);
   const pci = nodedevs.filter((d): d is Extract<Nodedev, { kind: 'pci' }> => d.kind === 'pci');
   return checkHost({
     version: 1,
@@ -78,7 +85,35 @@ export function hostFromSources(parts: SnapshotSources): Host {
     netdevs: [...new Set(nodedevs.flatMap((d) => (d.kind === 'net' ? [d.netdev] : [])))].sort(),
     pciDevices: pci.map((d) => compact({ address: d.address, class: d.pciClass })).sort(byString<HostPciDevice>((d) => d.address)),
     ...(parts.links ? { links: readLinks(parts.links) } : {}),
+    ...(parts.version ? { versions: readVersions(text(parts.version)) } : {}),
+    ...(parts.modulesAlias ? { variantDrivers: readModulesAlias(text(parts.modulesAlias)) } : {}),
   });
+}
+
+const text = (s: SnapshotSource): { text: string; file?: string } => compact({ text: s.xml, file: s.file });
+
+/** Each VF's devlink `migratable` and each PF's firmware and PSID, onto the topology being built. */
+function addVfioEvidence(pfs: HostPf[], vfs: HostVf[], parts: SnapshotSources): void {
+  const pfAt = new Map(pfs.map((p) => [p.address, p]));
+  if (parts.devlink) {
+    const file = parts.devlink.file ?? 'devlink.json';
+    const vfAt = new Map(vfs.map((v) => [v.address, v]));
+    for (const port of readDevlinkPorts(text(parts.devlink))) {
+      const pf = pfAt.get(port.pf);
+      if (!pf) continue; // a NIC without VFs in nodedev/: nothing of ours
+      const vf = pf.vfs[port.vfIndex];
+      if (vf === undefined) {
+        throw new HybridError('HOST_SNAPSHOT', `${file} names VF ${port.vfIndex} of PF ${port.pf}, which has ${pf.vfs.length} VFs in nodedev/: capture both again, at the same time`, { file });
+      }
+      vfAt.get(vf)!.migratable = port.migratable;
+    }
+  }
+  if (parts.devlinkInfo) {
+    for (const info of readDevlinkInfo(text(parts.devlinkInfo))) {
+      const pf = pfAt.get(info.pf);
+      if (pf) Object.assign(pf, compact({ firmware: info.firmware, psid: info.psid }));
+    }
+  }
 }
 
 type RawLink = { ifname: string; mtu: number; max_mtu?: number };
@@ -122,7 +157,7 @@ function topology(devices: Nodedev[]): { pfs: HostPf[]; vfs: HostVf[] } {
     if (d.physFunction === undefined) continue;
     // vfio-pci is the host's stand-in while the VF is passed through, not the guest's driver.
     const driver = d.driver === 'vfio-pci' ? undefined : d.driver;
-    vfs.set(d.address, compact({ address: d.address, pf: d.physFunction, numaNode: d.numaNode, driver }));
+    vfs.set(d.address, compact({ address: d.address, pf: d.physFunction, numaNode: d.numaNode, driver, pciId: d.pciId }));
   }
   return {
     pfs: pfs.sort(byString<HostPf>((p) => p.address)),

@@ -17,6 +17,10 @@ export interface HostPf {
   maxVfs?: number;
   /** The PF's VFs in VF-index order (position = the N of `ip link set PF vf N`). */
   vfs: string[];
+  /** The PF's running firmware version (devlink-info.json); absent: unknown. */
+  firmware?: string;
+  /** The board's PSID (devlink-info.json); absent: unknown. */
+  psid?: string;
 }
 
 /** A virtual function: its PF, NUMA node and driver. */
@@ -27,6 +31,16 @@ export interface HostVf {
   numaNode?: number;
   /** The VF's kernel driver on the host (`<driver><name>` of its nodedev); the guest's is the same. */
   driver?: string;
+  /** `vendor:device` (`15b3:101e`), from its nodedev's `<vendor id>` and `<product id>`. */
+  pciId?: string;
+  /** Its devlink port's `function.migratable` (devlink.json); absent: unknown, never yes. */
+  migratable?: boolean;
+}
+
+/** A VFIO variant driver the host's kernel has for a device (modules.alias): `15b3:101e` → `mlx5_vfio_pci`. */
+export interface HostVariantDriver {
+  id: string;
+  driver: string;
 }
 
 /** A PCI device of the host (any kind: a GPU, a VF, a PF): what a plan may send a device to. */
@@ -88,6 +102,10 @@ export interface Host {
   pciDevices?: HostPciDevice[];
   /** The MTU of each network device (links.json); absent: unknown, and MTUs cannot be checked. */
   links?: HostLink[];
+  /** libvirt's and QEMU's versions there (version.txt: `virsh version --daemon`); absent: unknown. */
+  versions?: { libvirt?: string; qemu?: string };
+  /** The VFIO variant drivers its kernel has, by vendor:device (modules.alias); absent: unknown. */
+  variantDrivers?: HostVariantDriver[];
 }
 
 /** A host with nothing on it: for reading XML that needs no host facts (unplug, retarget). */

@@ -16,12 +16,27 @@ export type Nodedev =
       driver?: string;
       /** The PCI class code (`<class>`), `0x030200`: what kind of device it is. */
       pciClass?: string;
+      /** `vendor:device` from `<vendor id>` and `<product id>`, `15b3:101e`. */
+      pciId?: string;
       /** Present when the device has the virt_functions capability (it is a PF). */
       virtFunctions?: { vfs: string[]; maxCount?: number };
       /** Present when the device has the phys_function capability (it is a VF). */
       physFunction?: string }
   | { kind: 'net'; name: string; parent?: string; netdev: string }
   | { kind: 'other'; name: string };
+
+const ID = /^0x[0-9a-fA-F]{4}$/;
+
+/** `vendor:device` of a pci capability, when it names both (`<vendor id='0x15b3'>`, `<product id='0x101e'>`). */
+function pciIdOf(cap: XmlElement, where: string): string | undefined {
+  const [vendor, product] = ['vendor', 'product'].map((name) => {
+    const el = firstChild(cap, name);
+    const id = el && getAttribute(el, 'id');
+    if (id !== undefined && !ID.test(id)) throw new HybridError('INVALID_ATTRIBUTE', `${where}: <${name} id='${id}'> is not a PCI id (0x and four hex digits)`, { element: where });
+    return id?.slice(2).toLowerCase();
+  });
+  return vendor !== undefined && product !== undefined ? `${vendor}:${product}` : undefined;
+}
 
 function decimalChild(cap: XmlElement, name: string, where: string, max: number): number {
   const el = firstChild(cap, name);
@@ -75,6 +90,8 @@ export function readNodedev(root: XmlElement, where: string): Nodedev {
       if (!CLASS.test(raw)) throw new HybridError('INVALID_ATTRIBUTE', `${here}: <class>${raw}</class> is not a PCI class code (0x followed by six hex digits)`, { element: here });
       dev.pciClass = raw.toLowerCase();
     }
+    const pciId = pciIdOf(cap, here);
+    if (pciId !== undefined) dev.pciId = pciId;
     const numaNode = numaOf(cap, here);
     if (numaNode !== undefined) dev.numaNode = numaNode;
     for (const sub of childElements(cap, 'capability')) {

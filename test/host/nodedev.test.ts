@@ -44,6 +44,12 @@ describe('readNodedev, pci', () => {
     for (const bad of ['x', '1x', 'x1', '']) expectHybridError(() => pci(FIELDS, `<numa node='${bad}'/>`), 'INVALID_ATTRIBUTE');
   });
 
+  it('takes vendor:device from <vendor id> and <product id>, lower-case, and refuses one that is no PCI id', () => {
+    expect(pci(FIELDS, "<product id='0x101E'>VF</product><vendor id='0x15b3'>Mellanox</vendor>")).toMatchObject({ pciId: '15b3:101e' });
+    expect(pci(FIELDS, "<vendor id='0x15b3'>Mellanox</vendor>")).not.toHaveProperty('pciId');
+    for (const bad of ['0x15b', '15b3', '0xzzzz']) expectHybridError(() => pci(FIELDS, `<product id='0x101e'/><vendor id='${bad}'/>`), 'INVALID_ATTRIBUTE');
+  });
+
   it('takes the bound driver, trimmed', () => {
     expect(pci(FIELDS, '', '\n  <driver>\n    <name> iavf </name>\n  </driver>')).toMatchObject({ driver: 'iavf' });
     expect(pci(FIELDS)).not.toHaveProperty('driver');

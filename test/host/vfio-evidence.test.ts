@@ -1,0 +1,75 @@
+// VFIO migration's evidence in a host snapshot (docs/HOST-SNAPSHOT.md): each file optional, a
+// missing one unknown (never "yes"), a broken one refused whole, naming the file.
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readHostSnapshot } from '../../src/index.js';
+import { readDevlinkInfo, readDevlinkPorts, readModulesAlias, readVersions } from '../../src/host/vfio-evidence.js';
+import { expectHybridError, FIXTURES } from '../helpers.js';
+
+const CX7 = join(FIXTURES, 'hosts', 'nvidia-cx7-a');
+
+/** A copy of the cx7 host with `files` written over (null: removed). */
+function withFiles(files: Record<string, string | null>): string {
+  const dir = join(mkdtempSync(join(tmpdir(), 'hh-evidence-')), 'host');
+  cpSync(CX7, dir, { recursive: true });
+  for (const [f, text] of Object.entries(files)) (text === null ? rmSync(join(dir, f)) : writeFileSync(join(dir, f), text));
+  return dir;
+}
+
+describe('a snapshot with every file', () => {
+  const host = readHostSnapshot(CX7);
+  it('knows libvirt\'s and QEMU\'s versions, the variant drivers, each VF\'s id and migratable, the PF\'s firmware and PSID', () => {
+    expect(host.versions).toEqual({ libvirt: '10.0.0', qemu: '8.2.2' });
+    expect(host.variantDrivers).toEqual([{ id: '10de:2330', driver: 'nvgrace_gpu_vfio_pci' }, { id: '15b3:101e', driver: 'mlx5_vfio_pci' }, { id: '8086:1889', driver: 'ice_vfio_pci' }]);
+    expect(host.pfs[0]).toMatchObject({ firmware: '28.39.1002', psid: 'MT_0000000838' });
+    expect(host.vfs.map((v) => [v.pciId, v.migratable])).toEqual([...Array(7).fill(['15b3:101e', true]), ['15b3:101e', false]]);
+  });
+});
+
+describe('each file optional: absent, its facts are unknown', () => {
+  it.each(['version.txt', 'modules.alias', 'devlink.json', 'devlink-info.json'])('%s', (file) => {
+    const host = readHostSnapshot(withFiles({ [file]: null }));
+    const known = { 'version.txt': host.versions, 'modules.alias': host.variantDrivers, 'devlink.json': host.vfs.find((v) => v.migratable !== undefined), 'devlink-info.json': host.pfs[0]!.firmware }[file];
+    expect(known).toBeUndefined();
+  });
+});
+
+describe('a broken file is refused whole, naming it, saying how to capture it', () => {
+  it.each([
+    ['version.txt', 'Running against daemon: ten\n', 'not a version number'],
+    ['version.txt', 'virsh: command not found\n', 'names neither'],
+    ['modules.alias', 'alias vfio_pci:v000015B3 broken\n', 'not \'alias vfio_pci:'],
+    ['modules.alias', 'alias pci:v00008086d* e1000e\n', 'no \'alias vfio_pci:\' line'],
+    ['devlink.json', '{"port": ', 'is not JSON'],
+    ['devlink.json', '{"ports": {}}', 'devlink.json'],
+    ['devlink.json', '{"port": {"pci/0000:82:00.0/99": {"flavour": "pcivf", "vfnum": 9, "function": {"migratable": "enable"}}}}', 'has 8 VFs in nodedev/'],
+    ['devlink.json', '{"port": {"pci/0000:82:00.0/1": {"flavour": "pcivf", "vfnum": 0, "function": {"migratable": "yes"}}}}', 'devlink.json'],
+    ['devlink-info.json', '{"info": {"pci/zz": {}}}', 'is not one'],
+    ['devlink-info.json', '[]', 'devlink-info.json'],
+  ])('%s: %j', (file, text, says) => {
+    const e = expectHybridError(() => readHostSnapshot(withFiles({ [file]: text })), 'HOST_SNAPSHOT');
+    expect(e.message).toContain(says);
+    expect(e.file ?? e.message).toContain(file);
+  });
+});
+
+describe('the readers', () => {
+  it('take libvirt\'s version from the daemon, else the library; wildcard aliases and other lines are passed over', () => {
+    expect(readVersions({ text: 'Using library: libvirt 9.0.0\nRunning hypervisor: QEMU 7.2.0\n' })).toEqual({ libvirt: '9.0.0', qemu: '7.2.0' });
+    expect(readModulesAlias({ text: 'alias pci:v00008086d* e1000e\nalias vfio_pci:v*d*sv*sd*bc*sc*i* vfio_pci\nalias vfio_pci:v000015B3d0000101Esv*sd*bc*sc*i* mlx5_vfio_pci\nalias vfio_pci:v000015B3d0000101Esv*sd*bc*sc*i* other\n' }))
+      .toEqual([{ id: '15b3:101e', driver: 'mlx5_vfio_pci' }]);
+    expect(readModulesAlias({ text: '' })).toEqual([]);
+  });
+
+  it('read only VF ports that say, and only PCI devices', () => {
+    expect(readDevlinkPorts({ text: JSON.stringify({ port: {
+      'pci/0000:82:00.0/65535': { flavour: 'physical' },
+      'pci/0000:82:00.0/3': { flavour: 'pcivf', vfnum: 2, function: { migratable: 'disable' } },
+      'pci/0000:82:00.0/4': { flavour: 'pcivf', vfnum: 3, function: {} },
+      'auxiliary/mlx5_core.sf.2/1': { flavour: 'pcivf', vfnum: 0, function: { migratable: 'enable' } },
+    } }) })).toEqual([{ pf: '0000:82:00.0', vfIndex: 2, migratable: false }]);
+    expect(readDevlinkInfo({ text: JSON.stringify({ info: { 'pci/0000:82:00.0': { versions: { running: { fw: '1.2' } } }, 'auxiliary/x': {} } }) })).toEqual([{ pf: '0000:82:00.0', firmware: '1.2' }]);
+  });
+});
