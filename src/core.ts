@@ -8,7 +8,7 @@ export {
 } from './xml/index.js';
 export { hostFromXml, hostFromSources, type SnapshotSource, type SnapshotSources } from './host/from-xml.js';
 export { hostFromJson } from './host/json.js';
-export { vfTopology, type Host, type HostLink, type HostPciDevice, type HostPf, type HostVf, type HostPool, type HostDomain, type VfTopology } from './host/model.js';
+export { vfTopology, type Host, type HostLink, type HostVariantDriver, type HostPciDevice, type HostPf, type HostVf, type HostPool, type HostDomain, type VfTopology } from './host/model.js';
 export { AllocationRun, allocateVf, claimVf, type AllocationOptions, type PickOptions } from './host/allocate.js';
 export { summarizeHost, type HostSummary } from './host/summary.js';
 export { hostWarnings } from './host/check.js';
