@@ -32,6 +32,13 @@ export const DIAGNOSTIC_CODES = {
   NO_SRIOV_PF: 'The host snapshot has no SR-IOV physical function: no VF can be had there until VFs are enabled and the snapshot captured again.',
   POOL_OVERLAP: 'Two networks of the host name the same VF (allowed, as libvirt allows it).',
   SAVE_IMAGE_LEFT: 'A save/restore from a remote source URI: the image is on that host, where the script cannot remove it; remove it there after the restore.',
+  VF_UNPLUG_FORCED: 'A pair unplugged for a live migration because its entry or pool says migration=\'unplug\'.',
+  VF_UNPLUG_STYLE: 'A teaming-style pair is unplugged by QEMU\'s failover for a live migration: it cannot move attached.',
+  VF_UNPLUG_VERSION: 'A pair unplugged for a live migration: libvirt (10.0 or later) or QEMU (8.1 or later) is older, or unknown, on one of the hosts.',
+  VF_UNPLUG_DEVICE: 'A pair unplugged for a live migration: its VFs on the two hosts are different devices (vendor:device), or one is unknown.',
+  VF_UNPLUG_DRIVER: 'A pair unplugged for a live migration: a host\'s kernel has no VFIO variant driver for the VF, or the snapshot does not say.',
+  VF_UNPLUG_NOT_MIGRATABLE: 'A pair unplugged for a live migration: a VF\'s devlink port has migratable disabled, or the snapshot does not say.',
+  VF_UNPLUG_FIRMWARE: 'A pair unplugged for a live migration: the two NICs\' firmware versions or PSIDs differ.',
   REPAIR_OTHER_PF: 'No free VF is left on the PF a degraded pair\'s backup uses; the repair takes one on another PF.',
 } as const;
 

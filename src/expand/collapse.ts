@@ -76,6 +76,7 @@ function hybridEntry(pair: PairRecord, vf: XmlElement, backup: XmlElement): XmlE
     ? { type: 'hostdev-hybrid', managed: getAttribute(vf, 'managed') ?? 'yes' }
     : { type: 'network' };
   attributes.trustGuestRxFilters = getAttribute(backup, 'trustGuestRxFilters');
+  attributes.migration = pair.migration;
   const children: XmlElement[] = [
     leanElement('mac', { address: getAttribute(mac, 'address')! }),
     leanElement('source', { network: pair.pool }, [leanElement('address', { type: 'pci', ...attrs(vfSource) })]),

@@ -299,7 +299,7 @@ function pairFor(x: Expansion, s: PairSpec, topo: VfTopology, mtuUnknown: string
     name: pairName, form: s.entry.form, pool: s.entry.pool, mac,
     vf: topo.vf, pf: topo.pf, pfDev: topo.pfNetdev, vfIndex: topo.index, vlan: s.vlan,
     backupDev, backupDevTemplate: s.vlan !== undefined ? x.template : undefined, vfAlias, backupAlias,
-    vfGuestAddress: formatPci(vfGuest), mtu, style: x.style, numaNode: topo.numaNode, backupGuestAddress: formatPci(backupGuest), macGenerated: s.mac === undefined,
+    vfGuestAddress: formatPci(vfGuest), mtu, migration: s.migration === 'unplug' ? 'unplug' : undefined, style: x.style, numaNode: topo.numaNode, backupGuestAddress: formatPci(backupGuest), macGenerated: s.mac === undefined,
   });
   return { pair, vfGuest, backupGuest };
 }

@@ -45,6 +45,8 @@ export interface PairRecord {
    * libvirt refuses `<mtu>` on both halves; checked against each host, set in the guest.
    */
   mtu?: number;
+  /** `unplug`: the entry said `migration='unplug'`: the VF half leaves for every move. */
+  migration?: 'unplug';
 }
 
 /** One ephemeral device as the metadata records it. */
@@ -118,6 +120,7 @@ const PAIR_FIELDS: readonly Field<PairRecord>[] = [
   { key: 'backupAlias', attr: 'backup-alias', required: true },
   { key: 'vfGuestAddress', attr: 'vf-guest', kind: 'guest-pci' },
   { key: 'mtu', attr: 'mtu', kind: 'count' },
+  { key: 'migration', attr: 'migration', values: ['unplug'] },
 ];
 
 const EPHEMERAL_FIELDS: readonly Field<EphemeralRecord>[] = [

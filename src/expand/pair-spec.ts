@@ -5,6 +5,7 @@
  */
 import { HybridError } from '../errors.js';
 import { childElements, firstChild, getAttribute } from '../xml/edit.js';
+import { readMigration } from '../host/network.js';
 import { cloneNode, type XmlElement } from '../xml/tree.js';
 import { parseMac } from '../libvirt/mac.js';
 import { readMtu } from '../libvirt/mtu.js';
@@ -32,9 +33,11 @@ export interface PairSpec {
   backupModel: XmlElement | undefined;
   managed: string;
   trustGuestRxFilters: string | undefined;
+  /** `migration='unplug'`: the VF half leaves for every move (recorded in the metadata). */
+  migration: 'unplug' | 'auto';
 }
 
-const HYBRID_ATTRIBUTES = new Set(['type', 'managed', 'trustGuestRxFilters']);
+const HYBRID_ATTRIBUTES = new Set(['type', 'managed', 'trustGuestRxFilters', 'migration']);
 // libvirt's rule for user aliases.
 const USER_ALIAS = /^ua-[A-Za-z0-9_-]+$/;
 
@@ -48,7 +51,7 @@ export function readPairSpec(entry: Extract<DialectEntry, { kind: 'pair' }>): Pa
   if (managed !== 'yes' && managed !== 'no') throw new HybridError('INVALID_ATTRIBUTE', `${where}: managed='${managed}' must be 'yes' or 'no'`, { element: where });
   const trust = getAttribute(el, 'trustGuestRxFilters');
   // A spec lives as long as the expansion: what most entries leave out is left undefined.
-  const spec: PairSpec = { entry, toVf: undefined, toBackup: undefined, managed, backupModel: undefined, trustGuestRxFilters: trust };
+  const spec: PairSpec = { entry, toVf: undefined, toBackup: undefined, managed, backupModel: undefined, trustGuestRxFilters: trust, migration: readMigration(el, where) };
   const setModel = (m: XmlElement): void => {
     if (spec.backupModel !== undefined) throw new HybridError('UNSUPPORTED_ELEMENT', `${where}: the backup's <model> is given twice`, { element: where });
     spec.backupModel = m;

@@ -174,7 +174,7 @@ function pools(networks: NetworkDef[], pfs: HostPf[]): HostPool[] {
     // Stryker disable next-line ArrayDeclaration: what a missing PF adds never matters: checkHost refuses the pool
     for (const dev of n.pfs) vfs.push(...(pfs.find((p) => p.netdev === dev)?.vfs ?? []));
     for (const a of n.addresses) if (!vfs.includes(a)) vfs.push(a);
-    out.push({ name: n.name, mode: n.mode, ephemeral: n.ephemeral, managed: n.managed, pfs: n.pfs, vfs, ...(n.mtu !== undefined ? { mtu: n.mtu } : {}) });
+    out.push(compact({ name: n.name, mode: n.mode, ephemeral: n.ephemeral, managed: n.managed, pfs: n.pfs, vfs, mtu: n.mtu, migration: n.migration }));
   }
   return out.sort(byString<HostPool>((p) => p.name));
 }

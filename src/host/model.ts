@@ -70,6 +70,8 @@ export interface HostPool {
   vfs: string[];
   /** The network's `<mtu size>`: the MTU of every pair of this pool that gives none itself. */
   mtu?: number;
+  /** `<forward migration='unplug'>`: its pairs' VF halves are unplugged for every move. */
+  migration?: 'unplug';
 }
 
 /** A domain on the host: the PCI devices and MACs it takes. */

@@ -7,7 +7,7 @@ import { FORWARD_MODES, nearest } from '../libvirt/types.js';
 import { readMtu } from '../libvirt/mtu.js';
 
 export type NetworkDef =
-  | { kind: 'pool'; name: string; mode: 'hostdev-hybrid' | 'hostdev'; ephemeral: boolean; managed: boolean; pfs: string[]; addresses: string[]; mtu?: number }
+  | { kind: 'pool'; name: string; mode: 'hostdev-hybrid' | 'hostdev'; ephemeral: boolean; managed: boolean; pfs: string[]; addresses: string[]; mtu?: number; migration?: 'unplug' }
   | { kind: 'other'; name: string };
 
 function yesNo(el: XmlElement, attr: string, where: string, fallback: boolean): boolean {
@@ -15,6 +15,17 @@ function yesNo(el: XmlElement, attr: string, where: string, fallback: boolean): 
   if (v === undefined) return fallback;
   if (v !== 'yes' && v !== 'no') throw new HybridError('INVALID_ATTRIBUTE', `${where}: ${attr}='${v}' must be 'yes' or 'no'`, { element: where });
   return v === 'yes';
+}
+
+/**
+ * The dialect's `migration` switch (on a pool's `<forward>` or a hybrid entry): `unplug` forces a
+ * pair's VF half out for every move, even where both hosts could move it attached; `auto`, the
+ * default, lets the evidence decide (docs/DIALECT.md).
+ */
+export function readMigration(el: XmlElement, where: string): 'unplug' | 'auto' {
+  const v = getAttribute(el, 'migration') ?? 'auto';
+  if (v !== 'unplug' && v !== 'auto') throw new HybridError('INVALID_ATTRIBUTE', `${where}: migration='${v}' must be 'unplug' or 'auto'`, { element: where });
+  return v;
 }
 
 export function readNetwork(root: XmlElement, where: string): NetworkDef {
@@ -39,8 +50,10 @@ export function readNetwork(root: XmlElement, where: string): NetworkDef {
   const addresses = childElements(forward, 'address').map((a) => formatPci(readPciAddress(a, `${here} <forward><address>`)));
   const mtuEl = firstChild(root, 'mtu');
   const mtu = mtuEl ? readMtu(mtuEl, here) : undefined;
+  const migration = readMigration(forward, here);
   return {
     ...(mtu !== undefined ? { mtu } : {}),
+    ...(migration === 'unplug' ? { migration } : {}),
     kind: 'pool', name, mode,
     // A hostdev-hybrid pool's VFs are ephemeral by definition.
     ephemeral: mode === 'hostdev-hybrid' || yesNo(forward, 'ephemeral', here, false),

@@ -220,9 +220,11 @@ export class Journal {
     });
   }
 
-  migrate(destUri: string, migrateFile: string, persistentFile: string): void {
+  /** `vfAttached`: a VF moves with its state; QEMU refuses post-copy then, so the plan never asks for it. */
+  migrate(destUri: string, migrateFile: string, persistentFile: string, vfAttached = false): void {
     this.change({
-      host: 'source', action: 'migrate', description: `migrate ${this.domain} to ${destUri}`, switchover: true,
+      host: 'source', action: 'migrate',
+      description: `migrate ${this.domain} to ${destUri}${vfAttached ? ' (a VF moves attached, with its state: pre-copy only, never --postcopy)' : ''}`, switchover: true,
       command: this.virsh('source', 'migrate', '--live', '--persistent', '--undefinesource', '--xml', migrateFile,
         '--persistent-xml', persistentFile, this.domain, destUri),
     });

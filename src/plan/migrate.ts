@@ -12,8 +12,9 @@ import { isLocalUri, libvirtUri } from '../libvirt/uri.js';
 import { insertElement, removeElement } from '../xml/edit.js';
 import { serializeXml } from '../xml/serialize.js';
 import type { XmlElement } from '../xml/tree.js';
+import { vfMove, type VfMove } from './vf-move.js';
 import { applyDestination, chooseDestination } from './destination.js';
-import { checkBackupNetdevs, DEFAULT_SOURCE_URI, metadataXml, piece, rebuildVfHalf, spareVfs } from './pieces.js';
+import { checkBackupNetdevs, DEFAULT_SOURCE_URI, metadataXml, piece, rebuildVfHalf, setVariantDriver, spareVfs } from './pieces.js';
 import { Journal } from './journal.js';
 import { assertMovable, readForPlan, type PlanDomain, type PlanPair } from './read.js';
 import type { Diagnostic } from '../diagnostics.js';
@@ -115,11 +116,13 @@ function plan(domainXml: string, from: Host, to: Host, options: MigrationOptions
   const run = new AllocationRun(to, options.claimed);
   const chosen = chooseDestination(pd, from, to, { run, ...(options.pciMap ? { pciMap: options.pciMap } : {}), sameDomain: saveRestore, keepVf: saveRestore });
   const warnings = [...pd.warnings, ...chosen.warnings, ...inputWarnings(pd)];
-  const moved = moveDevices(pd, chosen.allocations, saveRestore);
+  const verdicts = saveRestore ? { attached: new Map<PlanPair, string>(), warnings: [] } : liveVfMoves(pd, from, to, chosen.allocations);
+  warnings.push(...verdicts.warnings);
+  const moved = moveDevices(pd, chosen.allocations, saveRestore, verdicts.attached);
   warnings.push(...moved.warnings);
   const image = saveRestore ? saveImage(pd.name, uris.destUri !== uris.sourceUri, options.saveFile) : undefined;
   if (image !== undefined && !isLocalUri(uris.sourceUri)) warnings.push(imageLeft(image));
-  const steps = journal(pd, chosen.allocations, moved, uris, image).steps;
+  const steps = journal(pd, chosen.allocations, moved, uris, image, [...verdicts.attached.keys()]).steps;
   return compact({
     domain: pd.name, operation, style: pd.style, input: pd.input, ...uris,
     detach: moved.detach, migrateXml: moved.migrateXml, persistentXml: moved.persistentXml, metadataXml: moved.metadataXml, attach: moved.attach,
@@ -176,6 +179,30 @@ function inputWarnings(pd: PlanDomain): Diagnostic[] {
   }];
 }
 
+/**
+ * Each pair's verdict for a live migration (plan/vf-move.ts): the pairs whose VF moves attached,
+ * with its variant driver, and a warning with its reason for every other pair that has a VF half.
+ */
+function liveVfMoves(pd: PlanDomain, from: Host, to: Host, allocations: Allocation[]): { attached: Map<PlanPair, string>; warnings: Diagnostic[] } {
+  const attached = new Map<PlanPair, string>();
+  const warnings: Diagnostic[] = [];
+  const byPair = new Map(allocations.map((a) => [a.alias, a]));
+  const poolSaysUnplug = (host: Host, pool: string | undefined): boolean => pool !== undefined && hostIndex(host).poolByName.get(pool)?.migration === 'unplug';
+  for (const p of pd.pairs) {
+    if (!p.vfHalf) continue; // degraded: there is no VF to carry
+    const name = p.record.name;
+    const verdict: VfMove = pd.style === 'teaming'
+      ? { attached: false, code: 'VF_UNPLUG_STYLE', reason: `pair '${name}' is unplugged for the move by QEMU's failover (teaming style), and plugged again on the destination` }
+      : vfMove(from, to, {
+        pair: name, sourceVf: p.record.vf, destVf: byPair.get(name)!.to.vf,
+        forcedUnplug: p.record.migration === 'unplug' || poolSaysUnplug(from, p.record.pool) || poolSaysUnplug(to, p.record.pool),
+      });
+    if (verdict.attached) attached.set(p, verdict.driver);
+    else warnings.push({ code: verdict.code, severity: 'warning', alias: name, message: verdict.reason });
+  }
+  return { attached, warnings };
+}
+
 /** What leaves the source, what arrives, and the destination's XML with and without them. */
 interface MovedDevices {
   detach: PlanDevice[];
@@ -191,10 +218,11 @@ interface MovedDevices {
  * halves and every ephemeral device leave before the move and are attached after it (QEMU's
  * failover unplugs a teamed VF half by itself, but only for migration: save fails with it).
  */
-function moveDevices(pd: PlanDomain, allocations: Allocation[], saveRestore: boolean): MovedDevices {
-  const halvesLeave = pd.style === 'bond' || saveRestore;
+function moveDevices(pd: PlanDomain, allocations: Allocation[], saveRestore: boolean, attached: Map<PlanPair, string>): MovedDevices {
+  // A VF half leaves the guest for a save, and for a bond-style migration unless it moves attached.
+  const leaves = (p: PlanPair): boolean => saveRestore || (pd.style === 'bond' && !attached.has(p));
   const detach: PlanDevice[] = [];
-  for (const p of pd.pairs) if (halvesLeave && p.vfHalf) detach.push(piece(p.vfHalf, 'vf-half', 'detach', p));
+  for (const p of pd.pairs) if (leaves(p) && p.vfHalf) detach.push(piece(p.vfHalf, 'vf-half', 'detach', p));
   for (const e of pd.ephemeral) if (e.el) detach.push(piece(e.el, 'ephemeral', 'detach'));
 
   // Pair names and device aliases are one namespace (expansion reserves both), so no kind check.
@@ -211,7 +239,11 @@ function moveDevices(pd: PlanDomain, allocations: Allocation[], saveRestore: boo
     }
     vfHalves.set(p, el);
   }
-  const moving = pd.pairs.filter((p) => halvesLeave || !p.vfHalf);
+  for (const [p, driver] of attached) {
+    setVariantDriver(pd.doc, vfHalves.get(p)!, driver);
+    byPair.get(p.record.name)!.to.variantDriver = driver;
+  }
+  const moving = pd.pairs.filter((p) => leaves(p) || !p.vfHalf);
   const attach: PlanDevice[] = [
     ...moving.map((p) => piece(vfHalves.get(p)!, 'vf-half', 'attach', p)),
     ...pd.ephemeral.filter((e) => e.el).map((e) => piece(e.el!, 'ephemeral', 'attach')),
@@ -231,7 +263,7 @@ function moveDevices(pd: PlanDomain, allocations: Allocation[], saveRestore: boo
  * The steps: the preflight, then detach, save and restore (`image`) or migrate, attach. A move
  * leaves the guest defined on exactly one host, and no image where anything would take it again.
  */
-function journal(pd: PlanDomain, allocations: Allocation[], moved: MovedDevices, uris: { sourceUri: string; destUri: string }, image: string | undefined): Journal {
+function journal(pd: PlanDomain, allocations: Allocation[], moved: MovedDevices, uris: { sourceUri: string; destUri: string }, image: string | undefined, attached: PlanPair[] = []): Journal {
   const { detach, attach } = moved;
   const crossHost = uris.destUri !== uris.sourceUri;
   const localImage = isLocalUri(uris.sourceUri);
@@ -242,6 +274,8 @@ function journal(pd: PlanDomain, allocations: Allocation[], moved: MovedDevices,
     j.checkNoManagedSave('source');
   }
   for (const d of detach) j.checkDevice('source', d.alias, d.mac);
+  // A VF half that moves attached must be there to move.
+  for (const p of attached) j.checkDevice('source', p.record.vfAlias, p.record.mac);
   // The plan saw these pairs without a VF half: it detaches none, so none may be back.
   for (const p of pd.pairs) if (!p.vfHalf) j.checkDevice('source', p.record.vfAlias, p.record.mac, false);
   const memory = memoryKiB(pd.root);
@@ -256,7 +290,7 @@ function journal(pd: PlanDomain, allocations: Allocation[], moved: MovedDevices,
   for (const d of detach) if (d.role === 'vf-half') j.linkUp('source', pd.pairs.find((p) => p.record.name === d.pair)!.record.backupAlias, d.mac!);
   if (pd.input !== 'migratable') j.rebuildMigrateXml('migrate.xml', 'plan.json');
   if (image === undefined) {
-    j.migrate(uris.destUri, 'migrate.xml', 'persistent.xml');
+    j.migrate(uris.destUri, 'migrate.xml', 'persistent.xml', attached.length > 0);
     for (const a of attach) j.attach('destination', a.alias, a.file);
     return j;
   }

@@ -8,9 +8,10 @@ import { vfHalfElement } from '../expand/halves.js';
 import { metadataForVirsh, readMetadata, type Style } from '../expand/metadata.js';
 import { hostIndex, type Host } from '../host/model.js';
 import { parsePci } from '../libvirt/pci-address.js';
-import { childElements, getAttribute } from '../xml/edit.js';
+import { childElements, firstChild, getAttribute, setAttribute } from '../xml/edit.js';
 import { serializeNode } from '../xml/serialize.js';
-import { cloneNode, type XmlElement } from '../xml/tree.js';
+import { cloneNode, leanElement, type XmlDocument, type XmlElement } from '../xml/tree.js';
+import { insertInterfaceChild } from '../libvirt/interface.js';
 import type { Journal } from './journal.js';
 import type { PlanDomain, PlanPair } from './read.js';
 import type { Allocation, PlanDevice, StepHost } from './types.js';
@@ -85,4 +86,15 @@ export function metadataXml(pd: PlanDomain): string | undefined {
   const meta = readMetadata(pd.root);
   // (writeMetadata removes an element with nothing in it, so one that is there has records.)
   return meta ? serializeNode(metadataForVirsh(meta)) : undefined;
+}
+
+/**
+ * A VF half that moves attached, with its state, names its VFIO variant driver (`<driver
+ * model='mlx5_vfio_pci'/>`), which libvirt 10.0 and later binds on the destination; older ones
+ * drop the attribute silently, which is why the versions are part of the rule (plan/vf-move.ts).
+ */
+export function setVariantDriver(doc: XmlDocument, vfHalf: XmlElement, driver: string): void {
+  const existing = firstChild(vfHalf, 'driver');
+  if (existing) setAttribute(existing, 'model', driver);
+  else insertInterfaceChild(doc, vfHalf, leanElement('driver', { model: driver }));
 }

@@ -11,6 +11,7 @@ import { removeElement } from '../xml/edit.js';
 import { parseXml } from '../xml/parse.js';
 import { serializeXml } from '../xml/serialize.js';
 import { applyDestination } from './destination.js';
+import { setVariantDriver } from './pieces.js';
 import { readDocForPlan } from './read.js';
 import type { MigrationPlan } from './types.js';
 
@@ -41,6 +42,10 @@ export function retargetDomain(migratableXml: string, plan: MigrationPlan, optio
     const missing = [...wanted].filter((k) => !planned.has(k));
     if (missing.length > 0) throw new HybridError('PLAN_INVALID', `the plan chose nothing for ${missing.join(', ')}: the guest changed since it was planned; plan again`);
     applyDestination(pd, checked.allocations);
+    for (const p of pd.pairs) {
+      const driver = checked.allocations.find((a) => a.kind === 'pair' && a.alias === p.record.name)?.to.variantDriver;
+      if (p.vfHalf && driver !== undefined) setVariantDriver(pd.doc, p.vfHalf, driver);
+    }
     const devices = devicesOf(pd.root)!;
     const leaving = new Set(checked.attach.map((a) => a.alias));
     for (const p of pd.pairs) if (p.vfHalf && leaving.has(p.record.vfAlias)) removeElement(devices, p.vfHalf);

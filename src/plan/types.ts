@@ -41,6 +41,11 @@ export interface PlanEnd {
   vfIndex?: number;
   /** The backup half's source device (the PF, or its VLAN sub-interface). */
   backupDev?: string;
+  /**
+   * A live migration's VF that moves attached, with its state: the VFIO variant driver it moves
+   * on (`<driver model>`). Absent: the VF half is unplugged for the move.
+   */
+  variantDriver?: string;
   numaNode?: number;
 }
 

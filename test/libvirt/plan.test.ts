@@ -134,9 +134,17 @@ function cleanup(name: string): void {
   virsh('undefine', name, '--managed-save');
 }
 
+/**
+ * Plans whose VF moves attached (VFIO migration) keep a passed-through VF half in migrateXml and
+ * name its variant driver, which libvirt 9.0 drops: they need a libvirt 10.0 host and a VF, which
+ * this machine has neither of; test/plan/vf-move.test.ts checks them as data.
+ */
+const movesVfAttached = (n: string): boolean =>
+  (JSON.parse(readFileSync(join(CASES, n, 'expected', 'plan.json'), 'utf8')) as MigrationPlan).allocations.some((a) => a.to.variantDriver !== undefined);
+
 const planCases = readdirSync(CASES).sort().filter((n) => {
   const spec = JSON.parse(readFileSync(join(CASES, n, 'case.json'), 'utf8')) as CaseSpec;
-  return spec.run === 'plan' && existsSync(join(CASES, n, 'expected', 'plan.json'));
+  return spec.run === 'plan' && existsSync(join(CASES, n, 'expected', 'plan.json')) && !movesVfAttached(n);
 });
 
 describe('plans on real libvirt and QEMU', () => {

@@ -1,0 +1,143 @@
+// A VF that moves attached, with its state (VFIO migration; docs/MIGRATION.md): where both hosts
+// qualify the pair's VF half stays in the guest through the migration, on the destination's VF
+// and its variant driver; where any condition fails it is unplugged as always, with the reason.
+// No machine here can pass a VF through: these plans are checked as data, by the schemas, and by
+// libvirt's RelaxNG (test/libvirt).
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { expandDomain, planEvacuation, planMigration, readHostSnapshot, retargetDomain, rewriteArrivingDomain, type Host } from '../../src/index.js';
+import { validateJson } from '../../src/schemas.js';
+import { DEST_URI, FIXTURES } from '../helpers.js';
+
+const a = readHostSnapshot(join(FIXTURES, 'hosts', 'nvidia-cx7-a'));
+const b = readHostSnapshot(join(FIXTURES, 'hosts', 'nvidia-cx7-b'));
+
+const entry = (extra = '', attrs = ''): string => `    <interface type='hostdev-hybrid'${attrs}>\n      <source network='sriov-pool'/>\n${extra}    </interface>\n`;
+const guest = (entries: string, style: 'bond' | 'teaming' = 'bond'): string => expandDomain(`<domain type='kvm'>
+  <name>fast1</name>
+  <memory unit='KiB'>4194304</memory>
+  <os>
+    <type arch='x86_64' machine='q35'>hvm</type>
+  </os>
+  <devices>
+${entries}  </devices>
+</domain>
+`, a, { style }).xml;
+
+const plan = (xml: string, to: Host = b, from: Host = a) => planMigration(xml, from, to, { destUri: DEST_URI });
+const codes = (p: ReturnType<typeof plan>): string[] => p.warnings.filter((w) => w.code.startsWith('VF_UNPLUG_')).map((w) => w.code);
+
+describe('both ends qualify', () => {
+  const p = plan(guest(entry() + entry()));
+
+  it('nothing is detached or attached; migrateXml and persistentXml carry each VF half on its destination VF and variant driver', () => {
+    expect(p.detach).toEqual([]);
+    expect(p.attach).toEqual([]);
+    expect(codes(p)).toEqual([]);
+    for (const xml of [p.migrateXml!, p.persistentXml!]) {
+      expect(xml.match(/<driver model='mlx5_vfio_pci'\/>/g)).toHaveLength(2);
+      expect(xml).toContain("<address type='pci' domain='0x0000' bus='0x83' slot='0x00' function='0x2'/>");
+      expect(xml).not.toContain("bus='0x82'");
+    }
+    expect(p.allocations.map((x) => [x.from!.vf, x.to.vf, x.to.variantDriver])).toEqual([['0000:82:00.2', '0000:83:00.2', 'mlx5_vfio_pci'], ['0000:82:00.3', '0000:83:00.3', 'mlx5_vfio_pci']]);
+    expect(p.metadataXml).toContain("vf='0000:83:00.2'");
+    validateJson('plan', JSON.parse(JSON.stringify(p)), 'PLAN_INVALID', 'the plan');
+  });
+
+  it('the migration is pre-copy only (QEMU refuses post-copy with a VFIO device), and the guest must still hold the VF half', () => {
+    const migrate = p.steps.find((s) => s.action === 'migrate')!;
+    expect(migrate.command).not.toContain('postcopy');
+    expect(migrate.description).toContain('never --postcopy');
+    expect(p.steps.filter((s) => s.kind === 'check' && s.description.includes('holds ua-hybrid')).length).toBe(2);
+    // The input is an inactive definition: migrate.xml is rebuilt from the live guest first.
+    expect(p.steps.filter((s) => s.kind === 'change').map((s) => s.action)).toEqual(['prepare', 'migrate']);
+  });
+
+  it('retarget keeps the VF half attached, on its variant driver, in the migrateXml it rebuilds at run time', () => {
+    const running = guest(entry()).replace("<domain type='kvm'>", "<domain type='kvm' id='7'>");
+    const made = plan(running);
+    expect(retargetDomain(running, made)).toContain("<driver model='mlx5_vfio_pci'/>");
+  });
+});
+
+describe('any condition failing alone: the unplug of today, with its reason', () => {
+  const withVfs = (host: Host, change: Partial<Host['vfs'][number]>): Host => ({ ...host, vfs: host.vfs.map((v) => ({ ...v, ...change })) });
+  const withPf = (host: Host, change: Partial<Host['pfs'][number]>): Host => ({ ...host, pfs: host.pfs.map((pf) => ({ ...pf, ...change })) });
+  it.each([
+    ['VF_UNPLUG_VERSION', 'libvirt 9.0.0 on the destination', { ...b, versions: { libvirt: '9.0.0', qemu: '8.2.2' } }],
+    ['VF_UNPLUG_VERSION', 'QEMU 8.0.4 on the destination', { ...b, versions: { libvirt: '10.0.0', qemu: '8.0.4' } }],
+    ['VF_UNPLUG_VERSION', 'version on the destination is unknown', { ...b, versions: undefined }],
+    ['VF_UNPLUG_DEVICE', 'different devices (15b3:101e on the source, 15b3:1018 on the destination)', withVfs(b, { pciId: '15b3:1018' })],
+    ['VF_UNPLUG_DRIVER', 'no VFIO variant driver for 15b3:101e', { ...b, variantDrivers: [] }],
+    ['VF_UNPLUG_DRIVER', 'variant drivers are unknown', { ...b, variantDrivers: undefined }],
+    ['VF_UNPLUG_NOT_MIGRATABLE', 'has migratable disabled', withVfs(b, { migratable: false })],
+    ['VF_UNPLUG_NOT_MIGRATABLE', 'is migratable is unknown', withVfs(b, { migratable: undefined })],
+    ['VF_UNPLUG_FIRMWARE', 'firmware versions differ (28.39.1002 on the source, 28.40.1000 on the destination)', withPf(b, { firmware: '28.40.1000' })],
+    ['VF_UNPLUG_FIRMWARE', 'PSIDs differ', withPf(b, { psid: 'MT_0000000999' })],
+    ['VF_UNPLUG_FORCED', "pool says migration='unplug'", { ...b, pools: b.pools.map((pool) => ({ ...pool, migration: 'unplug' as const })) }],
+  ])('%s: %s', (code, says, to) => {
+    const p = plan(guest(entry()), to as Host);
+    expect(codes(p)).toEqual([code]);
+    expect(p.warnings.find((w) => w.code === code)!.message).toContain(says);
+    expect(p.detach.map((d) => d.alias)).toEqual(['ua-hybrid0-vf']);
+    expect(p.attach.map((d) => d.alias)).toEqual(['ua-hybrid0-vf']);
+    expect(p.migrateXml).not.toContain("<alias name='ua-hybrid0-vf'/>");
+    expect(p.persistentXml).not.toContain('<driver model=');
+  });
+
+  it('unknown firmware is no reason: compared only where both are known', () => {
+    expect(codes(plan(guest(entry()), withPf(b, { firmware: undefined, psid: undefined })))).toEqual([]);
+  });
+
+  it('the entry\'s migration=\'unplug\' forces it, and is kept in the metadata', () => {
+    const xml = guest(entry('', " migration='unplug'"));
+    expect(xml).toContain("migration='unplug'");
+    expect(codes(plan(xml))).toEqual(['VF_UNPLUG_FORCED']);
+  });
+
+  it('teaming: QEMU\'s failover unplugs the VF itself', () => {
+    const p = plan(guest(entry(), 'teaming'));
+    expect(codes(p)).toEqual(['VF_UNPLUG_STYLE']);
+    expect(p.migrateXml).not.toContain('<driver model=');
+  });
+
+  it('save/restore unplugs every VF half, and warns of none', () => {
+    const p = planMigration(guest(entry()), a, b, { operation: 'save-restore', destUri: DEST_URI, saveFile: '/srv/shared/fast1.img' });
+    expect(codes(p)).toEqual([]);
+    expect(p.detach.map((d) => d.alias)).toEqual(['ua-hybrid0-vf']);
+  });
+});
+
+describe('a mixed guest', () => {
+  it('plans both ways in one script: the pair on a migratable VF moves attached, the one on VF 7 (migratable disabled) is unplugged', () => {
+    const vf7 = "      <source network='sriov-pool'>\n        <address type='pci' domain='0x0000' bus='0x82' slot='0x01' function='0x1'/>\n      </source>\n";
+    const xml = guest(entry() + `    <interface type='hostdev-hybrid'>\n${vf7}    </interface>\n`);
+    const p = plan(xml);
+    expect(codes(p)).toEqual(['VF_UNPLUG_NOT_MIGRATABLE']);
+    expect(p.warnings.find((w) => w.code === 'VF_UNPLUG_NOT_MIGRATABLE')!.message).toContain('VF 0000:82:01.1 on the source');
+    expect(p.detach.map((d) => d.alias)).toEqual(['ua-hybrid1-vf']);
+    expect(p.attach.map((d) => d.alias)).toEqual(['ua-hybrid1-vf']);
+    expect(p.migrateXml).toContain("<alias name='ua-hybrid0-vf'/>");
+    expect(p.migrateXml).not.toContain("<alias name='ua-hybrid1-vf'/>");
+    expect(p.allocations.map((x) => x.to.variantDriver)).toEqual(['mlx5_vfio_pci', undefined]);
+    expect(p.steps.filter((s) => s.kind === 'change').map((s) => s.action)).toEqual(['detach', 'wait-detached', 'set-link', 'prepare', 'migrate', 'attach']);
+  });
+});
+
+describe('evacuation and the hook follow the same rule', () => {
+  it('an evacuation moves the VF attached where the destination qualifies, unplugs it where it does not', () => {
+    const old = { ...b, versions: { libvirt: '9.0.0', qemu: '7.2.0' } };
+    const e = planEvacuation([guest(entry())], a, [b], { destUris: [DEST_URI] });
+    expect(e.plans[0]!.plan.allocations[0]!.to.variantDriver).toBe('mlx5_vfio_pci');
+    const f = planEvacuation([guest(entry())], a, [old], { destUris: [DEST_URI] });
+    expect(f.plans[0]!.plan.warnings.map((w) => w.code)).toContain('VF_UNPLUG_VERSION');
+  });
+
+  it('the hook on the destination leaves a VF half that arrives attached as it is: its VF, its variant driver', () => {
+    const p = plan(guest(entry()));
+    const arrived = rewriteArrivingDomain(p.migrateXml!, b);
+    const half = (xml: string): string => /<interface type='hostdev'[\s\S]*?<\/interface>/.exec(xml)![0];
+    expect(half(arrived.xml ?? p.migrateXml!)).toBe(half(p.migrateXml!));
+    expect(arrived.degraded).toEqual([]);
+  });
+});
