@@ -100,7 +100,7 @@ export class Lab {
     writeFileSync(join(dir, 'etc', 'qemu.conf'), `cgroup_controllers = [ ]\nstdio_handler = "file"\nmigration_port_min = ${49200 + 100 * n}\nmigration_port_max = ${49263 + 100 * n}\n`);
     const snapshot = join(dir, 'snapshot');
     mkdirSync(snapshot);
-    for (const part of ['nodedev', 'network', 'links.json']) {
+    for (const part of ['nodedev', 'network', 'links.json', 'version.txt', 'modules.alias', 'devlink.json', 'devlink-info.json']) {
       const from = join(FIXTURES, 'hosts', fixture, part);
       if (existsSync(from)) cpSync(from, join(snapshot, part), { recursive: true });
     }

@@ -24,6 +24,9 @@ beforeAll(() => {
   // A second x710 host: an evacuation spreads guests over hosts with the most free VFs first,
   // and c and d have four each, where b has thirty-two.
   lab.addHost('d', 'intel-x710');
+  // Two ConnectX-7 hosts whose snapshots say a VF can move with its state (VFIO migration).
+  lab.addHost('e', 'nvidia-cx7-a');
+  lab.addHost('f', 'nvidia-cx7-b');
 }, 120_000);
 
 afterAll(() => lab?.stop(), 120_000);
@@ -122,6 +125,19 @@ describe('live migration', () => {
       if (n >= changes) break;
     }
     expect(changes).toBe(4); // detach, keep the backup's link up, migrate, attach
+  });
+});
+
+describe('a VF that moves attached (VFIO migration)', () => {
+  it('e to f, both qualifying: nothing is detached, the VF half (its stand-in) stays in the guest through the migration, on f\'s VF', () => {
+    const before = guest('hh-lab-vfio', 'e');
+    const { dir, json } = plan('hh-lab-vfio', 'e', 'f');
+    expect(json.steps.filter((s) => s.kind === 'change').map((s) => s.action)).toEqual(['migrate']);
+    const r = lab.runScript('e', join(dir, 'migrate.sh'));
+    expect(r.status, r.stderr).toBe(0);
+    const xml = expectOnlyOn(lab, 'hh-lab-vfio', 'f');
+    expectPairsWhole(lab, 'f', xml, before);
+    expect(xml).toContain("<driver model='mlx5_vfio_pci'/>");
   });
 });
 
