@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkDomain, collapseDomain, expandDomain, readHostSnapshot, serializeXml, parseXml } from '../../src/index.js';
+import { checkDomain, collapseDomain, expandDomain, hostFromXml, readHostSnapshot, serializeXml, parseXml } from '../../src/index.js';
+import { readdirSync, readFileSync } from 'node:fs';
 import { stableMac } from '../../src/libvirt/mac.js';
 import { deviceList, domainRoot } from '../../src/libvirt/domain.js';
 import { firstChild, getAttribute } from '../../src/xml/edit.js';
@@ -297,5 +298,16 @@ describe('an entry that names a pool and a VF outside it', () => {
     expect(e.message).toContain("VF 0000:81:00.3 is not in network 'fast-lane'");
     const inPool = "<address type='pci' domain='0x0000' bus='0x81' slot='0x04' function='0x3'/>";
     expect(expandDomain(guest(`<interface type='network'><source network='fast-lane'>${inPool}</source></interface>`), cx5).xml).toContain("pool='fast-lane'");
+  });
+});
+
+describe('a pool libvirt stores: a mode=\'hostdev\' network (docs/HOOK.md)', () => {
+  it('serves the hybrid entries that name it as a hostdev-hybrid pool would: the same pairs', () => {
+    const network = (mode: string): string => `<network>\n  <name>sriov-pool</name>\n  <forward mode='${mode}' managed='yes'>\n    <pf dev='enp4s0f0'/>\n  </forward>\n</network>\n`;
+    const nodedevs = readdirSync(join(FIXTURES, 'hosts', 'intel-82576', 'nodedev')).map((f) => readFileSync(join(FIXTURES, 'hosts', 'intel-82576', 'nodedev', f), 'utf8'));
+    const dialect = fixture('cases', 'expand-q35-pool-bond', 'input.xml');
+    const pairs = (mode: string) => expandDomain(dialect, hostFromXml({ nodedevs, networks: [network(mode)] })).pairs.map(({ vf, pfDev, backupDev }) => ({ vf, pfDev, backupDev }));
+    expect(pairs('hostdev')).toEqual(pairs('hostdev-hybrid'));
+    expect(pairs('hostdev')).toHaveLength(1);
   });
 });
