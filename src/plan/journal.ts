@@ -271,11 +271,15 @@ export class Journal {
     });
   }
 
-  /** Removes the guest's definition on that host (its definition has moved on). */
+  /**
+   * Removes the guest's definition on that host (its definition has moved on). A UEFI guest's
+   * NVRAM file stays (`--keep-nvram`): plain undefine refuses such a guest, and deleting the file
+   * is not a move's to decide.
+   */
   undefine(host: StepHost): void {
     this.change({
       host, action: 'undefine', description: `undefine ${this.domain} on ${this.where(host)}: it is defined on the destination now`,
-      command: this.virsh(host, 'undefine', this.domain),
+      command: this.virsh(host, 'undefine', '--keep-nvram', this.domain),
     });
   }
 
