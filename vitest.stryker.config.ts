@@ -1,11 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
 // The tests a mutant can fail: those that run the library in-process. The libvirt suite, the lab,
-// the
-// packaging test, the browser test (it bundles dist/) and the ones that spawn the built CLI cannot
-// see Stryker's mutants; the scale
-// test takes seconds and pins no behaviour the others miss. Property tests run 40 seeded cases
-// each instead of 150: every mutant runs them again.
+// the packaging test, the browser test (it bundles dist/) and the ones that spawn the built CLI
+// cannot see Stryker's mutants; the scale test takes seconds and pins no behaviour the others miss.
+// Property tests run 40 seeded cases each instead of 150: every mutant runs them again.
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
