@@ -73,3 +73,39 @@ describe('the readers', () => {
     expect(readDevlinkInfo({ text: JSON.stringify({ info: { 'pci/0000:82:00.0': { versions: { running: { fw: '1.2' } } }, 'auxiliary/x': {} } }) })).toEqual([{ pf: '0000:82:00.0', firmware: '1.2' }]);
   });
 });
+
+describe('the readers, to the letter', () => {
+  it('version.txt: padded columns and trailing blanks, a daemon line that is not exactly one, QEMU alone', () => {
+    expect(readVersions({ text: 'Running against daemon:   10.0.0  \nRunning hypervisor:   QEMU   8.2.2 \n' })).toEqual({ libvirt: '10.0.0', qemu: '8.2.2' });
+    expect(readVersions({ text: 'xRunning against daemon: 10.0.0\nUsing library: libvirt 9.0.0\n' })).toEqual({ libvirt: '9.0.0' });
+    expect(readVersions({ text: 'Running against daemon: 10.0.0 (patched)\nUsing library: libvirt 9.0.0\n' })).toEqual({ libvirt: '9.0.0' });
+    expect(readVersions({ text: 'Using library:  libvirt  9.0.0\n' })).toEqual({ libvirt: '9.0.0' });
+    expect(readVersions({ text: 'Running hypervisor: QEMU 7.2.0\n' })).toEqual({ qemu: '7.2.0' });
+    expect(expectHybridError(() => readVersions({ text: 'nothing\n' }), 'HOST_SNAPSHOT').message).toMatch(/^version\.txt names neither .*virsh version --daemon > version\.txt/);
+  });
+
+  it('modules.alias: several spaces, sorted by id, a broken line quoted short, blank text empty', () => {
+    const text = 'alias vfio_pci:v00008086d00001889sv*sd*bc*sc*i*   ice_vfio_pci\nalias vfio_pci:v000015B3d0000101Esv*sd*bc*sc*i* mlx5_vfio_pci\n';
+    expect(readModulesAlias({ text })).toEqual([{ id: '15b3:101e', driver: 'mlx5_vfio_pci' }, { id: '8086:1889', driver: 'ice_vfio_pci' }]);
+    expect(readModulesAlias({ text: '\n\n' })).toEqual([]);
+    const long = `alias vfio_pci:v000015B3 ${'x'.repeat(200)}`;
+    const e = expectHybridError(() => readModulesAlias({ text: long }), 'HOST_SNAPSHOT');
+    expect(e.message).toMatch(/^modules\.alias has a vfio_pci alias line/);
+    expect(e.message).not.toContain('x'.repeat(100));
+  });
+
+  it('devlink.json: only VF ports with a number and a migratable are read; files named by default', () => {
+    const ports = { port: {
+      'pci/0000:82:00.0/9': { flavour: 'physical', vfnum: 0, function: { migratable: 'enable' } },
+      'pci/0000:82:00.0/8': { flavour: 'pcivf', function: { migratable: 'enable' } },
+    } };
+    expect(readDevlinkPorts({ text: JSON.stringify(ports) })).toEqual([]);
+    expect(expectHybridError(() => readDevlinkPorts({ text: '{' }), 'HOST_SNAPSHOT').message).toMatch(/^devlink\.json is not JSON .*devlink -j port show > devlink\.json/);
+  });
+
+  it('devlink-info.json: fw.version before fw, a device without versions, files named by default', () => {
+    expect(readDevlinkInfo({ text: JSON.stringify({ info: { 'pci/0000:82:00.0': { versions: { running: { 'fw.version': '2.0', fw: '1.9' }, fixed: { 'fw.psid': 'P' } } }, 'pci/0000:83:00.0': {} } }) }))
+      .toEqual([{ pf: '0000:82:00.0', firmware: '2.0', psid: 'P' }, { pf: '0000:83:00.0' }]);
+    expect(expectHybridError(() => readDevlinkInfo({ text: '{' }), 'HOST_SNAPSHOT').message).toMatch(/^devlink-info\.json is not JSON .*devlink -j dev info > devlink-info\.json/);
+  });
+});

@@ -67,6 +67,8 @@ describe('any condition failing alone: the unplug of today, with its reason', ()
     ['VF_UNPLUG_VERSION', 'libvirt 9.0.0 on the destination', { ...b, versions: { libvirt: '9.0.0', qemu: '8.2.2' } }],
     ['VF_UNPLUG_VERSION', 'QEMU 8.0.4 on the destination', { ...b, versions: { libvirt: '10.0.0', qemu: '8.0.4' } }],
     ['VF_UNPLUG_VERSION', 'version on the destination is unknown', { ...b, versions: undefined }],
+    ['VF_UNPLUG_VERSION', 'QEMU 8 on the destination', { ...b, versions: { libvirt: '10.0.0', qemu: '8' } }],
+    ['VF_UNPLUG_DEVICE', "a VF's vendor:device is unknown", withVfs(b, { pciId: undefined })],
     ['VF_UNPLUG_DEVICE', 'different devices (15b3:101e on the source, 15b3:1018 on the destination)', withVfs(b, { pciId: '15b3:1018' })],
     ['VF_UNPLUG_DRIVER', 'no VFIO variant driver for 15b3:101e', { ...b, variantDrivers: [] }],
     ['VF_UNPLUG_DRIVER', 'variant drivers are unknown', { ...b, variantDrivers: undefined }],
@@ -87,6 +89,15 @@ describe('any condition failing alone: the unplug of today, with its reason', ()
 
   it('unknown firmware is no reason: compared only where both are known', () => {
     expect(codes(plan(guest(entry()), withPf(b, { firmware: undefined, psid: undefined })))).toEqual([]);
+    expect(codes(plan(guest(entry()), withPf(b, { firmware: undefined })))).toEqual([]);
+  });
+
+  it('the source counts as much as the destination, and is named', () => {
+    const p = plan(guest(entry()), b, { ...a, variantDrivers: [] });
+    expect(p.warnings.find((w) => w.code === 'VF_UNPLUG_DRIVER')!.message).toContain("the source's kernel has no VFIO variant driver");
+    const q = plan(guest(entry()), b, withVfs(a, { pciId: undefined }));
+    expect(codes(q)).toEqual(['VF_UNPLUG_DEVICE']);
+    expect(codes(plan(guest(entry()), b, { ...a, versions: { libvirt: '10.0.0', qemu: '9.2.0' } }))).toEqual([]);
   });
 
   it('the entry\'s migration=\'unplug\' forces it, and is kept in the metadata', () => {
