@@ -57,17 +57,17 @@ export function readModulesAlias(source: EvidenceSource): HostVariantDriver[] {
   for (const line of source.text.split('\n')) {
     if (!line.startsWith('alias vfio_pci:')) continue;
     vfio++;
-    const m = /^alias vfio_pci:v0000([0-9A-Fa-f]{4})d0000([0-9A-Fa-f]{4})\S*\s+(\S+)\s*$/.exec(line);
+    const m = /v(\*|0000[0-9A-Fa-f]{4})d(\*|0000[0-9A-Fa-f]{4})\S*\s+(\S+)\s*$/.exec(line.slice('alias vfio_pci:'.length));
     if (!m) {
-      // A wildcard vendor or device (vfio_pci's own catch-all): no one device.
-      if (/^alias vfio_pci:v(\*|0000[0-9A-Fa-f]{4})d(\*|0000[0-9A-Fa-f]{4})\S*\s+\S+\s*$/.test(line)) continue;
       throw broken(file, `has a vfio_pci alias line that is not 'alias vfio_pci:vVENDORdDEVICE… DRIVER': ${line.slice(0, 80)}`, "grep '^alias vfio_pci:' /lib/modules/$(uname -r)/modules.alias > modules.alias");
     }
-    const id = `${m[1]!.toLowerCase()}:${m[2]!.toLowerCase()}`;
+    // A wildcard vendor or device (vfio_pci's own catch-all) names no one device.
+    if (m[1] === '*' || m[2] === '*') continue;
+    const id = `${m[1]!.slice(4)}:${m[2]!.slice(4)}`.toLowerCase();
     if (!out.has(id)) out.set(id, m[3]!);
   }
   if (vfio === 0 && source.text.trim() !== '') throw broken(file, 'has no \'alias vfio_pci:\' line', "grep '^alias vfio_pci:' /lib/modules/$(uname -r)/modules.alias > modules.alias");
-  return [...out].map(([id, driver]) => ({ id, driver })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return [...out.keys()].sort().map((id) => ({ id, driver: out.get(id)! }));
 }
 
 /** A devlink handle's PCI address: `pci/0000:82:00.0` → `0000:82:00.0`; other buses: undefined. */

@@ -53,8 +53,9 @@ export function vfMove(from: Host, to: Host, q: VfMoveQuestion): VfMove {
       if (!atLeast(version, VFIO_MIGRATION_MINIMUM[part])) return no('VF_UNPLUG_VERSION', `${name} ${version} on the ${where} cannot migrate a VF's state (${VFIO_MIGRATION_MINIMUM[part]} or later can)`);
     }
   }
-  const [src, dst] = [hostIndex(from).vfByAddress.get(q.sourceVf), hostIndex(to).vfByAddress.get(q.destVf)];
-  if (src?.pciId === undefined || dst?.pciId === undefined) return no('VF_UNPLUG_DEVICE', 'a VF\'s vendor:device is unknown (its nodedev has no <vendor id> or <product id>)');
+  // Both are VFs of their host: the plan read the source's from it and chose the destination's there.
+  const [src, dst] = [hostIndex(from).vfByAddress.get(q.sourceVf)!, hostIndex(to).vfByAddress.get(q.destVf)!];
+  if (src.pciId === undefined || dst.pciId === undefined) return no('VF_UNPLUG_DEVICE', 'a VF\'s vendor:device is unknown (its nodedev has no <vendor id> or <product id>)');
   if (src.pciId !== dst.pciId) return no('VF_UNPLUG_DEVICE', `the VFs are different devices (${src.pciId} on the source, ${dst.pciId} on the destination)`);
   const drivers = [from, to].map((h) => h.variantDrivers?.find((d) => d.id === dst.pciId)?.driver);
   for (const [i, where] of ['source', 'destination'].entries()) {

@@ -81,6 +81,7 @@ describe('the readers, to the letter', () => {
     expect(readVersions({ text: 'Running against daemon: 10.0.0 (patched)\nUsing library: libvirt 9.0.0\n' })).toEqual({ libvirt: '9.0.0' });
     expect(readVersions({ text: 'Using library:  libvirt  9.0.0\n' })).toEqual({ libvirt: '9.0.0' });
     expect(readVersions({ text: 'Running hypervisor: QEMU 7.2.0\n' })).toEqual({ qemu: '7.2.0' });
+    expect(readVersions({ text: 'Running hypervisor: QEMU 7.2.0 (Debian)\nUsing library: libvirt 9.0.0 (Debian)\nRunning against daemon: 9.0.0\n' })).toEqual({ libvirt: '9.0.0' });
     expect(expectHybridError(() => readVersions({ text: 'nothing\n' }), 'HOST_SNAPSHOT').message).toMatch(/^version\.txt names neither .*virsh version --daemon > version\.txt/);
   });
 
@@ -88,6 +89,9 @@ describe('the readers, to the letter', () => {
     const text = 'alias vfio_pci:v00008086d00001889sv*sd*bc*sc*i*   ice_vfio_pci\nalias vfio_pci:v000015B3d0000101Esv*sd*bc*sc*i* mlx5_vfio_pci\n';
     expect(readModulesAlias({ text })).toEqual([{ id: '15b3:101e', driver: 'mlx5_vfio_pci' }, { id: '8086:1889', driver: 'ice_vfio_pci' }]);
     expect(readModulesAlias({ text: '\n\n' })).toEqual([]);
+    expect(readModulesAlias({ text: 'alias vfio_pci:v000010DEd*sv*sd*bc*sc*i* x\nalias vfio_pci:v*d00001889sv*sd*bc*sc*i* y\n' })).toEqual([]);
+    const three = ['8086:1889', '15b3:101e', '10de:2330'].map((id) => `alias vfio_pci:v0000${id.slice(0, 4)}d0000${id.slice(5)}sv*sd*bc*sc*i* d${id.slice(0, 2)}`).join('\n');
+    expect(readModulesAlias({ text: three }).map((d) => d.id)).toEqual(['10de:2330', '15b3:101e', '8086:1889']);
     const long = `alias vfio_pci:v000015B3 ${'x'.repeat(200)}`;
     const e = expectHybridError(() => readModulesAlias({ text: long }), 'HOST_SNAPSHOT');
     expect(e.message).toMatch(/^modules\.alias has a vfio_pci alias line/);

@@ -70,7 +70,7 @@ describe('any condition failing alone: the unplug of today, with its reason', ()
     ['VF_UNPLUG_VERSION', 'QEMU 8 on the destination', { ...b, versions: { libvirt: '10.0.0', qemu: '8' } }],
     ['VF_UNPLUG_DEVICE', "a VF's vendor:device is unknown", withVfs(b, { pciId: undefined })],
     ['VF_UNPLUG_DEVICE', 'different devices (15b3:101e on the source, 15b3:1018 on the destination)', withVfs(b, { pciId: '15b3:1018' })],
-    ['VF_UNPLUG_DRIVER', 'no VFIO variant driver for 15b3:101e', { ...b, variantDrivers: [] }],
+    ['VF_UNPLUG_DRIVER', "the destination's kernel has no VFIO variant driver for 15b3:101e", { ...b, variantDrivers: [] }],
     ['VF_UNPLUG_DRIVER', 'variant drivers are unknown', { ...b, variantDrivers: undefined }],
     ['VF_UNPLUG_NOT_MIGRATABLE', 'has migratable disabled', withVfs(b, { migratable: false })],
     ['VF_UNPLUG_NOT_MIGRATABLE', 'is migratable is unknown', withVfs(b, { migratable: undefined })],
