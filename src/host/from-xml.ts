@@ -10,7 +10,7 @@ import { readNodedev, type Nodedev } from './nodedev.js';
 import { readDevlinkInfo, readDevlinkPorts, readModulesAlias, readVersions } from './vfio-evidence.js';
 import { compact } from '../compact.js';
 
-/** One document of a snapshot; `file` names it in errors. */
+/** One file of a snapshot, its text in `xml` (JSON and plain text files too); `file` names it in errors. */
 export interface SnapshotSource {
   xml: string;
   file?: string;
@@ -85,12 +85,10 @@ export function hostFromSources(parts: SnapshotSources): Host {
     netdevs: [...new Set(nodedevs.flatMap((d) => (d.kind === 'net' ? [d.netdev] : [])))].sort(),
     pciDevices: pci.map((d) => compact({ address: d.address, class: d.pciClass })).sort(byString<HostPciDevice>((d) => d.address)),
     ...(parts.links ? { links: readLinks(parts.links) } : {}),
-    ...(parts.version ? { versions: readVersions(text(parts.version)) } : {}),
-    ...(parts.modulesAlias ? { variantDrivers: readModulesAlias(text(parts.modulesAlias)) } : {}),
+    ...(parts.version ? { versions: readVersions(parts.version) } : {}),
+    ...(parts.modulesAlias ? { variantDrivers: readModulesAlias(parts.modulesAlias) } : {}),
   });
 }
-
-const text = (s: SnapshotSource): { text: string; file?: string } => compact({ text: s.xml, file: s.file });
 
 /** Each VF's devlink `migratable` and each PF's firmware and PSID, onto the topology being built. */
 function addVfioEvidence(pfs: HostPf[], vfs: HostVf[], parts: SnapshotSources): void {
@@ -98,7 +96,7 @@ function addVfioEvidence(pfs: HostPf[], vfs: HostVf[], parts: SnapshotSources): 
   if (parts.devlink) {
     const file = parts.devlink.file ?? 'devlink.json';
     const vfAt = new Map(vfs.map((v) => [v.address, v]));
-    for (const port of readDevlinkPorts(text(parts.devlink))) {
+    for (const port of readDevlinkPorts(parts.devlink)) {
       const pf = pfAt.get(port.pf);
       if (!pf) continue; // a NIC without VFs in nodedev/: nothing of ours
       const vf = pf.vfs[port.vfIndex];
@@ -109,7 +107,7 @@ function addVfioEvidence(pfs: HostPf[], vfs: HostVf[], parts: SnapshotSources): 
     }
   }
   if (parts.devlinkInfo) {
-    for (const info of readDevlinkInfo(text(parts.devlinkInfo))) {
+    for (const info of readDevlinkInfo(parts.devlinkInfo)) {
       const pf = pfAt.get(info.pf);
       if (pf) Object.assign(pf, compact({ firmware: info.firmware, psid: info.psid }));
     }

@@ -10,12 +10,7 @@ import { validateJson } from '../schemas.js';
 import { formatPci, parsePci } from '../libvirt/pci-address.js';
 import { compact } from '../compact.js';
 import type { HostVariantDriver } from './model.js';
-
-/** One file of a snapshot, as text; `file` names it in errors. */
-export interface EvidenceSource {
-  text: string;
-  file?: string;
-}
+import type { SnapshotSource } from './from-xml.js';
 
 const broken = (file: string, why: string, capture: string): HybridError =>
   new HybridError('HOST_SNAPSHOT', `${file} ${why}: capture it again (${capture}) or remove it`, { file });
@@ -27,12 +22,12 @@ const VERSION = /^[0-9]+(\.[0-9]+)*$/;
  * "Using library") and QEMU's from "Running hypervisor: QEMU".
  *
  * @example
- * readVersions({ text: 'Running hypervisor: QEMU 8.2.2\nRunning against daemon: 10.0.0\n' }); // { libvirt: '10.0.0', qemu: '8.2.2' }
+ * readVersions({ xml: 'Running hypervisor: QEMU 8.2.2\nRunning against daemon: 10.0.0\n' }); // { libvirt: '10.0.0', qemu: '8.2.2' }
  */
-export function readVersions(source: EvidenceSource): { libvirt?: string; qemu?: string } {
+export function readVersions(source: SnapshotSource): { libvirt?: string; qemu?: string } {
   const file = source.file ?? 'version.txt';
   const line = (label: RegExp): string | undefined => {
-    const m = label.exec(source.text);
+    const m = label.exec(source.xml);
     if (m && !VERSION.test(m[1]!)) throw broken(file, `says version '${m[1]}', which is not a version number`, 'virsh version --daemon > version.txt');
     return m?.[1];
   };
@@ -48,13 +43,13 @@ export function readVersions(source: EvidenceSource): { libvirt?: string; qemu?:
  * so the whole modules.alias may be given.
  *
  * @example
- * readModulesAlias({ text: 'alias vfio_pci:v000015B3d0000101Esv*sd*bc*sc*i* mlx5_vfio_pci\n' }); // [{ id: '15b3:101e', driver: 'mlx5_vfio_pci' }]
+ * readModulesAlias({ xml: 'alias vfio_pci:v000015B3d0000101Esv*sd*bc*sc*i* mlx5_vfio_pci\n' }); // [{ id: '15b3:101e', driver: 'mlx5_vfio_pci' }]
  */
-export function readModulesAlias(source: EvidenceSource): HostVariantDriver[] {
+export function readModulesAlias(source: SnapshotSource): HostVariantDriver[] {
   const file = source.file ?? 'modules.alias';
   const out = new Map<string, string>();
   let vfio = 0;
-  for (const line of source.text.split('\n')) {
+  for (const line of source.xml.split('\n')) {
     if (!line.startsWith('alias vfio_pci:')) continue;
     vfio++;
     const m = /v(\*|0000[0-9A-Fa-f]{4})d(\*|0000[0-9A-Fa-f]{4})\S*\s+(\S+)\s*$/.exec(line.slice('alias vfio_pci:'.length));
@@ -66,7 +61,7 @@ export function readModulesAlias(source: EvidenceSource): HostVariantDriver[] {
     const id = `${m[1]!.slice(4)}:${m[2]!.slice(4)}`.toLowerCase();
     if (!out.has(id)) out.set(id, m[3]!);
   }
-  if (vfio === 0 && source.text.trim() !== '') throw broken(file, 'has no \'alias vfio_pci:\' line', "grep '^alias vfio_pci:' /lib/modules/$(uname -r)/modules.alias > modules.alias");
+  if (vfio === 0 && source.xml.trim() !== '') throw broken(file, 'has no \'alias vfio_pci:\' line', "grep '^alias vfio_pci:' /lib/modules/$(uname -r)/modules.alias > modules.alias");
   return [...out.keys()].sort().map((id) => ({ id, driver: out.get(id)! }));
 }
 
@@ -87,13 +82,13 @@ type RawPorts = { port: Record<string, { flavour?: string; vfnum?: number; funct
  * function is migratable, by its PF's address and VF number.
  *
  * @example
- * readDevlinkPorts({ text: '{"port":{"pci/0000:82:00.0/2":{"flavour":"pcivf","pfnum":0,"vfnum":1,"function":{"migratable":"enable"}}}}' });
+ * readDevlinkPorts({ xml: '{"port":{"pci/0000:82:00.0/2":{"flavour":"pcivf","pfnum":0,"vfnum":1,"function":{"migratable":"enable"}}}}' });
  * // [{ pf: '0000:82:00.0', vfIndex: 1, migratable: true }]
  */
-export function readDevlinkPorts(source: EvidenceSource): { pf: string; vfIndex: number; migratable: boolean }[] {
+export function readDevlinkPorts(source: SnapshotSource): { pf: string; vfIndex: number; migratable: boolean }[] {
   const file = source.file ?? 'devlink.json';
   const capture = 'devlink -j port show > devlink.json';
-  const raw = validateJson<RawPorts>('devlink', parseJson(source.text, file, capture), 'HOST_SNAPSHOT', file);
+  const raw = validateJson<RawPorts>('devlink', parseJson(source.xml, file, capture), 'HOST_SNAPSHOT', file);
   const out: { pf: string; vfIndex: number; migratable: boolean }[] = [];
   for (const [name, port] of Object.entries(raw.port)) {
     const migratable = port.function?.migratable;
@@ -110,13 +105,13 @@ type RawInfo = { info: Record<string, { versions?: { fixed?: Record<string, stri
  * devlink-info.json, `devlink -j dev info`: each PCI device's running firmware version and PSID.
  *
  * @example
- * readDevlinkInfo({ text: '{"info":{"pci/0000:82:00.0":{"versions":{"fixed":{"fw.psid":"MT_0000000359"},"running":{"fw.version":"28.39.1002"}}}}}' });
+ * readDevlinkInfo({ xml: '{"info":{"pci/0000:82:00.0":{"versions":{"fixed":{"fw.psid":"MT_0000000359"},"running":{"fw.version":"28.39.1002"}}}}}' });
  * // [{ pf: '0000:82:00.0', firmware: '28.39.1002', psid: 'MT_0000000359' }]
  */
-export function readDevlinkInfo(source: EvidenceSource): { pf: string; firmware?: string; psid?: string }[] {
+export function readDevlinkInfo(source: SnapshotSource): { pf: string; firmware?: string; psid?: string }[] {
   const file = source.file ?? 'devlink-info.json';
   const capture = 'devlink -j dev info > devlink-info.json';
-  const raw = validateJson<RawInfo>('devlink-info', parseJson(source.text, file, capture), 'HOST_SNAPSHOT', file);
+  const raw = validateJson<RawInfo>('devlink-info', parseJson(source.xml, file, capture), 'HOST_SNAPSHOT', file);
   const out: { pf: string; firmware?: string; psid?: string }[] = [];
   for (const [handle, info] of Object.entries(raw.info)) {
     const pf = handlePci(handle, file, capture);

@@ -57,43 +57,43 @@ describe('a broken file is refused whole, naming it, saying how to capture it', 
 
 describe('the readers', () => {
   it('take libvirt\'s version from the daemon, else the library; wildcard aliases and other lines are passed over', () => {
-    expect(readVersions({ text: 'Using library: libvirt 9.0.0\nRunning hypervisor: QEMU 7.2.0\n' })).toEqual({ libvirt: '9.0.0', qemu: '7.2.0' });
-    expect(readModulesAlias({ text: 'alias pci:v00008086d* e1000e\nalias vfio_pci:v*d*sv*sd*bc*sc*i* vfio_pci\nalias vfio_pci:v000015B3d0000101Esv*sd*bc*sc*i* mlx5_vfio_pci\nalias vfio_pci:v000015B3d0000101Esv*sd*bc*sc*i* other\n' }))
+    expect(readVersions({ xml: 'Using library: libvirt 9.0.0\nRunning hypervisor: QEMU 7.2.0\n' })).toEqual({ libvirt: '9.0.0', qemu: '7.2.0' });
+    expect(readModulesAlias({ xml: 'alias pci:v00008086d* e1000e\nalias vfio_pci:v*d*sv*sd*bc*sc*i* vfio_pci\nalias vfio_pci:v000015B3d0000101Esv*sd*bc*sc*i* mlx5_vfio_pci\nalias vfio_pci:v000015B3d0000101Esv*sd*bc*sc*i* other\n' }))
       .toEqual([{ id: '15b3:101e', driver: 'mlx5_vfio_pci' }]);
-    expect(readModulesAlias({ text: '' })).toEqual([]);
+    expect(readModulesAlias({ xml: '' })).toEqual([]);
   });
 
   it('read only VF ports that say, and only PCI devices', () => {
-    expect(readDevlinkPorts({ text: JSON.stringify({ port: {
+    expect(readDevlinkPorts({ xml: JSON.stringify({ port: {
       'pci/0000:82:00.0/65535': { flavour: 'physical' },
       'pci/0000:82:00.0/3': { flavour: 'pcivf', vfnum: 2, function: { migratable: 'disable' } },
       'pci/0000:82:00.0/4': { flavour: 'pcivf', vfnum: 3, function: {} },
       'auxiliary/mlx5_core.sf.2/1': { flavour: 'pcivf', vfnum: 0, function: { migratable: 'enable' } },
     } }) })).toEqual([{ pf: '0000:82:00.0', vfIndex: 2, migratable: false }]);
-    expect(readDevlinkInfo({ text: JSON.stringify({ info: { 'pci/0000:82:00.0': { versions: { running: { fw: '1.2' } } }, 'auxiliary/x': {} } }) })).toEqual([{ pf: '0000:82:00.0', firmware: '1.2' }]);
+    expect(readDevlinkInfo({ xml: JSON.stringify({ info: { 'pci/0000:82:00.0': { versions: { running: { fw: '1.2' } } }, 'auxiliary/x': {} } }) })).toEqual([{ pf: '0000:82:00.0', firmware: '1.2' }]);
   });
 });
 
 describe('the readers, to the letter', () => {
   it('version.txt: padded columns and trailing blanks, a daemon line that is not exactly one, QEMU alone', () => {
-    expect(readVersions({ text: 'Running against daemon:   10.0.0  \nRunning hypervisor:   QEMU   8.2.2 \n' })).toEqual({ libvirt: '10.0.0', qemu: '8.2.2' });
-    expect(readVersions({ text: 'xRunning against daemon: 10.0.0\nUsing library: libvirt 9.0.0\n' })).toEqual({ libvirt: '9.0.0' });
-    expect(readVersions({ text: 'Running against daemon: 10.0.0 (patched)\nUsing library: libvirt 9.0.0\n' })).toEqual({ libvirt: '9.0.0' });
-    expect(readVersions({ text: 'Using library:  libvirt  9.0.0\n' })).toEqual({ libvirt: '9.0.0' });
-    expect(readVersions({ text: 'Running hypervisor: QEMU 7.2.0\n' })).toEqual({ qemu: '7.2.0' });
-    expect(readVersions({ text: 'Running hypervisor: QEMU 7.2.0 (Debian)\nUsing library: libvirt 9.0.0 (Debian)\nRunning against daemon: 9.0.0\n' })).toEqual({ libvirt: '9.0.0' });
-    expect(expectHybridError(() => readVersions({ text: 'nothing\n' }), 'HOST_SNAPSHOT').message).toMatch(/^version\.txt names neither .*virsh version --daemon > version\.txt/);
+    expect(readVersions({ xml: 'Running against daemon:   10.0.0  \nRunning hypervisor:   QEMU   8.2.2 \n' })).toEqual({ libvirt: '10.0.0', qemu: '8.2.2' });
+    expect(readVersions({ xml: 'xRunning against daemon: 10.0.0\nUsing library: libvirt 9.0.0\n' })).toEqual({ libvirt: '9.0.0' });
+    expect(readVersions({ xml: 'Running against daemon: 10.0.0 (patched)\nUsing library: libvirt 9.0.0\n' })).toEqual({ libvirt: '9.0.0' });
+    expect(readVersions({ xml: 'Using library:  libvirt  9.0.0\n' })).toEqual({ libvirt: '9.0.0' });
+    expect(readVersions({ xml: 'Running hypervisor: QEMU 7.2.0\n' })).toEqual({ qemu: '7.2.0' });
+    expect(readVersions({ xml: 'Running hypervisor: QEMU 7.2.0 (Debian)\nUsing library: libvirt 9.0.0 (Debian)\nRunning against daemon: 9.0.0\n' })).toEqual({ libvirt: '9.0.0' });
+    expect(expectHybridError(() => readVersions({ xml: 'nothing\n' }), 'HOST_SNAPSHOT').message).toMatch(/^version\.txt names neither .*virsh version --daemon > version\.txt/);
   });
 
   it('modules.alias: several spaces, sorted by id, a broken line quoted short, blank text empty', () => {
     const text = 'alias vfio_pci:v00008086d00001889sv*sd*bc*sc*i*   ice_vfio_pci\nalias vfio_pci:v000015B3d0000101Esv*sd*bc*sc*i* mlx5_vfio_pci\n';
-    expect(readModulesAlias({ text })).toEqual([{ id: '15b3:101e', driver: 'mlx5_vfio_pci' }, { id: '8086:1889', driver: 'ice_vfio_pci' }]);
-    expect(readModulesAlias({ text: '\n\n' })).toEqual([]);
-    expect(readModulesAlias({ text: 'alias vfio_pci:v000010DEd*sv*sd*bc*sc*i* x\nalias vfio_pci:v*d00001889sv*sd*bc*sc*i* y\n' })).toEqual([]);
+    expect(readModulesAlias({ xml: text })).toEqual([{ id: '15b3:101e', driver: 'mlx5_vfio_pci' }, { id: '8086:1889', driver: 'ice_vfio_pci' }]);
+    expect(readModulesAlias({ xml: '\n\n' })).toEqual([]);
+    expect(readModulesAlias({ xml: 'alias vfio_pci:v000010DEd*sv*sd*bc*sc*i* x\nalias vfio_pci:v*d00001889sv*sd*bc*sc*i* y\n' })).toEqual([]);
     const three = ['8086:1889', '15b3:101e', '10de:2330'].map((id) => `alias vfio_pci:v0000${id.slice(0, 4)}d0000${id.slice(5)}sv*sd*bc*sc*i* d${id.slice(0, 2)}`).join('\n');
-    expect(readModulesAlias({ text: three }).map((d) => d.id)).toEqual(['10de:2330', '15b3:101e', '8086:1889']);
+    expect(readModulesAlias({ xml: three }).map((d) => d.id)).toEqual(['10de:2330', '15b3:101e', '8086:1889']);
     const long = `alias vfio_pci:v000015B3 ${'x'.repeat(200)}`;
-    const e = expectHybridError(() => readModulesAlias({ text: long }), 'HOST_SNAPSHOT');
+    const e = expectHybridError(() => readModulesAlias({ xml: long }), 'HOST_SNAPSHOT');
     expect(e.message).toMatch(/^modules\.alias has a vfio_pci alias line/);
     expect(e.message).not.toContain('x'.repeat(100));
   });
@@ -103,13 +103,13 @@ describe('the readers, to the letter', () => {
       'pci/0000:82:00.0/9': { flavour: 'physical', vfnum: 0, function: { migratable: 'enable' } },
       'pci/0000:82:00.0/8': { flavour: 'pcivf', function: { migratable: 'enable' } },
     } };
-    expect(readDevlinkPorts({ text: JSON.stringify(ports) })).toEqual([]);
-    expect(expectHybridError(() => readDevlinkPorts({ text: '{' }), 'HOST_SNAPSHOT').message).toMatch(/^devlink\.json is not JSON .*devlink -j port show > devlink\.json/);
+    expect(readDevlinkPorts({ xml: JSON.stringify(ports) })).toEqual([]);
+    expect(expectHybridError(() => readDevlinkPorts({ xml: '{' }), 'HOST_SNAPSHOT').message).toMatch(/^devlink\.json is not JSON .*devlink -j port show > devlink\.json/);
   });
 
   it('devlink-info.json: fw.version before fw, a device without versions, files named by default', () => {
-    expect(readDevlinkInfo({ text: JSON.stringify({ info: { 'pci/0000:82:00.0': { versions: { running: { 'fw.version': '2.0', fw: '1.9' }, fixed: { 'fw.psid': 'P' } } }, 'pci/0000:83:00.0': {} } }) }))
+    expect(readDevlinkInfo({ xml: JSON.stringify({ info: { 'pci/0000:82:00.0': { versions: { running: { 'fw.version': '2.0', fw: '1.9' }, fixed: { 'fw.psid': 'P' } } }, 'pci/0000:83:00.0': {} } }) }))
       .toEqual([{ pf: '0000:82:00.0', firmware: '2.0', psid: 'P' }, { pf: '0000:83:00.0' }]);
-    expect(expectHybridError(() => readDevlinkInfo({ text: '{' }), 'HOST_SNAPSHOT').message).toMatch(/^devlink-info\.json is not JSON .*devlink -j dev info > devlink-info\.json/);
+    expect(expectHybridError(() => readDevlinkInfo({ xml: '{' }), 'HOST_SNAPSHOT').message).toMatch(/^devlink-info\.json is not JSON .*devlink -j dev info > devlink-info\.json/);
   });
 });
