@@ -36,7 +36,8 @@ export interface LabHost {
 export interface Presence { running: boolean; defined: boolean; persistent: boolean; managedSave: boolean }
 
 let uuidSeed = 1;
-const hostUuid = (n: number): string => `0000000${n}-1ab0-4000-8000-00000000000${n}`.slice(-36).padStart(36, '0');
+/** A host UUID of its own per lab host: libvirt refuses to migrate between hosts with the same one. */
+const hostUuid = (n: number): string => `00000000-1ab0-4000-8000-${String(n).padStart(12, '0')}`;
 
 export class Lab {
   readonly dir = mkdtempSync('/tmp/hh-lab-');

@@ -6,6 +6,7 @@
 // Teaming is not run here: QEMU's failover needs the guest's virtio-net driver to negotiate
 // VIRTIO_NET_F_STANDBY, and the lab's guest (busybox in an initramfs) loads no driver; its
 // stand-in is not a hostdev either, which libvirt requires of a transient teaming member.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -226,6 +227,7 @@ describe('several guests, several hosts', () => {
     const until = Date.now() + 60_000;
     while (lab.ok('a', 'dumpxml', 'hh-lab-hook').includes("<interface type='hostdev'")) {
       expect(Date.now() < until, 'the guest released its VF half').toBe(true);
+      execFileSync('sleep', ['0.5']);
     }
     const m = lab.virsh('a', 'migrate', '--live', '--persistent', '--undefinesource', 'hh-lab-hook', lab.host('c').uri);
     expect(m.status, m.stderr).toBe(0);
