@@ -26,6 +26,12 @@ const words = (...argv: string[]): string => argv.map(shellQuote).join(' ');
  */
 export const HOSTDEV_HYBRID = '${HOSTDEV_HYBRID:-hostdev-hybrid}';
 
+/**
+ * The netdev checks read libvirt's interface driver, which a minimal install may lack (Debian 13:
+ * libvirt-daemon-driver-interface, only recommended); virsh then says "not supported".
+ */
+const NO_INTERFACE_DRIVER = '; if virsh said "not supported by the connection driver", install libvirt\'s interface driver there (Debian: libvirt-daemon-driver-interface)';
+
 /** The libvirt node device name of a host PCI address: `0000:81:00.2` → `pci_0000_81_00_2`. */
 function nodedevName(pci: string): string {
   return `pci_${pci.replace(/[:.]/g, '_')}`;
@@ -164,12 +170,12 @@ export class Journal {
     const dump = this.virsh(host, 'iface-dumpxml', netdev);
     if (mtu === undefined) {
       this.check(host, `${this.where(host)} has network device ${netdev} (${usedBy})`, `${dump} >/dev/null`,
-        'create it there (a VLAN sub-interface: ip link add link PF name PF.VLAN type vlan id VLAN) or plan for another host');
+        `create it there (a VLAN sub-interface: ip link add link PF name PF.VLAN type vlan id VLAN) or plan for another host${NO_INTERFACE_DRIVER}`);
       return;
     }
     this.check(host, `${this.where(host)} has network device ${netdev} with MTU ${mtu} or more (${usedBy})`,
       `${dump} | sed -n ${shellQuote('s/.*<mtu size=.\\([0-9]*\\).*/\\1/p')} | { read -r m || m=1500; [ "$m" -ge ${mtu} ]; }`,
-      `create it there, or raise its MTU (ip link set ${netdev} mtu ${mtu}): a smaller one drops the pair's larger frames`);
+      `create it there, or raise its MTU (ip link set ${netdev} mtu ${mtu}): a smaller one drops the pair's larger frames${NO_INTERFACE_DRIVER}`);
   }
 
   /** Check, where the script runs: the folder exists and has `kib` KiB free. */
