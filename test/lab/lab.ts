@@ -30,10 +30,34 @@ export interface LabHost {
   uri: string;
   /** The host snapshot the plans read: the fixture's devices, this host's running guests. */
   snapshot: string;
+  /** The root its libvirtd runs in (a Debian 13 one: debian13Root()); absent: this machine's. */
+  root?: string;
 }
 
 /** A guest's state on one host, read back through the lab's virsh. */
 export interface Presence { running: boolean; defined: boolean; persistent: boolean; managedSave: boolean }
+
+/**
+ * A Debian 13 root (libvirt 11.3, QEMU 10.0) for a lab host of another version, built by
+ * test/lab/debian13-root the first time (about a minute with a near mirror) and kept.
+ */
+export function debian13Root(): string {
+  const root = process.env.HH_DEBIAN13_ROOT ?? '/var/cache/hostdev-hybrid/debian13';
+  const r = spawnSync(join(ROOT, 'test', 'lab', 'debian13-root'), [root], { encoding: 'utf8', timeout: 900_000 });
+  if (r.status !== 0) throw new Error(`test/lab/debian13-root ${root} failed (needs Debian's debootstrap and the Debian mirror): ${r.stderr}`);
+  return root;
+}
+
+/**
+ * qemu.conf lines for a host in another root. No per-guest mount namespace: libvirt would build it
+ * from that root's /dev, which is this machine's. QEMU runs as this machine's libvirt-qemu, by
+ * number: hosts share the guest kernel file, and libvirt refuses to give a file in use another
+ * owner — on real hosts that user has one uid everywhere (Debian's 64055), here each root made its own.
+ */
+function otherRootQemuConf(): string {
+  const id = (flag: string): string => execFileSync('id', [flag, 'libvirt-qemu'], { encoding: 'utf8' }).trim();
+  return `namespaces = [ ]\nuser = "+${id('-u')}"\ngroup = "+${id('-g')}"\n`;
+}
 
 let uuidSeed = 1;
 /** A host UUID of its own per lab host: libvirt refuses to migrate between hosts with the same one. */
@@ -92,13 +116,15 @@ export class Lab {
    * Starts a libvirtd playing fixture host `fixture`; `hook`: with hostdev-hybrid's libvirt hook
    * installed as docs/HOOK.md says (the shipped wrapper, calling this clone's CLI).
    */
-  addHost(name: string, fixture: string, options: { hook?: boolean } = {}): LabHost {
+  addHost(name: string, fixture: string, options: { hook?: boolean; root?: string } = {}): LabHost {
+    // The hook calls this clone's CLI, which needs this machine's Node, absent from another root.
+    if (options.hook && options.root) throw new Error('a lab host in another root cannot run the hook');
     const n = this.hosts.size + 1;
     const dir = join(this.dir, 'hosts', name);
     for (const d of ['run', 'lib/qemu/save', 'etc/hooks/qemu.d', 'cache', 'log/qemu']) mkdirSync(join(dir, d), { recursive: true });
     writeFileSync(join(dir, 'etc', 'libvirtd.conf'), `host_uuid = "${hostUuid(n)}"\n`);
     // No cgroups or virtlogd in here; migration ports of its own, so two hosts never collide.
-    writeFileSync(join(dir, 'etc', 'qemu.conf'), `cgroup_controllers = [ ]\nstdio_handler = "file"\nmigration_port_min = ${49200 + 100 * n}\nmigration_port_max = ${49263 + 100 * n}\n`);
+    writeFileSync(join(dir, 'etc', 'qemu.conf'), `cgroup_controllers = [ ]\nstdio_handler = "file"\nmigration_port_min = ${49200 + 100 * n}\nmigration_port_max = ${49263 + 100 * n}\n${options.root ? otherRootQemuConf() : ''}`);
     const snapshot = join(dir, 'snapshot');
     mkdirSync(snapshot);
     for (const part of ['nodedev', 'network', 'links.json', 'version.txt', 'modules.alias', 'devlink.json', 'devlink-info.json']) {
@@ -113,11 +139,13 @@ export class Lab {
       if (!wrapper.includes(snapshot)) throw new Error('examples/libvirt-hook/hostdev-hybrid changed: the lab cannot point it at its host');
       writeFileSync(join(dir, 'etc', 'hooks', 'qemu.d', 'hostdev-hybrid'), wrapper, { mode: 0o755 });
     }
-    const host: LabHost = { name, fixture, dir, uri: `qemu+unix:///system?socket=${dir}/run/libvirt-sock`, snapshot };
+    const host: LabHost = { name, fixture, dir, uri: `qemu+unix:///system?socket=${dir}/run/libvirt-sock`, snapshot, ...(options.root ? { root: options.root } : {}) };
     this.hosts.set(name, host);
     this.writeHosts();
     this.ensureVeths(fixture);
     this.startDaemon(host);
+    // Another root's evidence is its own daemon's: what a snapshot of that host would say.
+    if (options.root) writeFileSync(join(snapshot, 'version.txt'), this.ok(name, 'version', '--daemon'));
     return host;
   }
 
@@ -128,9 +156,15 @@ export class Lab {
   /** libvirtd in a mount namespace of its own; tini reaps the processes it daemonizes. */
   startDaemon(host: LabHost): void {
     rmSync(join(this.dir, `stopped-${host.name}`), { force: true });
-    const mounts = [['run', '/run/libvirt'], ['lib', '/var/lib/libvirt'], ['etc', '/etc/libvirt'], ['cache', '/var/cache/libvirt'], ['log', '/var/log/libvirt']];
+    const r = host.root ?? '';
+    const mounts = [['run', '/run/libvirt'], ['lib', '/var/lib/libvirt'], ['etc', '/etc/libvirt'], ['cache', '/var/cache/libvirt'], ['log', '/var/log/libvirt']]
+      .map(([from, to]) => [`${host.dir}/${from}`, `${r}${to}`]);
+    // Another root sees this machine's kernel interfaces, and the lab's folder and /boot (the
+    // guest kernel) at the same paths, so one guest XML serves every host.
+    if (host.root) mounts.push(...['/proc', '/sys', '/dev', '/dev/pts', '/boot', this.dir].map((p) => [p, `${r}${p}`]));
     for (const [, target] of mounts) mkdirSync(target!, { recursive: true });
-    const script = `${mounts.map(([from, to]) => `mount --bind ${host.dir}/${from} ${to}`).join('\n')}\nexec tini -s -- libvirtd -p /run/libvirt/libvirtd.pid --timeout 0`;
+    const script = `${mounts.map(([from, to]) => `mount --bind ${from} ${to}`).join('\n')}
+exec tini -s -- ${host.root ? `chroot ${host.root} ` : ''}libvirtd -p /run/libvirt/libvirtd.pid --timeout 0`;
     const child = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-ec', script], { detached: true, stdio: ['ignore', 'ignore', 'ignore'] });
     child.unref();
     const until = Date.now() + 60_000;
