@@ -56,6 +56,7 @@ export const ERROR_CODES = {
   EPHEMERAL_CLASS_MISMATCH: 'An ephemeral device would go to a destination device of another kind (PCI class), e.g. a GPU onto a NIC VF.',
   URI_INVALID: 'A libvirt URI is missing where a plan needs one (a live migration\'s destination), or is not a libvirt URI.',
   MIGRATION_SAME_HOST: 'A live migration from a host onto itself, which libvirt refuses: plan a save-restore instead.',
+  VF_MOVE_REFUSED: 'A VF half arriving attached (VFIO migration) on a VF of this host that cannot take its state: the hook refuses the migration before it starts.',
   MTU_TOO_SMALL: 'A pair\'s MTU is larger than what its PF (or VLAN sub-interface) has on the destination: the backup would drop larger frames there.',
   SAVE_FILE_REQUIRED: 'A save/restore to another host without a save file: the default is on the source host alone, so give one on storage both hosts see.',
   SAVE_FILE_MANAGED: 'A save file at libvirt\'s managed-save path (/var/lib/libvirt/qemu/save/NAME.save): the next virsh start of that guest would resume it.',

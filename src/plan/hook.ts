@@ -14,6 +14,8 @@ import { rootElement } from '../xml/tree.js';
 import { serializeXml } from '../xml/serialize.js';
 import { backupDevFor } from '../expand/halves.js';
 import { applyDestination, chooseDestination } from './destination.js';
+import { setVariantDriver } from './pieces.js';
+import { vfArrival } from './vf-move.js';
 import { readDocForPlan, type PlanDomain, type PlanPair } from './read.js';
 import type { Allocation } from './types.js';
 
@@ -74,6 +76,7 @@ export function rewriteArrivingDomain(domainXml: string, host: Host, options: Ar
     // A run of its own: a failed attempt leaves claimed the VFs it took for the first pairs.
     const chosen = chooseDestination(pd, host, host, { run: new AllocationRun(host, options.claimed), sameDomain: true, keepVf: true });
     applyDestination(pd, chosen.allocations);
+    admitAttachedVfs(pd, chosen.allocations, host);
     return { xml: serializeXml(doc), domain: pd.name, allocations: chosen.allocations, degraded: [], warnings: chosen.warnings };
   } catch (e) {
     // Stryker disable next-line ConditionalExpression,LogicalOperator: degrade() meets any other error again, pair by pair, and throws it
@@ -129,5 +132,25 @@ function degrade(pd: PlanDomain, host: Host, run: AllocationRun): Arrival {
   }
   const rest = chooseDestination({ ...pd, pairs: [] }, host, host, { run, sameDomain: true });
   applyDestination({ ...pd, pairs: pd.pairs.filter((p) => !degraded.includes(p.record.name)) }, [...allocations, ...rest.allocations], stay);
+  admitAttachedVfs(pd, allocations, host);
   return { xml: serializeXml(pd.doc), domain: pd.name, allocations: [...allocations, ...rest.allocations], degraded, warnings: [...warnings, ...rest.warnings] };
+}
+
+/**
+ * A bond pair whose VF half arrives with the guest moves attached (VFIO migration, planned from
+ * both hosts' snapshots): the VF chosen here must take its state by this host's snapshot as it is
+ * now — or the migration is refused before it starts, the guest still on the source with its VF.
+ * The VF half names this host's variant driver.
+ */
+function admitAttachedVfs(pd: PlanDomain, allocations: Allocation[], host: Host): void {
+  if (pd.style !== 'bond') return;
+  for (const p of pd.pairs) {
+    const vf = allocations.find((a) => a.kind === 'pair' && a.alias === p.record.name)?.to.vf;
+    if (!p.vfHalf || vf === undefined) continue;
+    const verdict = vfArrival(host, vf);
+    if (!verdict.attached) {
+      throw new HybridError('VF_MOVE_REFUSED', `pair '${p.record.name}' of '${pd.name}' arrives with its VF attached (VFIO migration), and VF ${vf} here cannot take its state: ${verdict.reason}. The migration is refused before it starts; the guest stays on the source with its VF. Refresh the snapshots and plan again`, { element: p.record.name });
+    }
+    setVariantDriver(pd.doc, p.vfHalf, verdict.driver);
+  }
 }

@@ -2,7 +2,7 @@
 // libvirt's own running-domain files (<domstatus>) as domains/; and two arrivals at once with
 // one VF left: one gets it, the other comes in degraded — never both the same VF.
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -217,6 +217,28 @@ describe('the shipped wrapper and refresh script', () => {
     expect(existsSync(log)).toBe(false);
     for (const op of ['migrate', 'restore']) expect(spawnSync('sh', [WRAPPER, 'g1', op, 'begin', '-'], { encoding: 'utf8', env, input: '' }).status).toBe(0);
     expect(readFileSync(log, 'utf8')).toBe('hook --host /var/lib/hostdev-hybrid/host --state /run/hostdev-hybrid g1 migrate begin -\nhook --host /var/lib/hostdev-hybrid/host --state /run/hostdev-hybrid g1 restore begin -\n');
+  });
+
+  it('a refresh captures the VFIO evidence, and removes what it can no longer capture rather than keep it stale', () => {
+    const snap = mkdtempSync(join(tmpdir(), 'hh-snap-'));
+    const bin = mkdtempSync(join(tmpdir(), 'hh-bin-'));
+    const devlinkOut = join(bin, 'devlink.out');
+    writeFileSync(join(bin, 'virsh'), '#!/bin/sh\ncase "$3" in\n  version) printf \'Running against daemon: 11.3.0\\nRunning hypervisor: QEMU 10.0.0\\n\' ;;\nesac\n');
+    writeFileSync(join(bin, 'devlink'), `#!/bin/sh\n[ -e ${devlinkOut} ] || exit 1\ncase "$2 $3" in\n  'port show') cat ${devlinkOut} ;;\n  'dev info') echo '{"info":{}}' ;;\nesac\n`);
+    spawnSync('chmod', ['755', join(bin, 'virsh'), join(bin, 'devlink')]);
+    const env = { ...process.env, PATH: `${bin}:${process.env.PATH}` };
+    const port = '{"port":{"pci/0000:83:00.0/1":{"flavour":"pcivf","pfnum":0,"vfnum":0,"function":{"migratable":"enable"}}}}\n';
+    writeFileSync(devlinkOut, port);
+    expect(spawnSync('sh', [REFRESH, snap], { env, encoding: 'utf8' }).status).toBe(0);
+    expect(readFileSync(join(snap, 'version.txt'), 'utf8')).toContain('Running against daemon: 11.3.0');
+    expect(readFileSync(join(snap, 'devlink.json'), 'utf8')).toBe(port);
+    expect(readFileSync(join(snap, 'devlink-info.json'), 'utf8')).toBe('{"info":{}}\n');
+    rmSync(devlinkOut);
+    expect(spawnSync('sh', [REFRESH, snap], { env, encoding: 'utf8' }).status).toBe(0);
+    expect(existsSync(join(snap, 'devlink.json'))).toBe(false);
+    expect(existsSync(join(snap, 'devlink-info.json'))).toBe(false);
+    expect(existsSync(join(snap, 'version.txt'))).toBe(true);
+    expect(readdirSync(snap).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   it('refreshes swap the snapshot atomically: arrivals during a loop of refreshes always see a whole snapshot', async () => {

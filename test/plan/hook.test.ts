@@ -22,7 +22,7 @@ describe('rewriteArrivingDomain', () => {
   });
 
   it('back on its own host, each pair keeps its VF, though lower ones are free', () => {
-    const r = rewriteArrivingDomain(app3, { ...structuredClone(intel), domains: [] });
+    const r = rewriteArrivingDomain(arriving, { ...structuredClone(intel), domains: [] });
     expect(r.allocations.filter((a) => a.kind === 'pair').map((a) => a.to.vf)).toEqual(RECORDED);
     expect(r.degraded).toEqual([]);
   });
@@ -30,11 +30,11 @@ describe('rewriteArrivingDomain', () => {
   it('VFs the host shows as the arriving domain\'s own are still its own', () => {
     const h = structuredClone(intel);
     h.domains.push({ name: 'app3', pciDevices: [...RECORDED, '0000:65:00.0'], macs: [] });
-    expect(rewriteArrivingDomain(app3, h).allocations.filter((a) => a.kind === 'pair').map((a) => a.to.vf)).toEqual(RECORDED);
+    expect(rewriteArrivingDomain(arriving, h).allocations.filter((a) => a.kind === 'pair').map((a) => a.to.vf)).toEqual(RECORDED);
   });
 
   it('a VF another arrival claimed is not kept', () => {
-    const r = rewriteArrivingDomain(app3, intel, { claimed: new Set(['0000:04:10.2']) });
+    const r = rewriteArrivingDomain(arriving, intel, { claimed: new Set(['0000:04:10.2']) });
     expect(r.allocations.find((a) => a.alias === 'ua-hybrid0')!.to.vf).not.toBe('0000:04:10.2');
   });
 

@@ -151,4 +151,35 @@ describe('evacuation and the hook follow the same rule', () => {
     expect(half(arrived.xml ?? p.migrateXml!)).toBe(half(p.migrateXml!));
     expect(arrived.degraded).toEqual([]);
   });
+
+  // The hook runs on the destination at `migrate begin`, with this host's snapshot as it is then:
+  // the one check of the destination's VF that a plan's preflight (virsh only) cannot make.
+  const withVfs = (host: Host, change: Partial<Host['vfs'][number]>): Host => ({ ...host, vfs: host.vfs.map((v) => ({ ...v, ...change })) });
+  it.each([
+    ['has migratable disabled', withVfs(b, { migratable: false })],
+    ['is migratable is unknown', withVfs(b, { migratable: undefined })],
+    ["this host's kernel has no VFIO variant driver for 15b3:101e", { ...b, variantDrivers: [] }],
+    ['libvirt 9.0.0 on this host', { ...b, versions: { libvirt: '9.0.0', qemu: '7.2.0' } }],
+    ["vendor:device is unknown here", withVfs(b, { pciId: undefined })],
+  ])('the hook refuses a VF half arriving attached where the VF here cannot take its state now (%s)', (says, now) => {
+    const p = plan(guest(entry()));
+    expect(() => rewriteArrivingDomain(p.migrateXml!, now as Host)).toThrow(expect.objectContaining({ code: 'VF_MOVE_REFUSED', message: expect.stringContaining(says) }));
+  });
+
+  it('a VF half arriving attached whose VF was taken meanwhile goes to another VF that can take its state, on its variant driver', () => {
+    const p = plan(guest(entry()));
+    const taken = p.allocations[0]!.to.vf;
+    const busy = { ...b, domains: [...b.domains, { name: 'other', pciDevices: [taken], macs: [] }] };
+    const arrived = rewriteArrivingDomain(p.migrateXml!, busy);
+    const vf = arrived.allocations[0]!.to.vf;
+    expect(vf).not.toBe(taken);
+    expect(arrived.xml).toContain("<driver model='mlx5_vfio_pci'/>");
+    const onlyTakenMigratable = { ...busy, vfs: busy.vfs.map((v) => ({ ...v, migratable: v.address === taken })) };
+    expect(() => rewriteArrivingDomain(p.migrateXml!, onlyTakenMigratable)).toThrow(expect.objectContaining({ code: 'VF_MOVE_REFUSED' }));
+  });
+
+  it('the hook leaves a teaming VF half (QEMU\'s failover unplugs it) to the pool\'s rule alone', () => {
+    const p = plan(guest(entry(), 'teaming'));
+    expect(rewriteArrivingDomain(p.migrateXml!, withVfs(b, { migratable: false })).xml).toBeDefined();
+  });
 });
