@@ -24,6 +24,7 @@ export const DIAGNOSTIC_CODES = {
   GUEST_CONFIG_ONE_HOST: 'guest-config with one host: VF ports are matched by that host\'s VF drivers only, so a move to another vendor\'s VFs loses the fast path.',
   MAC_POSITIONAL: 'expand: a pair with neither <mac> nor an alias got a MAC and name from its place among unnamed hybrid NICs; inserting one before it would change them.',
   MTU_TOO_SMALL: 'A pair\'s MTU is larger than its PF\'s (or VLAN sub-interface\'s) MTU on the host: its backup would drop larger frames.',
+  INVALID_MTU: 'A pair\'s MTU is above what its PF (or VLAN sub-interface) can take on the host (max_mtu in links.json).',
   MTU_UNKNOWN: 'A pair has an MTU but the host snapshot does not know its devices\' MTU (no links.json, or the device is not in it).',
   UNKNOWN_TYPE: 'An <interface> or <hostdev> whose type neither libvirt nor the dialect knows (a typo, say): libvirt refuses it at define.',
   ALREADY_EXPANDED: 'expand of a domain already expanded for another host: nothing changes; plan the move instead.',

@@ -1,5 +1,5 @@
 import { unknownDeviceTypes } from '../libvirt/types.js';
-import { mtuFit, mtuFix, mtuHas, mtuUnknownWarning } from '../host/mtu.js';
+import { judgeMtu, mtuUnknownWarning } from '../host/mtu.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { parseXml } from '../xml/parse.js';
 import { childAttribute, firstChild, getAttribute } from '../xml/edit.js';
@@ -204,10 +204,7 @@ function checkPairOnHost(host: Host, domain: string, pair: PairRecord, vf: XmlEl
   const actual = childAttribute(backup, 'source', 'dev');
   checkBackupPf(pair, backup, pfNetdev, say, source);
   if (pair.mtu === undefined) return;
-  const fit = mtuFit(host, [pfNetdev, actual ?? backupDevFor(pair, pfNetdev)], pair.mtu);
-  if (fit.kind === 'too-small' || fit.kind === 'above-max') {
-    say({ code: 'MTU_TOO_SMALL', severity: 'error',
-      message: `pair '${pair.name}' has MTU ${pair.mtu}, but ${fit.device} has ${mtuHas(fit)} on this host: the VF and its backup drop larger frames; ${mtuFix(fit.device, pair.mtu)}` });
-  }
-  if (fit.kind === 'unknown') mtuUnknown.push(...fit.devices);
+  const verdict = judgeMtu(host, pair.name, pair.mtu, [pfNetdev, actual ?? backupDevFor(pair, pfNetdev)], 'on this host');
+  if (verdict.kind === 'refused') say({ code: verdict.code, severity: 'error', message: verdict.message });
+  if (verdict.kind === 'unknown') mtuUnknown.push(...verdict.devices);
 }

@@ -11,7 +11,7 @@ import type { XmlDocument, XmlElement } from '../xml/tree.js';
 import { AllocationRun } from '../host/allocate.js';
 import { assertHost, hostIndex, type Host, type VfTopology } from '../host/model.js';
 import { heldPciDevices } from '../host/domain-usage.js';
-import { mtuFit, mtuFix, mtuUnknownWarning } from '../host/mtu.js';
+import { judgeMtu, mtuUnknownWarning } from '../host/mtu.js';
 import {
   atElement, deviceList, devicesOf, domainName, domainRoot, domainUuid, guestPciAddress, inInput, machineKind, numatuneNode, serialMirrors,
 } from '../libvirt/domain.js';
@@ -324,18 +324,11 @@ function pairMac(x: Expansion, s: PairSpec, pairName: string): string {
   return mac;
 }
 
-/** A pair's MTU against its PF and backup device on this host: above max refused, smaller warned. */
+/** A pair's MTU on this host (host/mtu.ts's rule): refused, or unknown and said once at the end. */
 function checkMtu(x: Expansion, s: PairSpec, pairName: string, devices: string[], mtu: number, mtuUnknown: string[]): void {
-  const { where } = s.entry;
-  const fit = mtuFit(x.host, devices, mtu);
-  if (fit.kind === 'above-max') {
-    throw new HybridError('INVALID_MTU', `${where}: MTU ${mtu} is above what ${fit.device} takes on this host (max_mtu ${fit.maxMtu})`, { element: where });
-  }
-  if (fit.kind === 'too-small') {
-    x.warnings.push({ code: 'MTU_TOO_SMALL', severity: 'warning', alias: pairName,
-      message: `${pairName}: its MTU is ${mtu}, but ${fit.device} has MTU ${fit.mtu} on this host: its backup (and the VF, capped by its PF) would drop larger frames; ${mtuFix(fit.device, mtu)}` });
-  }
-  if (fit.kind === 'unknown') mtuUnknown.push(...fit.devices);
+  const verdict = judgeMtu(x.host, pairName, mtu, devices, 'on this host');
+  if (verdict.kind === 'refused') throw new HybridError(verdict.code, verdict.message, { element: s.entry.where });
+  if (verdict.kind === 'unknown') mtuUnknown.push(...verdict.devices);
 }
 
 /** Ephemeral devices: the attribute goes, the fact goes to the metadata. */

@@ -6,20 +6,14 @@
 import type { Diagnostic } from '../diagnostics.js';
 import { hostIndex, type Host } from './model.js';
 
-export type MtuFit =
+type MtuFit =
   | { kind: 'fits' }
   /** The snapshot has no links.json, or does not list these devices. */
   | { kind: 'unknown'; devices: string[] }
   | { kind: 'too-small'; device: string; mtu: number }
   | { kind: 'above-max'; device: string; maxMtu: number };
 
-/**
- * How `mtu` fits the devices a pair uses on `host` (its PF netdev, and the backup's source).
- *
- * @example
- * mtuFit(host, ['ens1f0'], 9000); // { kind: 'too-small', device: 'ens1f0', mtu: 1500 }
- */
-export function mtuFit(host: Host, devices: string[], mtu: number): MtuFit {
+function mtuFit(host: Host, devices: string[], mtu: number): MtuFit {
   const links = hostIndex(host).links;
   const unknown: string[] = [];
   for (const device of new Set(devices)) {
@@ -34,14 +28,33 @@ export function mtuFit(host: Host, devices: string[], mtu: number): MtuFit {
   return unknown.length > 0 ? { kind: 'unknown', devices: unknown } : { kind: 'fits' };
 }
 
-/** What a device that does not fit has, for messages: `MTU 1500` or `max_mtu 9216`. */
-export function mtuHas(fit: Extract<MtuFit, { kind: 'too-small' | 'above-max' }>): string {
-  return fit.kind === 'too-small' ? `MTU ${fit.mtu}` : `max_mtu ${fit.maxMtu}`;
-}
+/** The verdict on a pair's MTU on one host: it fits, is unknown there, or is refused, and why. */
+export type MtuVerdict =
+  | { kind: 'fits' }
+  | { kind: 'unknown'; devices: string[] }
+  | { kind: 'refused'; code: 'INVALID_MTU' | 'MTU_TOO_SMALL'; message: string };
 
-/** What to do about a device whose MTU is smaller than a pair's, for messages. */
-export function mtuFix(device: string, mtu: number): string {
-  return `raise it there (ip link set ${device} mtu ${mtu}, and in the host's network configuration) or lower the pair's <mtu>`;
+/**
+ * The one MTU rule, which expansion, check, plans, hot-plug, repair and the hook all ask: a pair's
+ * MTU must fit the devices it uses on the host — its VF's PF (the VF is capped by it) and its
+ * backup's source device (macvtap takes that device's MTU) — or the pair is refused there:
+ * above a device's max_mtu (`INVALID_MTU`), above its MTU (`MTU_TOO_SMALL`). A device the snapshot
+ * does not know is "unknown", which callers say once (mtuUnknownWarning). `where`: "on this host",
+ * "on the destination".
+ *
+ * @example
+ * judgeMtu(host, 'ua-net0', 9000, ['ens1f0'], 'on the destination');
+ * // { kind: 'refused', code: 'MTU_TOO_SMALL', message: "pair 'ua-net0' has MTU 9000, but ens1f0 has MTU 1500 on the destination: …" }
+ */
+export function judgeMtu(host: Host, pair: string, mtu: number, devices: string[], where: string): MtuVerdict {
+  const fit = mtuFit(host, devices, mtu);
+  if (fit.kind === 'above-max') {
+    return { kind: 'refused', code: 'INVALID_MTU', message: `pair '${pair}' has MTU ${mtu}, above what ${fit.device} takes ${where} (max_mtu ${fit.maxMtu}); lower the pair's <mtu>` };
+  }
+  if (fit.kind === 'too-small') {
+    return { kind: 'refused', code: 'MTU_TOO_SMALL', message: `pair '${pair}' has MTU ${mtu}, but ${fit.device} has MTU ${fit.mtu} ${where}: the VF (capped by its PF) and its backup would drop larger frames; raise it there (ip link set ${fit.device} mtu ${mtu}, and in the host's network configuration) or lower the pair's <mtu>` };
+  }
+  return fit;
 }
 
 /** One MTU_UNKNOWN warning for every device whose MTU the snapshot does not know: said once. */

@@ -9,7 +9,7 @@ import { backupDevFor } from '../expand/halves.js';
 import { writeMetadata, type HybridMetadata, type PairRecord } from '../expand/metadata.js';
 import { AllocationRun } from '../host/allocate.js';
 import { hostIndex, type Host } from '../host/model.js';
-import { mtuFit, mtuFix, mtuHas, mtuUnknownWarning } from '../host/mtu.js';
+import { judgeMtu, mtuUnknownWarning } from '../host/mtu.js';
 import { parsePci, pciAttributes } from '../libvirt/pci-address.js';
 import { numatuneNode } from '../libvirt/domain.js';
 import { firstChild, getAttribute, removeElement, setAttribute } from '../xml/edit.js';
@@ -73,11 +73,9 @@ export function chooseDestination(pd: PlanDomain, from: Host | undefined, to: Ho
       from: endOfRecord(record), to: endOfVf(topo, backupDev),
     });
     if (record.mtu !== undefined) {
-      const fit = mtuFit(to, [topo.pfNetdev, backupDev], record.mtu);
-      if (fit.kind === 'too-small' || fit.kind === 'above-max') {
-        throw new HybridError('MTU_TOO_SMALL', `pair '${record.name}' has MTU ${record.mtu}, but ${fit.device} has ${mtuHas(fit)} on the destination: its backup would drop larger frames there; ${mtuFix(fit.device, record.mtu)}, or pick another destination`, { element: record.name });
-      }
-      if (fit.kind === 'unknown') mtuUnknown.push(...fit.devices);
+      const verdict = judgeMtu(to, record.name, record.mtu, [topo.pfNetdev, backupDev], 'on the destination');
+      if (verdict.kind === 'refused') throw new HybridError(verdict.code, `${verdict.message}, or pick another destination`, { element: record.name });
+      if (verdict.kind === 'unknown') mtuUnknown.push(...verdict.devices);
     }
     if (record.vlan !== undefined && !(to.netdevs ?? []).includes(backupDev)) {
       warnings.push({ code: 'VLAN_DEVICE_UNKNOWN', severity: 'warning', alias: record.name,

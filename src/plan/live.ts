@@ -9,7 +9,7 @@ import { readMetadata, writeMetadata, type HybridMetadata, type Style } from '..
 import { AllocationRun } from '../host/allocate.js';
 import { assertHost, EMPTY_HOST, hostIndex, vfTopology, type Host, type VfTopology } from '../host/model.js';
 import { heldPciDevices } from '../host/domain-usage.js';
-import { mtuFit, mtuFix, mtuHas } from '../host/mtu.js';
+import { judgeMtu } from '../host/mtu.js';
 import { describeDevice, deviceList, devicesOf, inInput } from '../libvirt/domain.js';
 import { parsePci } from '../libvirt/pci-address.js';
 import { guestPciSpace, reserveAddress } from '../pci/space.js';
@@ -104,11 +104,8 @@ export function planRepair(runningXml: string, host: Host, options: LiveOptions 
           message: `pair '${p.record.name}': no free VF on ${pfNetdev ?? backupDev ?? 'its backup\'s PF'}; VF ${topo.vf} is on ${topo.pfNetdev}, so the halves leave by different PFs until the guest next moves` });
       }
       if (p.record.mtu !== undefined) {
-        // The VF is capped by its PF: one on a PF of smaller MTU would drop what the backup carries.
-        const fit = mtuFit(host, [topo.pfNetdev], p.record.mtu);
-        if (fit.kind === 'too-small' || fit.kind === 'above-max') {
-          throw new HybridError('MTU_TOO_SMALL', `pair '${p.record.name}' has MTU ${p.record.mtu}, but the PF of VF ${topo.vf}, ${fit.device}, has ${mtuHas(fit)}; ${mtuFix(fit.device, p.record.mtu)}`, { element: p.record.name });
-        }
+        const verdict = judgeMtu(host, p.record.name, p.record.mtu, [topo.pfNetdev, backupDev ?? backupDevFor(p.record, topo.pfNetdev)], 'on this host');
+        if (verdict.kind === 'refused') throw new HybridError(verdict.code, verdict.message, { element: p.record.name });
       }
       run.claim(topo.vf); // the recorded VF, kept
       const to = endOfVf(topo, backupDev);
@@ -162,9 +159,6 @@ export function planHotplug(runningXml: string, host: Host, interfaceXml: string
       style: existing ?? options.style ?? 'bond', addControllers: false, vlanDevice: options.vlanDevice,
       describeEntry: (el) => `the new device ${describeDevice(el)}`,
     }));
-    const tooSmall = expanded.result.warnings.find((w) => w.code === 'MTU_TOO_SMALL');
-    // Added live, the pair runs at once: a PF that would drop its frames is refused, not warned of.
-    if (tooSmall) throw new HybridError('MTU_TOO_SMALL', tooSmall.message, { element: tooSmall.alias });
     const added = deviceList(root).filter((d) => !before.has(d));
     // Only a pair's two halves in the NIC's place, nothing else: the guest's own XML held no dialect.
     if (added.length !== 2) {

@@ -395,7 +395,7 @@ describe('destination checks, edges', () => {
   it('a jumbo pair above the destination PF\'s max_mtu is refused, naming it', () => {
     const guest = fixture('cases', 'plan-migrate-jumbo', 'input.xml');
     const capped = { ...structuredClone(x710), links: [{ ifname: 'ens2f0', mtu: 9000, maxMtu: 8000 }] };
-    expect(expectHybridError(() => planMigration(guest, intel, capped, { destUri: DEST_URI }), 'MTU_TOO_SMALL').message).toContain('ens2f0 has max_mtu 8000 on the destination');
+    expect(expectHybridError(() => planMigration(guest, intel, capped, { destUri: DEST_URI }), 'INVALID_MTU').message).toContain('above what ens2f0 takes on the destination (max_mtu 8000)');
   });
 
   it('save-restore with a remote source URI: no room check (df sees only this machine)', () => {

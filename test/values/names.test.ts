@@ -2,7 +2,7 @@
 // whether a pair's MTU fits a host's devices.
 import { describe, expect, it } from 'vitest';
 import { hostFromXml, parseXml } from '../../src/index.js';
-import { mtuFit, mtuUnknownWarning } from '../../src/host/mtu.js';
+import { judgeMtu, mtuUnknownWarning } from '../../src/host/mtu.js';
 import { readMtu } from '../../src/libvirt/mtu.js';
 import { HOSTDEV_TYPES, INTERFACE_TYPES, nearest, unknownDeviceTypes } from '../../src/libvirt/types.js';
 import { isLibvirtUri, isLocalUri, libvirtUri } from '../../src/libvirt/uri.js';
@@ -51,18 +51,22 @@ describe('libvirt URIs', () => {
   });
 });
 
-describe('mtuFit', () => {
+describe('judgeMtu: the one MTU rule', () => {
   const host = (links: unknown[] | undefined) => ({ ...hostFromXml({ nodedevs: [] }), ...(links ? { links } : {}) }) as ReturnType<typeof hostFromXml>;
+  const judge = (h: ReturnType<typeof host>, devices: string[], mtu: number) => {
+    const v = judgeMtu(h, 'ua-p', mtu, devices, 'on host X');
+    return v.kind === 'refused' ? [v.code, v.message] : v;
+  };
   it('fits, too small, above max_mtu (equal is fine), or unknown per device', () => {
     const h = host([{ ifname: 'eth3', mtu: 9000, maxMtu: 9216 }, { ifname: 'eth3.42', mtu: 1500 }, { ifname: 'eth4', mtu: 9216 }]);
-    expect(mtuFit(h, ['eth3'], 9000)).toEqual({ kind: 'fits' });
-    expect(mtuFit(h, ['eth4'], 9216)).toEqual({ kind: 'fits' });
-    expect(mtuFit(h, ['eth3', 'eth3.42'], 9000)).toEqual({ kind: 'too-small', device: 'eth3.42', mtu: 1500 });
-    expect(mtuFit(h, ['eth3'], 9216)).toEqual({ kind: 'too-small', device: 'eth3', mtu: 9000 });
-    expect(mtuFit(host([{ ifname: 'eth3', mtu: 9216, maxMtu: 9216 }]), ['eth3'], 9216)).toEqual({ kind: 'fits' });
-    expect(mtuFit(host([{ ifname: 'eth3', mtu: 9000, maxMtu: 9216 }]), ['eth3'], 9217)).toEqual({ kind: 'above-max', device: 'eth3', maxMtu: 9216 });
-    expect(mtuFit(h, ['eth9', 'eth3', 'eth9'], 1500)).toEqual({ kind: 'unknown', devices: ['eth9'] });
-    expect(mtuFit(host(undefined), ['eth3'], 1500)).toEqual({ kind: 'unknown', devices: ['eth3'] });
+    expect(judge(h, ['eth3'], 9000)).toEqual({ kind: 'fits' });
+    expect(judge(h, ['eth4'], 9216)).toEqual({ kind: 'fits' });
+    expect(judge(h, ['eth3', 'eth3.42'], 9000)).toEqual(['MTU_TOO_SMALL', expect.stringMatching(/^pair 'ua-p' has MTU 9000, but eth3\.42 has MTU 1500 on host X: .*ip link set eth3\.42 mtu 9000/)]);
+    expect(judge(h, ['eth3'], 9216)).toEqual(['MTU_TOO_SMALL', expect.stringContaining('eth3 has MTU 9000 on host X')]);
+    expect(judge(host([{ ifname: 'eth3', mtu: 9216, maxMtu: 9216 }]), ['eth3'], 9216)).toEqual({ kind: 'fits' });
+    expect(judge(host([{ ifname: 'eth3', mtu: 9000, maxMtu: 9216 }]), ['eth3'], 9217)).toEqual(['INVALID_MTU', "pair 'ua-p' has MTU 9217, above what eth3 takes on host X (max_mtu 9216); lower the pair's <mtu>"]);
+    expect(judge(h, ['eth9', 'eth3', 'eth9'], 1500)).toEqual({ kind: 'unknown', devices: ['eth9'] });
+    expect(judge(host(undefined), ['eth3'], 1500)).toEqual({ kind: 'unknown', devices: ['eth3'] });
   });
 
   it('MTU_UNKNOWN names each device once, sorted, and says why', () => {
