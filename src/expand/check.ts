@@ -13,7 +13,7 @@ import { formatPci, type PciAddress } from '../libvirt/pci-address.js';
 import { backupDevFor } from './halves.js';
 import { isTeamed, teamingMachineProblem, teamingModelProblem } from './teaming.js';
 import { guestPciSpace, isHotpluggable, type GuestPciSpace } from '../pci/space.js';
-import { readMetadata, type EphemeralRecord, type PairRecord, type Style } from './metadata.js';
+import { devicesByAlias, pairHalves, type PairHalves, readMetadata, type EphemeralRecord, type PairRecord, type Style } from './metadata.js';
 import { sourceOffset } from '../xml/origin.js';
 import { lineColumn } from '../xml/position.js';
 import { compact } from '../compact.js';
@@ -38,8 +38,8 @@ export function checkDomain(domainXml: string, host?: Host, options: CheckOption
   dialectLeft(c);
   c.out.push(...unknownDeviceTypes(c.devices));
   const meta = readMetadata(root);
-  const byAlias = new Map(c.devices.map((d) => [aliasOf(d), d]));
-  for (const pair of meta?.pairs ?? []) checkPair(c, pair, meta!.style, byAlias.get(pair.vfAlias), byAlias.get(pair.backupAlias));
+  const byAlias = devicesByAlias(c.devices);
+  for (const pair of meta?.pairs ?? []) checkPair(c, pair, meta!.style, pairHalves(byAlias, pair));
   if (host && c.mtuUnknown.length > 0) c.out.push(mtuUnknownWarning(host, c.mtuUnknown));
   for (const e of meta?.ephemeral ?? []) checkEphemeral(c, e, byAlias.get(e.alias));
   migrationBlockers(c);
@@ -89,7 +89,7 @@ function checkHotplug(c: Check, dev: XmlElement, who: string): void {
 }
 
 /** One pair: both halves there, one MAC, two slots, an unpluggable VF half, its style's needs, the host. */
-function checkPair(c: Check, pair: PairRecord, style: Style, vf: XmlElement | undefined, backup: XmlElement | undefined): void {
+function checkPair(c: Check, pair: PairRecord, style: Style, { vf, backup, wrongMac }: PairHalves): void {
   // (Keys in the order check's JSON has always had them.)
   const report = ({ code, severity, message }: Omit<Diagnostic, 'alias' | 'line' | 'column'>): void => { c.out.push({ code, severity, alias: pair.name, ...at(vf, backup), message }); };
   if (!vf && backup) {
@@ -104,6 +104,9 @@ function checkPair(c: Check, pair: PairRecord, style: Style, vf: XmlElement | un
   const macOf = (d: XmlElement): string | undefined => childAttribute(d, 'mac', 'address')?.toLowerCase();
   if (macOf(vf) !== macOf(backup) || macOf(vf) === undefined) {
     report({ code: 'PAIR_MAC_MISMATCH', severity: 'error', message: `pair '${pair.name}': the VF half has MAC ${macOf(vf) ?? '(none)'}, the backup ${macOf(backup) ?? '(none)'}; the guest can only bond them with one MAC` });
+  } else if (wrongMac !== undefined) {
+    // Plans refuse it (METADATA_INVALID): one MAC on both halves, but not the pair's.
+    report({ code: 'PAIR_MAC_MISMATCH', severity: 'error', message: wrongMac });
   }
   const [va, ba] = [guestPciAddress(vf, pair.vfAlias), guestPciAddress(backup, pair.backupAlias)];
   if (va && ba && sameSlot(va, ba)) {

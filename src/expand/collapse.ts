@@ -3,8 +3,8 @@ import { parseXml } from '../xml/parse.js';
 import { serializeXml } from '../xml/serialize.js';
 import { childElements, firstChild, firstPath, getAttribute, insertElement, removeAttribute, removeElement, setAttribute } from '../xml/edit.js';
 import { leanElement, type XmlElement } from '../xml/tree.js';
-import { aliasOf, deviceList, devicesOf, domainRoot } from '../libvirt/domain.js';
-import { readMetadata, writeMetadata, type PairRecord } from './metadata.js';
+import { deviceList, devicesOf, domainRoot } from '../libvirt/domain.js';
+import { devicesByAlias, requirePairHalves, readMetadata, writeMetadata, type PairRecord } from './metadata.js';
 import { placeHybridChild } from './placement.js';
 
 /**
@@ -35,22 +35,22 @@ export function collapseDomain(expandedXml: string, options: CollapseOptions = {
   const root = domainRoot(doc);
   const meta = readMetadata(root);
   if (!meta) return expandedXml;
-  const byAlias = new Map(deviceList(root).map((dev) => [aliasOf(dev), dev]));
-  const needDevice = (alias: string, what: string): XmlElement => {
-    const dev = byAlias.get(alias);
+  const byAlias = devicesByAlias(deviceList(root));
+  const needDevice = (dev: XmlElement | undefined, alias: string, what: string): XmlElement => {
     if (!dev) throw new HybridError('METADATA_INVALID', `the metadata names ${what} '${alias}', but the domain has no device with that alias`, { element: alias });
     return dev;
   };
   const devices = devicesOf(root)!;
   for (const pair of meta.pairs) {
-    const vf = needDevice(pair.vfAlias, 'the VF half');
-    const backup = needDevice(pair.backupAlias, 'the backup half');
+    const halves = requirePairHalves(byAlias, pair);
+    const vf = needDevice(halves.vf, pair.vfAlias, 'the VF half');
+    const backup = needDevice(halves.backup, pair.backupAlias, 'the backup half');
     insertElement(doc, devices, hybridEntry(pair, vf, backup), { before: vf });
     removeElement(devices, vf);
     removeElement(devices, backup);
   }
   for (const e of meta.ephemeral) {
-    const dev = needDevice(e.alias, 'the ephemeral device');
+    const dev = needDevice(byAlias.get(e.alias), e.alias, 'the ephemeral device');
     if (e.pool === undefined) {
       setAttribute(dev, 'ephemeral', 'yes');
       continue;

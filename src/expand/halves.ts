@@ -75,3 +75,4 @@ export function backupHalfElement(r: PairRecord, guest: PciAddress, style: Style
     addressElement(guest),
   ]));
 }
+

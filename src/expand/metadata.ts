@@ -4,7 +4,8 @@
  * keeps foreign-namespace metadata as it is given.
  */
 import { HybridError } from '../errors.js';
-import { childElements, firstChild, getAttribute, insertElement, removeElement, replaceElement } from '../xml/edit.js';
+import { aliasOf } from '../libvirt/domain.js';
+import { childAttribute, childElements, firstChild, getAttribute, insertElement, removeElement, replaceElement } from '../xml/edit.js';
 import { leanElement, type XmlDocument, type XmlElement } from '../xml/tree.js';
 
 /** The XML namespace of the hostdev-hybrid metadata element. */
@@ -211,4 +212,50 @@ export function writeMetadata(doc: XmlDocument, root: XmlElement, meta: HybridMe
     insertElement(doc, root, metadata, anchor ? { after: anchor } : 'start');
   }
   insertElement(doc, metadata, fresh);
+}
+
+/**
+ * A domain's devices by alias, the first of each (libvirt keeps aliases unique: a later copy is
+ * not the one the metadata means). Built once per domain; pairHalves reads it.
+ */
+export function devicesByAlias(devices: readonly XmlElement[]): Map<string, XmlElement> {
+  const byAlias = new Map<string, XmlElement>();
+  for (const d of devices) {
+    const alias = aliasOf(d);
+    if (alias !== undefined && !byAlias.has(alias)) byAlias.set(alias, d);
+  }
+  return byAlias;
+}
+
+/** A pair's halves as pairHalves finds them. */
+export interface PairHalves {
+  vf?: XmlElement;
+  backup?: XmlElement;
+  /** Why a device with a half's alias is not the pair's: its MAC is not the pair's. */
+  wrongMac?: string;
+}
+
+/**
+ * A pair's two halves, the one lookup every reader uses (plans, collapse, style changes, check,
+ * guest config): by alias *and* MAC — a device that merely took a pair's alias is not its half.
+ * A half the domain lacks is absent; what either means is the caller's (requirePairHalves refuses).
+ */
+export function pairHalves(byAlias: ReadonlyMap<string, XmlElement>, pair: Pick<PairRecord, 'name' | 'mac' | 'vfAlias' | 'backupAlias'>): PairHalves {
+  const vf = byAlias.get(pair.vfAlias);
+  const backup = byAlias.get(pair.backupAlias);
+  const halves: PairHalves = { ...(vf ? { vf } : {}), ...(backup ? { backup } : {}) };
+  for (const [what, el] of [['VF half', vf], ['backup half', backup]] as const) {
+    const mac = el && childAttribute(el, 'mac', 'address')?.toLowerCase();
+    if (el && mac !== pair.mac.toLowerCase()) {
+      return { ...halves, wrongMac: `pair '${pair.name}': the ${what} '${aliasOf(el)}' has MAC ${mac ?? '(none)'}, the metadata says ${pair.mac}` };
+    }
+  }
+  return halves;
+}
+
+/** pairHalves, refusing a half that is not the pair's (`METADATA_INVALID`). */
+export function requirePairHalves(byAlias: ReadonlyMap<string, XmlElement>, pair: Pick<PairRecord, 'name' | 'mac' | 'vfAlias' | 'backupAlias'>): { vf?: XmlElement; backup?: XmlElement } {
+  const { wrongMac, ...halves } = pairHalves(byAlias, pair);
+  if (wrongMac !== undefined) throw new HybridError('METADATA_INVALID', wrongMac, { element: pair.name });
+  return halves;
 }

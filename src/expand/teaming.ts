@@ -5,9 +5,9 @@
 import { HybridError } from '../errors.js';
 import { childAttribute, childElements, removeElement } from '../xml/edit.js';
 import { leanElement, type XmlDocument, type XmlElement } from '../xml/tree.js';
-import { aliasOf, deviceList, machineKind } from '../libvirt/domain.js';
+import { deviceList, machineKind } from '../libvirt/domain.js';
 import { insertInterfaceChild } from '../libvirt/interface.js';
-import type { HybridMetadata, Style } from './metadata.js';
+import { devicesByAlias, requirePairHalves, type HybridMetadata, type Style } from './metadata.js';
 
 /** Why a guest of this machine type cannot team (undefined: it can). */
 export function teamingMachineProblem(machine: string): string | undefined {
@@ -49,12 +49,12 @@ export function isTeamed(vf: XmlElement, backup: XmlElement, backupAlias: string
  * teaming, with the same checks as expansion) or removed. VFs, MACs, addresses and aliases stay.
  */
 export function convertStyle(doc: XmlDocument, root: XmlElement, meta: HybridMetadata, style: Style): void {
-  const byAlias = new Map(deviceList(root).map((d) => [aliasOf(d), d]));
+  const byAlias = devicesByAlias(deviceList(root));
   if (style === 'teaming') requireTeamingMachine(machineKind(root), 'keep style bond');
   for (const pair of meta.pairs) {
-    const backup = byAlias.get(pair.backupAlias);
+    const { vf, backup } = requirePairHalves(byAlias, pair);
     if (style === 'teaming' && backup) requireTeamingModel(childAttribute(backup, 'model', 'type'), 'keep style bond', `pair '${pair.name}'`);
-    for (const [half, el] of [['vf', byAlias.get(pair.vfAlias)], ['backup', backup]] as const) {
+    for (const [half, el] of [['vf', vf], ['backup', backup]] as const) {
       if (!el) continue;
       for (const old of childElements(el, 'teaming')) removeElement(el, old);
       if (style === 'teaming') insertInterfaceChild(doc, el, teamingElement(half, pair.backupAlias));

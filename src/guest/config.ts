@@ -6,10 +6,10 @@
  * Pure: files in, files out (docs/GUEST.md).
  */
 import { HybridError } from '../errors.js';
-import { readMetadata, type PairRecord, type Style } from '../expand/metadata.js';
+import { devicesByAlias, requirePairHalves, readMetadata, type PairRecord, type Style } from '../expand/metadata.js';
 import { hostIndex, type Host } from '../host/model.js';
 import type { Diagnostic } from '../diagnostics.js';
-import { aliasOf, deviceList, domainName, domainRoot } from '../libvirt/domain.js';
+import { deviceList, domainName, domainRoot } from '../libvirt/domain.js';
 import { childAttribute } from '../xml/edit.js';
 import { parseXml } from '../xml/parse.js';
 import { sha256Hex } from '../sha256.js';
@@ -121,10 +121,11 @@ export function guestNetworkConfig(expandedXml: string, options: GuestConfigOpti
     warnings.push({ code: 'GUEST_CONFIG_ONE_HOST', severity: 'warning',
       message: 'one host given: each VF port is matched by that host\'s VF drivers only, so after a move to another vendor\'s VFs the guest stays on its backup; give every host the guest may run on (--host repeated), or none for the whole list' });
   }
-  const models = new Map(deviceList(root).map((d) => [aliasOf(d), childAttribute(d, 'model', 'type')]));
+  const byAlias = devicesByAlias(deviceList(root));
   const ports = meta.pairs.map((p, i) => {
+    const { backup } = requirePairHalves(byAlias, p);
     // Expansion always writes a model; one without is virtio as far as the guest can be told.
-    const model = models.get(p.backupAlias) ?? 'virtio';
+    const model = (backup && childAttribute(backup, 'model', 'type')) ?? 'virtio';
     const drivers = BACKUP_DRIVERS[model];
     if (!drivers && meta.style === 'bond') {
       warnings.push({ code: 'BACKUP_DRIVER_UNKNOWN', severity: 'warning', alias: p.name,

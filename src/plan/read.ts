@@ -5,10 +5,10 @@
 import type { Diagnostic } from '../diagnostics.js';
 import { HybridError } from '../errors.js';
 import { expandDocument } from '../expand/expand.js';
-import { readMetadata, type EphemeralRecord, type HybridMetadata, type PairRecord, type Style } from '../expand/metadata.js';
+import { devicesByAlias, requirePairHalves, readMetadata, type EphemeralRecord, type HybridMetadata, type PairRecord, type Style } from '../expand/metadata.js';
 import type { Host } from '../host/model.js';
-import { aliasOf, describeDevice, deviceList, domainName, domainRoot, isPassthrough, machineKind, type MachineKind } from '../libvirt/domain.js';
-import { childAttribute, firstChild, getAttribute } from '../xml/edit.js';
+import { describeDevice, deviceList, domainName, domainRoot, isPassthrough, machineKind, type MachineKind } from '../libvirt/domain.js';
+import { firstChild, getAttribute } from '../xml/edit.js';
 import { parseXml } from '../xml/parse.js';
 import type { XmlDocument, XmlElement } from '../xml/tree.js';
 import type { InputKind } from './types.js';
@@ -70,20 +70,10 @@ export function readDocForPlan(doc: XmlDocument, host: Host, options: ReadOption
   const warnings: Diagnostic[] = [...expanded.result.warnings];
   if (expanded.changed) input = 'dialect';
   const meta = readMetadata(root) ?? { style: options.style ?? 'bond', pairs: [], ephemeral: [] };
-  const devices = deviceList(root);
-  const byAlias = new Map<string | undefined, XmlElement>();
-  for (const d of devices) if (!byAlias.has(aliasOf(d))) byAlias.set(aliasOf(d), d);
-  const macOf = (el: XmlElement): string | undefined => childAttribute(el, 'mac', 'address')?.toLowerCase();
+  const byAlias = devicesByAlias(deviceList(root));
   const pairs: PlanPair[] = meta.pairs.map((record) => {
-    const backup = byAlias.get(record.backupAlias);
+    const { vf: vfHalf, backup } = requirePairHalves(byAlias, record);
     if (!backup) throw new HybridError('METADATA_INVALID', `pair '${record.name}': the domain has no backup half '${record.backupAlias}'; a pair cannot move without it`, { element: record.name });
-    const vfHalf = byAlias.get(record.vfAlias);
-    // Devices are identified by alias *and* MAC: a device that merely took a pair's alias is not it.
-    for (const [what, el] of [['backup half', backup], ['VF half', vfHalf]] as const) {
-      if (el && macOf(el) !== record.mac.toLowerCase()) {
-        throw new HybridError('METADATA_INVALID', `pair '${record.name}': the ${what} '${aliasOf(el)}' has MAC ${macOf(el) ?? '(none)'}, the metadata says ${record.mac}`, { element: record.name });
-      }
-    }
     return { record, backup, ...(vfHalf ? { vfHalf } : {}) };
   });
   const ephemeral: PlanEphemeral[] = meta.ephemeral.map((record) => {

@@ -75,6 +75,7 @@ describe('each diagnostic: its severity, the device it names and where it starts
     ['a degraded pair', 'bond', (x) => x.replace(vfHalf, ''), [['warning', 'PAIR_DEGRADED', 'ua-hybrid0']]],
     ['halves with two MACs', 'bond', (x) => x.replace(/(<interface type='hostdev'[^>]*>\n\s*<mac address=')[^']+/, '$152:54:00:00:00:01'), [['error', 'PAIR_MAC_MISMATCH', 'ua-hybrid0']]],
     ['halves with two MACs that differ only in case', 'bond', (x) => x.replace(/(<interface type='hostdev'[^>]*>\n\s*<mac address=')([^']+)/, (_m, a: string, mac: string) => a + mac.toUpperCase()), []],
+    ['both halves on one MAC that is not the pair\'s (plans refuse it)', 'bond', (x) => x.replace(/(<mac address=')52:54:00:[0-9a-f:]+(')/g, '$152:54:00:00:00:01$2'), [['error', 'PAIR_MAC_MISMATCH', 'ua-hybrid0']]],
     ['a VF half without a MAC', 'bond', (x) => x.replace(/(<interface type='hostdev'[^>]*>\n)\s*<mac [^>]*\/>\n/, '$1'), [['error', 'PAIR_MAC_MISMATCH', 'ua-hybrid0']]],
     ['a backup on the other PF', 'bond', (x) => x.replace("<source dev='enp4s0f0' mode='bridge'/>", "<source dev='enp4s0f1' mode='bridge'/>"), [['error', 'BACKUP_PF_MISMATCH', 'ua-hybrid0']]],
     ['a VF half on pcie-root', 'bond', (x) => x.replace(/(<alias name='ua-hybrid0-vf'\/>\n\s*<address type='pci' domain='0x0000') bus='0x01' slot='0x00'/, "$1 bus='0x00' slot='0x03'"), [['error', 'NOT_HOTPLUGGABLE', 'ua-hybrid0-vf']]],

@@ -107,6 +107,14 @@ describe('collapse of what the halves carry, and of halves that lack something',
     }
   });
 
+  it('a half whose MAC is not the pair\'s is not its half: refused, as plans refuse it', () => {
+    const x = expanded();
+    const half = vfHalf.exec(x)![0];
+    const other = half.replace(/<mac address='[^']+'/, "<mac address='52:54:00:00:00:01'");
+    expect(other).not.toBe(half);
+    expect(expectHybridError(() => collapseDomain(x.replace(half, other)), 'METADATA_INVALID').message).toContain("the VF half 'ua-hybrid0-vf' has MAC 52:54:00:00:00:01");
+  });
+
   it('an ephemeral pool interface without its <source><address> is refused', () => {
     const meta = "<hh:ephemeral alias='ua-eph' device='interface' source='0000:04:10.6' pool='sriov-pool'/>";
     const x = expanded().replace('</hh:hybrid>', `  ${meta}\n    </hh:hybrid>`).replace('  </devices>', "    <interface type='hostdev' managed='yes'>\n      <source/>\n      <alias name='ua-eph'/>\n    </interface>\n  </devices>");
