@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expandDomain, readHostSnapshot, rewriteArrivingDomain, type Host } from '../../src/index.js';
+import { isHybridArrival } from '../../src/plan/hook.js';
 import { expectHybridError, fixture, FIXTURES } from '../helpers.js';
 import { readMetadata } from '../../src/expand/metadata.js';
 import { applyDestination } from '../../src/plan/destination.js';
@@ -143,5 +144,28 @@ describe('rewriteArrivingDomain and devices this host lacks', () => {
   it('an ephemeral device that arrives with the guest is refused when this host lacks it', () => {
     expect(arriving).toContain('<hostdev');
     expect(expectHybridError(() => rewriteArrivingDomain(arriving, noGpu()), 'EPHEMERAL_UNAVAILABLE').message).toContain('no PCI device 0000:65:00.0');
+  });
+});
+
+describe('isHybridArrival', () => {
+  it('ours when it carries the metadata, or names our namespace and cannot be read; else not', () => {
+    expect(isHybridArrival(app3)).toBe(true);
+    expect(isHybridArrival(arriving)).toBe(true);
+    expect(isHybridArrival('<domain><name>plain</name></domain>')).toBe(false);
+    const ns = /xmlns:hh='[^']+'/.exec(app3)![0];
+    expect(isHybridArrival(`<domain><name>x</name><metadata><other ${ns}/></metadata></domain>`)).toBe(false);
+    expect(isHybridArrival(`<domain><name>x</name><metadata><hh:hybrid ${ns}>`)).toBe(true);
+  });
+});
+
+describe('degraded arrivals: who keeps, who moves', () => {
+  it('a pair that keeps its VF chooses before one that must move, so the last free VF stays its own', () => {
+    const h = structuredClone(intel);
+    // Every VF of the pool is taken but ua-legacy's own (04:10.5): the three others must move and find none.
+    const pool = h.pools.find((p) => p.name === 'sriov-pool')!.vfs;
+    h.domains.push({ name: 'hog', pciDevices: pool.filter((vf) => vf !== '0000:04:10.5'), macs: [] });
+    const r = rewriteArrivingDomain(arriving, h);
+    expect(r.degraded).toEqual(['ua-hybrid0', 'ua-hybrid1', 'ua-backend']);
+    expect(r.allocations.filter((a) => a.kind === 'pair').map((a) => [a.alias, a.to.vf])).toEqual([['ua-legacy', '0000:04:10.5']]);
   });
 });

@@ -3,6 +3,7 @@
 // and its variant driver; where any condition fails it is unplugged as always, with the reason.
 // No machine here can pass a VF through: these plans are checked as data, by the schemas, and by
 // libvirt's RelaxNG (test/libvirt).
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expandDomain, planEvacuation, planMigration, readHostSnapshot, retargetDomain, rewriteArrivingDomain, type Host } from '../../src/index.js';
@@ -176,6 +177,20 @@ describe('evacuation and the hook follow the same rule', () => {
     expect(arrived.xml).toContain("<driver model='mlx5_vfio_pci'/>");
     const onlyTakenMigratable = { ...busy, vfs: busy.vfs.map((v) => ({ ...v, migratable: v.address === taken })) };
     expect(() => rewriteArrivingDomain(p.migrateXml!, onlyTakenMigratable)).toThrow(expect.objectContaining({ code: 'VF_MOVE_REFUSED' }));
+  });
+
+  it('the hook judges each arriving pair on its own VF, and a pair whose VF half is away not at all', () => {
+    const two = plan(guest(entry() + entry()));
+    const [first, second] = two.allocations.map((a) => a.to.vf);
+    const secondOff = { ...b, vfs: b.vfs.map((v) => ({ ...v, migratable: v.address !== second })) };
+    expect(() => rewriteArrivingDomain(two.migrateXml!, secondOff)).toThrow(expect.objectContaining({ code: 'VF_MOVE_REFUSED', message: expect.stringContaining(`pair 'ua-hybrid1'`) }));
+    const firstOff = { ...b, vfs: b.vfs.map((v) => ({ ...v, migratable: v.address !== first })) };
+    expect(() => rewriteArrivingDomain(two.migrateXml!, firstOff)).toThrow(expect.objectContaining({ message: expect.stringContaining(`pair 'ua-hybrid0'`) }));
+    // The mixed guest: its second pair is unplugged for the move (VF 7, migratable disabled), so
+    // nothing of it arrives attached to judge.
+    const mixed = planMigration(readFileSync(join(FIXTURES, 'cases', 'plan-migrate-vf-mixed', 'input.xml'), 'utf8'), a, b, { destUri: DEST_URI });
+    expect(mixed.attach).toHaveLength(1);
+    expect(rewriteArrivingDomain(mixed.migrateXml!, b).xml).toBeDefined();
   });
 
   it('the hook leaves a teaming VF half (QEMU\'s failover unplugs it) to the pool\'s rule alone', () => {
