@@ -1,6 +1,6 @@
 // The public API without the filesystem: what runs in a browser too (package.json's "browser"
 // condition). This file only re-exports; test/docs.test.ts pins the list.
-export { HybridError, ERROR_CODES, type ErrorCode, type ErrorLocation } from './errors.js';
+export { HybridError, ERROR_CODES, type ErrorCode, type ErrorContext, type ErrorLocation } from './errors.js';
 export {
   parseXml, serializeXml, serializeNode, XML_LIMITS,
   type XmlDocument, type XmlElement, type XmlNode, type XmlAttribute, type XmlText,

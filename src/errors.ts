@@ -74,37 +74,61 @@ export interface ErrorLocation {
   column?: number;
   /** A short description of the element, e.g. `<interface type='hostdev-hybrid'> #2`. */
   element?: string;
+  /** The reason already names the file (a whole-file error): `where` does not repeat it. */
+  fileInReason?: boolean;
+}
+
+/** What an error was met in, besides the input position: a host, a device. */
+export interface ErrorContext {
+  /** The host it was met on, e.g. `the destination`. */
+  host?: string;
+  /** The device (alias) it concerns there. */
+  device?: string;
 }
 
 /**
  * The only error the library throws for bad input. `code` is stable; `message` says what to fix.
  * A programmer error (calling an API with the wrong types) is a plain `TypeError` instead.
+ * Position and context are fields; `message` is built from the context and the `reason`.
  */
 export class HybridError extends Error {
   readonly code: ErrorCode;
+  /** What is wrong and what to fix, without the context. */
+  readonly reason: string;
   file?: string;
   line?: number;
   column?: number;
   element?: string;
+  readonly context: ErrorContext;
+  readonly #fileInReason: boolean;
 
-  constructor(code: ErrorCode, message: string, where: ErrorLocation = {}) {
-    super(message);
+  constructor(code: ErrorCode, reason: string, where: ErrorLocation = {}, context: ErrorContext = {}) {
+    super(composeMessage(reason, context));
     this.name = 'HybridError';
     this.code = code;
+    this.reason = reason;
     this.file = where.file;
     this.line = where.line;
     this.column = where.column;
     this.element = where.element;
+    this.context = context;
+    this.#fileInReason = where.fileInReason === true;
   }
 
-  /** `file:line:column: ` as far as known, for one-line reports (the file once, if the message names it). */
+  /** `file:line:column: ` as far as known, for one-line reports (not the file a whole-file reason names). */
   get where(): string {
-    if (this.file !== undefined && this.line === undefined && this.message.startsWith(this.file)) return '';
     let s = '';
-    if (this.file !== undefined) s += this.file + ':';
+    if (this.file !== undefined && !(this.#fileInReason && this.line === undefined)) s += this.file + ':';
     if (this.line !== undefined) s += this.line + ':';
     if (this.column !== undefined) s += this.column + ':';
     return s ? s + ' ' : '';
+  }
+
+  /** The same error, met on `host` (and about `device` there): position and reason kept. */
+  on(host: string, device?: string): HybridError {
+    const { file, line, column, element } = this;
+    return new HybridError(this.code, this.reason, { file, line, column, element: element ?? device, fileInReason: this.#fileInReason },
+      { host, ...(device === undefined ? {} : { device }) });
   }
 
   /** The same error, attributed to a file (used when reading snapshots and by the CLI); undefined changes nothing. */
@@ -112,4 +136,8 @@ export class HybridError extends Error {
     if (this.file === undefined) this.file = file;
     return this;
   }
+}
+
+function composeMessage(reason: string, { host, device }: ErrorContext): string {
+  return `${host === undefined ? '' : `on ${host}: `}${device === undefined ? '' : `'${device}': `}${reason}`;
 }

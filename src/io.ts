@@ -33,7 +33,7 @@ export function readUtf8File(path: string): string {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-    throw new HybridError('FILE_UNREADABLE', `${path}: cannot read it: ${why}`, { file: path });
+    throw new HybridError('FILE_UNREADABLE', `${path}: cannot read it: ${why}`, { file: path, fileInReason: true });
   }
   return decodeUtf8(bytes, path);
 }
@@ -43,7 +43,7 @@ export function decodeUtf8(bytes: Uint8Array, name: string): string {
   try {
     return utf8.decode(bytes);
   } catch {
-    throw new HybridError('XML_ENCODING', `${name} is not valid UTF-8: libvirt writes UTF-8; convert the file (iconv -t UTF-8)`, { file: name });
+    throw new HybridError('XML_ENCODING', `${name} is not valid UTF-8: libvirt writes UTF-8; convert the file (iconv -t UTF-8)`, { file: name, fileInReason: true });
   }
 }
 
@@ -69,7 +69,7 @@ function listXml(dir: string, folder: string): SnapshotSource[] {
   }).map((name) => {
     const file = join(path, name);
     if (!name.endsWith('.xml')) {
-      throw new HybridError('HOST_SNAPSHOT', `${file}: only .xml files belong in ${folder}/ (virsh ${folder === 'nodedev' ? 'nodedev-dumpxml' : folder === 'network' ? 'net-dumpxml' : 'dumpxml'} output); move it elsewhere`, { file });
+      throw new HybridError('HOST_SNAPSHOT', `${file}: only .xml files belong in ${folder}/ (virsh ${folder === 'nodedev' ? 'nodedev-dumpxml' : folder === 'network' ? 'net-dumpxml' : 'dumpxml'} output); move it elsewhere`, { file, fileInReason: true });
     }
     return { xml: readUtf8File(file), file };
   });
@@ -97,7 +97,7 @@ export function readHostSnapshot(dir: string): Host {
   try { hasJson = statSync(jsonPath).isFile(); } catch { /* absent */ }
   if (hasJson) {
     if (nodedevs.length + networks.length + domains.length > 0) {
-      throw new HybridError('HOST_SNAPSHOT', `${dir} has both host.json and XML files: keep one form of the snapshot`, { file: dir });
+      throw new HybridError('HOST_SNAPSHOT', `${dir} has both host.json and XML files: keep one form of the snapshot`, { file: dir, fileInReason: true });
     }
     try {
       return hostFromJson(readUtf8File(jsonPath));
@@ -106,7 +106,7 @@ export function readHostSnapshot(dir: string): Host {
     }
   }
   if (nodedevs.length === 0) {
-    throw new HybridError('HOST_SNAPSHOT', `${dir} has neither nodedev/*.xml nor host.json: capture the host as docs/HOST-SNAPSHOT.md shows`, { file: dir });
+    throw new HybridError('HOST_SNAPSHOT', `${dir} has neither nodedev/*.xml nor host.json: capture the host as docs/HOST-SNAPSHOT.md shows`, { file: dir, fileInReason: true });
   }
   // Optional files: each one absent leaves its facts unknown (MTUs; VFIO migration's evidence).
   const optional = (name: string): { xml: string; file: string } | undefined => {

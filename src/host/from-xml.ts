@@ -101,7 +101,7 @@ function addVfioEvidence(pfs: HostPf[], vfs: HostVf[], parts: SnapshotSources): 
       if (!pf) continue; // a NIC without VFs in nodedev/: nothing of ours
       const vf = pf.vfs[port.vfIndex];
       if (vf === undefined) {
-        throw new HybridError('HOST_SNAPSHOT', `${file} names VF ${port.vfIndex} of PF ${port.pf}, which has ${pf.vfs.length} VFs in nodedev/: capture both again, at the same time`, { file });
+        throw new HybridError('HOST_SNAPSHOT', `${file} names VF ${port.vfIndex} of PF ${port.pf}, which has ${pf.vfs.length} VFs in nodedev/: capture both again, at the same time`, { file, fileInReason: true });
       }
       vfAt.get(vf)!.migratable = port.migratable;
     }
@@ -122,7 +122,7 @@ export function readLinks(source: SnapshotSource): HostLink[] {
   try {
     value = JSON.parse(source.xml);
   } catch (e) {
-    throw new HybridError('HOST_SNAPSHOT', `${file} is not JSON (ip -j -d link show > links.json): ${(e as Error).message}`, { file });
+    throw new HybridError('HOST_SNAPSHOT', `${file} is not JSON (ip -j -d link show > links.json): ${(e as Error).message}`, { file, fileInReason: true });
   }
   const links = validateJson<RawLink[]>('links', value, 'HOST_SNAPSHOT', file);
   // max_mtu 0 (the loopback, some virtual devices) means no limit is known.

@@ -13,7 +13,7 @@ import type { HostVariantDriver } from './model.js';
 import type { SnapshotSource } from './from-xml.js';
 
 const broken = (file: string, why: string, capture: string): HybridError =>
-  new HybridError('HOST_SNAPSHOT', `${file} ${why}: capture it again (${capture}) or remove it`, { file });
+  new HybridError('HOST_SNAPSHOT', `${file} ${why}: capture it again (${capture}) or remove it`, { file, fileInReason: true });
 
 const VERSION = /^[0-9]+(\.[0-9]+)*$/;
 

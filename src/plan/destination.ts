@@ -156,8 +156,7 @@ function atDestination<T>(fn: () => T, alias?: string): T {
     return fn();
   } catch (e) {
     if (!(e instanceof HybridError)) throw e;
-    const element = e.element ?? alias;
-    throw new HybridError(e.code, `on the destination: ${alias === undefined ? '' : `'${alias}': `}${e.message}`, element === undefined ? {} : { element });
+    throw e.on('the destination', alias);
   }
 }
 

@@ -18,12 +18,22 @@ describe('HybridError', () => {
     [{ column: 7 }, 'm', '7: '],
     [{}, 'm', ''],
     [{ element: '<x>' }, 'm', ''],
-    // A message that starts with the file names it already: no second copy.
-    [{ file: 'a.xml' }, 'a.xml: cannot read it', ''],
-    [{ file: 'a.xml', line: 2 }, 'a.xml: x', 'a.xml:2: '],
-    [{ file: 'a.xml' }, 'in a.xml: x', 'a.xml: '],
+    // A whole-file reason that names its file says so: no second copy. Decided by the field, not the text.
+    [{ file: 'a.xml', fileInReason: true }, 'a.xml: cannot read it', ''],
+    [{ file: 'a.xml', line: 2, fileInReason: true }, 'a.xml: x', 'a.xml:2: '],
+    [{ file: 'a.xml' }, 'a.xml: x', 'a.xml: '],
   ])('where of %j with message %j is %j', (loc, message, where) => {
     expect(new HybridError('XML_MALFORMED', message, loc).where).toBe(where);
+  });
+
+  it('context is fields: on() keeps the position and the reason, and builds the message from them', () => {
+    const e = new HybridError('POOL_EXHAUSTED', 'no VF is free', { file: 'g.xml', line: 4, column: 2 });
+    const there = e.on('the destination', 'ua-net0');
+    expect([there.code, there.message, there.reason, there.where, there.element]).toEqual(['POOL_EXHAUSTED', "on the destination: 'ua-net0': no VF is free", 'no VF is free', 'g.xml:4:2: ', 'ua-net0']);
+    expect(there.context).toEqual({ host: 'the destination', device: 'ua-net0' });
+    expect(new HybridError('POOL_EXHAUSTED', 'r', { element: 'x' }).on('the destination').message).toBe('on the destination: r');
+    expect(new HybridError('POOL_EXHAUSTED', 'r', { element: 'x' }).on('the destination', 'y').element).toBe('x');
+    expect(new HybridError('POOL_EXHAUSTED', 'r').message).toBe('r');
   });
 
   it('inFile names a file only when none is known yet, and returns the same error', () => {

@@ -101,7 +101,7 @@ function withLock<T>(dir: string, fn: () => T): T {
         }
       }
       if (Date.now() > until) {
-        throw new HybridError('FILE_UNWRITABLE', `${lock} is held for over ${LOCK_WAIT_MS / 1000} s by a hook that still runs (${holder.trim() || 'pid unknown'}); remove it if no hook runs`, { file: lock });
+        throw new HybridError('FILE_UNWRITABLE', `${lock} is held for over ${LOCK_WAIT_MS / 1000} s by a hook that still runs (${holder.trim() || 'pid unknown'}); remove it if no hook runs`, { file: lock, fileInReason: true });
       }
       sleep(20);
     }

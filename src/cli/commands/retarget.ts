@@ -20,7 +20,7 @@ export const retarget: Command = {
       plan = JSON.parse(readUtf8File(planFile)) as MigrationPlan;
     } catch (e) {
       if (e instanceof HybridError) throw e;
-      throw new HybridError('PLAN_INVALID', `${planFile} is not valid JSON: ${(e as Error).message}`, { file: planFile });
+      throw new HybridError('PLAN_INVALID', `${planFile} is not valid JSON: ${(e as Error).message}`, { file: planFile, fileInReason: true });
     }
     const { text, name } = readInput(io, file!);
     emit(io, retargetDomain(text, plan, { file: name }), parsed.values.output as string | undefined, file);
