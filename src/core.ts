@@ -2,13 +2,35 @@
 // condition). This file only re-exports; test/docs.test.ts pins the list.
 export { HybridError, ERROR_CODES, type ErrorCode, type ErrorContext, type ErrorLocation } from './errors.js';
 export {
-  parseXml, serializeXml, serializeNode, XML_LIMITS,
-  type XmlDocument, type XmlElement, type XmlNode, type XmlAttribute, type XmlText,
-  type XmlComment, type XmlCData, type XmlProcessingInstruction, type XmlDocType, type ParseOptions,
+  parseXml,
+  serializeXml,
+  serializeNode,
+  XML_LIMITS,
+  type XmlDocument,
+  type XmlElement,
+  type XmlNode,
+  type XmlAttribute,
+  type XmlText,
+  type XmlComment,
+  type XmlCData,
+  type XmlProcessingInstruction,
+  type XmlDocType,
+  type ParseOptions,
 } from './xml/index.js';
 export { hostFromXml, hostFromSources, type SnapshotSource, type SnapshotSources } from './host/from-xml.js';
 export { hostFromJson } from './host/json.js';
-export { vfTopology, type Host, type HostLink, type HostVariantDriver, type HostPciDevice, type HostPf, type HostVf, type HostPool, type HostDomain, type VfTopology } from './host/model.js';
+export {
+  vfTopology,
+  type Host,
+  type HostLink,
+  type HostVariantDriver,
+  type HostPciDevice,
+  type HostPf,
+  type HostVf,
+  type HostPool,
+  type HostDomain,
+  type VfTopology,
+} from './host/model.js';
 export { AllocationRun, allocateVf, claimVf, type AllocationOptions, type PickOptions } from './host/allocate.js';
 export { summarizeHost, type HostSummary } from './host/summary.js';
 export { hostWarnings } from './host/check.js';
@@ -25,8 +47,24 @@ export { rewriteArrivingDomain, type Arrival, type ArrivalOptions } from './plan
 export { renderScript, shellQuote } from './plan/journal.js';
 export { planFiles, scriptName } from './plan/files.js';
 export type {
-  Plan, MigrationPlan, LivePlan, EvacuationPlan, PlanDevice, PlanStep, PlanEnd, Allocation, PlanOperation, InputKind, StepHost,
+  Plan,
+  MigrationPlan,
+  LivePlan,
+  EvacuationPlan,
+  PlanDevice,
+  PlanStep,
+  PlanEnd,
+  Allocation,
+  PlanOperation,
+  InputKind,
+  StepHost,
 } from './plan/types.js';
 export {
-  guestNetworkConfig, VF_DRIVERS, type GuestConfig, type GuestConfigOptions, type GuestFormat, type GuestPort, type StaticAddressing,
+  guestNetworkConfig,
+  VF_DRIVERS,
+  type GuestConfig,
+  type GuestConfigOptions,
+  type GuestFormat,
+  type GuestPort,
+  type StaticAddressing,
 } from './guest/config.js';

@@ -41,7 +41,7 @@ export const ERROR_CODES = {
   UNSUPPORTED_MACHINE: 'The guest machine type or architecture has no supported PCI layout (only x86 pc and q35).',
   UNSUPPORTED_ELEMENT: 'A hybrid entry holds an element or value that cannot be placed on either half.',
   DUPLICATE_ALIAS: 'Two devices share an alias.',
-  INVALID_ALIAS: 'A hybrid entry\'s alias is not a libvirt user alias (ua- and then letters, digits, - and _).',
+  INVALID_ALIAS: "A hybrid entry's alias is not a libvirt user alias (ua- and then letters, digits, - and _).",
   DUPLICATE_MAC: 'A MAC address is used by two NICs that are not halves of one pair.',
   GUEST_ADDRESS_CONFLICT: 'Two devices are given the same guest PCI slot, or an address names a bus that does not exist.',
   GUEST_ADDRESS_NOT_HOTPLUGGABLE: 'A device that must be hot-unplugged is given a guest slot that cannot be.',
@@ -52,14 +52,19 @@ export const ERROR_CODES = {
   METADATA_INVALID: 'The hostdev-hybrid metadata element is missing, malformed, or names devices the domain lacks.',
   // Plans
   MIGRATION_BLOCKED: 'A passed-through device is neither a pair half nor ephemeral: the guest cannot be migrated or saved.',
-  EPHEMERAL_UNAVAILABLE: 'An ephemeral device\'s host address (or its pciMap target) is not a PCI device of the destination, or is taken there.',
+  EPHEMERAL_UNAVAILABLE:
+    "An ephemeral device's host address (or its pciMap target) is not a PCI device of the destination, or is taken there.",
   EPHEMERAL_CLASS_MISMATCH: 'An ephemeral device would go to a destination device of another kind (PCI class), e.g. a GPU onto a NIC VF.',
-  URI_INVALID: 'A libvirt URI is missing where a plan needs one (a live migration\'s destination), or is not a libvirt URI.',
+  URI_INVALID: "A libvirt URI is missing where a plan needs one (a live migration's destination), or is not a libvirt URI.",
   MIGRATION_SAME_HOST: 'A live migration from a host onto itself, which libvirt refuses: plan a save-restore instead.',
-  VF_MOVE_REFUSED: 'A VF half arriving attached (VFIO migration) on a VF of this host that cannot take its state: the hook refuses the migration before it starts.',
-  MTU_TOO_SMALL: 'A pair\'s MTU is larger than what its PF (or VLAN sub-interface) has on the destination: the backup would drop larger frames there.',
-  SAVE_FILE_REQUIRED: 'A save/restore to another host without a save file: the default is on the source host alone, so give one on storage both hosts see.',
-  SAVE_FILE_MANAGED: 'A save file at libvirt\'s managed-save path (/var/lib/libvirt/qemu/save/NAME.save): the next virsh start of that guest would resume it.',
+  VF_MOVE_REFUSED:
+    'A VF half arriving attached (VFIO migration) on a VF of this host that cannot take its state: the hook refuses the migration before it starts.',
+  MTU_TOO_SMALL:
+    "A pair's MTU is larger than what its PF (or VLAN sub-interface) has on the destination: the backup would drop larger frames there.",
+  SAVE_FILE_REQUIRED:
+    'A save/restore to another host without a save file: the default is on the source host alone, so give one on storage both hosts see.',
+  SAVE_FILE_MANAGED:
+    "A save file at libvirt's managed-save path (/var/lib/libvirt/qemu/save/NAME.save): the next virsh start of that guest would resume it.",
   NOTHING_TO_DO: 'The operation has nothing to act on (no degraded pair to repair, no such alias to unplug).',
   PLAN_INVALID: 'A plan given back to the tool (retarget, hook) does not match schemas/plan.schema.json or the domain.',
 } as const;
@@ -127,8 +132,12 @@ export class HybridError extends Error {
   /** The same error, met on `host` (and about `device` there): position and reason kept. */
   on(host: string, device?: string): HybridError {
     const { file, line, column, element } = this;
-    return new HybridError(this.code, this.reason, { file, line, column, element: element ?? device, fileInReason: this.#fileInReason },
-      { host, ...(device === undefined ? {} : { device }) });
+    return new HybridError(
+      this.code,
+      this.reason,
+      { file, line, column, element: element ?? device, fileInReason: this.#fileInReason },
+      { host, ...(device === undefined ? {} : { device }) },
+    );
   }
 
   /** The same error, attributed to a file (used when reading snapshots and by the CLI); undefined changes nothing. */

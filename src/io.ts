@@ -32,7 +32,14 @@ export function readUtf8File(path: string): string {
     bytes = readFileSync(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'it is a directory'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : (e as Error).message;
     throw new HybridError('FILE_UNREADABLE', `${path}: cannot read it: ${why}`, { file: path, fileInReason: true });
   }
   return decodeUtf8(bytes, path);
@@ -43,7 +50,10 @@ export function decodeUtf8(bytes: Uint8Array, name: string): string {
   try {
     return utf8.decode(bytes);
   } catch {
-    throw new HybridError('XML_ENCODING', `${name} is not valid UTF-8: libvirt writes UTF-8; convert the file (iconv -t UTF-8)`, { file: name, fileInReason: true });
+    throw new HybridError('XML_ENCODING', `${name} is not valid UTF-8: libvirt writes UTF-8; convert the file (iconv -t UTF-8)`, {
+      file: name,
+      fileInReason: true,
+    });
   }
 }
 
@@ -61,18 +71,30 @@ function listXml(dir: string, folder: string): SnapshotSource[] {
   // network/ and domains/ may be libvirt's own folders (/etc/libvirt/qemu/networks,
   // /run/libvirt/qemu), which also hold pid files, sockets and subfolders: only their .xml count.
   const libvirtFolder = folder !== 'nodedev';
-  return names.filter((n) => !n.startsWith('.')).sort().filter((name) => {
-    const file = join(path, name);
-    let dir = false;
-    try { dir = statSync(file).isDirectory(); } catch { /* a dangling link: read it and fail there */ }
-    return !dir && (!libvirtFolder || name.endsWith('.xml'));
-  }).map((name) => {
-    const file = join(path, name);
-    if (!name.endsWith('.xml')) {
-      throw new HybridError('HOST_SNAPSHOT', `${file}: only .xml files belong in ${folder}/ (virsh ${folder === 'nodedev' ? 'nodedev-dumpxml' : folder === 'network' ? 'net-dumpxml' : 'dumpxml'} output); move it elsewhere`, { file, fileInReason: true });
-    }
-    return { xml: readUtf8File(file), file };
-  });
+  return names
+    .filter((n) => !n.startsWith('.'))
+    .sort()
+    .filter((name) => {
+      const file = join(path, name);
+      let dir = false;
+      try {
+        dir = statSync(file).isDirectory();
+      } catch {
+        /* a dangling link: read it and fail there */
+      }
+      return !dir && (!libvirtFolder || name.endsWith('.xml'));
+    })
+    .map((name) => {
+      const file = join(path, name);
+      if (!name.endsWith('.xml')) {
+        throw new HybridError(
+          'HOST_SNAPSHOT',
+          `${file}: only .xml files belong in ${folder}/ (virsh ${folder === 'nodedev' ? 'nodedev-dumpxml' : folder === 'network' ? 'net-dumpxml' : 'dumpxml'} output); move it elsewhere`,
+          { file, fileInReason: true },
+        );
+      }
+      return { xml: readUtf8File(file), file };
+    });
 }
 
 /**
@@ -94,10 +116,17 @@ export function readHostSnapshot(dir: string): Host {
   const [nodedevs, networks, domains] = FOLDERS.map((f) => listXml(dir, f)) as [SnapshotSource[], SnapshotSource[], SnapshotSource[]];
   const jsonPath = join(dir, 'host.json');
   let hasJson = false;
-  try { hasJson = statSync(jsonPath).isFile(); } catch { /* absent */ }
+  try {
+    hasJson = statSync(jsonPath).isFile();
+  } catch {
+    /* absent */
+  }
   if (hasJson) {
     if (nodedevs.length + networks.length + domains.length > 0) {
-      throw new HybridError('HOST_SNAPSHOT', `${dir} has both host.json and XML files: keep one form of the snapshot`, { file: dir, fileInReason: true });
+      throw new HybridError('HOST_SNAPSHOT', `${dir} has both host.json and XML files: keep one form of the snapshot`, {
+        file: dir,
+        fileInReason: true,
+      });
     }
     try {
       return hostFromJson(readUtf8File(jsonPath));
@@ -106,7 +135,11 @@ export function readHostSnapshot(dir: string): Host {
     }
   }
   if (nodedevs.length === 0) {
-    throw new HybridError('HOST_SNAPSHOT', `${dir} has neither nodedev/*.xml nor host.json: capture the host as docs/HOST-SNAPSHOT.md shows`, { file: dir, fileInReason: true });
+    throw new HybridError(
+      'HOST_SNAPSHOT',
+      `${dir} has neither nodedev/*.xml nor host.json: capture the host as docs/HOST-SNAPSHOT.md shows`,
+      { file: dir, fileInReason: true },
+    );
   }
   // Optional files: each one absent leaves its facts unknown (MTUs; VFIO migration's evidence).
   const optional = (name: string): { xml: string; file: string } | undefined => {
@@ -118,10 +151,18 @@ export function readHostSnapshot(dir: string): Host {
     }
     return { xml: readUtf8File(path), file: path };
   };
-  return hostFromSources(compact({
-    nodedevs, networks, domains, links: optional('links.json'), version: optional('version.txt'),
-    modulesAlias: optional('modules.alias'), devlink: optional('devlink.json'), devlinkInfo: optional('devlink-info.json'),
-  }));
+  return hostFromSources(
+    compact({
+      nodedevs,
+      networks,
+      domains,
+      links: optional('links.json'),
+      version: optional('version.txt'),
+      modulesAlias: optional('modules.alias'),
+      devlink: optional('devlink.json'),
+      devlinkInfo: optional('devlink-info.json'),
+    }),
+  );
 }
 
 /** How `atomicWrite` writes: the file's mode (an existing file's is kept), fsync before the rename. */
@@ -137,7 +178,9 @@ export interface AtomicWriteOptions {
  * declarations name no third-party type.
  */
 export function atomicWrite(file: string, content: string, options: AtomicWriteOptions = {}): void {
-  const lib = createRequire(import.meta.url)('write-file-atomic') as { sync(file: string, data: string, options: AtomicWriteOptions): void };
+  const lib = createRequire(import.meta.url)('write-file-atomic') as {
+    sync(file: string, data: string, options: AtomicWriteOptions): void;
+  };
   lib.sync(file, content, options);
 }
 
@@ -147,8 +190,16 @@ export function writeFileAtomically(file: string, content: string, mode?: number
     atomicWrite(file, content, { fsync: true, ...(mode !== undefined ? { mode } : {}) });
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'its folder does not exist' : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
-      : code === 'ENOSPC' ? 'no space left on the device' : code === 'EISDIR' ? 'it is a directory' : (e as Error).message;
+    const why =
+      code === 'ENOENT'
+        ? 'its folder does not exist'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'permission denied'
+          : code === 'ENOSPC'
+            ? 'no space left on the device'
+            : code === 'EISDIR'
+              ? 'it is a directory'
+              : (e as Error).message;
     throw new HybridError('FILE_UNWRITABLE', `cannot write ${file}: ${why}`, { file });
   }
 }
@@ -164,11 +215,16 @@ export function ensureDir(dir: string, what = 'the folder', mode = 0o755): void 
     try {
       mkdirSync(path, { mode });
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new HybridError('FILE_UNWRITABLE', `cannot create ${what} ${dir}: ${(e as Error).message}`, { file: dir });
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST')
+        throw new HybridError('FILE_UNWRITABLE', `cannot create ${what} ${dir}: ${(e as Error).message}`, { file: dir });
     }
   }
   let isDir = false;
-  try { isDir = statSync(dir).isDirectory(); } catch { /* checked below */ }
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch {
+    /* checked below */
+  }
   if (!isDir) throw new HybridError('FILE_UNWRITABLE', `${what} ${dir} is not a folder`, { file: dir });
 }
 
@@ -194,4 +250,3 @@ export function writePlanFiles(dir: string, plan: Plan): string[] {
   writeFiles(dir, files);
   return Object.keys(files);
 }
-

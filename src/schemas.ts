@@ -18,8 +18,12 @@ interface SchemaError {
 type Validator = ((value: unknown) => boolean) & { errors?: SchemaError[] | null };
 
 const VALIDATORS: Record<SchemaName, Validator> = {
-  host: validators.host, plan: validators.plan, 'host-summary': validators.hostSummary, links: validators.links,
-  devlink: validators.devlink, 'devlink-info': validators.devlinkInfo,
+  host: validators.host,
+  plan: validators.plan,
+  'host-summary': validators.hostSummary,
+  links: validators.links,
+  devlink: validators.devlink,
+  'devlink-info': validators.devlinkInfo,
 };
 
 function describe(e: SchemaError): string {

@@ -44,7 +44,13 @@ export const COMMON: Record<string, OptionSpec> = {
 
 /** -o FILE | -o - ; shared by every command that writes one output. */
 export const OUTPUT: Record<string, OptionSpec> = {
-  output: { type: 'string', short: 'o', value: 'FILE', help: 'write to FILE (atomically; - is standard output)', default: 'standard output' },
+  output: {
+    type: 'string',
+    short: 'o',
+    value: 'FILE',
+    help: 'write to FILE (atomically; - is standard output)',
+    default: 'standard output',
+  },
 };
 
 export function usageError(message: string, command?: string): HybridError {
@@ -56,8 +62,15 @@ export function parse(command: Command, argv: string[]): Parsed {
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv, allowPositionals: true, strict: true,
-      options: Object.fromEntries(Object.entries(options).map(([k, o]) => [k, { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) }])),
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: Object.fromEntries(
+        Object.entries(options).map(([k, o]) => [
+          k,
+          { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) },
+        ]),
+      ),
     });
   } catch (e) {
     throw usageError(`${command.name}: ${(e as Error).message.replace(/\. To specify a positional argument.*$/s, '')}`, command.name);
@@ -77,7 +90,8 @@ export function positionals(command: Command, parsed: Parsed): string[] {
 
 export function requireOption(command: Command, parsed: Parsed, name: string): string {
   const v = parsed.values[name];
-  if (typeof v !== 'string') throw usageError(`${command.name} needs --${name} ${command.options[name]?.value ?? ''}`.trimEnd(), command.name);
+  if (typeof v !== 'string')
+    throw usageError(`${command.name} needs --${name} ${command.options[name]?.value ?? ''}`.trimEnd(), command.name);
   return v;
 }
 

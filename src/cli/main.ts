@@ -94,17 +94,25 @@ function streamWriter(stream: NodeJS.WriteStream, name: string): (s: string) => 
   stream.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(process.exitCode === 1 ? 1 : 0);
     try {
-      process.stderr.write(`hostdev-hybrid: error[FILE_UNWRITABLE]: cannot write ${name}: ${e.code === 'ENOSPC' ? 'no space left on the device' : e.message}\n`);
-    } catch { /* stderr is gone too */ }
+      process.stderr.write(
+        `hostdev-hybrid: error[FILE_UNWRITABLE]: cannot write ${name}: ${e.code === 'ENOSPC' ? 'no space left on the device' : e.message}\n`,
+      );
+    } catch {
+      /* stderr is gone too */
+    }
     process.exit(2);
   });
-  return (s) => { stream.write(s); };
+  return (s) => {
+    stream.write(s);
+  };
 }
 
 // Run when executed, not when imported by tests.
 if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
   process.exitCode = run(process.argv.slice(2), {
     stdout: streamWriter(process.stdout, 'standard output'),
-    stderr: (s) => { process.stderr.write(s); },
+    stderr: (s) => {
+      process.stderr.write(s);
+    },
   });
 }

@@ -30,7 +30,13 @@ export function readInput(io: Io, path: string): { text: string; name: string } 
 }
 
 function samePath(a: string, b: string): boolean {
-  const real = (p: string): string => { try { return realpathSync(p); } catch { return resolve(p); } };
+  const real = (p: string): string => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return resolve(p);
+    }
+  };
   return real(a) === real(b);
 }
 

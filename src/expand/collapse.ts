@@ -1,7 +1,16 @@
 import { HybridError } from '../errors.js';
 import { parseXml } from '../xml/parse.js';
 import { serializeXml } from '../xml/serialize.js';
-import { childElements, firstChild, firstPath, getAttribute, insertElement, removeAttribute, removeElement, setAttribute } from '../xml/edit.js';
+import {
+  childElements,
+  firstChild,
+  firstPath,
+  getAttribute,
+  insertElement,
+  removeAttribute,
+  removeElement,
+  setAttribute,
+} from '../xml/edit.js';
 import { leanElement, type XmlElement } from '../xml/tree.js';
 import { deviceList, devicesOf, domainRoot } from '../libvirt/domain.js';
 import { devicesByAlias, requirePairHalves, readMetadata, writeMetadata, type PairRecord } from './metadata.js';
@@ -12,8 +21,23 @@ import { placeHybridChild } from './placement.js';
  * in it, a domain survives expand and collapse unchanged but for the values expansion chose.
  */
 export const HYBRID_CHILD_ORDER = [
-  'mac', 'source', 'vlan', 'virtualport', 'model', 'driver', 'bandwidth', 'tune', 'link', 'mtu', 'coalesce', 'target', 'boot',
-  'alias', 'rom', 'address', 'backup',
+  'mac',
+  'source',
+  'vlan',
+  'virtualport',
+  'model',
+  'driver',
+  'bandwidth',
+  'tune',
+  'link',
+  'mtu',
+  'coalesce',
+  'target',
+  'boot',
+  'alias',
+  'rom',
+  'address',
+  'backup',
 ];
 
 /** Options of collapseDomain. */
@@ -37,7 +61,10 @@ export function collapseDomain(expandedXml: string, options: CollapseOptions = {
   if (!meta) return expandedXml;
   const byAlias = devicesByAlias(deviceList(root));
   const needDevice = (dev: XmlElement | undefined, alias: string, what: string): XmlElement => {
-    if (!dev) throw new HybridError('METADATA_INVALID', `the metadata names ${what} '${alias}', but the domain has no device with that alias`, { element: alias });
+    if (!dev)
+      throw new HybridError('METADATA_INVALID', `the metadata names ${what} '${alias}', but the domain has no device with that alias`, {
+        element: alias,
+      });
     return dev;
   };
   const devices = devicesOf(root)!;
@@ -60,7 +87,8 @@ export function collapseDomain(expandedXml: string, options: CollapseOptions = {
     removeAttribute(dev, 'managed');
     const source = firstChild(dev, 'source');
     const address = source && firstChild(source, 'address');
-    if (!source || !address) throw new HybridError('METADATA_INVALID', `ephemeral interface '${e.alias}' has no <source><address>`, { element: e.alias });
+    if (!source || !address)
+      throw new HybridError('METADATA_INVALID', `ephemeral interface '${e.alias}' has no <source><address>`, { element: e.alias });
     source.attributes = [{ name: 'network', value: e.pool }];
   }
   writeMetadata(doc, root, { style: meta.style, pairs: [], ephemeral: [] });
@@ -71,10 +99,12 @@ function hybridEntry(pair: PairRecord, vf: XmlElement, backup: XmlElement): XmlE
   const where = `pair '${pair.name}'`;
   const mac = firstChild(vf, 'mac');
   const vfSource = firstPath(vf, 'source', 'address');
-  if (!mac || !vfSource) throw new HybridError('METADATA_INVALID', `${where}: the VF half '${pair.vfAlias}' lacks <mac> or <source><address>`, { element: pair.vfAlias });
-  const attributes: Record<string, string | undefined> = pair.form === 'hybrid'
-    ? { type: 'hostdev-hybrid', managed: getAttribute(vf, 'managed') ?? 'yes' }
-    : { type: 'network' };
+  if (!mac || !vfSource)
+    throw new HybridError('METADATA_INVALID', `${where}: the VF half '${pair.vfAlias}' lacks <mac> or <source><address>`, {
+      element: pair.vfAlias,
+    });
+  const attributes: Record<string, string | undefined> =
+    pair.form === 'hybrid' ? { type: 'hostdev-hybrid', managed: getAttribute(vf, 'managed') ?? 'yes' } : { type: 'network' };
   attributes.trustGuestRxFilters = getAttribute(backup, 'trustGuestRxFilters');
   attributes.migration = pair.migration;
   const children: XmlElement[] = [

@@ -26,10 +26,16 @@ function sourceNetwork(el: XmlElement): string | undefined {
  * no `ephemeral` attribute and no `<backup>` child, so expanded XML never holds one.
  */
 export function isDialectOnly(el: XmlElement): boolean {
-  return getAttribute(el, 'type') === 'hostdev-hybrid' || getAttribute(el, 'ephemeral') !== undefined || firstChild(el, 'backup') !== undefined;
+  return (
+    getAttribute(el, 'type') === 'hostdev-hybrid' || getAttribute(el, 'ephemeral') !== undefined || firstChild(el, 'backup') !== undefined
+  );
 }
 
-export function findDialect(devices: XmlElement[], host: Host, describe: (el: XmlElement, position: number) => string = describeDevice): DialectEntry[] {
+export function findDialect(
+  devices: XmlElement[],
+  host: Host,
+  describe: (el: XmlElement, position: number) => string = describeDevice,
+): DialectEntry[] {
   const index = hostIndex(host);
   const entries: DialectEntry[] = [];
   devices.forEach((el, position) => {
@@ -47,13 +53,23 @@ export function findDialect(devices: XmlElement[], host: Host, describe: (el: Xm
     const type = getAttribute(el, 'type');
     const ephemeral = getAttribute(el, 'ephemeral');
     if (el.name === 'interface' && type === 'hostdev-hybrid') {
-      if (ephemeral !== undefined) throw new HybridError('UNSUPPORTED_ELEMENT', `${where}: a hybrid entry is ephemeral by nature; drop ephemeral='${ephemeral}'`, { element: where });
+      if (ephemeral !== undefined)
+        throw new HybridError('UNSUPPORTED_ELEMENT', `${where}: a hybrid entry is ephemeral by nature; drop ephemeral='${ephemeral}'`, {
+          element: where,
+        });
       const pool = sourceNetwork(el);
       if (pool !== undefined) {
         const p = index.poolByName.get(pool);
         if (!p) {
-          if (host.otherNetworks.includes(pool)) throw new HybridError('POOL_NOT_HYBRID', `${where}: network '${pool}' is not a VF pool (its forward mode is not hostdev-hybrid or hostdev)`, { element: where });
-          throw new HybridError('POOL_UNKNOWN', `${where}: network '${pool}' is not in the host snapshot; add its XML to network/`, { element: where });
+          if (host.otherNetworks.includes(pool))
+            throw new HybridError(
+              'POOL_NOT_HYBRID',
+              `${where}: network '${pool}' is not a VF pool (its forward mode is not hostdev-hybrid or hostdev)`,
+              { element: where },
+            );
+          throw new HybridError('POOL_UNKNOWN', `${where}: network '${pool}' is not in the host snapshot; add its XML to network/`, {
+            element: where,
+          });
         }
       }
       entries.push(compact({ kind: 'pair' as const, el, where, form: 'hybrid' as const, pool }));
@@ -69,11 +85,19 @@ export function findDialect(devices: XmlElement[], host: Host, describe: (el: Xm
     }
     // Dialect that only a hybrid entry may hold must not slip through as plain libvirt.
     if (!pair && firstChild(el, 'backup')) {
-      throw new HybridError('UNSUPPORTED_ELEMENT', `${where}: <backup> belongs only in a hybrid entry (type='hostdev-hybrid', or type='network' on a hostdev-hybrid pool)`, { element: where });
+      throw new HybridError(
+        'UNSUPPORTED_ELEMENT',
+        `${where}: <backup> belongs only in a hybrid entry (type='hostdev-hybrid', or type='network' on a hostdev-hybrid pool)`,
+        { element: where },
+      );
     }
     if (ephemeral === undefined) return;
     if (!isPassthrough(el)) {
-      throw new HybridError('UNSUPPORTED_ELEMENT', `${where}: ephemeral='${ephemeral}' only applies to <hostdev> and <interface type='hostdev'>`, { element: where });
+      throw new HybridError(
+        'UNSUPPORTED_ELEMENT',
+        `${where}: ephemeral='${ephemeral}' only applies to <hostdev> and <interface type='hostdev'>`,
+        { element: where },
+      );
     }
     if (ephemeral === 'yes') entries.push({ kind: 'ephemeral', el, where });
     else if (ephemeral === 'no') entries.push({ kind: 'not-ephemeral', el, where });

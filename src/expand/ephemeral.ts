@@ -31,7 +31,10 @@ export interface EphemeralContext {
   names: DomainNames;
 }
 
-export function expandEphemeral(e: Extract<DialectEntry, { kind: 'ephemeral' | 'ephemeral-pool' }>, ctx: EphemeralContext): { record: EphemeralRecord; guest: PciAddress } {
+export function expandEphemeral(
+  e: Extract<DialectEntry, { kind: 'ephemeral' | 'ephemeral-pool' }>,
+  ctx: EphemeralContext,
+): { record: EphemeralRecord; guest: PciAddress } {
   const { el, where } = e;
   removeAttribute(el, 'ephemeral');
   const source = e.kind === 'ephemeral-pool' ? takePoolVf(e, ctx) : takeHostDevice(el, where, ctx);
@@ -49,7 +52,12 @@ export function expandEphemeral(e: Extract<DialectEntry, { kind: 'ephemeral' | '
     guest = allocateHotpluggable(ctx.space, where);
     insertElement(ctx.doc, el, addressElement(guest), 'end');
   }
-  const record: EphemeralRecord = compact({ alias, device: el.name === 'hostdev' ? 'hostdev' as const : 'interface' as const, source, pool: e.kind === 'ephemeral-pool' ? e.pool : undefined });
+  const record: EphemeralRecord = compact({
+    alias,
+    device: el.name === 'hostdev' ? ('hostdev' as const) : ('interface' as const),
+    source,
+    pool: e.kind === 'ephemeral-pool' ? e.pool : undefined,
+  });
   return { record, guest };
 }
 
@@ -75,10 +83,15 @@ function takeHostDevice(el: XmlElement, where: string, ctx: EphemeralContext): s
     throw new HybridError('UNSUPPORTED_ELEMENT', `${where}: only PCI host devices can be ephemeral`, { element: where });
   }
   const pci = hostPciSource(el, where);
-  if (pci === undefined) throw new HybridError('MISSING_ELEMENT', `${where}: an ephemeral device needs <source><address type='pci' …/></source>`, { element: where });
+  if (pci === undefined)
+    throw new HybridError('MISSING_ELEMENT', `${where}: an ephemeral device needs <source><address type='pci' …/></source>`, {
+      element: where,
+    });
   const user = hostIndex(ctx.host).takenBy.get(pci);
-  if (user !== undefined && user !== ctx.name) throw new HybridError('VF_TAKEN', `${where}: host device ${pci} is already used by domain '${user}'`, { element: where });
-  if (ctx.run.claimed.has(pci)) throw new HybridError('VF_TAKEN', `${where}: host device ${pci} is used twice in this domain`, { element: where });
+  if (user !== undefined && user !== ctx.name)
+    throw new HybridError('VF_TAKEN', `${where}: host device ${pci} is already used by domain '${user}'`, { element: where });
+  if (ctx.run.claimed.has(pci))
+    throw new HybridError('VF_TAKEN', `${where}: host device ${pci} is used twice in this domain`, { element: where });
   ctx.run.claim(pci);
   return pci;
 }

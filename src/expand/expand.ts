@@ -13,7 +13,17 @@ import { assertHost, hostIndex, type Host, type VfTopology } from '../host/model
 import { heldPciDevices } from '../host/domain-usage.js';
 import { judgeMtu, mtuUnknownWarning } from '../host/mtu.js';
 import {
-  atElement, deviceList, devicesOf, domainName, domainRoot, domainUuid, guestPciAddress, inInput, machineKind, numatuneNode, serialMirrors,
+  atElement,
+  deviceList,
+  devicesOf,
+  domainName,
+  domainRoot,
+  domainUuid,
+  guestPciAddress,
+  inInput,
+  machineKind,
+  numatuneNode,
+  serialMirrors,
 } from '../libvirt/domain.js';
 import { formatPci, parsePci, type PciAddress } from '../libvirt/pci-address.js';
 import { refuseUnknownTypes } from '../libvirt/types.js';
@@ -86,8 +96,10 @@ function expand(domainXml: string, host: Host, options: ExpandOptions): ExpandRe
   const result = expandDocument(doc, host, options);
   const notes = result.changed ? [] : expandedElsewhere(root, host);
   return {
-    xml: result.changed ? serializeXml(doc) : domainXml, changed: result.changed,
-    ...result.result, warnings: [...result.result.warnings, ...notes],
+    xml: result.changed ? serializeXml(doc) : domainXml,
+    changed: result.changed,
+    ...result.result,
+    warnings: [...result.result.warnings, ...notes],
   };
 }
 
@@ -102,10 +114,13 @@ function expandedElsewhere(root: XmlElement, host: Host): Diagnostic[] {
     return !vf || index.pfByAddress.get(vf.pf ?? '')?.netdev !== p.pfDev;
   });
   if (foreign.length === 0) return [];
-  return [{
-    code: 'ALREADY_EXPANDED', severity: 'warning',
-    message: `domain '${domainName(root)}' is already expanded for another host: ${foreign.map((p) => `${p.name} uses VF ${p.vf} on ${p.pfDev}`).join(', ')}, which this host's snapshot does not have; expanding again changes nothing. To move the guest here, plan the move (hostdev-hybrid plan --from THAT-HOST --to THIS-HOST), which points every pair at this host's VFs`,
-  }];
+  return [
+    {
+      code: 'ALREADY_EXPANDED',
+      severity: 'warning',
+      message: `domain '${domainName(root)}' is already expanded for another host: ${foreign.map((p) => `${p.name} uses VF ${p.vf} on ${p.pfDev}`).join(', ')}, which this host's snapshot does not have; expanding again changes nothing. To move the guest here, plan the move (hostdev-hybrid plan --from THAT-HOST --to THIS-HOST), which points every pair at this host's VFs`,
+    },
+  ];
 }
 
 /** What expandDocument did to the tree it was given. */
@@ -132,7 +147,8 @@ export interface DocumentExpandOptions extends ExpandOptions {
  */
 export function expandDocument(doc: XmlDocument, host: Host, options: DocumentExpandOptions = {}): DocumentExpansion {
   const requested = options.style;
-  if (requested !== undefined && requested !== 'bond' && requested !== 'teaming') throw new HybridError('INVALID_ATTRIBUTE', `style '${String(requested)}' must be 'bond' or 'teaming'`);
+  if (requested !== undefined && requested !== 'bond' && requested !== 'teaming')
+    throw new HybridError('INVALID_ATTRIBUTE', `style '${String(requested)}' must be 'bond' or 'teaming'`);
   const root = domainRoot(doc);
   const devices = deviceList(root);
   const entries = findDialect(devices, host, options.describeEntry);
@@ -140,7 +156,8 @@ export function expandDocument(doc: XmlDocument, host: Host, options: DocumentEx
   // An expanded domain asked for in the other style: its pairs change style, nothing else moves.
   const converting = requested !== undefined && existing !== undefined && existing.pairs.length > 0 && existing.style !== requested;
   const style = requested ?? existing?.style ?? 'bond';
-  if (entries.length === 0 && !converting) return { changed: false, result: { pairs: [], ephemeral: [], warnings: [], addedControllers: [] } };
+  if (entries.length === 0 && !converting)
+    return { changed: false, result: { pairs: [], ephemeral: [], warnings: [], addedControllers: [] } };
   if (converting) convertStyle(doc, root, existing, style);
   // Stryker disable next-line ConditionalExpression,BlockStatement: a shortcut; with no entry the steps below add nothing and write the same metadata
   if (entries.length === 0) {
@@ -155,7 +172,11 @@ export function expandDocument(doc: XmlDocument, host: Host, options: DocumentEx
   const pairs = buildPairs(x, specs, vfs);
   const ephemeral = expandEphemeralDevices(x, entries);
   const controllers = insertAddedControllers(x);
-  const meta: HybridMetadata = { style, pairs: [...(existing?.pairs ?? []), ...pairs], ephemeral: [...(existing?.ephemeral ?? []), ...ephemeral.map((e) => e.record)] };
+  const meta: HybridMetadata = {
+    style,
+    pairs: [...(existing?.pairs ?? []), ...pairs],
+    ephemeral: [...(existing?.ephemeral ?? []), ...ephemeral.map((e) => e.record)],
+  };
   writeMetadata(doc, root, meta);
   return {
     changed: true,
@@ -185,7 +206,16 @@ interface Expansion {
   warnings: Diagnostic[];
 }
 
-function newExpansion(doc: XmlDocument, root: XmlElement, devices: XmlElement[], host: Host, style: Style, specs: PairSpec[], entries: DialectEntry[], options: DocumentExpandOptions): Expansion {
+function newExpansion(
+  doc: XmlDocument,
+  root: XmlElement,
+  devices: XmlElement[],
+  host: Host,
+  style: Style,
+  specs: PairSpec[],
+  entries: DialectEntry[],
+  options: DocumentExpandOptions,
+): Expansion {
   const entryEls = new Set(specs.map((s) => s.entry.el));
   const kept = devices.filter((d) => !entryEls.has(d));
   const mirrors = serialMirrors(devices);
@@ -193,10 +223,18 @@ function newExpansion(doc: XmlDocument, root: XmlElement, devices: XmlElement[],
   // Stryker disable next-line ConditionalExpression,EqualityOperator,MethodExpression: a pair is an entry that is not 'not-ephemeral' too
   const needsAddresses = specs.length > 0 || entries.some((e) => e.kind !== 'not-ephemeral');
   // Aliases and MACs already in the domain (pair entries' own are checked as they are placed).
-  const names = new DomainNames(kept.filter((d) => !mirrors.has(d)), hostIndex(host).macs);
+  const names = new DomainNames(
+    kept.filter((d) => !mirrors.has(d)),
+    hostIndex(host).macs,
+  );
   if (style === 'teaming' && specs.length > 0) requireTeamingMachine(machineKind(root), 'use machine q35 or style bond');
   return {
-    doc, root, host, style, name, seed: domainUuid(root) ?? name,
+    doc,
+    root,
+    host,
+    style,
+    name,
+    seed: domainUuid(root) ?? name,
     template: options.vlanDevice ?? DEFAULT_VLAN_DEVICE,
     names,
     space: needsAddresses ? guestPciSpace(machineKind(root), kept, options.addControllers) : undefined,
@@ -208,13 +246,14 @@ function newExpansion(doc: XmlDocument, root: XmlElement, devices: XmlElement[],
 
 /** Explicit guest addresses first, so nothing chosen later can collide with them. */
 function reserveGivenAddresses(x: Expansion, specs: PairSpec[], entries: DialectEntry[]): void {
-  for (const s of specs) atElement(s.entry.el, () => {
-    if (s.vfGuest) {
-      reserveAddress(x.space!, s.vfGuest, `${s.entry.where} (VF half)`);
-      if (!isHotpluggable(x.space!, s.vfGuest)) throw notHotpluggable(x.space!, s.vfGuest, `${s.entry.where} (VF half)`);
-    }
-    if (s.backupGuest) reserveAddress(x.space!, s.backupGuest, `${s.entry.where} (backup half)`);
-  });
+  for (const s of specs)
+    atElement(s.entry.el, () => {
+      if (s.vfGuest) {
+        reserveAddress(x.space!, s.vfGuest, `${s.entry.where} (VF half)`);
+        if (!isHotpluggable(x.space!, s.vfGuest)) throw notHotpluggable(x.space!, s.vfGuest, `${s.entry.where} (VF half)`);
+      }
+      if (s.backupGuest) reserveAddress(x.space!, s.backupGuest, `${s.entry.where} (backup half)`);
+    });
   for (const e of entries) {
     if (e.kind !== 'ephemeral' && e.kind !== 'ephemeral-pool') continue;
     const a = atElement(e.el, () => guestPciAddress(e.el, e.where));
@@ -224,8 +263,11 @@ function reserveGivenAddresses(x: Expansion, specs: PairSpec[], entries: Dialect
 
 function notHotpluggable(space: GuestPciSpace, a: PciAddress, who: string): HybridError {
   const model = space.controllers.get(a.bus)?.model ?? 'no controller';
-  return new HybridError('GUEST_ADDRESS_NOT_HOTPLUGGABLE',
-    `${who}: guest address ${formatPci(a)} (on ${model}) cannot be hot-unplugged; on pc use pci-root slot 3 or above or a pci-bridge, on q35 an empty pcie-root-port — or leave the address out`, { element: who });
+  return new HybridError(
+    'GUEST_ADDRESS_NOT_HOTPLUGGABLE',
+    `${who}: guest address ${formatPci(a)} (on ${model}) cannot be hot-unplugged; on pc use pci-root slot 3 or above or a pci-bridge, on q35 an empty pcie-root-port — or leave the address out`,
+    { element: who },
+  );
 }
 
 /**
@@ -260,22 +302,32 @@ function buildPairs(x: Expansion, specs: PairSpec[], vfs: Map<PairSpec, VfTopolo
   const pairs: ExpandedPair[] = [];
   const mtuUnknown: string[] = [];
   const batch = new ReplacementBatch(x.doc, devicesOf(x.root)!);
-  for (const s of specs) atElement(s.entry.el, () => {
-    const topo = vfs.get(s)!;
-    const { pair, vfGuest, backupGuest } = pairFor(x, s, topo, mtuUnknown);
-    batch.replace(s.entry.el, [
-      vfHalfElement(pair, parsePci(topo.vf), vfGuest, x.style, { managed: s.managed, vlan: s.vlanEl, extra: s.toVf }),
-      backupHalfElement(pair, backupGuest, x.style, { trustGuestRxFilters: s.trustGuestRxFilters, model: s.backupModel, extra: s.toBackup }),
-    ]);
-    pairs.push(pair);
-  });
+  for (const s of specs)
+    atElement(s.entry.el, () => {
+      const topo = vfs.get(s)!;
+      const { pair, vfGuest, backupGuest } = pairFor(x, s, topo, mtuUnknown);
+      batch.replace(s.entry.el, [
+        vfHalfElement(pair, parsePci(topo.vf), vfGuest, x.style, { managed: s.managed, vlan: s.vlanEl, extra: s.toVf }),
+        backupHalfElement(pair, backupGuest, x.style, {
+          trustGuestRxFilters: s.trustGuestRxFilters,
+          model: s.backupModel,
+          extra: s.toBackup,
+        }),
+      ]);
+      pairs.push(pair);
+    });
   batch.apply();
   if (mtuUnknown.length > 0) x.warnings.push(mtuUnknownWarning(x.host, mtuUnknown));
   return pairs;
 }
 
 /** One pair's choices: name, aliases, MAC, guest addresses, backup device, MTU; warnings said. */
-function pairFor(x: Expansion, s: PairSpec, topo: VfTopology, mtuUnknown: string[]): { pair: ExpandedPair; vfGuest: PciAddress; backupGuest: PciAddress } {
+function pairFor(
+  x: Expansion,
+  s: PairSpec,
+  topo: VfTopology,
+  mtuUnknown: string[],
+): { pair: ExpandedPair; vfGuest: PciAddress; backupGuest: PciAddress } {
   const { where } = s.entry;
   const pairName = s.alias ?? x.names.freeAlias('ua-hybrid');
   const vfAlias = `${pairName}-vf`;
@@ -288,18 +340,39 @@ function pairFor(x: Expansion, s: PairSpec, topo: VfTopology, mtuUnknown: string
   const backupGuest = s.backupGuest ?? allocateHotpluggable(x.space!, `${where} (backup half)`);
   const backupDev = backupDevice(topo.pfNetdev, s.vlan, x.template, where);
   if (s.vlan !== undefined) {
-    x.warnings.push({ code: 'VLAN_SUBINTERFACE', severity: 'warning', alias: pairName,
-      message: `${pairName}: the backup half uses ${backupDev}; create that VLAN sub-interface of ${topo.pfNetdev} on every host the domain may run on (ip link add link ${topo.pfNetdev} name ${backupDev} type vlan id ${s.vlan})` });
+    x.warnings.push({
+      code: 'VLAN_SUBINTERFACE',
+      severity: 'warning',
+      alias: pairName,
+      message: `${pairName}: the backup half uses ${backupDev}; create that VLAN sub-interface of ${topo.pfNetdev} on every host the domain may run on (ip link add link ${topo.pfNetdev} name ${backupDev} type vlan id ${s.vlan})`,
+    });
   }
   const mtu = s.mtu ?? (s.entry.pool !== undefined ? hostIndex(x.host).poolByName.get(s.entry.pool)?.mtu : undefined);
   if (mtu !== undefined) checkMtu(x, s, pairName, [topo.pfNetdev, backupDev], mtu, mtuUnknown);
-  if (x.style === 'teaming' && s.backupModel !== undefined) requireTeamingModel(getAttribute(s.backupModel, 'type'), 'use style bond or a virtio backup', where);
+  if (x.style === 'teaming' && s.backupModel !== undefined)
+    requireTeamingModel(getAttribute(s.backupModel, 'type'), 'use style bond or a virtio backup', where);
   // One object is the metadata's record and the result's pair (the metadata reads only its own fields).
   const pair: ExpandedPair = compact({
-    name: pairName, form: s.entry.form, pool: s.entry.pool, mac,
-    vf: topo.vf, pf: topo.pf, pfDev: topo.pfNetdev, vfIndex: topo.index, vlan: s.vlan,
-    backupDev, backupDevTemplate: s.vlan !== undefined ? x.template : undefined, vfAlias, backupAlias,
-    vfGuestAddress: formatPci(vfGuest), mtu, migration: s.migration === 'unplug' ? 'unplug' : undefined, style: x.style, numaNode: topo.numaNode, backupGuestAddress: formatPci(backupGuest), macGenerated: s.mac === undefined,
+    name: pairName,
+    form: s.entry.form,
+    pool: s.entry.pool,
+    mac,
+    vf: topo.vf,
+    pf: topo.pf,
+    pfDev: topo.pfNetdev,
+    vfIndex: topo.index,
+    vlan: s.vlan,
+    backupDev,
+    backupDevTemplate: s.vlan !== undefined ? x.template : undefined,
+    vfAlias,
+    backupAlias,
+    vfGuestAddress: formatPci(vfGuest),
+    mtu,
+    migration: s.migration === 'unplug' ? 'unplug' : undefined,
+    style: x.style,
+    numaNode: topo.numaNode,
+    backupGuestAddress: formatPci(backupGuest),
+    macGenerated: s.mac === undefined,
   });
   return { pair, vfGuest, backupGuest };
 }
@@ -310,16 +383,31 @@ function pairMac(x: Expansion, s: PairSpec, pairName: string): string {
   const who = `pair '${pairName}'`;
   if (s.mac !== undefined) {
     const holder = x.names.macHolder(s.mac);
-    if (holder !== undefined) throw new HybridError('DUPLICATE_MAC', `${where}: MAC ${s.mac} is already used by ${holder}; the two halves of a pair share one MAC, other NICs need their own`, { element: where });
-    if (x.names.macOnHost(s.mac)) x.warnings.push({ code: 'MAC_IN_USE_ON_HOST', severity: 'warning', alias: pairName, message: `${pairName}: MAC ${s.mac} is also used by another domain on this host` });
+    if (holder !== undefined)
+      throw new HybridError(
+        'DUPLICATE_MAC',
+        `${where}: MAC ${s.mac} is already used by ${holder}; the two halves of a pair share one MAC, other NICs need their own`,
+        { element: where },
+      );
+    if (x.names.macOnHost(s.mac))
+      x.warnings.push({
+        code: 'MAC_IN_USE_ON_HOST',
+        severity: 'warning',
+        alias: pairName,
+        message: `${pairName}: MAC ${s.mac} is also used by another domain on this host`,
+      });
     x.names.takeMac(s.mac, who);
     return s.mac;
   }
   const mac = x.names.newMac(`${x.seed}/${pairName}`, who);
   // The MAC derives from the pair's name; a name expansion chose (ua-hybridN) is positional.
   if (s.alias === undefined) {
-    x.warnings.push({ code: 'MAC_POSITIONAL', severity: 'warning', alias: pairName,
-      message: `${where}: its generated MAC ${mac} and name ${pairName} follow from its place among the unnamed hybrid NICs, so inserting or removing one before it would change them; write <mac address='${mac}'/> or <alias name='${pairName}'/> into the entry to keep them` });
+    x.warnings.push({
+      code: 'MAC_POSITIONAL',
+      severity: 'warning',
+      alias: pairName,
+      message: `${where}: its generated MAC ${mac} and name ${pairName} follow from its place among the unnamed hybrid NICs, so inserting or removing one before it would change them; write <mac address='${mac}'/> or <alias name='${pairName}'/> into the entry to keep them`,
+    });
   }
   return mac;
 }
@@ -340,7 +428,9 @@ function expandEphemeralDevices(x: Expansion, entries: DialectEntry[]): { record
       continue;
     }
     if (e.kind === 'pair') continue;
-    const { record, guest } = atElement(e.el, () => expandEphemeral(e, { doc: x.doc, host: x.host, name: x.name, seed: x.seed, run: x.run, space: x.space!, names: x.names }));
+    const { record, guest } = atElement(e.el, () =>
+      expandEphemeral(e, { doc: x.doc, host: x.host, name: x.name, seed: x.seed, run: x.run, space: x.space!, names: x.names }),
+    );
     out.push({ record, expanded: { ...record, guestAddress: formatPci(guest) } });
   }
   return out;
@@ -350,7 +440,11 @@ function expandEphemeralDevices(x: Expansion, entries: DialectEntry[]): { record
 function insertAddedControllers(x: Expansion): number[] {
   const controllers = x.space ? addedControllers(x.space) : [];
   const devicesEl = devicesOf(x.root)!;
-  let anchor: XmlElement | undefined = childElements(devicesEl, 'controller').at(-1) ?? childElements(devicesEl).filter((d) => d.name === 'emulator' || d.name === 'disk').at(-1);
+  let anchor: XmlElement | undefined =
+    childElements(devicesEl, 'controller').at(-1) ??
+    childElements(devicesEl)
+      .filter((d) => d.name === 'emulator' || d.name === 'disk')
+      .at(-1);
   for (const c of controllers) {
     insertElement(x.doc, devicesEl, c, anchor ? { after: anchor } : 'start');
     anchor = c;

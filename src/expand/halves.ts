@@ -44,15 +44,17 @@ export interface HalfParts {
 /** A pair's VF half on the VF `vf`, at guest address `guest`. */
 export function vfHalfElement(r: PairRecord, vf: PciAddress, guest: PciAddress, style: Style, parts: HalfParts = {}): XmlElement {
   const vlan = parts.vlan ?? (r.vlan !== undefined ? leanElement('vlan', {}, [leanElement('tag', { id: String(r.vlan) })]) : undefined);
-  return sortInterfaceChildren(leanElement('interface', { type: 'hostdev', managed: parts.managed ?? 'yes' }, [
-    leanElement('mac', { address: r.mac }),
-    leanElement('source', {}, [addressElement(vf)]),
-    ...(vlan ? [vlan] : []),
-    ...(parts.extra ?? []),
-    ...(style === 'teaming' ? [teamingElement('vf', r.backupAlias)] : []),
-    leanElement('alias', { name: r.vfAlias }),
-    addressElement(guest),
-  ]));
+  return sortInterfaceChildren(
+    leanElement('interface', { type: 'hostdev', managed: parts.managed ?? 'yes' }, [
+      leanElement('mac', { address: r.mac }),
+      leanElement('source', {}, [addressElement(vf)]),
+      ...(vlan ? [vlan] : []),
+      ...(parts.extra ?? []),
+      ...(style === 'teaming' ? [teamingElement('vf', r.backupAlias)] : []),
+      leanElement('alias', { name: r.vfAlias }),
+      addressElement(guest),
+    ]),
+  );
 }
 
 /** What a backup half takes from the entry beyond the record. */
@@ -65,14 +67,15 @@ export interface BackupParts {
 
 /** A pair's backup half on its recorded backup device, at guest address `guest`. */
 export function backupHalfElement(r: PairRecord, guest: PciAddress, style: Style, parts: BackupParts = {}): XmlElement {
-  return sortInterfaceChildren(leanElement('interface', { type: 'direct', trustGuestRxFilters: parts.trustGuestRxFilters }, [
-    leanElement('mac', { address: r.mac }),
-    leanElement('source', { dev: r.backupDev, mode: 'bridge' }),
-    parts.model ?? leanElement('model', { type: 'virtio' }),
-    ...(parts.extra ?? []),
-    ...(style === 'teaming' ? [teamingElement('backup', r.backupAlias)] : []),
-    leanElement('alias', { name: r.backupAlias }),
-    addressElement(guest),
-  ]));
+  return sortInterfaceChildren(
+    leanElement('interface', { type: 'direct', trustGuestRxFilters: parts.trustGuestRxFilters }, [
+      leanElement('mac', { address: r.mac }),
+      leanElement('source', { dev: r.backupDev, mode: 'bridge' }),
+      parts.model ?? leanElement('model', { type: 'virtio' }),
+      ...(parts.extra ?? []),
+      ...(style === 'teaming' ? [teamingElement('backup', r.backupAlias)] : []),
+      leanElement('alias', { name: r.backupAlias }),
+      addressElement(guest),
+    ]),
+  );
 }
-

@@ -139,8 +139,10 @@ function readFields<R>(el: XmlElement, fields: readonly Field<R>[]): R {
       if (f.required) throw new HybridError('METADATA_INVALID', `hostdev-hybrid metadata: <${el.name}> lacks ${f.attr}='…'`);
       continue;
     }
-    if (f.values && !f.values.includes(v)) throw new HybridError('METADATA_INVALID', `hostdev-hybrid metadata: ${f.attr}='${v}' is unknown (${f.values.join(' or ')})`);
-    if (f.kind === 'count' && !DIGITS.test(v)) throw new HybridError('METADATA_INVALID', `hostdev-hybrid metadata: ${f.attr}='${v}' must be a number`);
+    if (f.values && !f.values.includes(v))
+      throw new HybridError('METADATA_INVALID', `hostdev-hybrid metadata: ${f.attr}='${v}' is unknown (${f.values.join(' or ')})`);
+    if (f.kind === 'count' && !DIGITS.test(v))
+      throw new HybridError('METADATA_INVALID', `hostdev-hybrid metadata: ${f.attr}='${v}' must be a number`);
     if (f.kind === 'guest-pci' && !GUEST_PCI.test(v)) {
       throw new HybridError('METADATA_INVALID', `hostdev-hybrid metadata: ${f.attr}='${v}' is not a PCI address like 0000:01:00.0`);
     }
@@ -161,7 +163,8 @@ export function readMetadata(root: XmlElement): HybridMetadata | undefined {
   if (!el) return undefined;
   const prefix = ourPrefix(el)!;
   const style = getAttribute(el, 'style') ?? 'bond';
-  if (style !== 'bond' && style !== 'teaming') throw new HybridError('METADATA_INVALID', `hostdev-hybrid metadata: style='${style}' is neither bond nor teaming`);
+  if (style !== 'bond' && style !== 'teaming')
+    throw new HybridError('METADATA_INVALID', `hostdev-hybrid metadata: style='${style}' is neither bond nor teaming`);
   const meta: HybridMetadata = { style, pairs: [], ephemeral: [] };
   for (const child of childElements(el)) {
     const kind = local(child, prefix);
@@ -208,7 +211,9 @@ export function writeMetadata(doc: XmlDocument, root: XmlElement, meta: HybridMe
   if (existing && metadata) return replaceElement(doc, metadata, existing, [fresh]);
   if (!metadata) {
     metadata = leanElement('metadata');
-    const anchor = childElements(root).filter((c) => BEFORE_METADATA.includes(c.name)).at(-1);
+    const anchor = childElements(root)
+      .filter((c) => BEFORE_METADATA.includes(c.name))
+      .at(-1);
     insertElement(doc, root, metadata, anchor ? { after: anchor } : 'start');
   }
   insertElement(doc, metadata, fresh);
@@ -240,21 +245,33 @@ export interface PairHalves {
  * guest config): by alias *and* MAC — a device that merely took a pair's alias is not its half.
  * A half the domain lacks is absent; what either means is the caller's (requirePairHalves refuses).
  */
-export function pairHalves(byAlias: ReadonlyMap<string, XmlElement>, pair: Pick<PairRecord, 'name' | 'mac' | 'vfAlias' | 'backupAlias'>): PairHalves {
+export function pairHalves(
+  byAlias: ReadonlyMap<string, XmlElement>,
+  pair: Pick<PairRecord, 'name' | 'mac' | 'vfAlias' | 'backupAlias'>,
+): PairHalves {
   const vf = byAlias.get(pair.vfAlias);
   const backup = byAlias.get(pair.backupAlias);
   const halves: PairHalves = { ...(vf ? { vf } : {}), ...(backup ? { backup } : {}) };
-  for (const [what, el] of [['VF half', vf], ['backup half', backup]] as const) {
+  for (const [what, el] of [
+    ['VF half', vf],
+    ['backup half', backup],
+  ] as const) {
     const mac = el && childAttribute(el, 'mac', 'address')?.toLowerCase();
     if (el && mac !== pair.mac.toLowerCase()) {
-      return { ...halves, wrongMac: `pair '${pair.name}': the ${what} '${aliasOf(el)}' has MAC ${mac ?? '(none)'}, the metadata says ${pair.mac}` };
+      return {
+        ...halves,
+        wrongMac: `pair '${pair.name}': the ${what} '${aliasOf(el)}' has MAC ${mac ?? '(none)'}, the metadata says ${pair.mac}`,
+      };
     }
   }
   return halves;
 }
 
 /** pairHalves, refusing a half that is not the pair's (`METADATA_INVALID`). */
-export function requirePairHalves(byAlias: ReadonlyMap<string, XmlElement>, pair: Pick<PairRecord, 'name' | 'mac' | 'vfAlias' | 'backupAlias'>): { vf?: XmlElement; backup?: XmlElement } {
+export function requirePairHalves(
+  byAlias: ReadonlyMap<string, XmlElement>,
+  pair: Pick<PairRecord, 'name' | 'mac' | 'vfAlias' | 'backupAlias'>,
+): { vf?: XmlElement; backup?: XmlElement } {
   const { wrongMac, ...halves } = pairHalves(byAlias, pair);
   if (wrongMac !== undefined) throw new HybridError('METADATA_INVALID', wrongMac, { element: pair.name });
   return halves;

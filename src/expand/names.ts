@@ -25,7 +25,8 @@ export class DomainNames {
     for (const dev of devices) {
       const alias = aliasOf(dev);
       if (alias !== undefined) {
-        if (this.#aliases.has(alias)) throw new HybridError('DUPLICATE_ALIAS', `alias '${alias}' is used by two devices`, { element: alias });
+        if (this.#aliases.has(alias))
+          throw new HybridError('DUPLICATE_ALIAS', `alias '${alias}' is used by two devices`, { element: alias });
         this.#aliases.set(alias, `<${dev.name}>`);
       }
       const macEl = firstChild(dev, 'mac'); // only interfaces have one
@@ -36,7 +37,8 @@ export class DomainNames {
 
   /** Takes `alias` for `who`, or DUPLICATE_ALIAS. */
   takeAlias(alias: string, who: string): void {
-    if (this.#aliases.has(alias)) throw new HybridError('DUPLICATE_ALIAS', `${who}: alias '${alias}' is already used by ${this.#aliases.get(alias)}`, { element: who });
+    if (this.#aliases.has(alias))
+      throw new HybridError('DUPLICATE_ALIAS', `${who}: alias '${alias}' is already used by ${this.#aliases.get(alias)}`, { element: who });
     this.#aliases.set(alias, who);
   }
 

@@ -34,11 +34,22 @@ export function placeHybridChild(child: XmlElement, where: string): Placement {
     // libvirt accepts 802.1Qbh on both kinds of interface, 802.1Qbg only on direct (macvtap).
     if (type === '802.1Qbh') return 'both';
     if (type === '802.1Qbg') return 'backup';
-    throw new HybridError('UNSUPPORTED_ELEMENT', `${where}: <virtualport type='${type ?? ''}'> fits neither half (hostdev takes 802.1Qbh, direct 802.1Qbg or 802.1Qbh)`, { element: where });
+    throw new HybridError(
+      'UNSUPPORTED_ELEMENT',
+      `${where}: <virtualport type='${type ?? ''}'> fits neither half (hostdev takes 802.1Qbh, direct 802.1Qbg or 802.1Qbh)`,
+      { element: where },
+    );
   }
   if (child.name === 'teaming') {
-    throw new HybridError('UNSUPPORTED_ELEMENT', `${where}: leave <teaming> out; choose the teaming style instead (style: 'teaming', CLI --style teaming)`, { element: where });
+    throw new HybridError(
+      'UNSUPPORTED_ELEMENT',
+      `${where}: leave <teaming> out; choose the teaming style instead (style: 'teaming', CLI --style teaming)`,
+      { element: where },
+    );
   }
-  throw new HybridError('UNSUPPORTED_ELEMENT',
-    `${where}: <${child.name}> is not supported in a hybrid entry (supported: mac, source, vlan, virtualport, alias, address, backup, model, driver, bandwidth, boot, rom, link, coalesce, tune, target)`, { element: where });
+  throw new HybridError(
+    'UNSUPPORTED_ELEMENT',
+    `${where}: <${child.name}> is not supported in a hybrid entry (supported: mac, source, vlan, virtualport, alias, address, backup, model, driver, bandwidth, boot, rom, link, coalesce, tune, target)`,
+    { element: where },
+  );
 }

@@ -24,7 +24,8 @@ export function teamingModelProblem(model: string | undefined): string | undefin
 /** Throws TEAMING_UNSUPPORTED when a teamed guest of this machine type cannot fail over. */
 export function requireTeamingMachine(machine: string, fix: string, subject?: string): void {
   const problem = teamingMachineProblem(machine);
-  if (problem !== undefined) throw new HybridError('TEAMING_UNSUPPORTED', `${subject === undefined ? '' : `${subject}: `}${problem}; ${fix}`);
+  if (problem !== undefined)
+    throw new HybridError('TEAMING_UNSUPPORTED', `${subject === undefined ? '' : `${subject}: `}${problem}; ${fix}`);
 }
 
 /** Throws TEAMING_UNSUPPORTED when a backup of this model cannot team. */
@@ -35,13 +36,18 @@ export function requireTeamingModel(model: string | undefined, fix: string, subj
 
 /** A half's `<teaming>`: the backup is the persistent device, the VF half the transient one. */
 export function teamingElement(half: 'vf' | 'backup', backupAlias: string): XmlElement {
-  return half === 'vf' ? leanElement('teaming', { type: 'transient', persistent: backupAlias }) : leanElement('teaming', { type: 'persistent' });
+  return half === 'vf'
+    ? leanElement('teaming', { type: 'transient', persistent: backupAlias })
+    : leanElement('teaming', { type: 'persistent' });
 }
 
 /** Whether a pair's halves carry the `<teaming>` elements teamingElement gives. */
 export function isTeamed(vf: XmlElement, backup: XmlElement, backupAlias: string): boolean {
-  return childAttribute(vf, 'teaming', 'type') === 'transient' && childAttribute(vf, 'teaming', 'persistent') === backupAlias &&
-    childAttribute(backup, 'teaming', 'type') === 'persistent';
+  return (
+    childAttribute(vf, 'teaming', 'type') === 'transient' &&
+    childAttribute(vf, 'teaming', 'persistent') === backupAlias &&
+    childAttribute(backup, 'teaming', 'type') === 'persistent'
+  );
 }
 
 /**
@@ -53,8 +59,12 @@ export function convertStyle(doc: XmlDocument, root: XmlElement, meta: HybridMet
   if (style === 'teaming') requireTeamingMachine(machineKind(root), 'keep style bond');
   for (const pair of meta.pairs) {
     const { vf, backup } = requirePairHalves(byAlias, pair);
-    if (style === 'teaming' && backup) requireTeamingModel(childAttribute(backup, 'model', 'type'), 'keep style bond', `pair '${pair.name}'`);
-    for (const [half, el] of [['vf', vf], ['backup', backup]] as const) {
+    if (style === 'teaming' && backup)
+      requireTeamingModel(childAttribute(backup, 'model', 'type'), 'keep style bond', `pair '${pair.name}'`);
+    for (const [half, el] of [
+      ['vf', vf],
+      ['backup', backup],
+    ] as const) {
       if (!el) continue;
       for (const old of childElements(el, 'teaming')) removeElement(el, old);
       if (style === 'teaming') insertInterfaceChild(doc, el, teamingElement(half, pair.backupAlias));

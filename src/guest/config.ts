@@ -18,16 +18,36 @@ import { sha256Hex } from '../sha256.js';
 export type GuestFormat = 'netplan' | 'nm' | 'networkd' | 'ifupdown';
 
 /** The VF drivers a port is matched by when no host snapshot names the VF's own. */
-export const VF_DRIVERS = ['iavf', 'i40evf', 'ixgbevf', 'igbvf', 'mlx5_core', 'mlx4_core', 'bnxt_en', 'qede', 'enic', 'hinic', 'octeontx2-vf', 'sfc'] as const;
+export const VF_DRIVERS = [
+  'iavf',
+  'i40evf',
+  'ixgbevf',
+  'igbvf',
+  'mlx5_core',
+  'mlx4_core',
+  'bnxt_en',
+  'qede',
+  'enic',
+  'hinic',
+  'octeontx2-vf',
+  'sfc',
+] as const;
 
 /**
  * The guest's kernel driver for each NIC model a backup half may have: the backup port is matched
  * by it (bond style). A teamed backup is always virtio.
  */
 export const BACKUP_DRIVERS: Readonly<Record<string, readonly string[]>> = {
-  virtio: ['virtio_net'], 'virtio-transitional': ['virtio_net'], 'virtio-non-transitional': ['virtio_net'],
-  e1000e: ['e1000e'], e1000: ['e1000'], igb: ['igb'], rtl8139: ['8139cp', '8139too'], vmxnet3: ['vmxnet3'],
-  ne2k_pci: ['ne2k-pci'], pcnet: ['pcnet32'],
+  virtio: ['virtio_net'],
+  'virtio-transitional': ['virtio_net'],
+  'virtio-non-transitional': ['virtio_net'],
+  e1000e: ['e1000e'],
+  e1000: ['e1000'],
+  igb: ['igb'],
+  rtl8139: ['8139cp', '8139too'],
+  vmxnet3: ['vmxnet3'],
+  ne2k_pci: ['ne2k-pci'],
+  pcnet: ['pcnet32'],
 };
 
 /** Static IPv4 addressing for the guest, instead of DHCP. */
@@ -87,8 +107,10 @@ const IPV4 = new RegExp(`^${OCTET}(\\.${OCTET}){3}$`);
 const IPV4_CIDR = new RegExp(`^${OCTET}(\\.${OCTET}){3}/([0-9]|[12][0-9]|3[0-2])$`);
 
 function checkStatic(s: StaticAddressing): void {
-  if (!IPV4_CIDR.test(s.address)) throw new HybridError('INVALID_ATTRIBUTE', `static address '${s.address}' is not ADDRESS/PREFIX like 192.0.2.10/24`);
-  if (s.gateway !== undefined && !IPV4.test(s.gateway)) throw new HybridError('INVALID_ATTRIBUTE', `gateway '${s.gateway}' is not an IPv4 address`);
+  if (!IPV4_CIDR.test(s.address))
+    throw new HybridError('INVALID_ATTRIBUTE', `static address '${s.address}' is not ADDRESS/PREFIX like 192.0.2.10/24`);
+  if (s.gateway !== undefined && !IPV4.test(s.gateway))
+    throw new HybridError('INVALID_ATTRIBUTE', `gateway '${s.gateway}' is not an IPv4 address`);
   for (const d of s.dns ?? []) if (!IPV4.test(d)) throw new HybridError('INVALID_ATTRIBUTE', `DNS server '${d}' is not an IPv4 address`);
 }
 
@@ -108,18 +130,26 @@ function stableUuid(...seed: string[]): string {
 export function guestNetworkConfig(expandedXml: string, options: GuestConfigOptions = {}): GuestConfig {
   if (typeof expandedXml !== 'string') throw new TypeError('guestNetworkConfig expects the expanded domain XML as a string');
   const format = options.format ?? 'netplan';
-  if (!['netplan', 'nm', 'networkd', 'ifupdown'].includes(format)) throw new HybridError('INVALID_ATTRIBUTE', `format '${String(format)}' must be netplan, nm, networkd or ifupdown`);
+  if (!['netplan', 'nm', 'networkd', 'ifupdown'].includes(format))
+    throw new HybridError('INVALID_ATTRIBUTE', `format '${String(format)}' must be netplan, nm, networkd or ifupdown`);
   if (options.static) checkStatic(options.static);
   const root = domainRoot(parseXml(expandedXml));
   const meta = readMetadata(root);
   if (!meta || meta.pairs.length === 0) {
-    throw new HybridError('NOTHING_TO_DO', `domain '${domainName(root)}' has no hybrid pairs (no hostdev-hybrid metadata): expand it first`);
+    throw new HybridError(
+      'NOTHING_TO_DO',
+      `domain '${domainName(root)}' has no hybrid pairs (no hostdev-hybrid metadata): expand it first`,
+    );
   }
   const warnings: Diagnostic[] = [];
   const hosts = options.host === undefined ? [] : Array.isArray(options.host) ? options.host : [options.host];
   if (hosts.length === 1) {
-    warnings.push({ code: 'GUEST_CONFIG_ONE_HOST', severity: 'warning',
-      message: 'one host given: each VF port is matched by that host\'s VF drivers only, so after a move to another vendor\'s VFs the guest stays on its backup; give every host the guest may run on (--host repeated), or none for the whole list' });
+    warnings.push({
+      code: 'GUEST_CONFIG_ONE_HOST',
+      severity: 'warning',
+      message:
+        "one host given: each VF port is matched by that host's VF drivers only, so after a move to another vendor's VFs the guest stays on its backup; give every host the guest may run on (--host repeated), or none for the whole list",
+    });
   }
   const byAlias = devicesByAlias(deviceList(root));
   const ports = meta.pairs.map((p, i) => {
@@ -128,8 +158,12 @@ export function guestNetworkConfig(expandedXml: string, options: GuestConfigOpti
     const model = (backup && childAttribute(backup, 'model', 'type')) ?? 'virtio';
     const drivers = BACKUP_DRIVERS[model];
     if (!drivers && meta.style === 'bond') {
-      warnings.push({ code: 'BACKUP_DRIVER_UNKNOWN', severity: 'warning', alias: p.name,
-        message: `pair '${p.name}': its backup's model '${model}' has no guest driver known here; its port is matched by the driver name '${model}', which may not be the guest's: check it, or give the backup a model of ${Object.keys(BACKUP_DRIVERS).join(', ')}` });
+      warnings.push({
+        code: 'BACKUP_DRIVER_UNKNOWN',
+        severity: 'warning',
+        alias: p.name,
+        message: `pair '${p.name}': its backup's model '${model}' has no guest driver known here; its port is matched by the driver name '${model}', which may not be the guest's: check it, or give the backup a model of ${Object.keys(BACKUP_DRIVERS).join(', ')}`,
+      });
     }
     return port(p, i, meta.style, hosts, drivers ? [...drivers] : [model]);
   });
@@ -160,13 +194,18 @@ function vfDriversOn(p: PairRecord, hosts: Host[]): string[] {
 
 function port(p: PairRecord, i: number, style: Style, hosts: Host[], backupDrivers: string[]): GuestPort {
   return {
-    pair: p.name, mac: p.mac.toLowerCase(), device: style === 'bond' ? `bond${i}` : `hh${i}`,
-    vfPort: `hh${i}vf`, virtioPort: `hh${i}virtio`, vfDrivers: vfDriversOn(p, hosts), backupDrivers,
+    pair: p.name,
+    mac: p.mac.toLowerCase(),
+    device: style === 'bond' ? `bond${i}` : `hh${i}`,
+    vfPort: `hh${i}vf`,
+    virtioPort: `hh${i}virtio`,
+    vfDrivers: vfDriversOn(p, hosts),
+    backupDrivers,
     ...(p.mtu !== undefined ? { mtu: p.mtu } : {}),
   };
 }
 
-const HEADER = 'written by hostdev-hybrid guest-config for the domain\'s hybrid pairs (docs/GUEST.md)';
+const HEADER = "written by hostdev-hybrid guest-config for the domain's hybrid pairs (docs/GUEST.md)";
 const statikFor = (i: number, s: StaticAddressing | undefined): StaticAddressing | undefined => (i === 0 ? s : undefined);
 
 // --- netplan (cloud-init network-config v2) ---
@@ -220,7 +259,17 @@ function networkdAddressing(s: StaticAddressing | undefined): [string, [string, 
   if (!s) return [['Network', [['DHCP', 'ipv4']]]];
   return [
     ['Network', [['Address', s.address], ...(s.dns ?? []).map((d) => ['DNS', d] as [string, string])]],
-    ...(s.gateway ? [['Route', [['Destination', '0.0.0.0/0'], ['Gateway', s.gateway]]] as [string, [string, string][]]] : []),
+    ...(s.gateway
+      ? [
+          [
+            'Route',
+            [
+              ['Destination', '0.0.0.0/0'],
+              ['Gateway', s.gateway],
+            ],
+          ] as [string, [string, string][]],
+        ]
+      : []),
   ];
 }
 
@@ -231,28 +280,92 @@ function networkd(ports: GuestPort[], style: Style, s: StaticAddressing | undefi
   // What netplan writes for an `mtu:`: MTUBytes in the .link and the .network's [Link], the bond's [NetDev].
   const mtuBytes = (p: GuestPort): [string, string][] => (p.mtu === undefined ? [] : [['MTUBytes', String(p.mtu)]]);
   const link = (name: string | undefined, drivers: string[], p: GuestPort): void => {
-    files[`${dir}/10-hostdev-hybrid-${name ?? `${p.device}-lower`}.link`] = head + ini([['Match', [['Driver', drivers.join(' ')], ['PermanentMACAddress', p.mac]]], ['Link', [...(name ? [['Name', name] as [string, string]] : []), ...mtuBytes(p)]]]);
+    files[`${dir}/10-hostdev-hybrid-${name ?? `${p.device}-lower`}.link`] =
+      head +
+      ini([
+        [
+          'Match',
+          [
+            ['Driver', drivers.join(' ')],
+            ['PermanentMACAddress', p.mac],
+          ],
+        ],
+        ['Link', [...(name ? [['Name', name] as [string, string]] : []), ...mtuBytes(p)]],
+      ]);
   };
-  const linkSection = (p: GuestPort, more: [string, string][] = []): [string, [string, string][]][] => (more.length + mtuBytes(p).length === 0 ? [] : [['Link', [...more, ...mtuBytes(p)]]]);
+  const linkSection = (p: GuestPort, more: [string, string][] = []): [string, [string, string][]][] =>
+    more.length + mtuBytes(p).length === 0 ? [] : [['Link', [...more, ...mtuBytes(p)]]];
   ports.forEach((p, i) => {
     if (style === 'bond') {
-      files[`${dir}/10-hostdev-hybrid-${p.device}.netdev`] = head + ini([['NetDev', [['Name', p.device], ['Kind', 'bond'], ...mtuBytes(p)]],
-        ['Bond', [['Mode', 'active-backup'], ['MIIMonitorSec', '100ms'], ['FailOverMACPolicy', 'active']]]]);
-      files[`${dir}/10-hostdev-hybrid-${p.device}.network`] = head + ini([['Match', [['Name', p.device]]], ...linkSection(p), ...networkdAddressing(statikFor(i, s))]);
-      for (const [name, drivers, primary] of [[p.vfPort, p.vfDrivers, true], [p.virtioPort, p.backupDrivers, false]] as const) {
-        link(name, [...drivers], p);
-        files[`${dir}/10-hostdev-hybrid-${name}.network`] = head + ini([
-          ['Match', [['Driver', drivers.join(' ')], ['PermanentMACAddress', p.mac], ['Name', name]]],
-          ...linkSection(p),
-          ['Network', [['LinkLocalAddressing', 'no'], ['Bond', p.device], ...(primary ? [['PrimarySlave', 'true'] as [string, string]] : [])]],
+      files[`${dir}/10-hostdev-hybrid-${p.device}.netdev`] =
+        head +
+        ini([
+          ['NetDev', [['Name', p.device], ['Kind', 'bond'], ...mtuBytes(p)]],
+          [
+            'Bond',
+            [
+              ['Mode', 'active-backup'],
+              ['MIIMonitorSec', '100ms'],
+              ['FailOverMACPolicy', 'active'],
+            ],
+          ],
         ]);
+      files[`${dir}/10-hostdev-hybrid-${p.device}.network`] =
+        head + ini([['Match', [['Name', p.device]]], ...linkSection(p), ...networkdAddressing(statikFor(i, s))]);
+      for (const [name, drivers, primary] of [
+        [p.vfPort, p.vfDrivers, true],
+        [p.virtioPort, p.backupDrivers, false],
+      ] as const) {
+        link(name, [...drivers], p);
+        files[`${dir}/10-hostdev-hybrid-${name}.network`] =
+          head +
+          ini([
+            [
+              'Match',
+              [
+                ['Driver', drivers.join(' ')],
+                ['PermanentMACAddress', p.mac],
+                ['Name', name],
+              ],
+            ],
+            ...linkSection(p),
+            [
+              'Network',
+              [['LinkLocalAddressing', 'no'], ['Bond', p.device], ...(primary ? [['PrimarySlave', 'true'] as [string, string]] : [])],
+            ],
+          ]);
       }
     } else {
       link(p.device, ['net_failover'], p);
-      files[`${dir}/10-hostdev-hybrid-${p.device}.network`] = head + ini([['Match', [['Driver', 'net_failover'], ['PermanentMACAddress', p.mac], ['Name', p.device]]], ...linkSection(p), ...networkdAddressing(statikFor(i, s))]);
+      files[`${dir}/10-hostdev-hybrid-${p.device}.network`] =
+        head +
+        ini([
+          [
+            'Match',
+            [
+              ['Driver', 'net_failover'],
+              ['PermanentMACAddress', p.mac],
+              ['Name', p.device],
+            ],
+          ],
+          ...linkSection(p),
+          ...networkdAddressing(statikFor(i, s)),
+        ]);
       // The lower devices: up, but no address of their own (no DHCP, no link-local); with an MTU, netplan names them a .link too.
       if (p.mtu !== undefined) link(undefined, ['virtio_net', ...p.vfDrivers], p);
-      files[`${dir}/10-hostdev-hybrid-${p.device}-lower.network`] = head + ini([['Match', [['Driver', ['virtio_net', ...p.vfDrivers].join(' ')], ['PermanentMACAddress', p.mac]]], ...linkSection(p, [['RequiredForOnline', 'no']]), ['Network', [['LinkLocalAddressing', 'no']]]]);
+      files[`${dir}/10-hostdev-hybrid-${p.device}-lower.network`] =
+        head +
+        ini([
+          [
+            'Match',
+            [
+              ['Driver', ['virtio_net', ...p.vfDrivers].join(' ')],
+              ['PermanentMACAddress', p.mac],
+            ],
+          ],
+          ...linkSection(p, [['RequiredForOnline', 'no']]),
+          ['Network', [['LinkLocalAddressing', 'no']]],
+        ]);
     }
   });
   return files;
@@ -266,7 +379,11 @@ const nmMtu = (p: GuestPort): [string, [string, string][]][] => (p.mtu === undef
 
 function nmAddressing(s: StaticAddressing | undefined): [string, string][] {
   if (!s) return [['method', 'auto']];
-  return [['method', 'manual'], ['address1', s.gateway ? `${s.address},${s.gateway}` : s.address], ...(s.dns?.length ? [['dns', s.dns.map((d) => `${d};`).join('')] as [string, string]] : [])];
+  return [
+    ['method', 'manual'],
+    ['address1', s.gateway ? `${s.address},${s.gateway}` : s.address],
+    ...(s.dns?.length ? [['dns', s.dns.map((d) => `${d};`).join('')] as [string, string]] : []),
+  ];
 }
 
 function nm(ports: GuestPort[], style: Style, s: StaticAddressing | undefined, domain: string): Record<string, string> {
@@ -274,36 +391,92 @@ function nm(ports: GuestPort[], style: Style, s: StaticAddressing | undefined, d
   const dir = 'etc/NetworkManager/system-connections';
   const head = `# ${HEADER}\n`;
   ports.forEach((p, i) => {
-    const ip = (st: StaticAddressing | undefined): [string, [string, string][]][] => [['ipv4', nmAddressing(st)], ['ipv6', [['method', 'auto']]]];
+    const ip = (st: StaticAddressing | undefined): [string, [string, string][]][] => [
+      ['ipv4', nmAddressing(st)],
+      ['ipv6', [['method', 'auto']]],
+    ];
     if (style === 'bond') {
-      files[`${dir}/hostdev-hybrid-${p.device}.nmconnection`] = head + ini([
-        ['connection', [['id', `hostdev-hybrid-${p.device}`], ['uuid', stableUuid(domain, p.pair, p.device)], ['type', 'bond'], ['interface-name', p.device]]],
-        ...nmMtu(p),
-        ['bond', [['mode', 'active-backup'], ['primary', p.vfPort], ['miimon', '100'], ['fail_over_mac', 'active']]],
-        ...ip(statikFor(i, s)),
-      ]);
-      for (const [name, drivers] of [[p.vfPort, p.vfDrivers], [p.virtioPort, p.backupDrivers]] as const) {
-        files[`${dir}/hostdev-hybrid-${name}.nmconnection`] = head + ini([
-          ['connection', [['id', `hostdev-hybrid-${name}`], ['uuid', stableUuid(domain, p.pair, name)], ['type', 'ethernet'], ['interface-name', name], ['master', p.device], ['slave-type', 'bond']]],
-          ['ethernet', [['mac-address', p.mac.toUpperCase()], ...nmMtuKey(p)]],
-          ['match', [['driver', drivers.map((d) => `${d};`).join('')]]],
+      files[`${dir}/hostdev-hybrid-${p.device}.nmconnection`] =
+        head +
+        ini([
+          [
+            'connection',
+            [
+              ['id', `hostdev-hybrid-${p.device}`],
+              ['uuid', stableUuid(domain, p.pair, p.device)],
+              ['type', 'bond'],
+              ['interface-name', p.device],
+            ],
+          ],
+          ...nmMtu(p),
+          [
+            'bond',
+            [
+              ['mode', 'active-backup'],
+              ['primary', p.vfPort],
+              ['miimon', '100'],
+              ['fail_over_mac', 'active'],
+            ],
+          ],
+          ...ip(statikFor(i, s)),
         ]);
+      for (const [name, drivers] of [
+        [p.vfPort, p.vfDrivers],
+        [p.virtioPort, p.backupDrivers],
+      ] as const) {
+        files[`${dir}/hostdev-hybrid-${name}.nmconnection`] =
+          head +
+          ini([
+            [
+              'connection',
+              [
+                ['id', `hostdev-hybrid-${name}`],
+                ['uuid', stableUuid(domain, p.pair, name)],
+                ['type', 'ethernet'],
+                ['interface-name', name],
+                ['master', p.device],
+                ['slave-type', 'bond'],
+              ],
+            ],
+            ['ethernet', [['mac-address', p.mac.toUpperCase()], ...nmMtuKey(p)]],
+            ['match', [['driver', drivers.map((d) => `${d};`).join('')]]],
+          ]);
       }
     } else {
-      files[`${dir}/hostdev-hybrid-${p.device}.nmconnection`] = head + ini([
-        ['connection', [['id', `hostdev-hybrid-${p.device}`], ['uuid', stableUuid(domain, p.pair, p.device)], ['type', 'ethernet'], ['interface-name', p.device]]],
-        ['ethernet', [['mac-address', p.mac.toUpperCase()], ...nmMtuKey(p)]],
-        ['match', [['driver', 'net_failover;']]],
-        ...ip(statikFor(i, s)),
-      ]);
+      files[`${dir}/hostdev-hybrid-${p.device}.nmconnection`] =
+        head +
+        ini([
+          [
+            'connection',
+            [
+              ['id', `hostdev-hybrid-${p.device}`],
+              ['uuid', stableUuid(domain, p.pair, p.device)],
+              ['type', 'ethernet'],
+              ['interface-name', p.device],
+            ],
+          ],
+          ['ethernet', [['mac-address', p.mac.toUpperCase()], ...nmMtuKey(p)]],
+          ['match', [['driver', 'net_failover;']]],
+          ...ip(statikFor(i, s)),
+        ]);
       // The two lower devices come up without addresses, so NM makes no DHCP profile of its own for them.
-      files[`${dir}/hostdev-hybrid-${p.device}-lower.nmconnection`] = head + ini([
-        ['connection', [['id', `hostdev-hybrid-${p.device}-lower`], ['uuid', stableUuid(domain, p.pair, `${p.device}-lower`)], ['type', 'ethernet'], ['autoconnect-priority', '-999']]],
-        ['ethernet', [['mac-address', p.mac.toUpperCase()], ...nmMtuKey(p)]],
-        ['match', [['driver', ['virtio_net', ...p.vfDrivers].map((d) => `${d};`).join('')]]],
-        ['ipv4', [['method', 'disabled']]],
-        ['ipv6', [['method', 'disabled']]],
-      ]);
+      files[`${dir}/hostdev-hybrid-${p.device}-lower.nmconnection`] =
+        head +
+        ini([
+          [
+            'connection',
+            [
+              ['id', `hostdev-hybrid-${p.device}-lower`],
+              ['uuid', stableUuid(domain, p.pair, `${p.device}-lower`)],
+              ['type', 'ethernet'],
+              ['autoconnect-priority', '-999'],
+            ],
+          ],
+          ['ethernet', [['mac-address', p.mac.toUpperCase()], ...nmMtuKey(p)]],
+          ['match', [['driver', ['virtio_net', ...p.vfDrivers].map((d) => `${d};`).join('')]]],
+          ['ipv4', [['method', 'disabled']]],
+          ['ipv6', [['method', 'disabled']]],
+        ]);
     }
   });
   return files;
@@ -314,7 +487,18 @@ function linkFiles(ports: GuestPort[], style: Style): Record<string, string> {
   const files: Record<string, string> = {};
   const head = `# ${HEADER}\n`;
   const link = (name: string, drivers: readonly string[], p: GuestPort): void => {
-    files[`etc/systemd/network/10-hostdev-hybrid-${name}.link`] = head + ini([['Match', [['Driver', drivers.join(' ')], ['PermanentMACAddress', p.mac]]], ['Link', [['Name', name], ...(p.mtu === undefined ? [] : [['MTUBytes', String(p.mtu)] as [string, string]])]]]);
+    files[`etc/systemd/network/10-hostdev-hybrid-${name}.link`] =
+      head +
+      ini([
+        [
+          'Match',
+          [
+            ['Driver', drivers.join(' ')],
+            ['PermanentMACAddress', p.mac],
+          ],
+        ],
+        ['Link', [['Name', name], ...(p.mtu === undefined ? [] : [['MTUBytes', String(p.mtu)] as [string, string]])]],
+      ]);
   };
   for (const p of ports) {
     if (style === 'bond') {

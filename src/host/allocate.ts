@@ -64,7 +64,8 @@ export function allocateVf(host: Host, poolName: string, options: AllocationOpti
 export function claimVf(host: Host, vf: string, options: AllocationOptions = {}): VfTopology {
   const topo = vfTopology(host, vf);
   const user = takenByOther(host, vf, options.domain);
-  if (user !== undefined) throw new HybridError('VF_TAKEN', `VF ${vf} is already used by domain '${user}' on this host: pick a free VF or take it from a pool`);
+  if (user !== undefined)
+    throw new HybridError('VF_TAKEN', `VF ${vf} is already used by domain '${user}' on this host: pick a free VF or take it from a pool`);
   if (options.claimed?.has(vf)) throw new HybridError('VF_TAKEN', `VF ${vf} is used twice in this domain`);
   return topo;
 }
@@ -151,11 +152,21 @@ interface PoolState {
 const newPoolState = (): PoolState => ({ seen: 0, claimedOn: new Map(), start: new Map() });
 
 /** The policy's best free VF of the pool, given the claims (all of them also in `log`). */
-function pick(host: Host, poolName: string, options: PickOptions, claimed: ReadonlySet<string>, log: readonly string[], state: PoolState): VfTopology {
+function pick(
+  host: Host,
+  poolName: string,
+  options: PickOptions,
+  claimed: ReadonlySet<string>,
+  log: readonly string[],
+  state: PoolState,
+): VfTopology {
   const index = hostIndex(host);
   const pool = index.poolByName.get(poolName);
   if (!pool) {
-    throw new HybridError('POOL_UNKNOWN', `network '${poolName}' is not in the host snapshot: add its net-dumpxml to network/ or name another pool (known: ${[...index.poolByName.keys()].join(', ') || 'none'})`);
+    throw new HybridError(
+      'POOL_UNKNOWN',
+      `network '${poolName}' is not in the host snapshot: add its net-dumpxml to network/ or name another pool (known: ${[...index.poolByName.keys()].join(', ') || 'none'})`,
+    );
   }
   const groups = poolGroups(host, pool);
   const taken = index.takenBy;
@@ -185,9 +196,12 @@ function pick(host: Host, poolName: string, options: PickOptions, claimed: Reado
     if (!best || compareCandidates(candidate, best, prefer) < 0) best = candidate;
   }
   if (!best) {
-    throw new HybridError('POOL_EXHAUSTED', options.pfNetdev === undefined || !anyFree
-      ? `network '${poolName}' has no free VF left: ${exhaustion(pool, taken, claimed, domain)}; enable more VFs on its PFs or free one`
-      : `network '${poolName}' has no free VF on ${options.pfNetdev}; enable more VFs there or free one`);
+    throw new HybridError(
+      'POOL_EXHAUSTED',
+      options.pfNetdev === undefined || !anyFree
+        ? `network '${poolName}' has no free VF left: ${exhaustion(pool, taken, claimed, domain)}; enable more VFs on its PFs or free one`
+        : `network '${poolName}' has no free VF on ${options.pfNetdev}; enable more VFs there or free one`,
+    );
   }
   return best.topo;
 }
@@ -204,18 +218,26 @@ interface Candidate {
 
 /** The policy's keys in order: preferred NUMA node, least used PF, pool order, VF index. */
 function compareCandidates(a: Candidate, b: Candidate, prefer: number | undefined): number {
-  return (prefer === undefined ? 0 : Number(a.topo.numaNode !== prefer) - Number(b.topo.numaNode !== prefer)) ||
+  return (
+    (prefer === undefined ? 0 : Number(a.topo.numaNode !== prefer) - Number(b.topo.numaNode !== prefer)) ||
     a.used - b.used ||
     a.pfOrder - b.pfOrder ||
     a.topo.index - b.topo.index ||
-    a.order - b.order;
+    a.order - b.order
+  );
 }
 
 /**
  * A group's first free member on the preferred NUMA node, else its first free member. Moves the
  * group's cursor past the members in use at its front.
  */
-function firstFree(host: Host, g: PoolGroup, state: PoolState, usedBy: (vf: string) => boolean, prefer: number | undefined): PoolMember | undefined {
+function firstFree(
+  host: Host,
+  g: PoolGroup,
+  state: PoolState,
+  usedBy: (vf: string) => boolean,
+  prefer: number | undefined,
+): PoolMember | undefined {
   let start = state.start.get(g) ?? 0;
   // Stryker disable next-line EqualityOperator,ConditionalExpression: a cursor that saves rescanning; not moving it gives the same answer, slower
   while (start < g.members.length && usedBy(g.members[start]!.vf)) start++;
@@ -241,7 +263,12 @@ function exhaustion(pool: HostPool, taken: ReadonlyMap<string, string>, claimed:
     if (user !== undefined && user !== domain) held++;
     else if (claimed.has(vf)) chosen++;
   }
-  const parts = [`${held} held by domains on the host`, ...(chosen > 0 ? [`${chosen} already taken in this run (by other devices of this domain, plans chained before it, or guests still arriving)`] : [])];
+  const parts = [
+    `${held} held by domains on the host`,
+    ...(chosen > 0
+      ? [`${chosen} already taken in this run (by other devices of this domain, plans chained before it, or guests still arriving)`]
+      : []),
+  ];
   return `of its ${pool.vfs.length} VFs, ${parts.join(' and ')}, so none is left for one more`;
 }
 

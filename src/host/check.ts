@@ -23,7 +23,11 @@ export function checkHost(host: Host): Host {
   for (const pf of host.pfs) {
     for (const vf of pf.vfs) {
       const other = pfOfVf.get(vf);
-      if (other !== undefined) throw new HybridError('TOPOLOGY_CONFLICT', `VF ${vf} is claimed by two PFs, ${other} and ${pf.address}: the nodedev files contradict each other`);
+      if (other !== undefined)
+        throw new HybridError(
+          'TOPOLOGY_CONFLICT',
+          `VF ${vf} is claimed by two PFs, ${other} and ${pf.address}: the nodedev files contradict each other`,
+        );
       pfOfVf.set(vf, pf.address);
     }
   }
@@ -33,10 +37,16 @@ export function checkHost(host: Host): Host {
   for (const vf of host.vfs) {
     const listedBy = pfOfVf.get(vf.address);
     if (listedBy !== undefined && vf.pf !== undefined && vf.pf !== listedBy) {
-      throw new HybridError('TOPOLOGY_CONFLICT', `VF ${vf.address} names ${vf.pf} as its physical function, but PF ${listedBy} lists it among its virt_functions`);
+      throw new HybridError(
+        'TOPOLOGY_CONFLICT',
+        `VF ${vf.address} names ${vf.pf} as its physical function, but PF ${listedBy} lists it among its virt_functions`,
+      );
     }
     if (listedBy === undefined && pfAddresses.has(vf.pf ?? '')) {
-      throw new HybridError('TOPOLOGY_CONFLICT', `VF ${vf.address} names ${vf.pf} as its physical function, but that PF does not list it among its virt_functions`);
+      throw new HybridError(
+        'TOPOLOGY_CONFLICT',
+        `VF ${vf.address} names ${vf.pf} as its physical function, but that PF does not list it among its virt_functions`,
+      );
     }
   }
   const vfAddresses = new Set(host.vfs.map((v) => v.address));
@@ -51,19 +61,35 @@ export function checkHost(host: Host): Host {
         // VFs that name a PF the snapshot has no PCI device for: its file was not captured.
         const orphan = host.vfs.find((v) => v.pf !== undefined && !pfAddresses.has(v.pf))?.pf;
         if (orphan !== undefined) {
-          throw new HybridError('POOL_MISSING_PF', `network '${pool.name}' names <pf dev='${pf}'/>, but the PCI node device of its PF is missing from nodedev/: VFs name PF ${orphan}, and there is no pci_${orphan.replace(/[:.]/g, '_')}.xml. Capture nodedev/ again, every PCI and net device (docs/HOST-SNAPSHOT.md)`);
+          throw new HybridError(
+            'POOL_MISSING_PF',
+            `network '${pool.name}' names <pf dev='${pf}'/>, but the PCI node device of its PF is missing from nodedev/: VFs name PF ${orphan}, and there is no pci_${orphan.replace(/[:.]/g, '_')}.xml. Capture nodedev/ again, every PCI and net device (docs/HOST-SNAPSHOT.md)`,
+          );
         }
-        throw new HybridError('POOL_MISSING_PF', `network '${pool.name}' names <pf dev='${pf}'/>, but ${pf} is not an SR-IOV physical function (its PCI device has no virt_functions capability): name a PF, or enable VFs on it (${SRIOV_HOWTO.replace('PF', pf)}) and capture nodedev/ again`);
+        throw new HybridError(
+          'POOL_MISSING_PF',
+          `network '${pool.name}' names <pf dev='${pf}'/>, but ${pf} is not an SR-IOV physical function (its PCI device has no virt_functions capability): name a PF, or enable VFs on it (${SRIOV_HOWTO.replace('PF', pf)}) and capture nodedev/ again`,
+        );
       }
-      throw new HybridError('POOL_MISSING_PF', `network '${pool.name}' names <pf dev='${pf}'/>, but no PF in the host snapshot has that netdev (add the PF's pci and net nodedev XML)`);
+      throw new HybridError(
+        'POOL_MISSING_PF',
+        `network '${pool.name}' names <pf dev='${pf}'/>, but no PF in the host snapshot has that netdev (add the PF's pci and net nodedev XML)`,
+      );
     }
     const [dupPoolVf] = duplicates(pool.vfs);
-    if (dupPoolVf) throw new HybridError('TOPOLOGY_CONFLICT', `network '${pool.name}' lists VF ${dupPoolVf} twice (a <pf dev> named twice, or an address listed twice): list each once`);
+    if (dupPoolVf)
+      throw new HybridError(
+        'TOPOLOGY_CONFLICT',
+        `network '${pool.name}' lists VF ${dupPoolVf} twice (a <pf dev> named twice, or an address listed twice): list each once`,
+      );
     for (const vf of pool.vfs) {
       if (!vfAddresses.has(vf)) {
-        throw new HybridError(pfAddresses.has(vf) ? 'NOT_A_VF' : 'UNKNOWN_DEVICE', pfAddresses.has(vf)
-          ? `network '${pool.name}' lists ${vf}, which is a PF, not a VF`
-          : `network '${pool.name}' lists ${vf}, which is not a VF in the host snapshot`);
+        throw new HybridError(
+          pfAddresses.has(vf) ? 'NOT_A_VF' : 'UNKNOWN_DEVICE',
+          pfAddresses.has(vf)
+            ? `network '${pool.name}' lists ${vf}, which is a PF, not a VF`
+            : `network '${pool.name}' lists ${vf}, which is not a VF in the host snapshot`,
+        );
       }
     }
   }
@@ -87,7 +113,8 @@ export function poolOverlaps(host: Host): { pools: string[]; diagnostic: Diagnos
   return [...shared.values()].map(({ pools: names, vfs }) => ({
     pools: names,
     diagnostic: {
-      code: 'POOL_OVERLAP', severity: 'warning',
+      code: 'POOL_OVERLAP',
+      severity: 'warning',
       message: `networks '${names.join("' and '")}' share ${vfs.length} VF${vfs.length > 1 ? 's' : ''} (${vfs.join(', ')}): a VF a domain holds through one is taken for the other too`,
     },
   }));
@@ -105,7 +132,8 @@ export function hostWarnings(host: Host): Diagnostic[] {
   const out = poolOverlaps(host).map((o) => o.diagnostic);
   if (host.pfs.length === 0) {
     out.push({
-      code: 'NO_SRIOV_PF', severity: 'warning',
+      code: 'NO_SRIOV_PF',
+      severity: 'warning',
       message: `no SR-IOV physical function in the snapshot: no PCI device has VFs (a virt_functions capability). Enable VFs on the NIC's PF (${SRIOV_HOWTO}; or the NIC's own tool), then capture nodedev/ again (docs/HOST-SNAPSHOT.md)`,
     });
   }

@@ -23,7 +23,10 @@ export function hostPciSource(device: XmlElement, where: string): string | undef
  * each once, in order; `where` names a device in an error about its address (by default its
  * alias, else its element name).
  */
-export function heldPciDevices(devices: Iterable<XmlElement>, where: (dev: XmlElement) => string = (dev) => aliasOf(dev) ?? `<${dev.name}>`): string[] {
+export function heldPciDevices(
+  devices: Iterable<XmlElement>,
+  where: (dev: XmlElement) => string = (dev) => aliasOf(dev) ?? `<${dev.name}>`,
+): string[] {
   const held: string[] = [];
   for (const dev of devices) {
     if (dev.name !== 'interface' && dev.name !== 'hostdev') continue;

@@ -30,13 +30,15 @@ export interface SnapshotSources {
   devlinkInfo?: SnapshotSource;
 }
 
-const byString = <T>(key: (t: T) => string) => (a: T, b: T): number => {
-  const [x, y] = [key(a), key(b)];
-  // Stryker disable next-line EqualityOperator: keys are unique (checkHost refuses duplicates), so equality never decides
-  if (x < y) return -1;
-  // Stryker disable next-line EqualityOperator,ConditionalExpression: as above
-  return x > y ? 1 : 0;
-};
+const byString =
+  <T>(key: (t: T) => string) =>
+  (a: T, b: T): number => {
+    const [x, y] = [key(a), key(b)];
+    // Stryker disable next-line EqualityOperator: keys are unique (checkHost refuses duplicates), so equality never decides
+    if (x < y) return -1;
+    // Stryker disable next-line EqualityOperator,ConditionalExpression: as above
+    return x > y ? 1 : 0;
+  };
 
 function read<T>(sources: SnapshotSource[], folder: string, reader: (root: ReturnType<typeof rootElement>, where: string) => T): T[] {
   return sources.map((s, i) => {
@@ -80,7 +82,10 @@ export function hostFromSources(parts: SnapshotSources): Host {
     pfs,
     vfs,
     pools: pools(networks, pfs),
-    otherNetworks: networks.filter((n) => n.kind === 'other').map((n) => n.name).sort(),
+    otherNetworks: networks
+      .filter((n) => n.kind === 'other')
+      .map((n) => n.name)
+      .sort(),
     domains: domains.sort(byString<HostDomain>((d) => d.name)),
     netdevs: [...new Set(nodedevs.flatMap((d) => (d.kind === 'net' ? [d.netdev] : [])))].sort(),
     pciDevices: pci.map((d) => compact({ address: d.address, class: d.pciClass })).sort(byString<HostPciDevice>((d) => d.address)),
@@ -101,7 +106,11 @@ function addVfioEvidence(pfs: HostPf[], vfs: HostVf[], parts: SnapshotSources): 
       if (!pf) continue; // a NIC without VFs in nodedev/: nothing of ours
       const vf = pf.vfs[port.vfIndex];
       if (vf === undefined) {
-        throw new HybridError('HOST_SNAPSHOT', `${file} names VF ${port.vfIndex} of PF ${port.pf}, which has ${pf.vfs.length} VFs in nodedev/: capture both again, at the same time`, { file, fileInReason: true });
+        throw new HybridError(
+          'HOST_SNAPSHOT',
+          `${file} names VF ${port.vfIndex} of PF ${port.pf}, which has ${pf.vfs.length} VFs in nodedev/: capture both again, at the same time`,
+          { file, fileInReason: true },
+        );
       }
       vfAt.get(vf)!.migratable = port.migratable;
     }
@@ -122,11 +131,16 @@ export function readLinks(source: SnapshotSource): HostLink[] {
   try {
     value = JSON.parse(source.xml);
   } catch (e) {
-    throw new HybridError('HOST_SNAPSHOT', `${file} is not JSON (ip -j -d link show > links.json): ${(e as Error).message}`, { file, fileInReason: true });
+    throw new HybridError('HOST_SNAPSHOT', `${file} is not JSON (ip -j -d link show > links.json): ${(e as Error).message}`, {
+      file,
+      fileInReason: true,
+    });
   }
   const links = validateJson<RawLink[]>('links', value, 'HOST_SNAPSHOT', file);
   // max_mtu 0 (the loopback, some virtual devices) means no limit is known.
-  return links.map((l) => compact({ ifname: l.ifname, mtu: l.mtu, maxMtu: l.max_mtu || undefined })).sort(byString<HostLink>((l) => l.ifname));
+  return links
+    .map((l) => compact({ ifname: l.ifname, mtu: l.mtu, maxMtu: l.max_mtu || undefined }))
+    .sort(byString<HostLink>((l) => l.ifname));
 }
 
 function topology(devices: Nodedev[]): { pfs: HostPf[]; vfs: HostVf[] } {
@@ -134,7 +148,8 @@ function topology(devices: Nodedev[]): { pfs: HostPf[]; vfs: HostVf[] } {
   const seen = new Map<string, string>();
   for (const d of pci) {
     const other = seen.get(d.address);
-    if (other !== undefined) throw new HybridError('TOPOLOGY_CONFLICT', `PCI device ${d.address} is described twice (${other} and ${d.name})`);
+    if (other !== undefined)
+      throw new HybridError('TOPOLOGY_CONFLICT', `PCI device ${d.address} is described twice (${other} and ${d.name})`);
     seen.set(d.address, d.name);
   }
   // libvirt's own rule: a PF's netdev is the net device whose <parent> is the PF. When a PF has
@@ -144,10 +159,12 @@ function topology(devices: Nodedev[]): { pfs: HostPf[]; vfs: HostVf[] } {
     if (d.kind !== 'net' || d.parent === undefined) continue;
     netdevsOf.set(d.parent, [...(netdevsOf.get(d.parent) ?? []), d.netdev].sort());
   }
-  const pfs: HostPf[] = pci.filter((d) => d.virtFunctions).map((d) => {
-    const netdev = netdevsOf.get(d.name)?.[0];
-    return compact({ address: d.address, netdev, numaNode: d.numaNode, maxVfs: d.virtFunctions!.maxCount, vfs: d.virtFunctions!.vfs });
-  });
+  const pfs: HostPf[] = pci
+    .filter((d) => d.virtFunctions)
+    .map((d) => {
+      const netdev = netdevsOf.get(d.name)?.[0];
+      return compact({ address: d.address, netdev, numaNode: d.numaNode, maxVfs: d.virtFunctions!.maxCount, vfs: d.virtFunctions!.vfs });
+    });
   // Contradictions between PF lists and VF claims are checkHost's to report.
   const vfs = new Map<string, HostVf>();
   for (const pf of pfs) for (const vf of pf.vfs) vfs.set(vf, { address: vf, pf: pf.address });
@@ -172,7 +189,18 @@ function pools(networks: NetworkDef[], pfs: HostPf[]): HostPool[] {
     // Stryker disable next-line ArrayDeclaration: what a missing PF adds never matters: checkHost refuses the pool
     for (const dev of n.pfs) vfs.push(...(pfs.find((p) => p.netdev === dev)?.vfs ?? []));
     for (const a of n.addresses) if (!vfs.includes(a)) vfs.push(a);
-    out.push(compact({ name: n.name, mode: n.mode, ephemeral: n.ephemeral, managed: n.managed, pfs: n.pfs, vfs, mtu: n.mtu, migration: n.migration }));
+    out.push(
+      compact({
+        name: n.name,
+        mode: n.mode,
+        ephemeral: n.ephemeral,
+        managed: n.managed,
+        pfs: n.pfs,
+        vfs,
+        mtu: n.mtu,
+        migration: n.migration,
+      }),
+    );
   }
   return out.sort(byString<HostPool>((p) => p.name));
 }

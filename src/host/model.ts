@@ -186,20 +186,32 @@ export function vfTopology(host: Host, vfAddress: string): VfTopology {
   const vf = index.vfByAddress.get(vfAddress);
   if (!vf) {
     const isPf = index.pfByAddress.has(vfAddress);
-    throw new HybridError(isPf ? 'NOT_A_VF' : 'UNKNOWN_DEVICE', isPf
-      ? `${vfAddress} is a physical function, not a VF: name one of its VFs`
-      : `${vfAddress} is not a VF in the host snapshot: add its nodedev (virsh nodedev-dumpxml) or pick another VF`);
+    throw new HybridError(
+      isPf ? 'NOT_A_VF' : 'UNKNOWN_DEVICE',
+      isPf
+        ? `${vfAddress} is a physical function, not a VF: name one of its VFs`
+        : `${vfAddress} is not a VF in the host snapshot: add its nodedev (virsh nodedev-dumpxml) or pick another VF`,
+    );
   }
   const pf = index.pfByAddress.get(vf.pf ?? '');
   if (!pf) {
-    throw new HybridError('VF_WITHOUT_PF', `VF ${vfAddress}: its physical function ${vf.pf ?? '(unknown)'} is not in the host snapshot; add the PF's nodedev XML`);
+    throw new HybridError(
+      'VF_WITHOUT_PF',
+      `VF ${vfAddress}: its physical function ${vf.pf ?? '(unknown)'} is not in the host snapshot; add the PF's nodedev XML`,
+    );
   }
   if (pf.netdev === undefined) {
-    throw new HybridError('PF_WITHOUT_NETDEV', `VF ${vfAddress}: its PF ${pf.address} has no network device in the snapshot; add the nodedev XML of the PF's net device (virsh nodedev-list --cap net)`);
+    throw new HybridError(
+      'PF_WITHOUT_NETDEV',
+      `VF ${vfAddress}: its PF ${pf.address} has no network device in the snapshot; add the nodedev XML of the PF's net device (virsh nodedev-list --cap net)`,
+    );
   }
   const position = pf.vfs.indexOf(vfAddress);
   if (position === -1) {
-    throw new HybridError('TOPOLOGY_CONFLICT', `VF ${vfAddress} names PF ${pf.address} as its physical function, but that PF does not list it among its virt_functions`);
+    throw new HybridError(
+      'TOPOLOGY_CONFLICT',
+      `VF ${vfAddress} names PF ${pf.address} as its physical function, but that PF does not list it among its virt_functions`,
+    );
   }
   const numaNode = vf.numaNode ?? pf.numaNode;
   const topo: VfTopology = compact({ vf: vfAddress, pf: pf.address, pfNetdev: pf.netdev, index: position, numaNode });

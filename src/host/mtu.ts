@@ -30,9 +30,7 @@ function mtuFit(host: Host, devices: string[], mtu: number): MtuFit {
 
 /** The verdict on a pair's MTU on one host: it fits, is unknown there, or is refused, and why. */
 export type MtuVerdict =
-  | { kind: 'fits' }
-  | { kind: 'unknown'; devices: string[] }
-  | { kind: 'refused'; code: 'INVALID_MTU' | 'MTU_TOO_SMALL'; message: string };
+  { kind: 'fits' } | { kind: 'unknown'; devices: string[] } | { kind: 'refused'; code: 'INVALID_MTU' | 'MTU_TOO_SMALL'; message: string };
 
 /**
  * The one MTU rule, which expansion, check, plans, hot-plug, repair and the hook all ask: a pair's
@@ -49,10 +47,18 @@ export type MtuVerdict =
 export function judgeMtu(host: Host, pair: string, mtu: number, devices: string[], where: string): MtuVerdict {
   const fit = mtuFit(host, devices, mtu);
   if (fit.kind === 'above-max') {
-    return { kind: 'refused', code: 'INVALID_MTU', message: `pair '${pair}' has MTU ${mtu}, above what ${fit.device} takes ${where} (max_mtu ${fit.maxMtu}); lower the pair's <mtu>` };
+    return {
+      kind: 'refused',
+      code: 'INVALID_MTU',
+      message: `pair '${pair}' has MTU ${mtu}, above what ${fit.device} takes ${where} (max_mtu ${fit.maxMtu}); lower the pair's <mtu>`,
+    };
   }
   if (fit.kind === 'too-small') {
-    return { kind: 'refused', code: 'MTU_TOO_SMALL', message: `pair '${pair}' has MTU ${mtu}, but ${fit.device} has MTU ${fit.mtu} ${where}: the VF (capped by its PF) and its backup would drop larger frames; raise it there (ip link set ${fit.device} mtu ${mtu}, and in the host's network configuration) or lower the pair's <mtu>` };
+    return {
+      kind: 'refused',
+      code: 'MTU_TOO_SMALL',
+      message: `pair '${pair}' has MTU ${mtu}, but ${fit.device} has MTU ${fit.mtu} ${where}: the VF (capped by its PF) and its backup would drop larger frames; raise it there (ip link set ${fit.device} mtu ${mtu}, and in the host's network configuration) or lower the pair's <mtu>`,
+    };
   }
   return fit;
 }
@@ -61,10 +67,11 @@ export function judgeMtu(host: Host, pair: string, mtu: number, devices: string[
 export function mtuUnknownWarning(host: Host, devices: string[]): Diagnostic {
   const names = [...new Set(devices)].sort().join(', ');
   return {
-    code: 'MTU_UNKNOWN', severity: 'warning',
-    message: hostIndex(host).links === undefined
-      ? `the host snapshot has no links.json, so the MTU of ${names} is unknown: a pair's MTU cannot be checked there (capture it: ip -j -d link show > links.json)`
-      : `links.json does not list ${names}: the MTU there is unknown, and a pair's MTU cannot be checked (capture links.json again)`,
+    code: 'MTU_UNKNOWN',
+    severity: 'warning',
+    message:
+      hostIndex(host).links === undefined
+        ? `the host snapshot has no links.json, so the MTU of ${names} is unknown: a pair's MTU cannot be checked there (capture it: ip -j -d link show > links.json)`
+        : `links.json does not list ${names}: the MTU there is unknown, and a pair's MTU cannot be checked (capture links.json again)`,
   };
 }
-

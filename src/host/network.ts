@@ -7,13 +7,24 @@ import { FORWARD_MODES, nearest } from '../libvirt/types.js';
 import { readMtu } from '../libvirt/mtu.js';
 
 export type NetworkDef =
-  | { kind: 'pool'; name: string; mode: 'hostdev-hybrid' | 'hostdev'; ephemeral: boolean; managed: boolean; pfs: string[]; addresses: string[]; mtu?: number; migration?: 'unplug' }
+  | {
+      kind: 'pool';
+      name: string;
+      mode: 'hostdev-hybrid' | 'hostdev';
+      ephemeral: boolean;
+      managed: boolean;
+      pfs: string[];
+      addresses: string[];
+      mtu?: number;
+      migration?: 'unplug';
+    }
   | { kind: 'other'; name: string };
 
 function yesNo(el: XmlElement, attr: string, where: string, fallback: boolean): boolean {
   const v = getAttribute(el, attr);
   if (v === undefined) return fallback;
-  if (v !== 'yes' && v !== 'no') throw new HybridError('INVALID_ATTRIBUTE', `${where}: ${attr}='${v}' must be 'yes' or 'no'`, { element: where });
+  if (v !== 'yes' && v !== 'no')
+    throw new HybridError('INVALID_ATTRIBUTE', `${where}: ${attr}='${v}' must be 'yes' or 'no'`, { element: where });
   return v === 'yes';
 }
 
@@ -24,13 +35,16 @@ function yesNo(el: XmlElement, attr: string, where: string, fallback: boolean): 
  */
 export function readMigration(el: XmlElement, where: string): 'unplug' | 'auto' {
   const v = getAttribute(el, 'migration') ?? 'auto';
-  if (v !== 'unplug' && v !== 'auto') throw new HybridError('INVALID_ATTRIBUTE', `${where}: migration='${v}' must be 'unplug' or 'auto'`, { element: where });
+  if (v !== 'unplug' && v !== 'auto')
+    throw new HybridError('INVALID_ATTRIBUTE', `${where}: migration='${v}' must be 'unplug' or 'auto'`, { element: where });
   return v;
 }
 
 export function readNetwork(root: XmlElement, where: string): NetworkDef {
   if (root.name !== 'network') {
-    throw new HybridError('XML_WRONG_ROOT', `${where}: expected a <network> from virsh net-dumpxml, found <${root.name}>`, { element: where });
+    throw new HybridError('XML_WRONG_ROOT', `${where}: expected a <network> from virsh net-dumpxml, found <${root.name}>`, {
+      element: where,
+    });
   }
   const nameEl = firstChild(root, 'name');
   const name = nameEl ? textContent(nameEl).trim() : '';
@@ -39,7 +53,11 @@ export function readNetwork(root: XmlElement, where: string): NetworkDef {
   const forward = firstChild(root, 'forward');
   const mode = forward && getAttribute(forward, 'mode');
   if (mode !== undefined && !(FORWARD_MODES as readonly string[]).includes(mode)) {
-    throw new HybridError('INVALID_ATTRIBUTE', `${here}: <forward mode='${mode}'> is neither libvirt's nor the dialect's (did you mean '${nearest(mode, FORWARD_MODES)}'?)`, { element: here });
+    throw new HybridError(
+      'INVALID_ATTRIBUTE',
+      `${here}: <forward mode='${mode}'> is neither libvirt's nor the dialect's (did you mean '${nearest(mode, FORWARD_MODES)}'?)`,
+      { element: here },
+    );
   }
   if (!forward || (mode !== 'hostdev-hybrid' && mode !== 'hostdev')) return { kind: 'other', name };
   const pfs = childElements(forward, 'pf').map((pf) => {
@@ -54,10 +72,13 @@ export function readNetwork(root: XmlElement, where: string): NetworkDef {
   return {
     ...(mtu !== undefined ? { mtu } : {}),
     ...(migration === 'unplug' ? { migration } : {}),
-    kind: 'pool', name, mode,
+    kind: 'pool',
+    name,
+    mode,
     // A hostdev-hybrid pool's VFs are ephemeral by definition.
     ephemeral: mode === 'hostdev-hybrid' || yesNo(forward, 'ephemeral', here, false),
     managed: yesNo(forward, 'managed', here, mode === 'hostdev-hybrid'),
-    pfs, addresses,
+    pfs,
+    addresses,
   };
 }

@@ -11,7 +11,12 @@ const DIGITS = /^[0-9]+$/;
 const CLASS = /^0x[0-9a-fA-F]{6}$/;
 
 export type Nodedev =
-  | { kind: 'pci'; name: string; address: string; parent?: string; numaNode?: number;
+  | {
+      kind: 'pci';
+      name: string;
+      address: string;
+      parent?: string;
+      numaNode?: number;
       /** The kernel driver bound to the device (`<driver><name>`), e.g. `iavf`. */
       driver?: string;
       /** The PCI class code (`<class>`), `0x030200`: what kind of device it is. */
@@ -21,7 +26,8 @@ export type Nodedev =
       /** Present when the device has the virt_functions capability (it is a PF). */
       virtFunctions?: { vfs: string[]; maxCount?: number };
       /** Present when the device has the phys_function capability (it is a VF). */
-      physFunction?: string }
+      physFunction?: string;
+    }
   | { kind: 'net'; name: string; parent?: string; netdev: string }
   | { kind: 'other'; name: string };
 
@@ -32,7 +38,10 @@ function pciIdOf(cap: XmlElement, where: string): string | undefined {
   const [vendor, product] = ['vendor', 'product'].map((name) => {
     const el = firstChild(cap, name);
     const id = el && getAttribute(el, 'id');
-    if (id !== undefined && !ID.test(id)) throw new HybridError('INVALID_ATTRIBUTE', `${where}: <${name} id='${id}'> is not a PCI id (0x and four hex digits)`, { element: where });
+    if (id !== undefined && !ID.test(id))
+      throw new HybridError('INVALID_ATTRIBUTE', `${where}: <${name} id='${id}'> is not a PCI id (0x and four hex digits)`, {
+        element: where,
+      });
     return id?.slice(2).toLowerCase();
   });
   return vendor !== undefined && product !== undefined ? `${vendor}:${product}` : undefined;
@@ -43,7 +52,11 @@ function decimalChild(cap: XmlElement, name: string, where: string, max: number)
   const raw = el ? textContent(el).trim() : '';
   const n = NUMBER.test(raw) ? Number(raw) : NaN;
   if (!(n >= 0 && n <= max)) {
-    throw new HybridError('INVALID_PCI_ADDRESS', `${where}: <${name}>${raw}</${name}> of the pci capability is not a number from 0 to ${max}`, { element: where });
+    throw new HybridError(
+      'INVALID_PCI_ADDRESS',
+      `${where}: <${name}>${raw}</${name}> of the pci capability is not a number from 0 to ${max}`,
+      { element: where },
+    );
   }
   return n;
 }
@@ -59,7 +72,9 @@ function numaOf(cap: XmlElement, where: string): number | undefined {
 
 export function readNodedev(root: XmlElement, where: string): Nodedev {
   if (root.name !== 'device') {
-    throw new HybridError('XML_WRONG_ROOT', `${where}: expected a <device> from virsh nodedev-dumpxml, found <${root.name}>`, { element: where });
+    throw new HybridError('XML_WRONG_ROOT', `${where}: expected a <device> from virsh nodedev-dumpxml, found <${root.name}>`, {
+      element: where,
+    });
   }
   const nameEl = firstChild(root, 'name');
   if (!nameEl) throw new HybridError('MISSING_ELEMENT', `${where}: the node device has no <name>`, { element: where });
@@ -87,7 +102,12 @@ export function readNodedev(root: XmlElement, where: string): Nodedev {
     const classEl = firstChild(cap, 'class');
     if (classEl) {
       const raw = textContent(classEl).trim();
-      if (!CLASS.test(raw)) throw new HybridError('INVALID_ATTRIBUTE', `${here}: <class>${raw}</class> is not a PCI class code (0x followed by six hex digits)`, { element: here });
+      if (!CLASS.test(raw))
+        throw new HybridError(
+          'INVALID_ATTRIBUTE',
+          `${here}: <class>${raw}</class> is not a PCI class code (0x followed by six hex digits)`,
+          { element: here },
+        );
       dev.pciClass = raw.toLowerCase();
     }
     const pciId = pciIdOf(cap, here);

@@ -33,13 +33,30 @@ export function summarizeHost(host: Host): HostSummary {
   assertHost(host, 'summarizeHost');
   const index = hostIndex(host);
   return {
-    pfs: host.pfs.map((pf) => compact({ address: pf.address, netdev: pf.netdev, numaNode: pf.numaNode, vfs: pf.vfs.length, maxVfs: pf.maxVfs, mtu: index.links?.get(pf.netdev ?? '')?.mtu })),
+    pfs: host.pfs.map((pf) =>
+      compact({
+        address: pf.address,
+        netdev: pf.netdev,
+        numaNode: pf.numaNode,
+        vfs: pf.vfs.length,
+        maxVfs: pf.maxVfs,
+        mtu: index.links?.get(pf.netdev ?? '')?.mtu,
+      }),
+    ),
     pools: host.pools.map((pool) => {
       const used = pool.vfs.flatMap((vf) => {
         const domain = index.takenBy.get(vf);
         return domain === undefined ? [] : [{ vf, domain }];
       });
-      return { name: pool.name, mode: pool.mode, ephemeral: pool.ephemeral, pfs: pool.pfs, vfs: pool.vfs.length, free: pool.vfs.length - used.length, used };
+      return {
+        name: pool.name,
+        mode: pool.mode,
+        ephemeral: pool.ephemeral,
+        pfs: pool.pfs,
+        vfs: pool.vfs.length,
+        free: pool.vfs.length - used.length,
+        used,
+      };
     }),
     domains: host.domains.length,
     warnings: hostWarnings(host),

@@ -28,12 +28,14 @@ export function readVersions(source: SnapshotSource): { libvirt?: string; qemu?:
   const file = source.file ?? 'version.txt';
   const line = (label: RegExp): string | undefined => {
     const m = label.exec(source.xml);
-    if (m && !VERSION.test(m[1]!)) throw broken(file, `says version '${m[1]}', which is not a version number`, 'virsh version --daemon > version.txt');
+    if (m && !VERSION.test(m[1]!))
+      throw broken(file, `says version '${m[1]}', which is not a version number`, 'virsh version --daemon > version.txt');
     return m?.[1];
   };
   const libvirt = line(/^Running against daemon: +(\S+)\s*$/m) ?? line(/^Using library: +libvirt +(\S+)\s*$/m);
   const qemu = line(/^Running hypervisor: +QEMU +(\S+)\s*$/m);
-  if (libvirt === undefined && qemu === undefined) throw broken(file, 'names neither libvirt\'s nor QEMU\'s version', 'virsh version --daemon > version.txt');
+  if (libvirt === undefined && qemu === undefined)
+    throw broken(file, "names neither libvirt's nor QEMU's version", 'virsh version --daemon > version.txt');
   return compact({ libvirt, qemu });
 }
 
@@ -54,14 +56,19 @@ export function readModulesAlias(source: SnapshotSource): HostVariantDriver[] {
     vfio++;
     const m = /v(\*|0000[0-9A-Fa-f]{4})d(\*|0000[0-9A-Fa-f]{4})\S*\s+(\S+)\s*$/.exec(line.slice('alias vfio_pci:'.length));
     if (!m) {
-      throw broken(file, `has a vfio_pci alias line that is not 'alias vfio_pci:vVENDORdDEVICE… DRIVER': ${line.slice(0, 80)}`, "grep '^alias vfio_pci:' /lib/modules/$(uname -r)/modules.alias > modules.alias");
+      throw broken(
+        file,
+        `has a vfio_pci alias line that is not 'alias vfio_pci:vVENDORdDEVICE… DRIVER': ${line.slice(0, 80)}`,
+        "grep '^alias vfio_pci:' /lib/modules/$(uname -r)/modules.alias > modules.alias",
+      );
     }
     // A wildcard vendor or device (vfio_pci's own catch-all) names no one device.
     if (m[1] === '*' || m[2] === '*') continue;
     const id = `${m[1]!.slice(4)}:${m[2]!.slice(4)}`.toLowerCase();
     if (!out.has(id)) out.set(id, m[3]!);
   }
-  if (vfio === 0 && source.xml.trim() !== '') throw broken(file, 'has no \'alias vfio_pci:\' line', "grep '^alias vfio_pci:' /lib/modules/$(uname -r)/modules.alias > modules.alias");
+  if (vfio === 0 && source.xml.trim() !== '')
+    throw broken(file, "has no 'alias vfio_pci:' line", "grep '^alias vfio_pci:' /lib/modules/$(uname -r)/modules.alias > modules.alias");
   return [...out.keys()].sort().map((id) => ({ id, driver: out.get(id)! }));
 }
 

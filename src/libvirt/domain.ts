@@ -26,8 +26,20 @@ export function domainUuid(root: XmlElement): string | undefined {
 
 /** libvirt's memory units, in KiB (`<memory unit=…>`; no unit is KiB). */
 const KIB_PER_UNIT: Record<string, number> = {
-  b: 1 / 1024, bytes: 1 / 1024, KB: 1000 / 1024, k: 1, KiB: 1, MB: 1e6 / 1024, M: 1024, MiB: 1024,
-  GB: 1e9 / 1024, G: 1024 ** 2, GiB: 1024 ** 2, TB: 1e12 / 1024, T: 1024 ** 3, TiB: 1024 ** 3,
+  b: 1 / 1024,
+  bytes: 1 / 1024,
+  KB: 1000 / 1024,
+  k: 1,
+  KiB: 1,
+  MB: 1e6 / 1024,
+  M: 1024,
+  MiB: 1024,
+  GB: 1e9 / 1024,
+  G: 1024 ** 2,
+  GiB: 1024 ** 2,
+  TB: 1e12 / 1024,
+  T: 1024 ** 3,
+  TiB: 1024 ** 3,
 };
 
 /** The guest's memory now (`<currentMemory>`, else `<memory>`) in KiB, rounded up; undefined when neither says. */
@@ -51,11 +63,17 @@ export function machineKind(root: XmlElement): MachineKind {
   const arch = type ? getAttribute(type, 'arch') : undefined;
   const machine = (type ? getAttribute(type, 'machine') : undefined) ?? 'pc';
   if (arch !== undefined && arch !== 'x86_64' && arch !== 'i686') {
-    throw new HybridError('UNSUPPORTED_MACHINE', `arch='${arch}' is not supported: only x86_64 and i686 guests (machine pc or q35) can be expanded; see docs/EXPAND.md`);
+    throw new HybridError(
+      'UNSUPPORTED_MACHINE',
+      `arch='${arch}' is not supported: only x86_64 and i686 guests (machine pc or q35) can be expanded; see docs/EXPAND.md`,
+    );
   }
   if (machine.includes('q35')) return 'q35';
   if (PC_MACHINE.test(machine)) return 'pc';
-  throw new HybridError('UNSUPPORTED_MACHINE', `machine='${machine}' is not supported: only pc (i440fx) and q35 PCI layouts are; see docs/EXPAND.md`);
+  throw new HybridError(
+    'UNSUPPORTED_MACHINE',
+    `machine='${machine}' is not supported: only pc (i440fx) and q35 PCI layouts are; see docs/EXPAND.md`,
+  );
 }
 
 export function aliasOf(device: XmlElement): string | undefined {
@@ -76,7 +94,13 @@ export function describeDevice(device: XmlElement, position?: number): string {
   const alias = aliasOf(device);
   // Joined, not concatenated: a description lives as long as its dialect entry, and a concatenation
   // is a tree of its pieces, each kept alive as long.
-  return [`<${device.name}`, type ? ` type='${type}'` : '', '>', alias ? ` '${alias}'` : '', position === undefined ? '' : ` (device #${position + 1})`].join('');
+  return [
+    `<${device.name}`,
+    type ? ` type='${type}'` : '',
+    '>',
+    alias ? ` '${alias}'` : '',
+    position === undefined ? '' : ` (device #${position + 1})`,
+  ].join('');
 }
 
 /**

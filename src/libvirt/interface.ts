@@ -5,12 +5,29 @@
 import { childElements, insertElement } from '../xml/edit.js';
 import type { XmlDocument, XmlElement, XmlNode } from '../xml/tree.js';
 
-const INTERFACE_CHILD_ORDER = ['mac', 'source', 'vlan', 'virtualport', 'target', 'model', 'driver', 'bandwidth', 'tune', 'teaming', 'link', 'coalesce', 'boot', 'alias', 'rom', 'address'];
+const INTERFACE_CHILD_ORDER = [
+  'mac',
+  'source',
+  'vlan',
+  'virtualport',
+  'target',
+  'model',
+  'driver',
+  'bandwidth',
+  'tune',
+  'teaming',
+  'link',
+  'coalesce',
+  'boot',
+  'alias',
+  'rom',
+  'address',
+];
 
 const RANK = new Map(INTERFACE_CHILD_ORDER.map((name, i) => [name, i]));
 
 /** A child's place in the order; a child libvirt's order does not list goes first. */
-const rank = (n: XmlNode): number => (n.type === 'element' ? RANK.get(n.name) ?? -1 : -1);
+const rank = (n: XmlNode): number => (n.type === 'element' ? (RANK.get(n.name) ?? -1) : -1);
 
 /** Children in libvirt's order; the sort is stable, so unlisted ones keep theirs, first. */
 export function sortInterfaceChildren(el: XmlElement): XmlElement {

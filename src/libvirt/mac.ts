@@ -9,8 +9,12 @@ export function parseMac(raw: string, where: string): string {
   const m = MAC_TEXT.exec(raw);
   if (!m) throw new HybridError('INVALID_MAC', `${where}: '${raw}' is not a MAC address like 52:54:00:6d:90:02`, { element: where });
   const mac = [m[1], m[3], m[4], m[5], m[6], m[7]].join(':').toLowerCase();
-  if (parseInt(m[1]!, 16) & 1) throw new HybridError('INVALID_MAC', `${where}: ${mac} is a multicast address; a NIC needs a unicast MAC (first byte even)`, { element: where });
-  if (mac === '00:00:00:00:00:00') throw new HybridError('INVALID_MAC', `${where}: 00:00:00:00:00:00 is not a usable MAC`, { element: where });
+  if (parseInt(m[1]!, 16) & 1)
+    throw new HybridError('INVALID_MAC', `${where}: ${mac} is a multicast address; a NIC needs a unicast MAC (first byte even)`, {
+      element: where,
+    });
+  if (mac === '00:00:00:00:00:00')
+    throw new HybridError('INVALID_MAC', `${where}: 00:00:00:00:00:00 is not a usable MAC`, { element: where });
   return mac;
 }
 

@@ -18,7 +18,9 @@ export function readMtu(el: XmlElement, where: string): number {
   const raw = getAttribute(el, 'size') ?? '';
   const n = DIGITS.test(raw) ? Number(raw) : NaN;
   if (!(n >= MTU_MIN && n <= MTU_MAX)) {
-    throw new HybridError('INVALID_MTU', `${where}: <mtu size='${raw}'/> must be a whole number from ${MTU_MIN} to ${MTU_MAX}`, { element: where });
+    throw new HybridError('INVALID_MTU', `${where}: <mtu size='${raw}'/> must be a whole number from ${MTU_MIN} to ${MTU_MAX}`, {
+      element: where,
+    });
   }
   return n;
 }

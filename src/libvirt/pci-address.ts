@@ -21,12 +21,16 @@ const PCI_TEXT = /^([0-9a-fA-F]{4}):([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7])$/
 /** libvirt reads these with base auto-detection; we accept its two unambiguous forms. */
 function parseNumber(raw: string, field: Field, where: string): number {
   let n = NaN;
-  if (HEX_NUMBER.test(raw)) n = parseInt(raw, 16); // parseInt takes the 0x itself
+  if (HEX_NUMBER.test(raw))
+    n = parseInt(raw, 16); // parseInt takes the 0x itself
   else if (DECIMAL_NUMBER.test(raw)) n = parseInt(raw, 10);
-  if (Number.isNaN(n) || n > LIMITS[field]) { // neither form gives a negative number
-    throw new HybridError('INVALID_PCI_ADDRESS',
+  if (Number.isNaN(n) || n > LIMITS[field]) {
+    // neither form gives a negative number
+    throw new HybridError(
+      'INVALID_PCI_ADDRESS',
       `${where}: ${field}='${raw}' is not a valid PCI ${field} (hexadecimal like '0x${LIMITS[field].toString(16)}' or decimal, at most 0x${LIMITS[field].toString(16)})`,
-      { element: where });
+      { element: where },
+    );
   }
   return n;
 }

@@ -10,7 +10,24 @@ import { HybridError } from '../errors.js';
 import { aliasOf, atElement, describeDevice } from './domain.js';
 
 /** `<interface type=…>`: libvirt's (domain_conf.c, virDomainNetType) and the dialect's. */
-export const INTERFACE_TYPES = ['user', 'ethernet', 'vhostuser', 'server', 'client', 'mcast', 'network', 'bridge', 'internal', 'direct', 'hostdev', 'udp', 'vdpa', 'null', 'vds', 'hostdev-hybrid'] as const;
+export const INTERFACE_TYPES = [
+  'user',
+  'ethernet',
+  'vhostuser',
+  'server',
+  'client',
+  'mcast',
+  'network',
+  'bridge',
+  'internal',
+  'direct',
+  'hostdev',
+  'udp',
+  'vdpa',
+  'null',
+  'vds',
+  'hostdev-hybrid',
+] as const;
 /** `<hostdev type=…>`: subsystem and capabilities types. */
 export const HOSTDEV_TYPES = ['pci', 'usb', 'scsi', 'scsi_host', 'mdev', 'storage', 'misc', 'net'] as const;
 /** `<forward mode=…>` of a network: libvirt's and the dialect's. */
@@ -46,7 +63,10 @@ function unknownTypes(devices: XmlElement[]): { dev: XmlElement; message: string
     const known = dev.name === 'interface' ? INTERFACE_TYPES : dev.name === 'hostdev' ? HOSTDEV_TYPES : undefined;
     const type = known && getAttribute(dev, 'type');
     if (type === undefined || (known as readonly string[]).includes(type)) return;
-    out.push({ dev, message: `${describeDevice(dev, i)}: type '${type}' is neither libvirt's nor the dialect's (did you mean '${nearest(type, known!)}'?); libvirt refuses it at define` });
+    out.push({
+      dev,
+      message: `${describeDevice(dev, i)}: type '${type}' is neither libvirt's nor the dialect's (did you mean '${nearest(type, known!)}'?); libvirt refuses it at define`,
+    });
   });
   return out;
 }
@@ -65,5 +85,8 @@ export function unknownDeviceTypes(devices: XmlElement[]): Diagnostic[] {
  */
 export function refuseUnknownTypes(devices: XmlElement[]): void {
   const [first] = unknownTypes(devices);
-  if (first) atElement(first.dev, () => { throw new HybridError('UNKNOWN_TYPE', first.message); });
+  if (first)
+    atElement(first.dev, () => {
+      throw new HybridError('UNKNOWN_TYPE', first.message);
+    });
 }

@@ -18,7 +18,10 @@ export function isLibvirtUri(uri: string): boolean {
  */
 export function libvirtUri(uri: string, what: string): string {
   if (!isLibvirtUri(uri)) {
-    throw new HybridError('URI_INVALID', `${what} '${uri}' is not a libvirt URI: write it in full, e.g. qemu+ssh://host.example/system or qemu:///system`);
+    throw new HybridError(
+      'URI_INVALID',
+      `${what} '${uri}' is not a libvirt URI: write it in full, e.g. qemu+ssh://host.example/system or qemu:///system`,
+    );
   }
   return uri;
 }

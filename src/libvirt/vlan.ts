@@ -10,7 +10,11 @@ import type { XmlElement } from '../xml/tree.js';
 export function readVlan(vlan: XmlElement, where: string): number {
   const tags = childElements(vlan, 'tag');
   if (getAttribute(vlan, 'trunk') === 'yes' || tags.length !== 1) {
-    throw new HybridError('INVALID_VLAN', `${where}: a hybrid NIC takes exactly one <tag id='…'/> and no trunk: its macvtap backup can follow one VLAN only`, { element: where });
+    throw new HybridError(
+      'INVALID_VLAN',
+      `${where}: a hybrid NIC takes exactly one <tag id='…'/> and no trunk: its macvtap backup can follow one VLAN only`,
+      { element: where },
+    );
   }
   const raw = getAttribute(tags[0]!, 'id') ?? '';
   if (!/^(0|[1-9][0-9]{0,3})$/.test(raw) || Number(raw) > 4095) {
@@ -30,7 +34,11 @@ export function vlanDeviceName(template: string, pf: string, vlan: number, where
   const name = template.replaceAll('{pf}', pf).replaceAll('{vlan}', String(vlan));
   // IFNAMSIZ - 1: the kernel refuses longer interface names.
   if (name.length > 15 || /[\s/]/.test(name)) {
-    throw new HybridError('INVALID_ATTRIBUTE', `${where}: the backup device name '${name}' is not a valid Linux interface name (at most 15 characters, no spaces or '/'); choose a shorter VLAN device template`, { element: where });
+    throw new HybridError(
+      'INVALID_ATTRIBUTE',
+      `${where}: the backup device name '${name}' is not a valid Linux interface name (at most 15 characters, no spaces or '/'); choose a shorter VLAN device template`,
+      { element: where },
+    );
   }
   return name;
 }

@@ -73,7 +73,9 @@ export function guestPciSpace(machine: MachineKind, devices: XmlElement[], canAd
     if (raw === undefined) continue;
     if (!CONTROLLER_INDEX.test(raw) || Number(raw) > MAX_INDEX) {
       const where = describeDevice(dev, devices.indexOf(dev));
-      throw new HybridError('INVALID_ATTRIBUTE', `${where}: index='${raw}' is not a PCI controller index from 0 to ${MAX_INDEX}`, { element: where });
+      throw new HybridError('INVALID_ATTRIBUTE', `${where}: index='${raw}' is not a PCI controller index from 0 to ${MAX_INDEX}`, {
+        element: where,
+      });
     }
     explicit.add(Number(raw));
   }
@@ -89,7 +91,8 @@ export function guestPciSpace(machine: MachineKind, devices: XmlElement[], canAd
     }
     const target = firstChild(dev, 'target');
     space.controllers.set(index, {
-      index, model: getAttribute(dev, 'model') ?? (index === 0 ? (machine === 'q35' ? 'pcie-root' : 'pci-root') : 'pci-bridge'),
+      index,
+      model: getAttribute(dev, 'model') ?? (index === 0 ? (machine === 'q35' ? 'pcie-root' : 'pci-root') : 'pci-bridge'),
       hotplug: (target ? getAttribute(target, 'hotplug') : undefined) !== 'off',
     });
   }
@@ -107,13 +110,23 @@ function occupy(space: GuestPciSpace, a: PciAddress, by: Who, strict: boolean): 
   const who = (): string => describe(by);
   if (held !== undefined) {
     // libvirt itself refuses duplicates in the input; we report the first we see either way.
-    throw new HybridError('GUEST_ADDRESS_CONFLICT', `${who()}: guest PCI address ${formatPci(a)} is already used by ${describe(held)}`, { element: who() });
+    throw new HybridError('GUEST_ADDRESS_CONFLICT', `${who()}: guest PCI address ${formatPci(a)} is already used by ${describe(held)}`, {
+      element: who(),
+    });
   }
   if (strict && !space.controllers.has(a.bus)) {
-    throw new HybridError('GUEST_ADDRESS_CONFLICT', `${who()}: guest PCI address ${formatPci(a)} is on bus ${a.bus}, which no PCI controller provides`, { element: who() });
+    throw new HybridError(
+      'GUEST_ADDRESS_CONFLICT',
+      `${who()}: guest PCI address ${formatPci(a)} is on bus ${a.bus}, which no PCI controller provides`,
+      { element: who() },
+    );
   }
   if (strict && space.slots.has(slotKey(a))) {
-    throw new HybridError('GUEST_ADDRESS_CONFLICT', `${who()}: guest PCI slot ${formatPci(a).slice(0, -2)} is already used by another device (hybrid halves need a slot of their own)`, { element: who() });
+    throw new HybridError(
+      'GUEST_ADDRESS_CONFLICT',
+      `${who()}: guest PCI slot ${formatPci(a).slice(0, -2)} is already used by another device (hybrid halves need a slot of their own)`,
+      { element: who() },
+    );
   }
   space.functions.set(fnKey(a), by);
   space.slots.add(slotKey(a));
@@ -131,12 +144,16 @@ export function isHotpluggable(space: GuestPciSpace, a: PciAddress): boolean {
   const c = space.controllers.get(a.bus);
   if (!c || !c.hotplug) return false;
   switch (c.model) {
-    case 'pci-root': return a.slot >= 3; // 0 host bridge, 1 PIIX3, 2 primary video
+    case 'pci-root':
+      return a.slot >= 3; // 0 host bridge, 1 PIIX3, 2 primary video
     case 'pci-bridge':
-    case 'pcie-to-pci-bridge': return a.slot >= 1;
+    case 'pcie-to-pci-bridge':
+      return a.slot >= 1;
     case 'pcie-root-port':
-    case 'pcie-switch-downstream-port': return a.slot === 0;
-    default: return false; // pcie-root, dmi-to-pci-bridge, expander buses, upstream ports
+    case 'pcie-switch-downstream-port':
+      return a.slot === 0;
+    default:
+      return false; // pcie-root, dmi-to-pci-bridge, expander buses, upstream ports
   }
 }
 
@@ -175,12 +192,20 @@ export function allocateHotpluggable(space: GuestPciSpace, who: string): PciAddr
   } else {
     found = scan((c) => ((c.model === 'pcie-root-port' || c.model === 'pcie-switch-downstream-port') && c.hotplug ? [0] : undefined));
     if (!found && !space.canAddPorts) {
-      throw new HybridError('PCI_SLOTS_EXHAUSTED', `${who}: the running guest has no empty hotpluggable pcie-root-port, and ports cannot be added to a running guest; add <controller type='pci' model='pcie-root-port'/> to its definition and restart it once`, { element: who });
+      throw new HybridError(
+        'PCI_SLOTS_EXHAUSTED',
+        `${who}: the running guest has no empty hotpluggable pcie-root-port, and ports cannot be added to a running guest; add <controller type='pci' model='pcie-root-port'/> to its definition and restart it once`,
+        { element: who },
+      );
     }
     if (!found) found = { domain: 0, bus: addRootPort(space, who), slot: 0, function: 0 };
   }
   if (!found) {
-    throw new HybridError('PCI_SLOTS_EXHAUSTED', `${who}: no free hotpluggable guest PCI slot is left; add a <controller type='pci' model='pci-bridge'/> with a free index`, { element: who });
+    throw new HybridError(
+      'PCI_SLOTS_EXHAUSTED',
+      `${who}: no free hotpluggable guest PCI slot is left; add a <controller type='pci' model='pci-bridge'/> with a free index`,
+      { element: who },
+    );
   }
   // Stryker disable next-line BooleanLiteral: what the search found passes the strict checks too
   occupy(space, found, who, false);
@@ -191,7 +216,12 @@ export function allocateHotpluggable(space: GuestPciSpace, who: string): PciAddr
 function addRootPort(space: GuestPciSpace, who: string): number {
   let index = space.maxBus + 1;
   for (const k of space.controllers.keys()) if (k >= index) index = k + 1;
-  if (index > MAX_INDEX) throw new HybridError('PCI_SLOTS_EXHAUSTED', `${who}: no PCI controller index is left for another pcie-root-port (256 buses at most): give the guest fewer hybrid NICs, each takes two ports`, { element: who });
+  if (index > MAX_INDEX)
+    throw new HybridError(
+      'PCI_SLOTS_EXHAUSTED',
+      `${who}: no PCI controller index is left for another pcie-root-port (256 buses at most): give the guest fewer hybrid NICs, each takes two ports`,
+      { element: who },
+    );
   // Pack new ports into the functions of one bus-0 slot, as libvirt does, then move on.
   const last = space.lastAdded;
   let address: PciAddress | undefined;
@@ -199,7 +229,12 @@ function addRootPort(space: GuestPciSpace, who: string): number {
   if (last && last.address.function < 7) address = { ...last.address, function: last.address.function + 1 };
   if (!address) {
     const slot = range(1, 0x1e).find((s) => !space.slots.has(slotKeyOf(0, 0, s)));
-    if (slot === undefined) throw new HybridError('PCI_SLOTS_EXHAUSTED', `${who}: pcie-root has no free slot for another pcie-root-port: add ports behind a PCIe switch (a pcie-root-port, a pcie-switch-upstream-port and pcie-switch-downstream-port controllers under it) or a pcie-expander-bus with its own root ports, with explicit addresses; or give the guest fewer hybrid NICs (each takes two ports)`, { element: who });
+    if (slot === undefined)
+      throw new HybridError(
+        'PCI_SLOTS_EXHAUSTED',
+        `${who}: pcie-root has no free slot for another pcie-root-port: add ports behind a PCIe switch (a pcie-root-port, a pcie-switch-upstream-port and pcie-switch-downstream-port controllers under it) or a pcie-expander-bus with its own root ports, with explicit addresses; or give the guest fewer hybrid NICs (each takes two ports)`,
+        { element: who },
+      );
     address = { domain: 0, bus: 0, slot, function: 0 };
   } else {
     space.slotLead!.multifunction = true;
@@ -218,19 +253,22 @@ function addRootPort(space: GuestPciSpace, who: string): number {
 /** The controllers this expansion added, as libvirt would print them. */
 export function addedControllers(space: GuestPciSpace): XmlElement[] {
   // Added ports come after every index in use, so they are in index order already.
-  return [...space.controllers.values()].filter((c) => c.added).map((c) => {
-    const { chassis, port, address, multifunction } = c.added!;
-    return leanElement('controller', { type: 'pci', index: String(c.index), model: 'pcie-root-port' }, [
-      leanElement('model', { name: 'pcie-root-port' }),
-      leanElement('target', { chassis: String(chassis), port: '0x' + port.toString(16) }),
-      leanElement('address', { ...pciAttributes(address), ...(multifunction ? { multifunction: 'on' } : {}) }),
-    ]);
-  });
+  return [...space.controllers.values()]
+    .filter((c) => c.added)
+    .map((c) => {
+      const { chassis, port, address, multifunction } = c.added!;
+      return leanElement('controller', { type: 'pci', index: String(c.index), model: 'pcie-root-port' }, [
+        leanElement('model', { name: 'pcie-root-port' }),
+        leanElement('target', { chassis: String(chassis), port: '0x' + port.toString(16) }),
+        leanElement('address', { ...pciAttributes(address), ...(multifunction ? { multifunction: 'on' } : {}) }),
+      ]);
+    });
 }
 
 /** Reads a guest `<address>` element of a dialect entry (must be PCI). */
 export function readGuestAddress(el: XmlElement, where: string): PciAddress {
   const type = getAttribute(el, 'type');
-  if (type !== 'pci') throw new HybridError('INVALID_PCI_ADDRESS', `${where}: the guest address must be type='pci', not '${type ?? ''}'`, { element: where });
+  if (type !== 'pci')
+    throw new HybridError('INVALID_PCI_ADDRESS', `${where}: the guest address must be type='pci', not '${type ?? ''}'`, { element: where });
   return readPciAddress(el, where);
 }

@@ -33,7 +33,11 @@ export interface ChooseOptions {
 export function poolOf(pair: PairRecord, from: Host | undefined): string {
   const pool = pair.pool ?? (from ? hostIndex(from).poolOfVf.get(pair.vf)?.name : undefined);
   if (pool === undefined) {
-    throw new HybridError('POOL_UNKNOWN', `pair '${pair.name}' names VF ${pair.vf} and no pool: another host cannot pick a VF for it; give the entry <source network='POOL'> (the VF may stay written in)`, { element: pair.name });
+    throw new HybridError(
+      'POOL_UNKNOWN',
+      `pair '${pair.name}' names VF ${pair.vf} and no pool: another host cannot pick a VF for it; give the entry <source network='POOL'> (the VF may stay written in)`,
+      { element: pair.name },
+    );
   }
   return pool;
 }
@@ -43,7 +47,12 @@ export function poolOf(pair: PairRecord, from: Host | undefined): string {
  * destination shows taken or an earlier plan claimed; refuses (POOL_EXHAUSTED,
  * EPHEMERAL_UNAVAILABLE) before the first step rather than after.
  */
-export function chooseDestination(pd: PlanDomain, from: Host | undefined, to: Host, options: ChooseOptions = {}): { allocations: Allocation[]; warnings: Diagnostic[] } {
+export function chooseDestination(
+  pd: PlanDomain,
+  from: Host | undefined,
+  to: Host,
+  options: ChooseOptions = {},
+): { allocations: Allocation[]; warnings: Diagnostic[] } {
   const run = options.run ?? new AllocationRun(to);
   const index = hostIndex(to);
   const owner = options.sameDomain ? pd.name : undefined;
@@ -54,7 +63,11 @@ export function chooseDestination(pd: PlanDomain, from: Host | undefined, to: Ho
   const pools = pd.pairs.map(({ record }) => {
     const pool = atDestination(() => poolOf(record, from));
     if (!index.poolByName.has(pool)) {
-      throw new HybridError('POOL_UNKNOWN', `pair '${record.name}': the destination has no network '${pool}'; define the pool there (same name) or pick another destination`, { element: record.name });
+      throw new HybridError(
+        'POOL_UNKNOWN',
+        `pair '${record.name}': the destination has no network '${pool}'; define the pool there (same name) or pick another destination`,
+        { element: record.name },
+      );
     }
     return pool;
   });
@@ -69,28 +82,44 @@ export function chooseDestination(pd: PlanDomain, from: Host | undefined, to: Ho
     preferNuma ??= topo.numaNode;
     const backupDev = atDestination(() => backupDevFor(record, topo.pfNetdev));
     allocations.push({
-      alias: record.name, kind: 'pair', mac: record.mac, pool,
-      from: endOfRecord(record), to: endOfVf(topo, backupDev),
+      alias: record.name,
+      kind: 'pair',
+      mac: record.mac,
+      pool,
+      from: endOfRecord(record),
+      to: endOfVf(topo, backupDev),
     });
     if (record.mtu !== undefined) {
       const verdict = judgeMtu(to, record.name, record.mtu, [topo.pfNetdev, backupDev], 'on the destination');
-      if (verdict.kind === 'refused') throw new HybridError(verdict.code, `${verdict.message}, or pick another destination`, { element: record.name });
+      if (verdict.kind === 'refused')
+        throw new HybridError(verdict.code, `${verdict.message}, or pick another destination`, { element: record.name });
       if (verdict.kind === 'unknown') mtuUnknown.push(...verdict.devices);
     }
     if (record.vlan !== undefined && !(to.netdevs ?? []).includes(backupDev)) {
-      warnings.push({ code: 'VLAN_DEVICE_UNKNOWN', severity: 'warning', alias: record.name,
-        message: `pair '${record.name}': the destination snapshot has no netdev ${backupDev}; create it there before the move (ip link add link ${topo.pfNetdev} name ${backupDev} type vlan id ${record.vlan})` });
+      warnings.push({
+        code: 'VLAN_DEVICE_UNKNOWN',
+        severity: 'warning',
+        alias: record.name,
+        message: `pair '${record.name}': the destination snapshot has no netdev ${backupDev}; create it there before the move (ip link add link ${topo.pfNetdev} name ${backupDev} type vlan id ${record.vlan})`,
+      });
     }
     const user = index.macOwner.get(record.mac.toLowerCase());
     if (user !== undefined && user !== pd.name) {
-      warnings.push({ code: 'MAC_IN_USE_ON_HOST', severity: 'warning', alias: record.name, message: `pair '${record.name}': MAC ${record.mac} is also used by domain '${user}' on the destination` });
+      warnings.push({
+        code: 'MAC_IN_USE_ON_HOST',
+        severity: 'warning',
+        alias: record.name,
+        message: `pair '${record.name}': MAC ${record.mac} is also used by domain '${user}' on the destination`,
+      });
     }
   }
   if (mtuUnknown.length > 0) warnings.push(mtuUnknownWarning(to, mtuUnknown));
   for (const { record, el } of pd.ephemeral) {
     if (record.pool !== undefined) {
       if (!index.poolByName.has(record.pool)) {
-        throw new HybridError('POOL_UNKNOWN', `ephemeral device '${record.alias}': the destination has no network '${record.pool}'`, { element: record.alias });
+        throw new HybridError('POOL_UNKNOWN', `ephemeral device '${record.alias}': the destination has no network '${record.pool}'`, {
+          element: record.alias,
+        });
       }
       const topo = atDestination(() => run.allocate(record.pool!, { domain: owner }), record.alias);
       allocations.push({ alias: record.alias, kind: 'ephemeral', pool: record.pool, from: { vf: record.source }, to: endOfVf(topo) });
@@ -107,19 +136,34 @@ export function chooseDestination(pd: PlanDomain, from: Host | undefined, to: Ho
       // A device the guest does not hold now (detached before the move, as the hook sees every
       // ephemeral device) is not taken here: it comes along in the metadata, with a warning.
       if (!el) {
-        warnings.push({ code: 'EPHEMERAL_MISSING', severity: 'warning', alias: record.alias, message: `${device}: this host has no PCI device ${target}; the guest comes in without it, and attaching it here will fail` });
+        warnings.push({
+          code: 'EPHEMERAL_MISSING',
+          severity: 'warning',
+          alias: record.alias,
+          message: `${device}: this host has no PCI device ${target}; the guest comes in without it, and attaching it here will fail`,
+        });
         allocations.push({ alias: record.alias, kind: 'ephemeral', from: { vf: record.source }, to: { vf: target } });
         continue;
       }
-      throw new HybridError('EPHEMERAL_UNAVAILABLE', `${device}: the destination has no PCI device ${target}; ${fix}`, { element: record.alias });
+      throw new HybridError('EPHEMERAL_UNAVAILABLE', `${device}: the destination has no PCI device ${target}; ${fix}`, {
+        element: record.alias,
+      });
     }
     const user = index.takenBy.get(target);
     if ((user !== undefined && user !== owner) || run.claimed.has(target)) {
-      throw new HybridError('EPHEMERAL_UNAVAILABLE', `${device}: ${target} is ${user !== undefined && user !== owner ? `used by domain '${user}'` : 'already claimed'} on the destination; ${fix}`, { element: record.alias });
+      throw new HybridError(
+        'EPHEMERAL_UNAVAILABLE',
+        `${device}: ${target} is ${user !== undefined && user !== owner ? `used by domain '${user}'` : 'already claimed'} on the destination; ${fix}`,
+        { element: record.alias },
+      );
     }
     const want = from && hostIndex(from).pciDevices?.get(record.source)?.class;
     if (want !== undefined && there?.class !== undefined && !sameKind(want, there.class)) {
-      throw new HybridError('EPHEMERAL_CLASS_MISMATCH', `${device} is a ${pciClassName(want)} device (class ${want}), but ${target} on the destination is a ${pciClassName(there.class)} device (class ${there.class}); ${fix}`, { element: record.alias });
+      throw new HybridError(
+        'EPHEMERAL_CLASS_MISMATCH',
+        `${device} is a ${pciClassName(want)} device (class ${want}), but ${target} on the destination is a ${pciClassName(there.class)} device (class ${there.class}); ${fix}`,
+        { element: record.alias },
+      );
     }
     run.claim(target);
     allocations.push({ alias: record.alias, kind: 'ephemeral', from: { vf: record.source }, to: { vf: target } });
@@ -137,9 +181,20 @@ function sameKind(a: string, b: string): boolean {
 
 /** PCI base classes by their code (the PCI SIG's list), for messages. */
 const PCI_BASE_CLASSES: Record<string, string> = {
-  '0x00': 'unclassified', '0x01': 'storage', '0x02': 'network', '0x03': 'display', '0x04': 'multimedia',
-  '0x05': 'memory', '0x06': 'bridge', '0x07': 'communication', '0x08': 'system peripheral', '0x09': 'input',
-  '0x0b': 'processor', '0x0c': 'serial bus', '0x0d': 'wireless', '0x12': 'processing accelerator',
+  '0x00': 'unclassified',
+  '0x01': 'storage',
+  '0x02': 'network',
+  '0x03': 'display',
+  '0x04': 'multimedia',
+  '0x05': 'memory',
+  '0x06': 'bridge',
+  '0x07': 'communication',
+  '0x08': 'system peripheral',
+  '0x09': 'input',
+  '0x0b': 'processor',
+  '0x0c': 'serial bus',
+  '0x0d': 'wireless',
+  '0x12': 'processing accelerator',
 };
 
 export function pciClassName(code: string): string {
@@ -183,7 +238,8 @@ export function applyDestination(pd: PlanDomain, allocations: Allocation[], unch
     const a = byAlias.get(`pair:${p.record.name}`);
     if (!a) throw new HybridError('METADATA_INVALID', `no destination was chosen for pair '${p.record.name}'`, { element: p.record.name });
     const source = firstChild(p.backup, 'source');
-    if (!source) throw new HybridError('MISSING_ELEMENT', `backup half '${p.record.backupAlias}' has no <source>`, { element: p.record.backupAlias });
+    if (!source)
+      throw new HybridError('MISSING_ELEMENT', `backup half '${p.record.backupAlias}' has no <source>`, { element: p.record.backupAlias });
     setAttribute(source, 'dev', a.to.backupDev!);
     const target = firstChild(p.backup, 'target');
     if (target && GENERATED_TARGET.test(getAttribute(target, 'dev') ?? '')) removeElement(p.backup, target);
@@ -194,7 +250,10 @@ export function applyDestination(pd: PlanDomain, allocations: Allocation[], unch
   meta.pairs.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
   for (const e of pd.ephemeral) {
     const a = byAlias.get(`ephemeral:${e.record.alias}`);
-    if (!a) throw new HybridError('METADATA_INVALID', `no destination was chosen for ephemeral device '${e.record.alias}'`, { element: e.record.alias });
+    if (!a)
+      throw new HybridError('METADATA_INVALID', `no destination was chosen for ephemeral device '${e.record.alias}'`, {
+        element: e.record.alias,
+      });
     if (e.el) setHostAddress(e.el, a.to.vf, `ephemeral device '${e.record.alias}'`);
     meta.ephemeral.push({ ...e.record, source: a.to.vf });
   }

@@ -16,7 +16,14 @@ export function endOfVf(topo: VfTopology, backupDev?: string): PlanEnd {
 
 /** Where a pair's VF is by its record (an expansion's pair also knows its NUMA node). */
 export function endOfRecord(record: PairRecord & { numaNode?: number }): PlanEnd {
-  return compact({ vf: record.vf, pf: record.pfDev, pfAddress: record.pf, vfIndex: record.vfIndex, backupDev: record.backupDev, numaNode: record.numaNode });
+  return compact({
+    vf: record.vf,
+    pf: record.pfDev,
+    pfAddress: record.pf,
+    vfIndex: record.vfIndex,
+    backupDev: record.backupDev,
+    numaNode: record.numaNode,
+  });
 }
 
 /** The pair's record once it is on the VF of `end`. */

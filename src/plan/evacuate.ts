@@ -31,10 +31,14 @@ function freeVfs(host: Host): number {
  * plans[0].destination; // index into `to`
  */
 export function planEvacuation(domains: string[], from: Host, to: Host[], options: EvacuationOptions): EvacuationPlan {
-  if (!Array.isArray(domains) || !Array.isArray(to) || to.length === 0) throw new TypeError('planEvacuation expects domain XML strings and at least one destination Host');
+  if (!Array.isArray(domains) || !Array.isArray(to) || to.length === 0)
+    throw new TypeError('planEvacuation expects domain XML strings and at least one destination Host');
   const destUris = options?.destUris ?? [];
   if (destUris.length !== to.length) {
-    throw new HybridError('URI_INVALID', `planEvacuation needs one libvirt URI per destination in destUris: ${to.length} destination(s), ${destUris.length} URI(s)`);
+    throw new HybridError(
+      'URI_INVALID',
+      `planEvacuation needs one libvirt URI per destination in destUris: ${to.length} destination(s), ${destUris.length} URI(s)`,
+    );
   }
   const claimed = to.map(() => new Set<string>());
   const free = to.map(freeVfs);
@@ -60,7 +64,8 @@ export function planEvacuation(domains: string[], from: Host, to: Host[], option
         // A malformed domain fits nowhere for the same reason: say so once.
         last = e;
         refusals.push(`${destUris[i]}: ${e.message}`);
-        if (!['POOL_EXHAUSTED', 'POOL_UNKNOWN', 'EPHEMERAL_UNAVAILABLE', 'EPHEMERAL_CLASS_MISMATCH', 'MTU_TOO_SMALL'].includes(e.code)) break;
+        if (!['POOL_EXHAUSTED', 'POOL_UNKNOWN', 'EPHEMERAL_UNAVAILABLE', 'EPHEMERAL_CLASS_MISMATCH', 'MTU_TOO_SMALL'].includes(e.code))
+          break;
       }
     }
     out.unplaced.push({ domain: domainLabel(xml, n), code: last!.code, reason: refusals.join('; ') });

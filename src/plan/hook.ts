@@ -115,25 +115,46 @@ function degrade(pd: PlanDomain, host: Host, run: AllocationRun): Arrival {
     if (p.vfHalf) {
       // libvirt checks the hook's output against the incoming guest (same devices, same ABI):
       // a VF half that arrives (teaming) can move to another VF but cannot be left out.
-      throw new HybridError('POOL_EXHAUSTED', `pair '${p.record.name}' of '${pd.name}': no VF of its pool is free here, and its VF half arrives with the guest (${pd.style} style), which libvirt does not let a hook remove; free a VF here or move the guest elsewhere`, { element: p.record.name });
+      throw new HybridError(
+        'POOL_EXHAUSTED',
+        `pair '${p.record.name}' of '${pd.name}': no VF of its pool is free here, and its VF half arrives with the guest (${pd.style} style), which libvirt does not let a hook remove; free a VF here or move the guest elsewhere`,
+        { element: p.record.name },
+      );
     }
     // The pool exists (else chooseDestination said POOL_UNKNOWN); one of VF addresses names no
     // PF, so its first VF's is taken.
     const pool = index.poolByName.get(p.record.pool ?? index.poolOfVf.get(p.record.vf)!.name)!;
     const pf = pool.pfs[0] ?? index.pfByAddress.get(index.vfByAddress.get(pool.vfs[0] ?? '')?.pf ?? '')?.netdev;
-    if (pf === undefined) throw new HybridError('POOL_EXHAUSTED', `pair '${p.record.name}': no VF and no PF of its pool on this host`, { element: p.record.name });
+    if (pf === undefined)
+      throw new HybridError('POOL_EXHAUSTED', `pair '${p.record.name}': no VF and no PF of its pool on this host`, {
+        element: p.record.name,
+      });
     const dev = backupDevFor(p.record, pf);
     const source = firstChild(p.backup, 'source')!;
     setAttribute(source, 'dev', dev);
     degraded.push(p.record.name);
     stay.push({ ...p.record, backupDev: dev });
-    warnings.push({ code: 'PAIR_DEGRADED', severity: 'warning', alias: p.record.name,
-      message: `pair '${p.record.name}' of '${pd.name}' arrives on its backup alone (on ${dev}): no VF of its pool is free here; free one and run 'hostdev-hybrid repair'` });
+    warnings.push({
+      code: 'PAIR_DEGRADED',
+      severity: 'warning',
+      alias: p.record.name,
+      message: `pair '${p.record.name}' of '${pd.name}' arrives on its backup alone (on ${dev}): no VF of its pool is free here; free one and run 'hostdev-hybrid repair'`,
+    });
   }
   const rest = chooseDestination({ ...pd, pairs: [] }, host, host, { run, sameDomain: true });
-  applyDestination({ ...pd, pairs: pd.pairs.filter((p) => !degraded.includes(p.record.name)) }, [...allocations, ...rest.allocations], stay);
+  applyDestination(
+    { ...pd, pairs: pd.pairs.filter((p) => !degraded.includes(p.record.name)) },
+    [...allocations, ...rest.allocations],
+    stay,
+  );
   admitAttachedVfs(pd, allocations, host);
-  return { xml: serializeXml(pd.doc), domain: pd.name, allocations: [...allocations, ...rest.allocations], degraded, warnings: [...warnings, ...rest.warnings] };
+  return {
+    xml: serializeXml(pd.doc),
+    domain: pd.name,
+    allocations: [...allocations, ...rest.allocations],
+    degraded,
+    warnings: [...warnings, ...rest.warnings],
+  };
 }
 
 /**
@@ -149,7 +170,11 @@ function admitAttachedVfs(pd: PlanDomain, allocations: Allocation[], host: Host)
     if (!p.vfHalf || vf === undefined) continue;
     const verdict = vfArrival(host, vf);
     if (!verdict.attached) {
-      throw new HybridError('VF_MOVE_REFUSED', `pair '${p.record.name}' of '${pd.name}' arrives with its VF attached (VFIO migration), and VF ${vf} here cannot take its state: ${verdict.reason}. The migration is refused before it starts; the guest stays on the source with its VF. Refresh the snapshots and plan again`, { element: p.record.name });
+      throw new HybridError(
+        'VF_MOVE_REFUSED',
+        `pair '${p.record.name}' of '${pd.name}' arrives with its VF attached (VFIO migration), and VF ${vf} here cannot take its state: ${verdict.reason}. The migration is refused before it starts; the guest stays on the source with its VF. Refresh the snapshots and plan again`,
+        { element: p.record.name },
+      );
     }
     setVariantDriver(pd.doc, p.vfHalf, verdict.driver);
   }

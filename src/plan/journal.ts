@@ -30,7 +30,8 @@ export const HOSTDEV_HYBRID = '${HOSTDEV_HYBRID:-hostdev-hybrid}';
  * The netdev checks read libvirt's interface driver, which a minimal install may lack (Debian 13:
  * libvirt-daemon-driver-interface, only recommended); virsh then says "not supported".
  */
-const NO_INTERFACE_DRIVER = '; if virsh said "not supported by the connection driver", install libvirt\'s interface driver there (Debian: libvirt-daemon-driver-interface)';
+const NO_INTERFACE_DRIVER =
+  '; if virsh said "not supported by the connection driver", install libvirt\'s interface driver there (Debian: libvirt-daemon-driver-interface)';
 
 /** The libvirt node device name of a host PCI address: `0000:81:00.2` → `pci_0000_81_00_2`. */
 function nodedevName(pci: string): string {
@@ -61,14 +62,19 @@ export class Journal {
   private readonly changes: PlanStep[] = [];
   private readonly programs = new Set<string>(['virsh']);
 
-  constructor(private readonly domain: string, private readonly uris: Record<StepHost, string>) {}
+  constructor(
+    private readonly domain: string,
+    private readonly uris: Record<StepHost, string>,
+  ) {}
 
   /** Every step: the checks, then the changes. */
   get steps(): PlanStep[] {
     const programs = [...this.programs].map((program): PlanStep => {
       const hh = program === HOSTDEV_HYBRID;
       return {
-        host: 'source', kind: 'check', action: 'check',
+        host: 'source',
+        kind: 'check',
+        action: 'check',
         description: hh ? 'hostdev-hybrid runs here' : `${program} is on PATH here`,
         command: hh ? `${HOSTDEV_HYBRID} --version >/dev/null` : `command -v ${program} >/dev/null`,
         fix: hh
@@ -102,22 +108,35 @@ export class Journal {
 
   /** Check: libvirt on that host answers. */
   checkAnswers(host: StepHost): void {
-    this.check(host, `${this.where(host)} answers (${this.uris[host]})`, `${this.virsh(host, 'uri')} >/dev/null`,
-      'check the URI, that libvirtd runs there and that this machine may connect (ssh keys, TLS)', 'connect');
+    this.check(
+      host,
+      `${this.where(host)} answers (${this.uris[host]})`,
+      `${this.virsh(host, 'uri')} >/dev/null`,
+      'check the URI, that libvirtd runs there and that this machine may connect (ssh keys, TLS)',
+      'connect',
+    );
   }
 
   /** Check: the guest runs on that host. */
   checkRunning(host: StepHost): void {
-    this.check(host, `${this.domain} runs on ${this.where(host)} (${this.uris[host]})`, `${this.virsh(host, 'domstate', this.domain)} | grep -x running >/dev/null`,
-      'the plan is for a running guest: start it, or plan for the host it runs on');
+    this.check(
+      host,
+      `${this.domain} runs on ${this.where(host)} (${this.uris[host]})`,
+      `${this.virsh(host, 'domstate', this.domain)} | grep -x running >/dev/null`,
+      'the plan is for a running guest: start it, or plan for the host it runs on',
+    );
   }
 
   /** Check: the guest holds this device (by alias, and MAC when it has one) — or, `present` false, does not. */
   checkDevice(host: StepHost, alias: string, mac: string | undefined, present = true): void {
     const query = `${this.virsh(host, 'dumpxml', '--domain', this.domain, '--xpath', deviceXpath(alias, mac))} | grep '<' >/dev/null`;
     const what = mac === undefined ? alias : `${alias} (MAC ${mac.toLowerCase()})`;
-    this.check(host, present ? `${this.domain} holds ${what}` : `${this.domain} does not hold ${what}`, present ? query : `! ${query}`,
-      'the guest changed since the plan was made: plan again from its XML as it is now');
+    this.check(
+      host,
+      present ? `${this.domain} holds ${what}` : `${this.domain} does not hold ${what}`,
+      present ? query : `! ${query}`,
+      'the guest changed since the plan was made: plan again from its XML as it is now',
+    );
   }
 
   /**
@@ -125,9 +144,12 @@ export class Journal {
    * updates it with `--config`), and libvirt has none to carry for a transient guest.
    */
   checkPersistent(host: StepHost): void {
-    this.check(host, `${this.domain} is defined (persistent) on ${this.where(host)}`,
+    this.check(
+      host,
+      `${this.domain} is defined (persistent) on ${this.where(host)}`,
       `${this.virsh(host, 'list', '--all', '--persistent', '--name')} | grep -Fx ${shellQuote(this.domain)} >/dev/null`,
-      `a save/restore moves the guest's definition with it: define it first (virsh dumpxml ${this.domain} > ${this.domain}.xml; virsh define ${this.domain}.xml), or migrate it live`);
+      `a save/restore moves the guest's definition with it: define it first (virsh dumpxml ${this.domain} > ${this.domain}.xml; virsh define ${this.domain}.xml), or migrate it live`,
+    );
   }
 
   /**
@@ -135,31 +157,44 @@ export class Journal {
    * instead of booting, and `dominfo` does not always know of it; `managedsave-dumpxml` reads the file.
    */
   checkNoManagedSave(host: StepHost): void {
-    this.check(host, `${this.domain} has no managed-save image on ${this.where(host)}`,
+    this.check(
+      host,
+      `${this.domain} has no managed-save image on ${this.where(host)}`,
       `! ${this.virsh(host, 'managedsave-dumpxml', this.domain)} >/dev/null 2>&1`,
-      `the next virsh start of ${this.domain} would resume that image, on disks that have moved on: remove it (virsh managedsave-remove ${this.domain}) once you know it is stale`);
+      `the next virsh start of ${this.domain} would resume that image, on disks that have moved on: remove it (virsh managedsave-remove ${this.domain}) once you know it is stale`,
+    );
   }
 
   /** Check: no domain of this name is defined or running on that host. */
   checkAbsent(host: StepHost): void {
-    this.check(host, `${this.where(host)} has no domain named ${this.domain}`,
+    this.check(
+      host,
+      `${this.where(host)} has no domain named ${this.domain}`,
       `! ${this.virsh(host, 'domstate', this.domain)} >/dev/null 2>&1`,
-      'the restore would clash with it and the define would replace its definition: remove or rename one of them');
+      'the restore would clash with it and the define would replace its definition: remove or rename one of them',
+    );
   }
 
   /** Checks: each host PCI device exists on that host, and no domain there but this one holds any of them. */
   checkPciDevices(host: StepHost, addresses: string[]): void {
     if (addresses.length === 0) return;
     for (const pci of addresses) {
-      this.check(host, `${this.where(host)} has PCI device ${pci}`, `${this.virsh(host, 'nodedev-dumpxml', nodedevName(pci))} >/dev/null`,
-        'the host snapshot the plan used is not this host, or is out of date: capture it again and plan again');
+      this.check(
+        host,
+        `${this.where(host)} has PCI device ${pci}`,
+        `${this.virsh(host, 'nodedev-dumpxml', nodedevName(pci))} >/dev/null`,
+        'the host snapshot the plan used is not this host, or is out of date: capture it again and plan again',
+      );
     }
     const list = this.virsh(host, 'list', '--all', '--name');
     const holds = `${this.virsh(host, 'dumpxml', '--domain')} "$d" ${words('--xpath', holdingXpath(addresses))}`;
-    this.check(host, `no other domain on ${this.where(host)} holds ${addresses.join(', ')}`,
+    this.check(
+      host,
+      `no other domain on ${this.where(host)} holds ${addresses.join(', ')}`,
       // virsh reads standard input: </dev/null, or the first call would swallow the rest of the list.
       `${list} | { held=''; while IFS= read -r d; do if [ -n "$d" ] && [ "$d" != ${shellQuote(this.domain)} ] && ${holds} </dev/null 2>/dev/null | grep '<' >/dev/null; then held="$held $d"; fi; done; [ -z "$held" ] || { echo "held by:$held" >&2; false; }; }`,
-      'a domain there took a device since the snapshot was captured: capture the snapshot again and plan again');
+      'a domain there took a device since the snapshot was captured: capture the snapshot again and plan again',
+    );
   }
 
   /**
@@ -169,13 +204,20 @@ export class Journal {
   checkNetdev(host: StepHost, netdev: string, usedBy: string, mtu?: number): void {
     const dump = this.virsh(host, 'iface-dumpxml', netdev);
     if (mtu === undefined) {
-      this.check(host, `${this.where(host)} has network device ${netdev} (${usedBy})`, `${dump} >/dev/null`,
-        `create it there (a VLAN sub-interface: ip link add link PF name PF.VLAN type vlan id VLAN) or plan for another host${NO_INTERFACE_DRIVER}`);
+      this.check(
+        host,
+        `${this.where(host)} has network device ${netdev} (${usedBy})`,
+        `${dump} >/dev/null`,
+        `create it there (a VLAN sub-interface: ip link add link PF name PF.VLAN type vlan id VLAN) or plan for another host${NO_INTERFACE_DRIVER}`,
+      );
       return;
     }
-    this.check(host, `${this.where(host)} has network device ${netdev} with MTU ${mtu} or more (${usedBy})`,
+    this.check(
+      host,
+      `${this.where(host)} has network device ${netdev} with MTU ${mtu} or more (${usedBy})`,
       `${dump} | sed -n ${shellQuote('s/.*<mtu size=.\\([0-9]*\\).*/\\1/p')} | { read -r m || m=1500; [ "$m" -ge ${mtu} ]; }`,
-      `create it there, or raise its MTU (ip link set ${netdev} mtu ${mtu}): a smaller one drops the pair's larger frames${NO_INTERFACE_DRIVER}`);
+      `create it there, or raise its MTU (ip link set ${netdev} mtu ${mtu}): a smaller one drops the pair's larger frames${NO_INTERFACE_DRIVER}`,
+    );
   }
 
   /** Check, where the script runs: the folder exists and has `kib` KiB free. */
@@ -183,14 +225,20 @@ export class Journal {
     // df sees this machine only: with a remote URI the folder is on another host.
     if (!isLocalUri(this.uris[host])) return;
     this.programs.add('df');
-    this.check(host, `${folder} exists and has ${Math.ceil(kib / 1024)} MiB free for the guest's memory`,
+    this.check(
+      host,
+      `${folder} exists and has ${Math.ceil(kib / 1024)} MiB free for the guest's memory`,
       `test -d ${shellQuote(folder)} && [ "$(df -Pk ${shellQuote(folder)} | awk 'NR == 2 { print $4 }')" -ge ${kib} ]`,
-      'create the folder, free space there, or save elsewhere (--save-file)');
+      'create the folder, free space there, or save elsewhere (--save-file)',
+    );
   }
 
   detach(host: StepHost, alias: string, file: string, live: string[] = ['--live']): void {
     this.change({
-      host, action: 'detach', alias, description: `detach ${alias}`,
+      host,
+      action: 'detach',
+      alias,
+      description: `detach ${alias}`,
       command: this.virsh(host, 'detach-device', this.domain, file, ...live),
       undo: this.virsh(host, 'attach-device', this.domain, file, ...live),
     });
@@ -204,7 +252,10 @@ export class Journal {
     this.programs.add('timeout');
     const poll = `while ${this.virsh(host, 'dumpxml', this.domain)} | grep -qE ${shellQuote(`<alias name=.${alias}./>`)}; do sleep 1; done`;
     this.change({
-      host, action: 'wait-detached', alias, description: `wait until the guest has released ${alias} (at most ${seconds} s)`,
+      host,
+      action: 'wait-detached',
+      alias,
+      description: `wait until the guest has released ${alias} (at most ${seconds} s)`,
       command: `timeout ${seconds} sh -c ${shellQuote(poll)}`,
     });
   }
@@ -212,14 +263,20 @@ export class Journal {
   /** Keeps the backup's link up while the VF is away (the kernel's net_failover guide does the same). */
   linkUp(host: StepHost, alias: string, mac: string): void {
     this.change({
-      host, action: 'set-link', alias, description: `keep the link of ${alias} up`,
+      host,
+      action: 'set-link',
+      alias,
+      description: `keep the link of ${alias} up`,
       command: this.virsh(host, 'domif-setlink', this.domain, mac, 'up'),
     });
   }
 
   attach(host: StepHost, alias: string, file: string, flags: string[] = ['--live']): void {
     this.change({
-      host, action: 'attach', alias, description: `attach ${alias}`,
+      host,
+      action: 'attach',
+      alias,
+      description: `attach ${alias}`,
       command: this.virsh(host, 'attach-device', this.domain, file, ...flags),
       // Only an attach before the switch-over is ever undone (hot-plug's journal).
       undo: this.virsh(host, 'detach-device', this.domain, file, ...flags),
@@ -229,10 +286,23 @@ export class Journal {
   /** `vfAttached`: a VF moves with its state; QEMU refuses post-copy then, so the plan never asks for it. */
   migrate(destUri: string, migrateFile: string, persistentFile: string, vfAttached = false): void {
     this.change({
-      host: 'source', action: 'migrate',
-      description: `migrate ${this.domain} to ${destUri}${vfAttached ? ' (a VF moves attached, with its state: pre-copy only, never --postcopy)' : ''}`, switchover: true,
-      command: this.virsh('source', 'migrate', '--live', '--persistent', '--undefinesource', '--xml', migrateFile,
-        '--persistent-xml', persistentFile, this.domain, destUri),
+      host: 'source',
+      action: 'migrate',
+      description: `migrate ${this.domain} to ${destUri}${vfAttached ? ' (a VF moves attached, with its state: pre-copy only, never --postcopy)' : ''}`,
+      switchover: true,
+      command: this.virsh(
+        'source',
+        'migrate',
+        '--live',
+        '--persistent',
+        '--undefinesource',
+        '--xml',
+        migrateFile,
+        '--persistent-xml',
+        persistentFile,
+        this.domain,
+        destUri,
+      ),
     });
   }
 
@@ -243,7 +313,9 @@ export class Journal {
   rebuildMigrateXml(migrateFile: string, planFile: string): void {
     this.programs.add(HOSTDEV_HYBRID);
     this.change({
-      host: 'source', action: 'prepare', description: `rebuild ${migrateFile} from the running guest's migratable XML and the plan's choices`,
+      host: 'source',
+      action: 'prepare',
+      description: `rebuild ${migrateFile} from the running guest's migratable XML and the plan's choices`,
       command: `${this.virsh('source', 'dumpxml', '--migratable', this.domain)} | ${HOSTDEV_HYBRID} ${words('retarget', '-', '--plan', planFile, '-o', migrateFile)}`,
     });
   }
@@ -252,7 +324,9 @@ export class Journal {
   save(file: string, local: boolean): void {
     const restore = this.virsh('source', 'restore', file);
     this.change({
-      host: 'source', action: 'save', description: `save ${this.domain} to ${file}`,
+      host: 'source',
+      action: 'save',
+      description: `save ${this.domain} to ${file}`,
       command: this.virsh('source', 'save', this.domain, file),
       // A saved domain is stopped: restoring the image as it was undoes the save.
       undo: local ? `${restore} && ${words('rm', '-f', file)}` : restore,
@@ -261,7 +335,10 @@ export class Journal {
 
   restore(file: string, xmlFile: string): void {
     this.change({
-      host: 'destination', action: 'restore', description: `restore ${this.domain} from ${file} with its XML for this host`, switchover: true,
+      host: 'destination',
+      action: 'restore',
+      description: `restore ${this.domain} from ${file} with its XML for this host`,
+      switchover: true,
       command: this.virsh('destination', 'restore', file, '--xml', xmlFile),
     });
   }
@@ -272,7 +349,9 @@ export class Journal {
    */
   define(host: StepHost, file: string): void {
     this.change({
-      host, action: 'define', description: `define ${this.domain} on ${this.where(host)} from ${file} (the restored guest becomes persistent there)`,
+      host,
+      action: 'define',
+      description: `define ${this.domain} on ${this.where(host)} from ${file} (the restored guest becomes persistent there)`,
       command: this.virsh(host, 'define', file),
     });
   }
@@ -284,7 +363,9 @@ export class Journal {
    */
   undefine(host: StepHost): void {
     this.change({
-      host, action: 'undefine', description: `undefine ${this.domain} on ${this.where(host)}: it is defined on the destination now`,
+      host,
+      action: 'undefine',
+      description: `undefine ${this.domain} on ${this.where(host)}: it is defined on the destination now`,
       command: this.virsh(host, 'undefine', '--keep-nvram', this.domain),
     });
   }
@@ -292,7 +373,9 @@ export class Journal {
   /** Removes the save image, where the script runs: once restored, nothing may take it again. */
   removeImage(file: string): void {
     this.change({
-      host: 'source', action: 'remove-image', description: `remove the save image ${file}: the guest was restored from it`,
+      host: 'source',
+      action: 'remove-image',
+      description: `remove the save image ${file}: the guest was restored from it`,
       command: words('rm', '-f', file),
     });
   }
@@ -301,8 +384,13 @@ export class Journal {
   metadata(host: StepHost, file: string | undefined, flags: string[]): void {
     const base = this.virsh(host, 'metadata', this.domain, '--uri', HH_NS);
     this.change({
-      host, action: 'metadata', description: file === undefined ? 'remove the hostdev-hybrid metadata' : 'record the pairs in the domain\'s metadata',
-      command: file === undefined ? `${base} --remove ${flags.join(' ')}` : `${base} --key hh --set "$(cat ${shellQuote(file)})" ${flags.join(' ')}`,
+      host,
+      action: 'metadata',
+      description: file === undefined ? 'remove the hostdev-hybrid metadata' : "record the pairs in the domain's metadata",
+      command:
+        file === undefined
+          ? `${base} --remove ${flags.join(' ')}`
+          : `${base} --key hh --set "$(cat ${shellQuote(file)})" ${flags.join(' ')}`,
     });
   }
 }
@@ -350,7 +438,7 @@ export function renderScript(plan: Plan): string {
     `# Usage: bash ${scriptName(plan)} [--check]   (--check: run the read-only checks alone)`,
     `# Exit: 0 done; ${SCRIPT_EXIT.stepFailed} a step failed, the steps that ran were undone; ${SCRIPT_EXIT.afterSwitchover} a step after the`,
     `# switch-over failed (the guest runs on the destination); ${SCRIPT_EXIT.checkFailed} a check failed, nothing was changed.`,
-    ...(plan.warnings.map((w) => `# warning[${w.code}]: ${w.message.replace(/\n/g, ' ')}`)),
+    ...plan.warnings.map((w) => `# warning[${w.code}]: ${w.message.replace(/\n/g, ' ')}`),
     'set -euo pipefail',
     'cd "$(dirname "$0")"',
     '',
@@ -363,7 +451,9 @@ export function renderScript(plan: Plan): string {
     '',
     '# Preflight: read-only checks. Nothing changes unless every one passes.',
     'failed=0',
-    ...[...new Set(plan.steps.filter((st) => st.action === 'connect').map((st) => st.host))].map((h) => `down_${h}=no   # yes once the ${h} does not answer`),
+    ...[...new Set(plan.steps.filter((st) => st.action === 'connect').map((st) => st.host))].map(
+      (h) => `down_${h}=no   # yes once the ${h} does not answer`,
+    ),
     'check_failed() {',
     '  echo "hostdev-hybrid: check failed: $1; $2" >&2',
     '  failed=$((failed + 1))',
@@ -378,7 +468,8 @@ export function renderScript(plan: Plan): string {
     const title = `${i + 1}. [${step.host}] check: ${step.description}`;
     out.push(`# ${title}`);
     out.push(`echo ${shellQuote(`>>> ${title}`)} >&2`);
-    if (step.command.includes(HOSTDEV_HYBRID)) out.push('# shellcheck disable=SC2086 # HOSTDEV_HYBRID may be several words (node dist/cli.js)');
+    if (step.command.includes(HOSTDEV_HYBRID))
+      out.push('# shellcheck disable=SC2086 # HOSTDEV_HYBRID may be several words (node dist/cli.js)');
     const down = `down_${step.host}`;
     if (connected.has(step.host)) {
       out.push(`if [ "$${down}" = yes ]; then`);
@@ -428,7 +519,8 @@ export function renderScript(plan: Plan): string {
     const title = `${i + 1}. [${step.host}] ${step.description}`;
     out.push(`# ${title}`);
     out.push(`echo ${shellQuote(`>>> ${title}`)} >&2`);
-    if (step.command.includes(HOSTDEV_HYBRID)) out.push('# shellcheck disable=SC2086 # HOSTDEV_HYBRID may be several words (node dist/cli.js)');
+    if (step.command.includes(HOSTDEV_HYBRID))
+      out.push('# shellcheck disable=SC2086 # HOSTDEV_HYBRID may be several words (node dist/cli.js)');
     out.push(step.command);
     if (step.undo !== undefined) out.push(`undo+=(${shellQuote(step.undo)})`);
     if (step.switchover) out.push('switched=yes');

@@ -40,18 +40,47 @@ export interface LiveOptions {
   vlanDevice?: string;
 }
 
-function livePlan(pd: PlanDomain, operation: LivePlan['operation'], j: Journal, parts: {
-  detach?: PlanDevice[]; attach?: PlanDevice[]; allocations?: Allocation[]; warnings?: Diagnostic[]; persistentXml?: string;
-  uri: string; spare?: { alias: string; vfs: string[] }[];
-}): LivePlan {
+function livePlan(
+  pd: PlanDomain,
+  operation: LivePlan['operation'],
+  j: Journal,
+  parts: {
+    detach?: PlanDevice[];
+    attach?: PlanDevice[];
+    allocations?: Allocation[];
+    warnings?: Diagnostic[];
+    persistentXml?: string;
+    uri: string;
+    spare?: { alias: string; vfs: string[] }[];
+  },
+): LivePlan {
   const metadata = metadataXml(pd);
   const steps = j.steps;
   return compact({
-    domain: pd.name, operation, style: pd.style, input: pd.input, sourceUri: parts.uri,
-    detach: parts.detach ?? [], persistentXml: parts.persistentXml, metadataXml: metadata,
+    domain: pd.name,
+    operation,
+    style: pd.style,
+    input: pd.input,
+    sourceUri: parts.uri,
+    detach: parts.detach ?? [],
+    persistentXml: parts.persistentXml,
+    metadataXml: metadata,
     attach: parts.attach ?? [],
-    rollback: { attach: parts.detach ?? [], ...(parts.spare ? { afterSwitchover: { message: 'an attach failed: the guest keeps running on its backup NICs; retry with another free VF', spare: parts.spare } } : {}) },
-    allocations: parts.allocations ?? [], steps, commands: steps.map((s) => s.command), warnings: [...pd.warnings, ...(parts.warnings ?? [])],
+    rollback: {
+      attach: parts.detach ?? [],
+      ...(parts.spare
+        ? {
+            afterSwitchover: {
+              message: 'an attach failed: the guest keeps running on its backup NICs; retry with another free VF',
+              spare: parts.spare,
+            },
+          }
+        : {}),
+    },
+    allocations: parts.allocations ?? [],
+    steps,
+    commands: steps.map((s) => s.command),
+    warnings: [...pd.warnings, ...(parts.warnings ?? [])],
   });
 }
 
@@ -70,7 +99,8 @@ export function planRepair(runningXml: string, host: Host, options: LiveOptions 
   return inInput(options.file, () => {
     const pd = readForPlan(runningXml, host, { input: 'running' });
     const degraded = pd.pairs.filter((p) => !p.vfHalf);
-    if (degraded.length === 0) throw new HybridError('NOTHING_TO_DO', `domain '${pd.name}' has no degraded pair: every pair's VF half is present`);
+    if (degraded.length === 0)
+      throw new HybridError('NOTHING_TO_DO', `domain '${pd.name}' has no degraded pair: every pair's VF half is present`);
     const index = hostIndex(host);
     const run = new AllocationRun(host, heldPciDevices(deviceList(pd.root)));
     // Repair only re-reserves the recorded guest addresses: no port is ever added.
@@ -100,11 +130,21 @@ export function planRepair(runningXml: string, host: Host, options: LiveOptions 
       }
       if (!topo) {
         topo = allocate();
-        warnings.push({ code: 'REPAIR_OTHER_PF', severity: 'warning', alias: p.record.name,
-          message: `pair '${p.record.name}': no free VF on ${pfNetdev ?? backupDev ?? 'its backup\'s PF'}; VF ${topo.vf} is on ${topo.pfNetdev}, so the halves leave by different PFs until the guest next moves` });
+        warnings.push({
+          code: 'REPAIR_OTHER_PF',
+          severity: 'warning',
+          alias: p.record.name,
+          message: `pair '${p.record.name}': no free VF on ${pfNetdev ?? backupDev ?? "its backup's PF"}; VF ${topo.vf} is on ${topo.pfNetdev}, so the halves leave by different PFs until the guest next moves`,
+        });
       }
       if (p.record.mtu !== undefined) {
-        const verdict = judgeMtu(host, p.record.name, p.record.mtu, [topo.pfNetdev, backupDev ?? backupDevFor(p.record, topo.pfNetdev)], 'on this host');
+        const verdict = judgeMtu(
+          host,
+          p.record.name,
+          p.record.mtu,
+          [topo.pfNetdev, backupDev ?? backupDevFor(p.record, topo.pfNetdev)],
+          'on this host',
+        );
         if (verdict.kind === 'refused') throw new HybridError(verdict.code, verdict.message, { element: p.record.name });
       }
       run.claim(topo.vf); // the recorded VF, kept
@@ -125,7 +165,10 @@ export function planRepair(runningXml: string, host: Host, options: LiveOptions 
       j.checkDevice('source', p.record.backupAlias, p.record.mac);
       j.checkDevice('source', p.record.vfAlias, p.record.mac, false);
     }
-    j.checkPciDevices('source', allocations.map((a) => a.to.vf));
+    j.checkPciDevices(
+      'source',
+      allocations.map((a) => a.to.vf),
+    );
     for (const a of attach) j.attach('source', a.alias, a.file);
     j.metadata('source', 'metadata.xml', ['--live']);
     return livePlan(pd, 'repair', j, { attach, allocations, warnings, uri, spare: spareVfs(host, allocations, run.claimed, pd.name) });
@@ -142,7 +185,8 @@ export function planRepair(runningXml: string, host: Host, options: LiveOptions 
  * plan.attach.map((d) => d.role); // ['backup-half', 'vf-half']
  */
 export function planHotplug(runningXml: string, host: Host, interfaceXml: string, options: LiveOptions = {}): LivePlan {
-  if (typeof runningXml !== 'string' || typeof interfaceXml !== 'string') throw new TypeError('planHotplug expects the running domain XML and the interface XML as strings');
+  if (typeof runningXml !== 'string' || typeof interfaceXml !== 'string')
+    throw new TypeError('planHotplug expects the running domain XML and the interface XML as strings');
   assertHost(host, 'planHotplug');
   return inInput(options.file, () => {
     const nic = rootElement(parseXml(interfaceXml, { file: options.deviceFile }));
@@ -155,24 +199,36 @@ export function planHotplug(runningXml: string, host: Host, interfaceXml: string
     insertElement(doc, devices, nic, 'end');
     const existing = readMetadata(root)?.style;
     // What goes wrong here is about the new NIC: errors point into its file.
-    const expanded = inInput(options.deviceFile, () => expandDocument(doc, host, {
-      style: existing ?? options.style ?? 'bond', addControllers: false, vlanDevice: options.vlanDevice,
-      describeEntry: (el) => `the new device ${describeDevice(el)}`,
-    }));
+    const expanded = inInput(options.deviceFile, () =>
+      expandDocument(doc, host, {
+        style: existing ?? options.style ?? 'bond',
+        addControllers: false,
+        vlanDevice: options.vlanDevice,
+        describeEntry: (el) => `the new device ${describeDevice(el)}`,
+      }),
+    );
     const added = deviceList(root).filter((d) => !before.has(d));
     // Only a pair's two halves in the NIC's place, nothing else: the guest's own XML held no dialect.
     if (added.length !== 2) {
-      throw new HybridError('UNSUPPORTED_ELEMENT', 'the device is not one hybrid NIC (<interface type=\'hostdev-hybrid\'>, or type=\'network\' on a hostdev-hybrid pool)');
+      throw new HybridError(
+        'UNSUPPORTED_ELEMENT',
+        "the device is not one hybrid NIC (<interface type='hostdev-hybrid'>, or type='network' on a hostdev-hybrid pool)",
+      );
     }
     const pair = expanded.result.pairs[0]!;
     const pd = readDocForPlan(doc, host, { input: 'running' });
     const persistentXml = serializeXml(doc);
     const p = pd.pairs.find((x) => x.record.name === pair.name)!;
     const attach = [piece(p.backup, 'backup-half', 'attach', p), piece(p.vfHalf!, 'vf-half', 'attach', p)];
-    const allocations: Allocation[] = [compact({
-      alias: pair.name, kind: 'pair' as const, mac: pair.mac, pool: pair.pool,
-      to: endOfRecord(pair),
-    })];
+    const allocations: Allocation[] = [
+      compact({
+        alias: pair.name,
+        kind: 'pair' as const,
+        mac: pair.mac,
+        pool: pair.pool,
+        to: endOfRecord(pair),
+      }),
+    ];
     const uri = libvirtUri(options.uri ?? DEFAULT_SOURCE_URI, 'the URI');
     const j = new Journal(pd.name, { source: uri, destination: uri });
     j.checkRunning('source');
@@ -193,14 +249,19 @@ export function planHotplug(runningXml: string, host: Host, interfaceXml: string
  * planUnplug(runningXml, 'ua-hybrid0').commands[0]; // 'virsh -c qemu:///system detach-device guest1 detach/ua-hybrid0-vf.xml --live --config'
  */
 export function planUnplug(runningXml: string, alias: string, options: LiveOptions = {}): LivePlan {
-  if (typeof runningXml !== 'string' || typeof alias !== 'string') throw new TypeError('planUnplug expects the running domain XML and an alias as strings');
+  if (typeof runningXml !== 'string' || typeof alias !== 'string')
+    throw new TypeError('planUnplug expects the running domain XML and an alias as strings');
   return inInput(options.file, () => {
     const pd = readForPlan(runningXml, EMPTY_HOST, { input: 'running' });
     const pair = pd.pairs.find((p) => [p.record.name, p.record.vfAlias, p.record.backupAlias].includes(alias));
     const eph = pd.ephemeral.find((e) => e.record.alias === alias);
     if (!pair && !eph?.el) {
       const known = [...pd.pairs.map((p) => p.record.name), ...pd.ephemeral.filter((e) => e.el).map((e) => e.record.alias)];
-      throw new HybridError('NOTHING_TO_DO', `domain '${pd.name}' has no pair or ephemeral device '${alias}' (known: ${known.join(', ') || 'none'})`, { element: alias });
+      throw new HybridError(
+        'NOTHING_TO_DO',
+        `domain '${pd.name}' has no pair or ephemeral device '${alias}' (known: ${known.join(', ') || 'none'})`,
+        { element: alias },
+      );
     }
     const detach: PlanDevice[] = pair
       ? [...(pair.vfHalf ? [piece(pair.vfHalf, 'vf-half', 'detach', pair)] : []), piece(pair.backup, 'backup-half', 'detach', pair)]

@@ -67,16 +67,25 @@ const MANAGED_SAVE_DIR = '/var/lib/libvirt/qemu/save';
 function saveImage(name: string, crossHost: boolean, saveFile: string | undefined): string {
   if (saveFile === undefined) {
     if (crossHost) {
-      throw new HybridError('SAVE_FILE_REQUIRED', `a save/restore to another host needs an image both hosts see: give saveFile (CLI --save-file) on storage shared by the two hosts (NFS, say), or migrate '${name}' live`);
+      throw new HybridError(
+        'SAVE_FILE_REQUIRED',
+        `a save/restore to another host needs an image both hosts see: give saveFile (CLI --save-file) on storage shared by the two hosts (NFS, say), or migrate '${name}' live`,
+      );
     }
     return `${MANAGED_SAVE_DIR}/${name}.hostdev-hybrid.img`;
   }
   if (!saveFile.startsWith('/')) {
-    throw new HybridError('INVALID_ATTRIBUTE', `the save file '${saveFile}' must be an absolute path: libvirt on the source host writes it, not this process`);
+    throw new HybridError(
+      'INVALID_ATTRIBUTE',
+      `the save file '${saveFile}' must be an absolute path: libvirt on the source host writes it, not this process`,
+    );
   }
   const path = saveFile.replace(/\/(\.\/)+/g, '/').replace(/\/{2,}/g, '/');
   if (folderOf(path) === MANAGED_SAVE_DIR && path.endsWith('.save')) {
-    throw new HybridError('SAVE_FILE_MANAGED', `the save file '${saveFile}' is where libvirt keeps a guest's managed-save image: the next 'virsh start' of that guest would resume it instead of booting. Save elsewhere, e.g. ${MANAGED_SAVE_DIR}/${name}.hostdev-hybrid.img`);
+    throw new HybridError(
+      'SAVE_FILE_MANAGED',
+      `the save file '${saveFile}' is where libvirt keeps a guest's managed-save image: the next 'virsh start' of that guest would resume it instead of booting. Save elsewhere, e.g. ${MANAGED_SAVE_DIR}/${name}.hostdev-hybrid.img`,
+    );
   }
   return path;
 }
@@ -114,7 +123,12 @@ function plan(domainXml: string, from: Host, to: Host, options: MigrationOptions
   const uris = planUris(saveRestore, from, to, options);
   const pd = readMovable(domainXml, from, options);
   const run = new AllocationRun(to, options.claimed);
-  const chosen = chooseDestination(pd, from, to, { run, ...(options.pciMap ? { pciMap: options.pciMap } : {}), sameDomain: saveRestore, keepVf: saveRestore });
+  const chosen = chooseDestination(pd, from, to, {
+    run,
+    ...(options.pciMap ? { pciMap: options.pciMap } : {}),
+    sameDomain: saveRestore,
+    keepVf: saveRestore,
+  });
   const warnings = [...pd.warnings, ...chosen.warnings, ...inputWarnings(pd)];
   const verdicts = saveRestore ? { attached: new Map<PlanPair, string>(), warnings: [] } : liveVfMoves(pd, from, to, chosen.allocations);
   warnings.push(...verdicts.warnings);
@@ -124,8 +138,16 @@ function plan(domainXml: string, from: Host, to: Host, options: MigrationOptions
   if (image !== undefined && !isLocalUri(uris.sourceUri)) warnings.push(imageLeft(image));
   const steps = journal(pd, chosen.allocations, moved, uris, image, [...verdicts.attached.keys()]).steps;
   return compact({
-    domain: pd.name, operation, style: pd.style, input: pd.input, ...uris,
-    detach: moved.detach, migrateXml: moved.migrateXml, persistentXml: moved.persistentXml, metadataXml: moved.metadataXml, attach: moved.attach,
+    domain: pd.name,
+    operation,
+    style: pd.style,
+    input: pd.input,
+    ...uris,
+    detach: moved.detach,
+    migrateXml: moved.migrateXml,
+    persistentXml: moved.persistentXml,
+    metadataXml: moved.metadataXml,
+    attach: moved.attach,
     rollback: {
       attach: moved.detach,
       afterSwitchover: {
@@ -133,7 +155,10 @@ function plan(domainXml: string, from: Host, to: Host, options: MigrationOptions
         spare: spareVfs(to, chosen.allocations, run.claimed, pd.name),
       },
     },
-    allocations: chosen.allocations, steps, commands: steps.map((s) => s.command), warnings,
+    allocations: chosen.allocations,
+    steps,
+    commands: steps.map((s) => s.command),
+    warnings,
   });
 }
 
@@ -141,11 +166,17 @@ function plan(domainXml: string, from: Host, to: Host, options: MigrationOptions
 function planUris(saveRestore: boolean, from: Host, to: Host, options: MigrationOptions): { sourceUri: string; destUri: string } {
   const sourceUri = libvirtUri(options.sourceUri ?? DEFAULT_SOURCE_URI, 'the source URI');
   if (!saveRestore && options.destUri === undefined) {
-    throw new HybridError('URI_INVALID', 'a live migration needs the destination\'s libvirt URI: give destUri (CLI --dest-uri), e.g. qemu+ssh://host.example/system');
+    throw new HybridError(
+      'URI_INVALID',
+      "a live migration needs the destination's libvirt URI: give destUri (CLI --dest-uri), e.g. qemu+ssh://host.example/system",
+    );
   }
   const destUri = libvirtUri(options.destUri ?? sourceUri, 'the destination URI');
   if (!saveRestore && (from === to || destUri === sourceUri)) {
-    throw new HybridError('MIGRATION_SAME_HOST', `a live migration from a host onto itself (${from === to ? 'the same host snapshot' : `both URIs are ${destUri}`}) is refused by libvirt: to move the guest's devices on this host, plan --operation save-restore`);
+    throw new HybridError(
+      'MIGRATION_SAME_HOST',
+      `a live migration from a host onto itself (${from === to ? 'the same host snapshot' : `both URIs are ${destUri}`}) is refused by libvirt: to move the guest's devices on this host, plan --operation save-restore`,
+    );
   }
   return { sourceUri, destUri };
 }
@@ -154,10 +185,15 @@ function planUris(saveRestore: boolean, from: Host, to: Host, options: Migration
 function readMovable(domainXml: string, from: Host, options: MigrationOptions): PlanDomain {
   const pd = readForPlan(domainXml, from, options);
   assertMovable(pd);
-  if (pd.style === 'teaming' && pd.pairs.length > 0) requireTeamingMachine(pd.machine, 'move it to q35 or use bond style', `domain '${pd.name}'`);
+  if (pd.style === 'teaming' && pd.pairs.length > 0)
+    requireTeamingMachine(pd.machine, 'move it to q35 or use bond style', `domain '${pd.name}'`);
   for (const p of pd.pairs) {
     if (p.vfHalf && !hostIndex(from).vfByAddress.has(p.record.vf)) {
-      throw new HybridError('UNKNOWN_DEVICE', `pair '${p.record.name}' uses VF ${p.record.vf}, which the source host snapshot does not have: is the source snapshot the host the guest runs on?`, { element: p.record.name });
+      throw new HybridError(
+        'UNKNOWN_DEVICE',
+        `pair '${p.record.name}' uses VF ${p.record.vf}, which the source host snapshot does not have: is the source snapshot the host the guest runs on?`,
+        { element: p.record.name },
+      );
     }
   }
   return pd;
@@ -166,37 +202,54 @@ function readMovable(domainXml: string, from: Host, options: MigrationOptions): 
 /** A remote source's image is on another machine than the script: it cannot remove it. */
 function imageLeft(image: string): Diagnostic {
   return {
-    code: 'SAVE_IMAGE_LEFT', severity: 'warning',
+    code: 'SAVE_IMAGE_LEFT',
+    severity: 'warning',
     message: `the save image ${image} is on the source host, not where the script runs: remove it there once the restore has succeeded`,
   };
 }
 
 function inputWarnings(pd: PlanDomain): Diagnostic[] {
   if (pd.input === 'migratable') return [];
-  return [{
-    code: 'PLAN_INPUT_NOT_MIGRATABLE', severity: 'warning',
-    message: `the input is ${pd.input === 'running' ? 'live XML printed without --migratable' : pd.input === 'dialect' ? 'the dialect, expanded here' : 'an inactive definition'}: libvirt checks migrateXml against the running guest's migratable XML, so the script rebuilds migrate.xml from 'virsh dumpxml --migratable' when it runs`,
-  }];
+  return [
+    {
+      code: 'PLAN_INPUT_NOT_MIGRATABLE',
+      severity: 'warning',
+      message: `the input is ${pd.input === 'running' ? 'live XML printed without --migratable' : pd.input === 'dialect' ? 'the dialect, expanded here' : 'an inactive definition'}: libvirt checks migrateXml against the running guest's migratable XML, so the script rebuilds migrate.xml from 'virsh dumpxml --migratable' when it runs`,
+    },
+  ];
 }
 
 /**
  * Each pair's verdict for a live migration (plan/vf-move.ts): the pairs whose VF moves attached,
  * with its variant driver, and a warning with its reason for every other pair that has a VF half.
  */
-function liveVfMoves(pd: PlanDomain, from: Host, to: Host, allocations: Allocation[]): { attached: Map<PlanPair, string>; warnings: Diagnostic[] } {
+function liveVfMoves(
+  pd: PlanDomain,
+  from: Host,
+  to: Host,
+  allocations: Allocation[],
+): { attached: Map<PlanPair, string>; warnings: Diagnostic[] } {
   const attached = new Map<PlanPair, string>();
   const warnings: Diagnostic[] = [];
   const byPair = new Map(allocations.map((a) => [a.alias, a]));
-  const poolSaysUnplug = (host: Host, pool: string | undefined): boolean => pool !== undefined && hostIndex(host).poolByName.get(pool)?.migration === 'unplug';
+  const poolSaysUnplug = (host: Host, pool: string | undefined): boolean =>
+    pool !== undefined && hostIndex(host).poolByName.get(pool)?.migration === 'unplug';
   for (const p of pd.pairs) {
     if (!p.vfHalf) continue; // degraded: there is no VF to carry
     const name = p.record.name;
-    const verdict: VfMove = pd.style === 'teaming'
-      ? { attached: false, code: 'VF_UNPLUG_STYLE', reason: `pair '${name}' is unplugged for the move by QEMU's failover (teaming style), and plugged again on the destination` }
-      : vfMove(from, to, {
-        pair: name, sourceVf: p.record.vf, destVf: byPair.get(name)!.to.vf,
-        forcedUnplug: p.record.migration === 'unplug' || poolSaysUnplug(from, p.record.pool) || poolSaysUnplug(to, p.record.pool),
-      });
+    const verdict: VfMove =
+      pd.style === 'teaming'
+        ? {
+            attached: false,
+            code: 'VF_UNPLUG_STYLE',
+            reason: `pair '${name}' is unplugged for the move by QEMU's failover (teaming style), and plugged again on the destination`,
+          }
+        : vfMove(from, to, {
+            pair: name,
+            sourceVf: p.record.vf,
+            destVf: byPair.get(name)!.to.vf,
+            forcedUnplug: p.record.migration === 'unplug' || poolSaysUnplug(from, p.record.pool) || poolSaysUnplug(to, p.record.pool),
+          });
     if (verdict.attached) attached.set(p, verdict.driver);
     else warnings.push({ code: verdict.code, severity: 'warning', alias: name, message: verdict.reason });
   }
@@ -250,7 +303,13 @@ function moveDevices(pd: PlanDomain, allocations: Allocation[], saveRestore: boo
   ];
   const warnings: Diagnostic[] = [];
   for (const e of pd.ephemeral) {
-    if (!e.el) warnings.push({ code: 'PAIR_DEVICE_MISSING', severity: 'warning', alias: e.record.alias, message: `ephemeral device '${e.record.alias}' is not in the domain: nothing to detach or attach for it` });
+    if (!e.el)
+      warnings.push({
+        code: 'PAIR_DEVICE_MISSING',
+        severity: 'warning',
+        alias: e.record.alias,
+        message: `ephemeral device '${e.record.alias}' is not in the domain: nothing to detach or attach for it`,
+      });
   }
   const persistentXml = serializeXml(pd.doc);
   const metadata = metadataXml(pd);
@@ -263,7 +322,14 @@ function moveDevices(pd: PlanDomain, allocations: Allocation[], saveRestore: boo
  * The steps: the preflight, then detach, save and restore (`image`) or migrate, attach. A move
  * leaves the guest defined on exactly one host, and no image where anything would take it again.
  */
-function journal(pd: PlanDomain, allocations: Allocation[], moved: MovedDevices, uris: { sourceUri: string; destUri: string }, image: string | undefined, attached: PlanPair[] = []): Journal {
+function journal(
+  pd: PlanDomain,
+  allocations: Allocation[],
+  moved: MovedDevices,
+  uris: { sourceUri: string; destUri: string },
+  image: string | undefined,
+  attached: PlanPair[] = [],
+): Journal {
   const { detach, attach } = moved;
   const crossHost = uris.destUri !== uris.sourceUri;
   const localImage = isLocalUri(uris.sourceUri);
@@ -283,11 +349,15 @@ function journal(pd: PlanDomain, allocations: Allocation[], moved: MovedDevices,
   j.checkAnswers('destination');
   if (image !== undefined && crossHost) j.checkAbsent('destination');
   const taken = allocations.filter((a) => a.kind === 'pair' || pd.ephemeral.find((e) => e.record.alias === a.alias)?.el);
-  j.checkPciDevices('destination', taken.map((a) => a.to.vf));
+  j.checkPciDevices(
+    'destination',
+    taken.map((a) => a.to.vf),
+  );
   checkBackupNetdevs(j, 'destination', allocations, (name) => pd.pairs.find((p) => p.record.name === name)?.record.mtu);
   for (const d of detach) j.detach('source', d.alias, d.file);
   for (const d of detach) j.waitDetached('source', d.alias);
-  for (const d of detach) if (d.role === 'vf-half') j.linkUp('source', pd.pairs.find((p) => p.record.name === d.pair)!.record.backupAlias, d.mac!);
+  for (const d of detach)
+    if (d.role === 'vf-half') j.linkUp('source', pd.pairs.find((p) => p.record.name === d.pair)!.record.backupAlias, d.mac!);
   if (pd.input !== 'migratable') j.rebuildMigrateXml('migrate.xml', 'plan.json');
   if (image === undefined) {
     j.migrate(uris.destUri, 'migrate.xml', 'persistent.xml', attached.length > 0);

@@ -23,8 +23,11 @@ export const DEFAULT_SOURCE_URI = 'qemu:///system';
 export function piece(el: XmlElement, role: PlanDevice['role'], dir: string, pair?: PlanPair): PlanDevice {
   const alias = childElements(el, 'alias').map((a) => getAttribute(a, 'name'))[0] ?? '';
   return {
-    alias, role, ...(pair ? { pair: pair.record.name, mac: pair.record.mac } : {}),
-    file: `${dir}/${alias}.xml`, xml: dedent(serializeNode(el)),
+    alias,
+    role,
+    ...(pair ? { pair: pair.record.name, mac: pair.record.mac } : {}),
+    file: `${dir}/${alias}.xml`,
+    xml: dedent(serializeNode(el)),
   };
 }
 
@@ -43,7 +46,11 @@ function dedent(xml: string): string {
 export function rebuildVfHalf(p: PlanPair, vf: string, style: Style): XmlElement {
   const guest = p.record.vfGuestAddress;
   if (guest === undefined) {
-    throw new HybridError('METADATA_INVALID', `pair '${p.record.name}': its VF half is gone and the metadata does not record its guest address (vf-guest); collapse and expand the domain again to record it`, { element: p.record.name });
+    throw new HybridError(
+      'METADATA_INVALID',
+      `pair '${p.record.name}': its VF half is gone and the metadata does not record its guest address (vf-guest); collapse and expand the domain again to record it`,
+      { element: p.record.name },
+    );
   }
   // An 802.1Qbh port profile went to both halves: the backup still carries it.
   const extra = childElements(p.backup, 'virtualport').filter((v) => getAttribute(v, 'type') === '802.1Qbh');
@@ -51,19 +58,34 @@ export function rebuildVfHalf(p: PlanPair, vf: string, style: Style): XmlElement
 }
 
 /** Free VFs of each pair's pool on `host` beyond those chosen: what a retry can take. */
-export function spareVfs(host: Host, allocations: Allocation[], claimed: ReadonlySet<string>, domain: string): { alias: string; vfs: string[] }[] {
+export function spareVfs(
+  host: Host,
+  allocations: Allocation[],
+  claimed: ReadonlySet<string>,
+  domain: string,
+): { alias: string; vfs: string[] }[] {
   const index = hostIndex(host);
-  return allocations.filter((a) => a.kind === 'pair').map((a) => ({
-    alias: a.alias,
-    vfs: index.poolByName.get(a.pool!)!.vfs.filter((vf) => !claimed.has(vf) && (index.takenBy.get(vf) ?? domain) === domain).slice(0, 4),
-  }));
+  return allocations
+    .filter((a) => a.kind === 'pair')
+    .map((a) => ({
+      alias: a.alias,
+      vfs: index.poolByName
+        .get(a.pool!)!
+        .vfs.filter((vf) => !claimed.has(vf) && (index.takenBy.get(vf) ?? domain) === domain)
+        .slice(0, 4),
+    }));
 }
 
 /**
  * Checks that each backup's source device (its PF or VLAN sub-interface) is on `host`, once each,
  * and, for pairs with an MTU, that it and the VF's PF carry the largest of them.
  */
-export function checkBackupNetdevs(j: Journal, host: StepHost, allocations: Allocation[], mtuOf: (pair: string) => number | undefined = () => undefined): void {
+export function checkBackupNetdevs(
+  j: Journal,
+  host: StepHost,
+  allocations: Allocation[],
+  mtuOf: (pair: string) => number | undefined = () => undefined,
+): void {
   const users = new Map<string, { pairs: string[]; mtu?: number }>();
   const use = (dev: string, pair: string, mtu: number | undefined): void => {
     const u = users.get(dev) ?? { pairs: [] };

@@ -5,7 +5,15 @@
 import type { Diagnostic } from '../diagnostics.js';
 import { HybridError } from '../errors.js';
 import { expandDocument } from '../expand/expand.js';
-import { devicesByAlias, requirePairHalves, readMetadata, type EphemeralRecord, type HybridMetadata, type PairRecord, type Style } from '../expand/metadata.js';
+import {
+  devicesByAlias,
+  requirePairHalves,
+  readMetadata,
+  type EphemeralRecord,
+  type HybridMetadata,
+  type PairRecord,
+  type Style,
+} from '../expand/metadata.js';
 import type { Host } from '../host/model.js';
 import { describeDevice, deviceList, domainName, domainRoot, isPassthrough, machineKind, type MachineKind } from '../libvirt/domain.js';
 import { firstChild, getAttribute } from '../xml/edit.js';
@@ -73,7 +81,12 @@ export function readDocForPlan(doc: XmlDocument, host: Host, options: ReadOption
   const byAlias = devicesByAlias(deviceList(root));
   const pairs: PlanPair[] = meta.pairs.map((record) => {
     const { vf: vfHalf, backup } = requirePairHalves(byAlias, record);
-    if (!backup) throw new HybridError('METADATA_INVALID', `pair '${record.name}': the domain has no backup half '${record.backupAlias}'; a pair cannot move without it`, { element: record.name });
+    if (!backup)
+      throw new HybridError(
+        'METADATA_INVALID',
+        `pair '${record.name}': the domain has no backup half '${record.backupAlias}'; a pair cannot move without it`,
+        { element: record.name },
+      );
     return { record, backup, ...(vfHalf ? { vfHalf } : {}) };
   });
   const ephemeral: PlanEphemeral[] = meta.ephemeral.map((record) => {
@@ -81,7 +94,16 @@ export function readDocForPlan(doc: XmlDocument, host: Host, options: ReadOption
     return { record, ...(el ? { el } : {}) };
   });
   const plan: PlanDomain = {
-    doc, root, name: domainName(root), machine: machineKind(root), style: meta.style, input, meta, pairs, ephemeral, warnings,
+    doc,
+    root,
+    name: domainName(root),
+    machine: machineKind(root),
+    style: meta.style,
+    input,
+    meta,
+    pairs,
+    ephemeral,
+    warnings,
   };
   return plan;
 }
@@ -95,7 +117,11 @@ export function assertMovable(pd: PlanDomain): void {
   const movable = new Set<XmlElement | undefined>([...pd.pairs.map((p) => p.vfHalf), ...pd.ephemeral.map((e) => e.el)]);
   deviceList(pd.root).forEach((dev, i) => {
     if (isPassthrough(dev) && !movable.has(dev)) {
-      throw new HybridError('MIGRATION_BLOCKED', `${describeDevice(dev, i)} is passed through but is neither a hybrid pair nor ephemeral: libvirt cannot migrate or save the guest with it; mark it ephemeral='yes' in the dialect and expand again, or detach it`, { element: describeDevice(dev, i) });
+      throw new HybridError(
+        'MIGRATION_BLOCKED',
+        `${describeDevice(dev, i)} is passed through but is neither a hybrid pair nor ephemeral: libvirt cannot migrate or save the guest with it; mark it ephemeral='yes' in the dialect and expand again, or detach it`,
+        { element: describeDevice(dev, i) },
+      );
     }
   });
 }

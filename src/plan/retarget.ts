@@ -33,14 +33,23 @@ export function retargetDomain(migratableXml: string, plan: MigrationPlan, optio
     const at = all.findIndex(isDialectOnly);
     if (at !== -1) {
       const where = describeDevice(all[at]!, at);
-      throw new HybridError('PLAN_INVALID', `${where} is still hostdev-hybrid dialect: retarget takes the running guest's XML (virsh dumpxml --migratable), which is expanded`, { element: where });
+      throw new HybridError(
+        'PLAN_INVALID',
+        `${where} is still hostdev-hybrid dialect: retarget takes the running guest's XML (virsh dumpxml --migratable), which is expanded`,
+        { element: where },
+      );
     }
     const pd = readDocForPlan(doc, EMPTY_HOST);
-    if (pd.name !== checked.domain) throw new HybridError('PLAN_INVALID', `the plan is for domain '${checked.domain}', the XML is domain '${pd.name}'`);
+    if (pd.name !== checked.domain)
+      throw new HybridError('PLAN_INVALID', `the plan is for domain '${checked.domain}', the XML is domain '${pd.name}'`);
     const wanted = new Set([...pd.pairs.map((p) => `pair:${p.record.name}`), ...pd.ephemeral.map((e) => `ephemeral:${e.record.alias}`)]);
     const planned = new Set(checked.allocations.map((a) => `${a.kind}:${a.alias}`));
     const missing = [...wanted].filter((k) => !planned.has(k));
-    if (missing.length > 0) throw new HybridError('PLAN_INVALID', `the plan chose nothing for ${missing.join(', ')}: the guest changed since it was planned; plan again`);
+    if (missing.length > 0)
+      throw new HybridError(
+        'PLAN_INVALID',
+        `the plan chose nothing for ${missing.join(', ')}: the guest changed since it was planned; plan again`,
+      );
     applyDestination(pd, checked.allocations);
     for (const p of pd.pairs) {
       const driver = checked.allocations.find((a) => a.kind === 'pair' && a.alias === p.record.name)?.to.variantDriver;

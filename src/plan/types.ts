@@ -81,7 +81,21 @@ export interface PlanStep {
    * checks of a host that does not are skipped). `change`: changes the guest or a host.
    */
   kind: 'check' | 'change';
-  action: 'check' | 'connect' | 'detach' | 'wait-detached' | 'set-link' | 'prepare' | 'migrate' | 'save' | 'restore' | 'define' | 'undefine' | 'remove-image' | 'attach' | 'metadata';
+  action:
+    | 'check'
+    | 'connect'
+    | 'detach'
+    | 'wait-detached'
+    | 'set-link'
+    | 'prepare'
+    | 'migrate'
+    | 'save'
+    | 'restore'
+    | 'define'
+    | 'undefine'
+    | 'remove-image'
+    | 'attach'
+    | 'metadata';
   alias?: string;
   /** What the step does, for people. */
   description: string;

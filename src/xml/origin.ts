@@ -58,7 +58,10 @@ export class Origins {
   private prints = 0;
 
   /** `capacity`: rows, and attributes, to make room for first (more is made as needed). */
-  constructor(readonly source: string, capacity: number) {
+  constructor(
+    readonly source: string,
+    capacity: number,
+  ) {
     this.rowCapacity = capacity;
     this.spans = new Int32Array(capacity * STRIDE);
     this.attributeSpans = new Int32Array(capacity * 2);
@@ -202,10 +205,13 @@ export class Origins {
     if (node.type !== TYPES[this.spans[row * STRIDE + KIND]!]) return false;
     const content = this.entries[2 * row + 1];
     switch (node.type) {
-      case 'pi': return node.target === this.targets!.get(row) && node.data === content;
+      case 'pi':
+        return node.target === this.targets!.get(row) && node.data === content;
       // Stryker disable next-line ConditionalExpression,StringLiteral: a doctype prints its raw text, all of its source, pristine or not
-      case 'doctype': return node.raw === content;
-      default: return (node as { value: string }).value === content; // text, comment or CDATA, as the row's type says
+      case 'doctype':
+        return node.raw === content;
+      default:
+        return (node as { value: string }).value === content; // text, comment or CDATA, as the row's type says
     }
   }
 
@@ -244,8 +250,10 @@ export class Origins {
   tagTail(row: number): string {
     const at = row * STRIDE;
     const count = this.spans[at + ATTRIBUTES]!;
-    const from = count === 0 ? this.spans[at]! + 1 + this.name(row).length // START
-      : this.attributeSpans[2 * (this.spans[at + FIRST_ATTRIBUTE]! + count - 1) + 1]!;
+    const from =
+      count === 0
+        ? this.spans[at]! + 1 + this.name(row).length // START
+        : this.attributeSpans[2 * (this.spans[at + FIRST_ATTRIBUTE]! + count - 1) + 1]!;
     return this.source.slice(from, this.spans[at + START_TAG_END]! - (this.selfClosing(row) ? 2 : 1));
   }
 }

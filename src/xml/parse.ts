@@ -19,7 +19,8 @@ export interface ParseOptions {
 }
 
 // XML 1.0 names, simplified to the BMP ranges (astral name characters pass as surrogate pairs).
-const NAME = /[:A-Z_a-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uFDCF\uFDF0-\uFFFD][-.0-9:A-Z_a-z\u00B7\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u037D\u037F-\u1FFF\u200C\u200D\u203F\u2040\u2070-\u218F\u2C00-\u2FEF\u3001-\uFDCF\uFDF0-\uFFFD]*/y;
+const NAME =
+  /[:A-Z_a-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uFDCF\uFDF0-\uFFFD][-.0-9:A-Z_a-z\u00B7\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u037D\u037F-\u1FFF\u200C\u200D\u203F\u2040\u2070-\u218F\u2C00-\u2FEF\u3001-\uFDCF\uFDF0-\uFFFD]*/y;
 // Characters XML 1.0 forbids anywhere; unpaired surrogates are found by isWellFormed().
 const FORBIDDEN_CHAR = /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]/;
 const REFERENCE_NAME = /^#?[\w.:-]+$/;
@@ -54,7 +55,10 @@ class Scanner {
   // Stryker disable next-line ArrayDeclaration: every slot an element copies is written first
   private readonly attributes: XmlAttribute[] = [];
 
-  constructor(private readonly src: string, private readonly file: string | undefined) {
+  constructor(
+    private readonly src: string,
+    private readonly file: string | undefined,
+  ) {
     // Room for a node, and an attribute, every 16 characters: libvirt's XML has one every 20 to 40.
     this.origins = new Origins(src, (src.length >> 4) + 16);
   }
@@ -62,7 +66,9 @@ class Scanner {
   document(): XmlDocument {
     const src = this.src;
     if (src.length > XML_LIMITS.maxLength) {
-      throw new HybridError('XML_TOO_LARGE', `document is ${src.length} characters; the limit is ${XML_LIMITS.maxLength}`, { file: this.file });
+      throw new HybridError('XML_TOO_LARGE', `document is ${src.length} characters; the limit is ${XML_LIMITS.maxLength}`, {
+        file: this.file,
+      });
     }
     if (src.charCodeAt(0) === 0xfeff) {
       this.doc.bom = true;
@@ -72,7 +78,12 @@ class Scanner {
     while (first < src.length && isSpace(src.charCodeAt(first))) first++;
     if (first === src.length) this.fail('XML_EMPTY', 'the input is empty: expected an XML document', this.pos);
     const bad = FORBIDDEN_CHAR.exec(src);
-    if (bad) this.fail('XML_MALFORMED', `character U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} is not allowed in XML`, bad.index);
+    if (bad)
+      this.fail(
+        'XML_MALFORMED',
+        `character U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} is not allowed in XML`,
+        bad.index,
+      );
     if (!(src as string & { isWellFormed(): boolean }).isWellFormed()) {
       const lone = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.exec(src)!;
       this.fail('XML_MALFORMED', 'an unpaired UTF-16 surrogate is not a character', lone.index);
@@ -86,7 +97,8 @@ class Scanner {
       this.markup(lt);
     }
     const open = this.stack.at(-1);
-    if (open) this.fail('XML_MALFORMED', `element <${open.element.name}> is not closed (the document is truncated?)`, this.origins.start(open.row));
+    if (open)
+      this.fail('XML_MALFORMED', `element <${open.element.name}> is not closed (the document is truncated?)`, this.origins.start(open.row));
     if (!this.sawRoot) this.fail('XML_MALFORMED', 'the document has no root element', this.pos);
     return this.doc;
   }
@@ -105,9 +117,12 @@ class Scanner {
   private addLeaf(type: Exclude<NodeType, 'element'>, content: string, start: number, end: number, target?: string): void {
     const origins = this.origins;
     const row = origins.nextRow;
-    const node: Parsed<Exclude<XmlNode, XmlElement>> = type === 'pi' ? { type, target: target!, data: content, [ORIGIN]: origins, [ORIGIN_ROW]: row }
-      : type === 'doctype' ? { type, raw: content, [ORIGIN]: origins, [ORIGIN_ROW]: row }
-      : { type, value: content, [ORIGIN]: origins, [ORIGIN_ROW]: row };
+    const node: Parsed<Exclude<XmlNode, XmlElement>> =
+      type === 'pi'
+        ? { type, target: target!, data: content, [ORIGIN]: origins, [ORIGIN_ROW]: row }
+        : type === 'doctype'
+          ? { type, raw: content, [ORIGIN]: origins, [ORIGIN_ROW]: row }
+          : { type, value: content, [ORIGIN]: origins, [ORIGIN_ROW]: row };
     origins.addLeaf(node, type, content, start, end, target);
     this.container().push(node);
   }
@@ -117,7 +132,8 @@ class Scanner {
     if (this.stack.length === 0) {
       let stray = 0;
       while (stray < raw.length && isSpace(raw.charCodeAt(stray))) stray++;
-      if (stray < raw.length) this.fail('XML_MALFORMED', this.sawRoot ? 'text after the root element' : 'text before the root element', start + stray);
+      if (stray < raw.length)
+        this.fail('XML_MALFORMED', this.sawRoot ? 'text after the root element' : 'text before the root element', start + stray);
     } else {
       this.checkReferences(raw, start);
       const cdataEnd = raw.indexOf(']]>');
@@ -171,20 +187,27 @@ class Scanner {
       if (lt !== (this.doc.bom ? 1 : 0)) this.fail('XML_MALFORMED', 'the XML declaration must come first in the document', lt);
       const decl = this.src.slice(lt, end);
       const enc = /encoding\s*=\s*["']([^"']*)["']/.exec(decl);
-      if (enc && !/^utf-?8$/i.test(enc[1]!)) this.fail('XML_ENCODING', `encoding '${enc[1]}' is not supported: convert the file to UTF-8`, lt);
+      if (enc && !/^utf-?8$/i.test(enc[1]!))
+        this.fail('XML_ENCODING', `encoding '${enc[1]}' is not supported: convert the file to UTF-8`, lt);
     }
     let dataStart = lt + 2 + target.length;
-    if (dataStart < end && !isSpace(this.src.charCodeAt(dataStart))) this.fail('XML_MALFORMED', 'expected white space after the processing instruction target', dataStart);
+    if (dataStart < end && !isSpace(this.src.charCodeAt(dataStart)))
+      this.fail('XML_MALFORMED', 'expected white space after the processing instruction target', dataStart);
     while (dataStart < end && isSpace(this.src.charCodeAt(dataStart))) dataStart++;
     this.addLeaf('pi', this.src.slice(dataStart, end), lt, (this.pos = end + 2), target);
   }
 
   private doctype(lt: number): void {
-    if (this.sawRoot || this.doc.children.some((n) => n.type === 'doctype')) this.fail('XML_MALFORMED', '<!DOCTYPE> is only allowed once, before the root element', lt);
+    if (this.sawRoot || this.doc.children.some((n) => n.type === 'doctype'))
+      this.fail('XML_MALFORMED', '<!DOCTYPE> is only allowed once, before the root element', lt);
     const end = this.src.indexOf('>', lt);
     const raw = end === -1 ? this.src.slice(lt) : this.src.slice(lt, end + 1);
     if (end === -1 || raw.includes('[') || /\b(SYSTEM|PUBLIC)\b/.test(raw)) {
-      this.fail('XML_DOCTYPE', 'documents with a DTD (entity declarations or an external DTD) are refused: DTDs are never processed; remove the <!DOCTYPE>', lt);
+      this.fail(
+        'XML_DOCTYPE',
+        'documents with a DTD (entity declarations or an external DTD) are refused: DTDs are never processed; remove the <!DOCTYPE>',
+        lt,
+      );
     }
     this.addLeaf('doctype', raw, lt, (this.pos = end + 1));
   }
@@ -212,7 +235,8 @@ class Scanner {
   private startTag(lt: number): void {
     const src = this.src;
     if (this.stack.length === 0 && this.sawRoot) this.fail('XML_MALFORMED', 'a document has only one root element', lt);
-    if (this.stack.length >= XML_LIMITS.maxDepth) this.fail('XML_TOO_DEEP', `elements are nested more than ${XML_LIMITS.maxDepth} deep`, lt);
+    if (this.stack.length >= XML_LIMITS.maxDepth)
+      this.fail('XML_TOO_DEEP', `elements are nested more than ${XML_LIMITS.maxDepth} deep`, lt);
     const name = this.name(lt + 1, 'an element name after <');
     this.pos = lt + 1 + name.length;
     const origins = this.origins;
@@ -235,7 +259,12 @@ class Scanner {
     const row = origins.nextRow;
     const element: Parsed<XmlElement> = {
       // A copy the exact size: an array grown by push keeps room for 16, for the document's life.
-      type: 'element', name, attributes: attributes.slice(0, count), children: [], [ORIGIN]: origins, [ORIGIN_ROW]: row,
+      type: 'element',
+      name,
+      attributes: attributes.slice(0, count),
+      children: [],
+      [ORIGIN]: origins,
+      [ORIGIN_ROW]: row,
     };
     origins.addElement(element, name, lt, this.pos, firstAttribute, selfClosing);
     this.container().push(element);
@@ -282,7 +311,11 @@ class Scanner {
     const opened = open.element.name;
     if (nameEnd - (lt + 2) !== opened.length || !src.startsWith(opened, lt + 2)) {
       const at = lineColumn(src, this.origins.start(open.row));
-      this.fail('XML_MALFORMED', `expected </${opened}> (opened at line ${at.line}, column ${at.column}), found </${src.slice(lt + 2, nameEnd)}>`, lt);
+      this.fail(
+        'XML_MALFORMED',
+        `expected </${opened}> (opened at line ${at.line}, column ${at.column}), found </${src.slice(lt + 2, nameEnd)}>`,
+        lt,
+      );
     }
     this.origins.close(open.row, lt, this.pos);
     // The list the exact size: one grown by push keeps room for 16 (a tenth of a parsed tree).

@@ -96,10 +96,18 @@ class Printer {
         this.put(escaped === node.value || isBlankText(node.value) ? node.value : escaped);
         break;
       }
-      case 'comment': this.put(`<!--${node.value}-->`); break;
-      case 'cdata': this.put(`<![CDATA[${node.value}]]>`); break;
-      case 'pi': this.put(node.data ? `<?${node.target} ${node.data}?>` : `<?${node.target}?>`); break;
-      case 'doctype': this.put(node.raw); break;
+      case 'comment':
+        this.put(`<!--${node.value}-->`);
+        break;
+      case 'cdata':
+        this.put(`<![CDATA[${node.value}]]>`);
+        break;
+      case 'pi':
+        this.put(node.data ? `<?${node.target} ${node.data}?>` : `<?${node.target}?>`);
+        break;
+      case 'doctype':
+        this.put(node.raw);
+        break;
     }
   }
 

@@ -82,12 +82,19 @@ const ownAttribute = (name: string, value: string): XmlAttribute => ({ name, val
  * some thirty thousand. Change such an element with setAttribute, removeAttribute and the edit
  * helpers (they replace, never edit in place); an edit in place fails loudly. Not part of the API.
  */
-export function leanElement(name: string, attributes: Record<string, string | undefined> = {}, children: XmlNode[] = NO_CHILDREN): XmlElement {
+export function leanElement(
+  name: string,
+  attributes: Record<string, string | undefined> = {},
+  children: XmlNode[] = NO_CHILDREN,
+): XmlElement {
   return { type: 'element', name, attributes: attributeList(attributes, sharedAttribute), children };
 }
 
 /** The defined attributes in order, in a list of the exact size (a list grown by push keeps room for 16). */
-function attributeList(attributes: Record<string, string | undefined>, make: (name: string, value: string) => XmlAttribute): XmlAttribute[] {
+function attributeList(
+  attributes: Record<string, string | undefined>,
+  make: (name: string, value: string) => XmlAttribute,
+): XmlAttribute[] {
   let count = 0;
   // Stryker disable next-line ConditionalExpression: sizing only (assigning past the end grows the array)
   for (const n in attributes) if (attributes[n] !== undefined) count++;

@@ -11,7 +11,8 @@ export const check: Command = {
     host: { type: 'string', value: 'DIR', help: 'also check the pairs against this host snapshot' },
     json: { type: 'boolean', help: 'print the diagnostics as a JSON array' },
   },
-  description: 'Prints one line per problem, like a compiler: FILE:LINE:COLUMN: SEVERITY[CODE]: message\n(docs/CHECK.md lists every code). DOMAIN.xml may be -.',
+  description:
+    'Prints one line per problem, like a compiler: FILE:LINE:COLUMN: SEVERITY[CODE]: message\n(docs/CHECK.md lists every code). DOMAIN.xml may be -.',
   example: 'virsh dumpxml vm | hostdev-hybrid check - --host /var/lib/hostdev-hybrid/host',
   run(parsed, io) {
     const [file] = positionals(this, parsed);

@@ -6,10 +6,15 @@ import { emit, readInput, writeOutDir } from '../output.js';
 
 export const guestConfig: Command = {
   name: 'guest-config',
-  summary: 'Write the guest\'s network configuration: a bond per pair (bond style), or teaming\'s failover device.',
+  summary: "Write the guest's network configuration: a bond per pair (bond style), or teaming's failover device.",
   args: ['DOMAIN.xml'],
   options: {
-    host: { type: 'string', multiple: true, value: 'DIR', help: 'a host snapshot the guest runs on or may move to (repeatable): match each VF port by those hosts\' VF drivers, not the whole list' },
+    host: {
+      type: 'string',
+      multiple: true,
+      value: 'DIR',
+      help: "a host snapshot the guest runs on or may move to (repeatable): match each VF port by those hosts' VF drivers, not the whole list",
+    },
     format: { type: 'string', value: 'netplan|nm|networkd|ifupdown', help: 'netplan is cloud-init network-config v2', default: 'netplan' },
     static: { type: 'string', value: 'ADDR/PREFIX', help: 'static IPv4 address of the first bond (default DHCP)' },
     gateway: { type: 'string', value: 'GW', help: 'with --static: the default gateway' },
@@ -17,19 +22,31 @@ export const guestConfig: Command = {
     output: { type: 'string', short: 'o', value: 'FILE', help: 'write the one file of a one-file format (netplan) to FILE' },
     'out-dir': { type: 'string', value: 'DIR', help: 'write every file under DIR, at its place in the guest (DIR/etc/…)' },
   },
-  description: 'For an expanded domain (DOMAIN.xml may be -): each pair\'s two NICs matched by MAC and driver\n(virtio_net for the backup, the VF\'s driver for the VF), named hhNvf and hhNvirtio, and bonded as\nbondN: active-backup, the VF primary, MII monitoring, fail_over_mac=active. Teaming style: the\nkernel\'s failover device hhN gets the address, its two lower devices none. docs/GUEST.md says where\nthe files go. Without -o or --out-dir, every file is printed, each after a "# ==> PATH <==" line.',
+  description:
+    "For an expanded domain (DOMAIN.xml may be -): each pair's two NICs matched by MAC and driver\n(virtio_net for the backup, the VF's driver for the VF), named hhNvf and hhNvirtio, and bonded as\nbondN: active-backup, the VF primary, MII monitoring, fail_over_mac=active. Teaming style: the\nkernel's failover device hhN gets the address, its two lower devices none. docs/GUEST.md says where\nthe files go. Without -o or --out-dir, every file is printed, each after a \"# ==> PATH <==\" line.",
   example: 'virsh dumpxml vm | hostdev-hybrid guest-config - --host hosts/a --host hosts/b --format netplan -o network-config',
   run(parsed, io) {
     const [file] = positionals(this, parsed);
     const format = (parsed.values.format ?? 'netplan') as GuestFormat;
-    if (!['netplan', 'nm', 'networkd', 'ifupdown'].includes(format)) throw usageError(`--format must be netplan, nm, networkd or ifupdown, not '${format}'`, this.name);
+    if (!['netplan', 'nm', 'networkd', 'ifupdown'].includes(format))
+      throw usageError(`--format must be netplan, nm, networkd or ifupdown, not '${format}'`, this.name);
     const address = parsed.values.static as string | undefined;
-    if (address === undefined && (parsed.values.gateway !== undefined || parsed.values.dns !== undefined)) throw usageError('--gateway and --dns go with --static', this.name);
+    if (address === undefined && (parsed.values.gateway !== undefined || parsed.values.dns !== undefined))
+      throw usageError('--gateway and --dns go with --static', this.name);
     const hosts = ((parsed.values.host ?? []) as string[]).map((dir) => readHostSnapshot(dir));
     const { text } = readInput(io, file!);
     const config = guestNetworkConfig(text, {
-      format, ...(hosts.length > 0 ? { host: hosts } : {}),
-      ...(address !== undefined ? { static: { address, ...(typeof parsed.values.gateway === 'string' ? { gateway: parsed.values.gateway } : {}), ...(parsed.values.dns ? { dns: parsed.values.dns as string[] } : {}) } } : {}),
+      format,
+      ...(hosts.length > 0 ? { host: hosts } : {}),
+      ...(address !== undefined
+        ? {
+            static: {
+              address,
+              ...(typeof parsed.values.gateway === 'string' ? { gateway: parsed.values.gateway } : {}),
+              ...(parsed.values.dns ? { dns: parsed.values.dns as string[] } : {}),
+            },
+          }
+        : {}),
     });
     const paths = Object.keys(config.files);
     const outDir = parsed.values['out-dir'] as string | undefined;

@@ -9,9 +9,15 @@ import { positionals, requireOption, type Command } from '../command.js';
 import { readInput, type Io } from '../output.js';
 import { printWarnings } from './shared.js';
 
-interface Claim { vf: string; domain: string; at: number }
+interface Claim {
+  vf: string;
+  domain: string;
+  at: number;
+}
 
-const sleep = (ms: number): void => { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms); };
+const sleep = (ms: number): void => {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+};
 
 /** How long the hook waits for libvirt to finish writing the domain XML on its standard input. */
 const STDIN_WAIT_MS = 10_000;
@@ -57,7 +63,13 @@ function holderRuns(content: string): boolean {
   return start === undefined || start === '' || processStart(n) === undefined || processStart(n) === start;
 }
 
-const readOr = (file: string, fallback: string): string => { try { return readFileSync(file, 'utf8'); } catch { return fallback; } };
+const readOr = (file: string, fallback: string): string => {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return fallback;
+  }
+};
 
 /**
  * An exclusive lock file, so two arrivals at once never read the same claims. It names its
@@ -69,7 +81,8 @@ function withLock<T>(dir: string, fn: () => T): T {
   const lock = join(dir, 'lock');
   const mine = join(dir, `lock.${process.pid}`);
   const takeover = `${lock}.takeover`;
-  const cannot = (e: unknown): HybridError => new HybridError('FILE_UNWRITABLE', `cannot create ${lock}: ${(e as Error).message}`, { file: lock });
+  const cannot = (e: unknown): HybridError =>
+    new HybridError('FILE_UNWRITABLE', `cannot create ${lock}: ${(e as Error).message}`, { file: lock });
   try {
     writeFileSync(mine, `${process.pid} ${processStart(process.pid) ?? ''}\n`, { mode: 0o600 });
   } catch (e) {
@@ -97,28 +110,46 @@ function withLock<T>(dir: string, fn: () => T): T {
           continue;
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw cannot(e);
-          try { if (Date.now() - statSync(takeover).mtimeMs > TAKEOVER_STALE_MS) unlinkSync(takeover); } catch { /* gone meanwhile */ }
+          try {
+            if (Date.now() - statSync(takeover).mtimeMs > TAKEOVER_STALE_MS) unlinkSync(takeover);
+          } catch {
+            /* gone meanwhile */
+          }
         }
       }
       if (Date.now() > until) {
-        throw new HybridError('FILE_UNWRITABLE', `${lock} is held for over ${LOCK_WAIT_MS / 1000} s by a hook that still runs (${holder.trim() || 'pid unknown'}); remove it if no hook runs`, { file: lock, fileInReason: true });
+        throw new HybridError(
+          'FILE_UNWRITABLE',
+          `${lock} is held for over ${LOCK_WAIT_MS / 1000} s by a hook that still runs (${holder.trim() || 'pid unknown'}); remove it if no hook runs`,
+          { file: lock, fileInReason: true },
+        );
       }
       sleep(20);
     }
   } finally {
-    try { unlinkSync(mine); } catch { /* already gone */ }
+    try {
+      unlinkSync(mine);
+    } catch {
+      /* already gone */
+    }
   }
   try {
     return fn();
   } finally {
-    try { unlinkSync(lock); } catch { /* already gone */ }
+    try {
+      unlinkSync(lock);
+    } catch {
+      /* already gone */
+    }
   }
 }
 
 function readClaims(file: string): Claim[] {
   try {
     const value = JSON.parse(readFileSync(file, 'utf8')) as unknown;
-    return Array.isArray(value) ? value.filter((c): c is Claim => typeof c?.vf === 'string' && typeof c?.domain === 'string' && typeof c?.at === 'number') : [];
+    return Array.isArray(value)
+      ? value.filter((c): c is Claim => typeof c?.vf === 'string' && typeof c?.domain === 'string' && typeof c?.at === 'number')
+      : [];
   } catch {
     return []; // absent or torn: claims are a hint that ages out anyway
   }
@@ -127,9 +158,12 @@ function readClaims(file: string): Claim[] {
 /** One JSON line per rewrite, for an operator after the fact (docs/HOOK.md); a failure to write it only warns. */
 function record(file: string, event: string, arrival: Arrival, io: Io): void {
   const line = JSON.stringify({
-    at: new Date().toISOString(), event, domain: arrival.domain,
+    at: new Date().toISOString(),
+    event,
+    domain: arrival.domain,
     vfs: arrival.allocations.map((a) => ({ alias: a.alias, vf: a.to.vf, ...(a.to.pf ? { pf: a.to.pf } : {}) })),
-    degraded: arrival.degraded, warnings: arrival.warnings.map((w) => w.code),
+    degraded: arrival.degraded,
+    warnings: arrival.warnings.map((w) => w.code),
   });
   try {
     appendFileSync(file, line + '\n', { mode: 0o600 });
@@ -144,13 +178,28 @@ export const hook: Command = {
   args: ['GUEST', 'OP', 'SUBOP', 'EXTRA'],
   optionalArgs: 1,
   options: {
-    host: { type: 'string', value: 'DIR', required: true, help: 'this host\'s snapshot (network/ and domains/ may be libvirt\'s own folders); required' },
+    host: {
+      type: 'string',
+      value: 'DIR',
+      required: true,
+      help: "this host's snapshot (network/ and domains/ may be libvirt's own folders); required",
+    },
     state: { type: 'string', value: 'DIR', help: 'where claims of arriving guests and the lock live', default: '/run/hostdev-hybrid' },
-    strict: { type: 'boolean', help: 'refuse (cancel the migration or restore) when a pair finds no free VF, instead of letting the guest in on its backups' },
-    'claim-timeout': { type: 'string', value: 'SECONDS', help: 'how long a claim holds a VF before the guest shows in domains/', default: '600' },
+    strict: {
+      type: 'boolean',
+      help: 'refuse (cancel the migration or restore) when a pair finds no free VF, instead of letting the guest in on its backups',
+    },
+    'claim-timeout': {
+      type: 'string',
+      value: 'SECONDS',
+      help: 'how long a claim holds a VF before the guest shows in domains/',
+      default: '600',
+    },
   },
-  description: 'Installed as /etc/libvirt/hooks/qemu.d/hostdev-hybrid (docs/HOOK.md). For `migrate begin` and\n`restore begin` it reads the domain on standard input and prints it pointed at this host\'s VFs;\nevery other call exits at once with no output, and a domain without hostdev-hybrid metadata\npasses unchanged (no output). A failure exits 2 with one error line: libvirt cancels cleanly.',
-  example: 'install -m 755 examples/libvirt-hook/hostdev-hybrid /etc/libvirt/hooks/qemu.d/hostdev-hybrid   # runs this for migrate/restore begin only',
+  description:
+    "Installed as /etc/libvirt/hooks/qemu.d/hostdev-hybrid (docs/HOOK.md). For `migrate begin` and\n`restore begin` it reads the domain on standard input and prints it pointed at this host's VFs;\nevery other call exits at once with no output, and a domain without hostdev-hybrid metadata\npasses unchanged (no output). A failure exits 2 with one error line: libvirt cancels cleanly.",
+  example:
+    'install -m 755 examples/libvirt-hook/hostdev-hybrid /etc/libvirt/hooks/qemu.d/hostdev-hybrid   # runs this for migrate/restore begin only',
   run(parsed, io) {
     const [guest, op, subop] = positionals(this, parsed);
     if (!((op === 'migrate' || op === 'restore') && subop === 'begin')) return 0;
@@ -180,7 +229,8 @@ export const hook: Command = {
       return result;
     });
     if (arrival.xml !== undefined) io.stdout(arrival.xml);
-    for (const a of arrival.allocations) io.stderr(`hostdev-hybrid: ${arrival.domain}: ${a.alias} takes ${a.to.vf}${a.to.pf ? ` on ${a.to.pf}` : ''}\n`);
+    for (const a of arrival.allocations)
+      io.stderr(`hostdev-hybrid: ${arrival.domain}: ${a.alias} takes ${a.to.vf}${a.to.pf ? ` on ${a.to.pf}` : ''}\n`);
     printWarnings(io, arrival.warnings);
     return 0;
   },

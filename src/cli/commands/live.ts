@@ -11,8 +11,12 @@ export const repair: Command = {
   name: 'repair',
   summary: 'Plan the attach of a VF for each pair that runs on its backup alone.',
   args: ['DOMAIN.xml'],
-  options: { host: { type: 'string', value: 'DIR', required: true, help: 'snapshot of the host the guest runs on; required' }, ...PLAN_OUTPUT },
-  description: 'For a running guest (virsh dumpxml) whose pair lost its VF half — after a migration, a restore or\na failed attach: the VF its metadata records when that one is free, else a free VF on the PF\nits backup uses, at the VF half\'s own guest address. DOMAIN.xml may be -.',
+  options: {
+    host: { type: 'string', value: 'DIR', required: true, help: 'snapshot of the host the guest runs on; required' },
+    ...PLAN_OUTPUT,
+  },
+  description:
+    "For a running guest (virsh dumpxml) whose pair lost its VF half — after a migration, a restore or\na failed attach: the VF its metadata records when that one is free, else a free VF on the PF\nits backup uses, at the VF half's own guest address. DOMAIN.xml may be -.",
   example: 'virsh dumpxml vm | hostdev-hybrid repair - --host /var/lib/hostdev-hybrid/host --out-dir vm-repair && bash vm-repair/repair.sh',
   run(parsed, io) {
     const [file] = positionals(this, parsed);
@@ -30,10 +34,11 @@ export const hotplug: Command = {
   options: {
     host: { type: 'string', value: 'DIR', required: true, help: 'snapshot of the host the guest runs on; required' },
     device: { type: 'string', value: 'NIC.xml', required: true, help: 'the hybrid <interface> to add; required' },
-    style: { type: 'string', value: 'bond|teaming', help: 'for a guest without pairs yet', default: 'the guest\'s, else bond' },
+    style: { type: 'string', value: 'bond|teaming', help: 'for a guest without pairs yet', default: "the guest's, else bond" },
     ...PLAN_OUTPUT,
   },
-  description: 'Expands the NIC against the running guest (virsh dumpxml): both halves at guest addresses free\nthere — pcie-root-ports cannot be added live — the backup attached first, then the VF half,\nboth --live --config, and the metadata updated. DOMAIN.xml may be -.',
+  description:
+    'Expands the NIC against the running guest (virsh dumpxml): both halves at guest addresses free\nthere — pcie-root-ports cannot be added live — the backup attached first, then the VF half,\nboth --live --config, and the metadata updated. DOMAIN.xml may be -.',
   example: 'virsh dumpxml vm | hostdev-hybrid hotplug - --host /var/lib/hostdev-hybrid/host --device nic.xml --out-dir vm-nic',
   run(parsed, io) {
     const [file] = positionals(this, parsed);
@@ -42,7 +47,13 @@ export const hotplug: Command = {
     const style = styleOption(this.name, parsed.values.style);
     const device = readUtf8File(deviceFile);
     const { text, name } = readInput(io, file!);
-    emitPlan(io, this.name, planHotplug(text, host, device, { file: name, deviceFile, ...(style ? { style } : {}), ...uriOption(parsed.values.uri) }), parsed, file!);
+    emitPlan(
+      io,
+      this.name,
+      planHotplug(text, host, device, { file: name, deviceFile, ...(style ? { style } : {}), ...uriOption(parsed.values.uri) }),
+      parsed,
+      file!,
+    );
     return 0;
   },
 };
@@ -52,7 +63,8 @@ export const unplug: Command = {
   summary: 'Plan the removal of a pair (or an ephemeral device) from a running guest.',
   args: ['DOMAIN.xml', 'ALIAS'],
   options: { ...PLAN_OUTPUT },
-  description: 'ALIAS is the pair\'s ua- alias (or either half\'s), or an ephemeral device\'s. The VF half goes\nfirst, then the backup, both --live --config; the metadata forgets the pair. DOMAIN.xml may be -.',
+  description:
+    "ALIAS is the pair's ua- alias (or either half's), or an ephemeral device's. The VF half goes\nfirst, then the backup, both --live --config; the metadata forgets the pair. DOMAIN.xml may be -.",
   example: 'virsh dumpxml vm | hostdev-hybrid unplug - ua-wan --out-dir vm-unplug',
   run(parsed, io) {
     const [file, alias] = positionals(this, parsed);

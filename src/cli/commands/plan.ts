@@ -26,37 +26,70 @@ export const plan: Command = {
   args: ['DOMAIN.xml'],
   options: {
     from: { type: 'string', value: 'DIR', required: true, help: 'snapshot of the host the guest runs on; required' },
-    to: { type: 'string', value: 'DIR', required: true, help: 'snapshot of the destination host; required (the same DIR for save/restore in place)' },
+    to: {
+      type: 'string',
+      value: 'DIR',
+      required: true,
+      help: 'snapshot of the destination host; required (the same DIR for save/restore in place)',
+    },
     operation: { type: 'string', value: 'migrate|save-restore', help: 'what to plan', default: 'migrate' },
-    'pci-map': { type: 'string', multiple: true, value: 'SRC=DST', help: 'host PCI address of an ephemeral device on the destination (repeatable)' },
-    'dest-uri': { type: 'string', value: 'URI', help: 'libvirt URI of the destination (qemu+ssh://b.example/system); required for migrate', default: 'the source\'s (save-restore)' },
+    'pci-map': {
+      type: 'string',
+      multiple: true,
+      value: 'SRC=DST',
+      help: 'host PCI address of an ephemeral device on the destination (repeatable)',
+    },
+    'dest-uri': {
+      type: 'string',
+      value: 'URI',
+      help: 'libvirt URI of the destination (qemu+ssh://b.example/system); required for migrate',
+      default: "the source's (save-restore)",
+    },
     'source-uri': { type: 'string', value: 'URI', help: 'libvirt URI of the source', default: 'qemu:///system' },
-    'save-file': { type: 'string', value: 'FILE', help: 'save-restore: where virsh save writes the image, on the source host; to another host, on storage both see (required then)', default: '/var/lib/libvirt/qemu/save/NAME.hostdev-hybrid.img in place' },
+    'save-file': {
+      type: 'string',
+      value: 'FILE',
+      help: 'save-restore: where virsh save writes the image, on the source host; to another host, on storage both see (required then)',
+      default: '/var/lib/libvirt/qemu/save/NAME.hostdev-hybrid.img in place',
+    },
     claimed: { type: 'string', multiple: true, value: 'PCI', help: 'a destination VF an earlier plan took (repeatable): chains plans' },
     style: { type: 'string', value: 'bond|teaming', help: 'for dialect input: the style to expand in', default: 'bond' },
     output: PLAN_OUTPUT.output!,
     'out-dir': PLAN_OUTPUT['out-dir']!,
   },
-  description: 'Plans from `virsh dumpxml --migratable` of the running guest (best), the expanded definition or the\ndialect. Destination VFs are chosen before anything moves; MACs, guest addresses and aliases\nnever change. Prints the plan as JSON (schemas/plan.schema.json); --out-dir writes every piece\nand migrate.sh, a bash script for you to read and run. Nothing is ever executed. DOMAIN.xml may be -.',
-  example: 'virsh dumpxml --migratable vm | hostdev-hybrid plan - --from hosts/a --to hosts/b --dest-uri qemu+ssh://b/system --out-dir vm-move',
+  description:
+    'Plans from `virsh dumpxml --migratable` of the running guest (best), the expanded definition or the\ndialect. Destination VFs are chosen before anything moves; MACs, guest addresses and aliases\nnever change. Prints the plan as JSON (schemas/plan.schema.json); --out-dir writes every piece\nand migrate.sh, a bash script for you to read and run. Nothing is ever executed. DOMAIN.xml may be -.',
+  example:
+    'virsh dumpxml --migratable vm | hostdev-hybrid plan - --from hosts/a --to hosts/b --dest-uri qemu+ssh://b/system --out-dir vm-move',
   run(parsed, io) {
     const [file] = positionals(this, parsed);
     const operation = parsed.values.operation;
-    if (operation !== undefined && operation !== 'migrate' && operation !== 'save-restore') throw usageError(`--operation must be migrate or save-restore, not '${String(operation)}'`, this.name);
+    if (operation !== undefined && operation !== 'migrate' && operation !== 'save-restore')
+      throw usageError(`--operation must be migrate or save-restore, not '${String(operation)}'`, this.name);
     const destUri = parsed.values['dest-uri'];
     if (operation !== 'save-restore' && destUri === undefined) {
-      throw usageError('a live migration needs --dest-uri URI, the destination\'s libvirt URI (e.g. qemu+ssh://b.example/system): the script talks to it', this.name);
+      throw usageError(
+        "a live migration needs --dest-uri URI, the destination's libvirt URI (e.g. qemu+ssh://b.example/system): the script talks to it",
+        this.name,
+      );
     }
     for (const option of ['dest-uri', 'source-uri'] as const) {
       const uri = parsed.values[option];
-      if (typeof uri === 'string' && !isLibvirtUri(uri)) throw usageError(`--${option} '${uri}' is not a libvirt URI: write it in full, e.g. qemu+ssh://b.example/system or qemu:///system`, this.name);
+      if (typeof uri === 'string' && !isLibvirtUri(uri))
+        throw usageError(
+          `--${option} '${uri}' is not a libvirt URI: write it in full, e.g. qemu+ssh://b.example/system or qemu:///system`,
+          this.name,
+        );
     }
     const fromDir = requireOption(this, parsed, 'from');
     const toDir = requireOption(this, parsed, 'to');
     const from = readHostSnapshot(fromDir);
     const to = readHostSnapshot(toDir);
     if (operation !== 'save-restore' && realpathSync(fromDir) === realpathSync(toDir)) {
-      throw new HybridError('MIGRATION_SAME_HOST', `--from and --to are the same host snapshot (${toDir}): libvirt refuses a live migration onto the host the guest runs on; to move its devices there, plan --operation save-restore`);
+      throw new HybridError(
+        'MIGRATION_SAME_HOST',
+        `--from and --to are the same host snapshot (${toDir}): libvirt refuses a live migration onto the host the guest runs on; to move its devices there, plan --operation save-restore`,
+      );
     }
     const style = styleOption(this.name, parsed.values.style);
     const map = pciMap(this.name, parsed.values['pci-map']);

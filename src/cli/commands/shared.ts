@@ -11,9 +11,15 @@ export function printWarnings(io: Io, warnings: Diagnostic[]): void {
 }
 
 export const PLAN_OUTPUT: Record<string, OptionSpec> = {
-  output: { type: 'string', short: 'o', value: 'FILE', help: 'write the plan JSON to FILE (atomically; - is standard output)', default: 'standard output' },
+  output: {
+    type: 'string',
+    short: 'o',
+    value: 'FILE',
+    help: 'write the plan JSON to FILE (atomically; - is standard output)',
+    default: 'standard output',
+  },
   'out-dir': { type: 'string', value: 'DIR', help: 'write plan.json, every XML piece and the script into DIR' },
-  uri: { type: 'string', value: 'URI', help: 'libvirt URI of the guest\'s host in the commands', default: 'qemu:///system' },
+  uri: { type: 'string', value: 'URI', help: "libvirt URI of the guest's host in the commands", default: 'qemu:///system' },
 };
 
 /** A plan goes to stdout or -o as JSON, or to --out-dir as files; warnings go to stderr. */
