@@ -6,15 +6,15 @@
 import type { Diagnostic } from '../diagnostics.js';
 import { HybridError } from '../errors.js';
 import { backupDevFor } from '../expand/halves.js';
-import { writeMetadata, type HybridMetadata, type PairRecord } from '../expand/metadata.js';
+import { writeMetadata, type EphemeralRecord, type HybridMetadata, type PairRecord } from '../expand/metadata.js';
 import { AllocationRun } from '../host/allocate.js';
-import { hostIndex, type Host } from '../host/model.js';
+import { hostIndex, type Host, type HostIndex } from '../host/model.js';
 import { judgeMtu, mtuUnknownWarning } from '../host/mtu.js';
 import { parsePci, pciAttributes } from '../libvirt/pci-address.js';
 import { numatuneNode } from '../libvirt/domain.js';
 import { firstChild, getAttribute, removeElement, setAttribute } from '../xml/edit.js';
 import type { XmlElement } from '../xml/tree.js';
-import type { PlanDomain } from './read.js';
+import type { PlanDomain, PlanEphemeral } from './read.js';
 import { endOfRecord, endOfVf, recordAtEnd } from './ends.js';
 import type { Allocation } from './types.js';
 
@@ -42,6 +42,19 @@ export function poolOf(pair: PairRecord, from: Host | undefined): string {
   return pool;
 }
 
+/** One destination choice in the making: what chooseDestination's parts share. */
+interface Choice {
+  pd: PlanDomain;
+  from: Host | undefined;
+  to: Host;
+  index: HostIndex;
+  run: AllocationRun;
+  /** The guest, when its own devices on `to` count as its own (save/restore, repair, the hook). */
+  owner: string | undefined;
+  allocations: Allocation[];
+  warnings: Diagnostic[];
+}
+
 /**
  * Chooses every destination device before anything moves: VFs NUMA-aware and never one the
  * destination shows taken or an earlier plan claimed; refuses (POOL_EXHAUSTED,
@@ -53,16 +66,39 @@ export function chooseDestination(
   to: Host,
   options: ChooseOptions = {},
 ): { allocations: Allocation[]; warnings: Diagnostic[] } {
-  const run = options.run ?? new AllocationRun(to);
-  const index = hostIndex(to);
-  const owner = options.sameDomain ? pd.name : undefined;
-  const allocations: Allocation[] = [];
-  const warnings: Diagnostic[] = [];
-  let preferNuma = numatuneNode(pd.root);
+  const c: Choice = {
+    pd,
+    from,
+    to,
+    index: hostIndex(to),
+    run: options.run ?? new AllocationRun(to),
+    owner: options.sameDomain ? pd.name : undefined,
+    allocations: [],
+    warnings: [],
+  };
+  choosePairs(c, options.keepVf === true);
+  for (const e of pd.ephemeral) {
+    if (e.record.pool !== undefined) chooseEphemeralVf(c, e.record, e.record.pool);
+    else chooseEphemeralDevice(c, e, options.pciMap);
+  }
+  return { allocations: c.allocations, warnings: c.warnings };
+}
+
+/**
+ * Whether a pair keeps the VF it has: it is in the pair's pool on `to` and free there for the
+ * guest. Pairs that keep choose first, so a pair that must move never takes a kept VF.
+ */
+export function keepsItsVf(to: Host, run: AllocationRun, pool: string, record: PairRecord, domain: string): boolean {
+  return hostIndex(to).poolOrder.get(pool)?.has(record.vf) === true && run.isFree(record.vf, domain);
+}
+
+/** Each pair's VF and backup device on the destination, and what the destination says of them. */
+function choosePairs(c: Choice, keepVf: boolean): void {
+  let preferNuma = numatuneNode(c.pd.root);
   const mtuUnknown: string[] = [];
-  const pools = pd.pairs.map(({ record }) => {
-    const pool = atDestination(() => poolOf(record, from));
-    if (!index.poolByName.has(pool)) {
+  const pools = c.pd.pairs.map(({ record }) => {
+    const pool = atDestination(() => poolOf(record, c.from));
+    if (!c.index.poolByName.has(pool)) {
       throw new HybridError(
         'POOL_UNKNOWN',
         `pair '${record.name}': the destination has no network '${pool}'; define the pool there (same name) or pick another destination`,
@@ -71,17 +107,17 @@ export function chooseDestination(
     }
     return pool;
   });
-  // Kept VFs are claimed first: a pair that must move then cannot take the VF another would keep.
-  const kept = pd.pairs.map(({ record }, i) => {
-    const keep = options.keepVf && index.poolOrder.get(pools[i]!)!.has(record.vf) && run.isFree(record.vf, pd.name);
-    return keep ? atDestination(() => run.claimVf(record.vf, owner), record.name) : undefined;
-  });
-  for (const [i, { record }] of pd.pairs.entries()) {
+  const kept = c.pd.pairs.map(({ record }, i) =>
+    keepVf && keepsItsVf(c.to, c.run, pools[i]!, record, c.pd.name)
+      ? atDestination(() => c.run.claimVf(record.vf, c.owner), record.name)
+      : undefined,
+  );
+  for (const [i, { record }] of c.pd.pairs.entries()) {
     const pool = pools[i]!;
-    const topo = kept[i] ?? atDestination(() => run.allocate(pool, { domain: owner, preferNumaNode: preferNuma }), record.name);
+    const topo = kept[i] ?? atDestination(() => c.run.allocate(pool, { domain: c.owner, preferNumaNode: preferNuma }), record.name);
     preferNuma ??= topo.numaNode;
     const backupDev = atDestination(() => backupDevFor(record, topo.pfNetdev));
-    allocations.push({
+    c.allocations.push({
       alias: record.name,
       kind: 'pair',
       mac: record.mac,
@@ -89,86 +125,92 @@ export function chooseDestination(
       from: endOfRecord(record),
       to: endOfVf(topo, backupDev),
     });
-    if (record.mtu !== undefined) {
-      const verdict = judgeMtu(to, record.name, record.mtu, [topo.pfNetdev, backupDev], 'on the destination');
-      if (verdict.kind === 'refused')
-        throw new HybridError(verdict.code, `${verdict.message}, or pick another destination`, { element: record.name });
-      if (verdict.kind === 'unknown') mtuUnknown.push(...verdict.devices);
-    }
-    if (record.vlan !== undefined && !(to.netdevs ?? []).includes(backupDev)) {
-      warnings.push({
-        code: 'VLAN_DEVICE_UNKNOWN',
-        severity: 'warning',
-        alias: record.name,
-        message: `pair '${record.name}': the destination snapshot has no netdev ${backupDev}; create it there before the move (ip link add link ${topo.pfNetdev} name ${backupDev} type vlan id ${record.vlan})`,
-      });
-    }
-    const user = index.macOwner.get(record.mac.toLowerCase());
-    if (user !== undefined && user !== pd.name) {
-      warnings.push({
-        code: 'MAC_IN_USE_ON_HOST',
-        severity: 'warning',
-        alias: record.name,
-        message: `pair '${record.name}': MAC ${record.mac} is also used by domain '${user}' on the destination`,
-      });
-    }
+    pairThere(c, record, topo.pfNetdev, backupDev, mtuUnknown);
   }
-  if (mtuUnknown.length > 0) warnings.push(mtuUnknownWarning(to, mtuUnknown));
-  for (const { record, el } of pd.ephemeral) {
-    if (record.pool !== undefined) {
-      if (!index.poolByName.has(record.pool)) {
-        throw new HybridError('POOL_UNKNOWN', `ephemeral device '${record.alias}': the destination has no network '${record.pool}'`, {
-          element: record.alias,
-        });
-      }
-      const topo = atDestination(() => run.allocate(record.pool!, { domain: owner }), record.alias);
-      allocations.push({ alias: record.alias, kind: 'ephemeral', pool: record.pool, from: { vf: record.source }, to: endOfVf(topo) });
-      continue;
-    }
-    const mapped = options.pciMap?.[record.source];
-    const target = mapped ?? record.source;
-    // Stryker disable next-line ConditionalExpression: checked here for a message that names the pciMap entry; the address is parsed again when applied
-    if (mapped !== undefined) atDestination(() => parsePci(mapped, `pciMap entry for ${record.source}`));
-    const device = `ephemeral device '${record.alias}' (${record.source})`;
-    const fix = `map it to a free device of the same kind there with pciMap (CLI --pci-map ${record.source}=ADDRESS)`;
-    const there = index.pciDevices?.get(target);
-    if (index.pciDevices && !there) {
-      // A device the guest does not hold now (detached before the move, as the hook sees every
-      // ephemeral device) is not taken here: it comes along in the metadata, with a warning.
-      if (!el) {
-        warnings.push({
-          code: 'EPHEMERAL_MISSING',
-          severity: 'warning',
-          alias: record.alias,
-          message: `${device}: this host has no PCI device ${target}; the guest comes in without it, and attaching it here will fail`,
-        });
-        allocations.push({ alias: record.alias, kind: 'ephemeral', from: { vf: record.source }, to: { vf: target } });
-        continue;
-      }
+  if (mtuUnknown.length > 0) c.warnings.push(mtuUnknownWarning(c.to, mtuUnknown));
+}
+
+/** A pair on the destination: its MTU fits (host/mtu.ts), its VLAN device and its MAC there. */
+function pairThere(c: Choice, record: PairRecord, pfNetdev: string, backupDev: string, mtuUnknown: string[]): void {
+  if (record.mtu !== undefined) {
+    const verdict = judgeMtu(c.to, record.name, record.mtu, [pfNetdev, backupDev], 'on the destination');
+    if (verdict.kind === 'refused')
+      throw new HybridError(verdict.code, `${verdict.message}, or pick another destination`, { element: record.name });
+    if (verdict.kind === 'unknown') mtuUnknown.push(...verdict.devices);
+  }
+  if (record.vlan !== undefined && !(c.to.netdevs ?? []).includes(backupDev)) {
+    c.warnings.push({
+      code: 'VLAN_DEVICE_UNKNOWN',
+      severity: 'warning',
+      alias: record.name,
+      message: `pair '${record.name}': the destination snapshot has no netdev ${backupDev}; create it there before the move (ip link add link ${pfNetdev} name ${backupDev} type vlan id ${record.vlan})`,
+    });
+  }
+  const user = c.index.macOwner.get(record.mac.toLowerCase());
+  if (user !== undefined && user !== c.pd.name) {
+    c.warnings.push({
+      code: 'MAC_IN_USE_ON_HOST',
+      severity: 'warning',
+      alias: record.name,
+      message: `pair '${record.name}': MAC ${record.mac} is also used by domain '${user}' on the destination`,
+    });
+  }
+}
+
+/** An ephemeral VF-pool interface: any free VF of its pool there. */
+function chooseEphemeralVf(c: Choice, record: EphemeralRecord, pool: string): void {
+  if (!c.index.poolByName.has(pool)) {
+    throw new HybridError('POOL_UNKNOWN', `ephemeral device '${record.alias}': the destination has no network '${pool}'`, {
+      element: record.alias,
+    });
+  }
+  const topo = atDestination(() => c.run.allocate(pool, { domain: c.owner }), record.alias);
+  c.allocations.push({ alias: record.alias, kind: 'ephemeral', pool, from: { vf: record.source }, to: endOfVf(topo) });
+}
+
+/** Any other ephemeral device: the same host address there (or its pciMap target), free and of the same kind. */
+function chooseEphemeralDevice(c: Choice, { record, el }: PlanEphemeral, pciMap: Record<string, string> | undefined): void {
+  const mapped = pciMap?.[record.source];
+  const target = mapped ?? record.source;
+  // Stryker disable next-line ConditionalExpression: checked here for a message that names the pciMap entry; the address is parsed again when applied
+  if (mapped !== undefined) atDestination(() => parsePci(mapped, `pciMap entry for ${record.source}`));
+  const device = `ephemeral device '${record.alias}' (${record.source})`;
+  const fix = `map it to a free device of the same kind there with pciMap (CLI --pci-map ${record.source}=ADDRESS)`;
+  const there = c.index.pciDevices?.get(target);
+  if (c.index.pciDevices && !there) {
+    // A device the guest does not hold now (detached before the move, as the hook sees every
+    // ephemeral device) is not taken here: it comes along in the metadata, with a warning.
+    if (el)
       throw new HybridError('EPHEMERAL_UNAVAILABLE', `${device}: the destination has no PCI device ${target}; ${fix}`, {
         element: record.alias,
       });
-    }
-    const user = index.takenBy.get(target);
-    if ((user !== undefined && user !== owner) || run.claimed.has(target)) {
-      throw new HybridError(
-        'EPHEMERAL_UNAVAILABLE',
-        `${device}: ${target} is ${user !== undefined && user !== owner ? `used by domain '${user}'` : 'already claimed'} on the destination; ${fix}`,
-        { element: record.alias },
-      );
-    }
-    const want = from && hostIndex(from).pciDevices?.get(record.source)?.class;
-    if (want !== undefined && there?.class !== undefined && !sameKind(want, there.class)) {
-      throw new HybridError(
-        'EPHEMERAL_CLASS_MISMATCH',
-        `${device} is a ${pciClassName(want)} device (class ${want}), but ${target} on the destination is a ${pciClassName(there.class)} device (class ${there.class}); ${fix}`,
-        { element: record.alias },
-      );
-    }
-    run.claim(target);
-    allocations.push({ alias: record.alias, kind: 'ephemeral', from: { vf: record.source }, to: { vf: target } });
+    c.warnings.push({
+      code: 'EPHEMERAL_MISSING',
+      severity: 'warning',
+      alias: record.alias,
+      message: `${device}: this host has no PCI device ${target}; the guest comes in without it, and attaching it here will fail`,
+    });
+    c.allocations.push({ alias: record.alias, kind: 'ephemeral', from: { vf: record.source }, to: { vf: target } });
+    return;
   }
-  return { allocations, warnings };
+  const user = c.index.takenBy.get(target);
+  if ((user !== undefined && user !== c.owner) || c.run.claimed.has(target)) {
+    throw new HybridError(
+      'EPHEMERAL_UNAVAILABLE',
+      `${device}: ${target} is ${user !== undefined && user !== c.owner ? `used by domain '${user}'` : 'already claimed'} on the destination; ${fix}`,
+      { element: record.alias },
+    );
+  }
+  const want = c.from && hostIndex(c.from).pciDevices?.get(record.source)?.class;
+  if (want !== undefined && there?.class !== undefined && !sameKind(want, there.class)) {
+    throw new HybridError(
+      'EPHEMERAL_CLASS_MISMATCH',
+      `${device} is a ${pciClassName(want)} device (class ${want}), but ${target} on the destination is a ${pciClassName(there.class)} device (class ${there.class}); ${fix}`,
+      { element: record.alias },
+    );
+  }
+  c.run.claim(target);
+  c.allocations.push({ alias: record.alias, kind: 'ephemeral', from: { vf: record.source }, to: { vf: target } });
 }
 
 /**

@@ -13,7 +13,7 @@ import { parseXml } from '../xml/parse.js';
 import { rootElement } from '../xml/tree.js';
 import { serializeXml } from '../xml/serialize.js';
 import { backupDevFor } from '../expand/halves.js';
-import { applyDestination, chooseDestination } from './destination.js';
+import { applyDestination, chooseDestination, keepsItsVf } from './destination.js';
 import { setVariantDriver } from './pieces.js';
 import { vfArrival } from './vf-move.js';
 import { readDocForPlan, type PlanDomain, type PlanPair } from './read.js';
@@ -95,7 +95,10 @@ function degrade(pd: PlanDomain, host: Host, run: AllocationRun): Arrival {
   const degraded: string[] = [];
   const warnings: Diagnostic[] = [];
   const stay: PairRecord[] = [];
-  const keeps = (p: PlanPair): boolean => index.poolOfVf.has(p.record.vf) && run.isFree(p.record.vf, pd.name);
+  const keeps = (p: PlanPair): boolean => {
+    const pool = p.record.pool ?? index.poolOfVf.get(p.record.vf)?.name;
+    return pool !== undefined && keepsItsVf(host, run, pool, p.record, pd.name);
+  };
   const chosenFor = new Map<PlanPair, ReturnType<typeof chooseDestination>>();
   // Pairs that keep their VF choose first, so a pair that must move cannot take one of theirs.
   for (const p of [...pd.pairs.filter(keeps), ...pd.pairs.filter((p) => !keeps(p))]) {
