@@ -23,7 +23,7 @@ import { endOfRecord, endOfVf, recordAtEnd } from './ends.js';
 import { Journal } from './journal.js';
 import { checkBackupNetdevs, DEFAULT_SOURCE_URI, metadataXml, piece, rebuildVfHalf, spareVfs } from './pieces.js';
 import { libvirtUri } from '../libvirt/uri.js';
-import { readDocForPlan, readForPlan, type PlanDomain } from './read.js';
+import { readDocForPlan, readForPlan, type PlanDomain, type PlanPair } from './read.js';
 import type { Allocation, LivePlan, PlanDevice } from './types.js';
 import { compact } from '../compact.js';
 
@@ -101,78 +101,100 @@ export function planRepair(runningXml: string, host: Host, options: LiveOptions 
     const degraded = pd.pairs.filter((p) => !p.vfHalf);
     if (degraded.length === 0)
       throw new HybridError('NOTHING_TO_DO', `domain '${pd.name}' has no degraded pair: every pair's VF half is present`);
-    const index = hostIndex(host);
     const run = new AllocationRun(host, heldPciDevices(deviceList(pd.root)));
     // Repair only re-reserves the recorded guest addresses: no port is ever added.
     const space = guestPciSpace(pd.machine, deviceList(pd.root));
-    const devices = devicesOf(pd.root)!;
+    const meta: HybridMetadata = { ...pd.meta, pairs: [...pd.meta.pairs] };
     const allocations: Allocation[] = [];
     const attach: PlanDevice[] = [];
     const warnings: Diagnostic[] = [];
-    const meta: HybridMetadata = { ...pd.meta, pairs: [...pd.meta.pairs] };
     for (const p of degraded) {
-      const backupDev = childAttribute(p.backup, 'source', 'dev');
-      const pool = poolOf(p.record, host);
-      const recordedFree = index.vfByAddress.has(p.record.vf) && run.isFree(p.record.vf, pd.name);
-      let topo: VfTopology | undefined = recordedFree ? vfTopology(host, p.record.vf) : undefined;
-      if (topo && backupDevFor(p.record, topo.pfNetdev) !== backupDev) topo = undefined;
-      // The backup cannot move live, so the new VF must be on the PF the backup is on.
-      const pfNetdev = [...index.pfByNetdev.keys()].find((pf) => backupDevFor(p.record, pf) === backupDev);
-      // The VFs the snapshot shows this guest holding are its own to take again.
-      const allocate = (onPf?: string): VfTopology => run.allocate(pool, { domain: pd.name, pfNetdev: onPf });
-      if (!topo && pfNetdev !== undefined) {
-        try {
-          topo = allocate(pfNetdev);
-        } catch (e) {
-          // Stryker disable next-line ConditionalExpression,LogicalOperator: the next allocation meets any other error again and throws it
-          if (!(e instanceof HybridError) || e.code !== 'POOL_EXHAUSTED') throw e;
-        }
-      }
-      if (!topo) {
-        topo = allocate();
-        warnings.push({
-          code: 'REPAIR_OTHER_PF',
-          severity: 'warning',
-          alias: p.record.name,
-          message: `pair '${p.record.name}': no free VF on ${pfNetdev ?? backupDev ?? "its backup's PF"}; VF ${topo.vf} is on ${topo.pfNetdev}, so the halves leave by different PFs until the guest next moves`,
-        });
-      }
-      if (p.record.mtu !== undefined) {
-        const verdict = judgeMtu(
-          host,
-          p.record.name,
-          p.record.mtu,
-          [topo.pfNetdev, backupDev ?? backupDevFor(p.record, topo.pfNetdev)],
-          'on this host',
-        );
-        if (verdict.kind === 'refused') throw new HybridError(verdict.code, verdict.message, { element: p.record.name });
-      }
-      run.claim(topo.vf); // the recorded VF, kept
-      const to = endOfVf(topo, backupDev);
+      const { topo, warning } = repairVf(pd, p, host, run);
+      if (warning) warnings.push(warning);
+      const to = endOfVf(topo, childAttribute(p.backup, 'source', 'dev'));
       const record = recordAtEnd(p.record, to);
-      const el = rebuildVfHalf({ ...p, record }, topo.vf, pd.style);
-      reserveAddress(space, parsePci(record.vfGuestAddress!), `VF half '${record.vfAlias}'`);
-      insertElement(pd.doc, devices, el, { before: p.backup });
-      attach.push(piece(el, 'vf-half', 'attach', { ...p, record }));
+      attach.push(restoreVfHalf(pd, { ...p, record }, topo.vf, space));
       meta.pairs[meta.pairs.indexOf(p.record)] = record;
-      allocations.push({ alias: record.name, kind: 'pair', mac: record.mac, pool, from: endOfRecord(p.record), to });
+      allocations.push({
+        alias: record.name,
+        kind: 'pair',
+        mac: record.mac,
+        pool: poolOf(p.record, host),
+        from: endOfRecord(p.record),
+        to,
+      });
     }
     writeMetadata(pd.doc, pd.root, meta);
     const uri = libvirtUri(options.uri ?? DEFAULT_SOURCE_URI, 'the URI');
-    const j = new Journal(pd.name, { source: uri, destination: uri });
-    j.checkRunning('source');
-    for (const p of degraded) {
-      j.checkDevice('source', p.record.backupAlias, p.record.mac);
-      j.checkDevice('source', p.record.vfAlias, p.record.mac, false);
-    }
-    j.checkPciDevices(
-      'source',
-      allocations.map((a) => a.to.vf),
-    );
-    for (const a of attach) j.attach('source', a.alias, a.file);
-    j.metadata('source', 'metadata.xml', ['--live']);
+    const j = repairJournal(pd.name, uri, degraded, allocations, attach);
     return livePlan(pd, 'repair', j, { attach, allocations, warnings, uri, spare: spareVfs(host, allocations, run.claimed, pd.name) });
   });
+}
+
+/**
+ * The VF a degraded pair gets back: the one the metadata records when it is free and on the PF the
+ * backup uses (the backup cannot move live), else another free VF on that PF, else any free VF of
+ * the pool (`REPAIR_OTHER_PF`); its MTU judged there (host/mtu.ts). Claimed in `run`.
+ */
+function repairVf(pd: PlanDomain, p: PlanPair, host: Host, run: AllocationRun): { topo: VfTopology; warning?: Diagnostic } {
+  const index = hostIndex(host);
+  const backupDev = childAttribute(p.backup, 'source', 'dev');
+  const recordedFree = index.vfByAddress.has(p.record.vf) && run.isFree(p.record.vf, pd.name);
+  let topo: VfTopology | undefined = recordedFree ? vfTopology(host, p.record.vf) : undefined;
+  if (topo && backupDevFor(p.record, topo.pfNetdev) !== backupDev) topo = undefined;
+  const pfNetdev = [...index.pfByNetdev.keys()].find((pf) => backupDevFor(p.record, pf) === backupDev);
+  // The VFs the snapshot shows this guest holding are its own to take again.
+  const allocate = (onPf?: string): VfTopology => run.allocate(poolOf(p.record, host), { domain: pd.name, pfNetdev: onPf });
+  if (!topo && pfNetdev !== undefined) {
+    try {
+      topo = allocate(pfNetdev);
+    } catch (e) {
+      // Stryker disable next-line ConditionalExpression,LogicalOperator: the next allocation meets any other error again and throws it
+      if (!(e instanceof HybridError) || e.code !== 'POOL_EXHAUSTED') throw e;
+    }
+  }
+  let warning: Diagnostic | undefined;
+  if (!topo) {
+    topo = allocate();
+    warning = {
+      code: 'REPAIR_OTHER_PF',
+      severity: 'warning',
+      alias: p.record.name,
+      message: `pair '${p.record.name}': no free VF on ${pfNetdev ?? backupDev ?? "its backup's PF"}; VF ${topo.vf} is on ${topo.pfNetdev}, so the halves leave by different PFs until the guest next moves`,
+    };
+  }
+  if (p.record.mtu !== undefined) {
+    const devices = [topo.pfNetdev, backupDev ?? backupDevFor(p.record, topo.pfNetdev)];
+    const verdict = judgeMtu(host, p.record.name, p.record.mtu, devices, 'on this host');
+    if (verdict.kind === 'refused') throw new HybridError(verdict.code, verdict.message, { element: p.record.name });
+  }
+  run.claim(topo.vf); // the recorded VF, kept
+  return warning ? { topo, warning } : { topo };
+}
+
+/** The pair's VF half rebuilt on `vf` at its recorded guest address, before its backup; its attach piece. */
+function restoreVfHalf(pd: PlanDomain, p: PlanPair, vf: string, space: ReturnType<typeof guestPciSpace>): PlanDevice {
+  const el = rebuildVfHalf(p, vf, pd.style);
+  reserveAddress(space, parsePci(p.record.vfGuestAddress!), `VF half '${p.record.vfAlias}'`);
+  insertElement(pd.doc, devicesOf(pd.root)!, el, { before: p.backup });
+  return piece(el, 'vf-half', 'attach', p);
+}
+
+/** A repair's script: the guest runs and holds each backup and not its VF half; the VFs are free; attach; metadata. */
+function repairJournal(domain: string, uri: string, degraded: PlanPair[], allocations: Allocation[], attach: PlanDevice[]): Journal {
+  const j = new Journal(domain, { source: uri, destination: uri });
+  j.checkRunning('source');
+  for (const p of degraded) {
+    j.checkDevice('source', p.record.backupAlias, p.record.mac);
+    j.checkDevice('source', p.record.vfAlias, p.record.mac, false);
+  }
+  j.checkPciDevices(
+    'source',
+    allocations.map((a) => a.to.vf),
+  );
+  for (const a of attach) j.attach('source', a.alias, a.file);
+  j.metadata('source', 'metadata.xml', ['--live']);
+  return j;
 }
 
 /**
