@@ -14,31 +14,14 @@ import {
 import { leanElement, type XmlElement } from '../xml/tree.js';
 import { deviceList, devicesOf, domainRoot } from '../libvirt/domain.js';
 import { devicesByAlias, requirePairHalves, readMetadata, writeMetadata, type PairRecord } from './metadata.js';
-import { placeHybridChild } from './placement.js';
+import { HYBRID_CHILDREN, placeHybridChild } from './placement.js';
 
 /**
- * The dialect's order of a hybrid entry's children. Collapse writes them in this order; written
- * in it, a domain survives expand and collapse unchanged but for the values expansion chose.
+ * The dialect's order of a hybrid entry's children (expand/placement.ts's table). Collapse writes
+ * them in this order; written in it, a domain survives expand and collapse unchanged but for the
+ * values expansion chose.
  */
-export const HYBRID_CHILD_ORDER = [
-  'mac',
-  'source',
-  'vlan',
-  'virtualport',
-  'model',
-  'driver',
-  'bandwidth',
-  'tune',
-  'link',
-  'mtu',
-  'coalesce',
-  'target',
-  'boot',
-  'alias',
-  'rom',
-  'address',
-  'backup',
-];
+export const HYBRID_CHILD_ORDER: readonly string[] = HYBRID_CHILDREN.map((c) => c.name);
 
 /** Options of collapseDomain. */
 export interface CollapseOptions {

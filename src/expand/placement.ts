@@ -9,31 +9,59 @@ import type { XmlElement } from '../xml/tree.js';
 
 export type Placement = 'vf' | 'backup' | 'both';
 
-const FIXED: Record<string, Placement> = {
+/**
+ * Where a hybrid entry's child lives: `entry` — expansion reads it itself; `metadata` — on neither
+ * half, recorded in the metadata; a half, or both; `by-type` — decided by its attributes
+ * (placeHybridChild).
+ */
+export type ChildHome = 'entry' | 'metadata' | Placement | 'by-type';
+
+/**
+ * The one table of a hybrid entry's children, in the dialect's order (collapse writes them so):
+ * what pair-spec reads, what placement copies to which half, what the error lists as supported.
+ */
+export const HYBRID_CHILDREN: readonly { readonly name: string; readonly home: ChildHome }[] = [
+  { name: 'mac', home: 'entry' },
+  { name: 'source', home: 'entry' },
+  { name: 'vlan', home: 'entry' },
+  { name: 'virtualport', home: 'by-type' },
+  { name: 'model', home: 'entry' },
+  { name: 'driver', home: 'by-type' },
   // Rate limits are applied by tc on the host macvtap; libvirt has none for a VF.
-  bandwidth: 'backup',
+  { name: 'bandwidth', home: 'backup' },
+  { name: 'tune', home: 'backup' },
+  { name: 'link', home: 'backup' },
+  // libvirt refuses <mtu> on both halves (direct and hostdev).
+  { name: 'mtu', home: 'metadata' },
+  { name: 'coalesce', home: 'backup' },
+  { name: 'target', home: 'backup' },
   // The backup is the device that is always present (also mid-migration), so it boots.
-  boot: 'backup',
-  link: 'backup',
-  coalesce: 'backup',
-  tune: 'backup',
-  target: 'backup',
+  { name: 'boot', home: 'backup' },
+  { name: 'alias', home: 'entry' },
   // The option ROM of the passed-through VF (usually <rom bar='off'/>).
-  rom: 'vf',
-};
+  { name: 'rom', home: 'vf' },
+  { name: 'address', home: 'entry' },
+  { name: 'backup', home: 'entry' },
+];
+
+const HOME = new Map(HYBRID_CHILDREN.map((c) => [c.name, c.home]));
 
 const VF_DRIVERS = new Set(['vfio', 'kvm', 'xen']);
 
+/** libvirt accepts 802.1Qbh on both kinds of interface, 802.1Qbg only on direct (macvtap). */
+export function placeVirtualport(type: string | undefined): Placement | undefined {
+  return type === '802.1Qbh' ? 'both' : type === '802.1Qbg' ? 'backup' : undefined;
+}
+
 export function placeHybridChild(child: XmlElement, where: string): Placement {
-  const fixed = FIXED[child.name];
-  if (fixed) return fixed;
+  const home = HOME.get(child.name);
+  if (home === 'vf' || home === 'backup' || home === 'both') return home;
   // Stryker disable next-line StringLiteral: no driver is named by the default either way
   if (child.name === 'driver') return VF_DRIVERS.has(getAttribute(child, 'name') ?? '') ? 'vf' : 'backup';
   if (child.name === 'virtualport') {
     const type = getAttribute(child, 'type');
-    // libvirt accepts 802.1Qbh on both kinds of interface, 802.1Qbg only on direct (macvtap).
-    if (type === '802.1Qbh') return 'both';
-    if (type === '802.1Qbg') return 'backup';
+    const place = placeVirtualport(type);
+    if (place) return place;
     throw new HybridError(
       'UNSUPPORTED_ELEMENT',
       `${where}: <virtualport type='${type ?? ''}'> fits neither half (hostdev takes 802.1Qbh, direct 802.1Qbg or 802.1Qbh)`,
@@ -49,7 +77,7 @@ export function placeHybridChild(child: XmlElement, where: string): Placement {
   }
   throw new HybridError(
     'UNSUPPORTED_ELEMENT',
-    `${where}: <${child.name}> is not supported in a hybrid entry (supported: mac, source, vlan, virtualport, alias, address, backup, model, driver, bandwidth, boot, rom, link, coalesce, tune, target)`,
+    `${where}: <${child.name}> is not supported in a hybrid entry (supported: ${HYBRID_CHILDREN.map((c) => c.name).join(', ')})`,
     { element: where },
   );
 }

@@ -5,6 +5,7 @@
  */
 import { HybridError } from '../errors.js';
 import { vfHalfElement } from '../expand/halves.js';
+import { placeVirtualport } from '../expand/placement.js';
 import { metadataForVirsh, readMetadata, type Style } from '../expand/metadata.js';
 import { hostIndex, type Host } from '../host/model.js';
 import { parsePci } from '../libvirt/pci-address.js';
@@ -53,7 +54,7 @@ export function rebuildVfHalf(p: PlanPair, vf: string, style: Style): XmlElement
     );
   }
   // An 802.1Qbh port profile went to both halves: the backup still carries it.
-  const extra = childElements(p.backup, 'virtualport').filter((v) => getAttribute(v, 'type') === '802.1Qbh');
+  const extra = childElements(p.backup, 'virtualport').filter((v) => placeVirtualport(getAttribute(v, 'type')) === 'both');
   return vfHalfElement({ ...p.record }, parsePci(vf), parsePci(guest), style, { extra: extra.map(cloneNode) });
 }
 

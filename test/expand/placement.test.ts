@@ -1,6 +1,7 @@
 // Where each optional child of a hybrid entry goes (docs/EXPAND.md has the table and the reasons).
 import { describe, expect, it } from 'vitest';
-import { placeHybridChild } from '../../src/expand/placement.js';
+import { HYBRID_CHILDREN, placeHybridChild, placeVirtualport } from '../../src/expand/placement.js';
+import { HYBRID_CHILD_ORDER } from '../../src/expand/collapse.js';
 import { element } from '../../src/xml/tree.js';
 import { expectHybridError } from '../helpers.js';
 
@@ -22,5 +23,21 @@ describe('placeHybridChild', () => {
     const e = expectHybridError(() => placeHybridChild(element(name, { ...attributes }), 'pair a'), 'UNSUPPORTED_ELEMENT');
     expect(e.message).toContain(words);
     expect(e.element).toBe('pair a');
+  });
+});
+
+describe('the hybrid entry\'s one table of children', () => {
+  it('gives collapse its order, placement the halves, and the refusal its list of what is supported (<mtu> among them)', () => {
+    expect(HYBRID_CHILD_ORDER).toEqual(HYBRID_CHILDREN.map((c) => c.name));
+    for (const { name, home } of HYBRID_CHILDREN) {
+      if (home === 'vf' || home === 'backup' || home === 'both') expect(placeHybridChild(element(name), 'e')).toBe(home);
+    }
+    const refused = expectHybridError(() => placeHybridChild(element('filterref'), 'e'), 'UNSUPPORTED_ELEMENT');
+    expect(refused.message).toContain(`(supported: ${HYBRID_CHILD_ORDER.join(', ')})`);
+    expect(refused.message).toContain('mtu');
+  });
+
+  it('a virtualport goes by its type, one rule for expansion and for a VF half rebuilt from its backup', () => {
+    expect([placeVirtualport('802.1Qbh'), placeVirtualport('802.1Qbg'), placeVirtualport('openvswitch'), placeVirtualport(undefined)]).toEqual(['both', 'backup', undefined, undefined]);
   });
 });
