@@ -53,7 +53,6 @@ export function readPairSpec(entry: Extract<DialectEntry, { kind: 'pair' }>): Pa
   const managed = getAttribute(el, 'managed') ?? 'yes';
   if (managed !== 'yes' && managed !== 'no')
     throw new HybridError('INVALID_ATTRIBUTE', `${where}: managed='${managed}' must be 'yes' or 'no'`, { element: where });
-  const trust = getAttribute(el, 'trustGuestRxFilters');
   // A spec lives as long as the expansion: what most entries leave out is left undefined.
   const spec: PairSpec = {
     entry,
@@ -61,14 +60,17 @@ export function readPairSpec(entry: Extract<DialectEntry, { kind: 'pair' }>): Pa
     toBackup: undefined,
     managed,
     backupModel: undefined,
-    trustGuestRxFilters: trust,
+    trustGuestRxFilters: getAttribute(el, 'trustGuestRxFilters'),
     migration: readMigration(el, where),
   };
-  const setModel = (m: XmlElement): void => {
-    if (spec.backupModel !== undefined)
-      throw new HybridError('UNSUPPORTED_ELEMENT', `${where}: the backup's <model> is given twice`, { element: where });
-    spec.backupModel = m;
-  };
+  readEntrySource(spec);
+  for (const child of childElements(el)) readEntryChild(spec, child);
+  return spec;
+}
+
+/** `<source>`: a pool, a VF, or both; at least one. */
+function readEntrySource(spec: PairSpec): void {
+  const { el, where, pool } = spec.entry;
   const source = firstChild(el, 'source');
   if (!source) {
     throw new HybridError(
@@ -79,64 +81,76 @@ export function readPairSpec(entry: Extract<DialectEntry, { kind: 'pair' }>): Pa
   }
   const vfAddress = firstChild(source, 'address');
   if (vfAddress) spec.explicitVf = formatPci(readPciAddress(vfAddress, `${where} <source><address>`));
-  if (!vfAddress && entry.pool === undefined) {
+  if (!vfAddress && pool === undefined) {
     throw new HybridError('MISSING_ELEMENT', `${where}: <source> names neither a pool (network='…') nor a VF (<address type='pci' …/>)`, {
       element: where,
     });
   }
-  for (const child of childElements(el)) {
-    switch (child.name) {
-      case 'source':
-        break;
-      case 'mac': {
-        const raw = getAttribute(child, 'address');
-        if (raw === undefined) throw new HybridError('MISSING_ELEMENT', `${where}: <mac> needs address='…'`, { element: where });
-        spec.mac = parseMac(raw, where);
-        break;
+}
+
+/** One child of the entry: what expansion reads itself, else copied to the half placement says (placement.ts's table). */
+function readEntryChild(spec: PairSpec, child: XmlElement): void {
+  const { where } = spec.entry;
+  switch (child.name) {
+    case 'source':
+      return;
+    case 'mac': {
+      const raw = getAttribute(child, 'address');
+      if (raw === undefined) throw new HybridError('MISSING_ELEMENT', `${where}: <mac> needs address='…'`, { element: where });
+      spec.mac = parseMac(raw, where);
+      return;
+    }
+    case 'alias':
+      spec.alias = readUserAlias(child, where);
+      return;
+    case 'address':
+      spec.vfGuest = readGuestAddress(child, `${where} <address>`);
+      return;
+    case 'backup':
+      for (const b of childElements(child)) {
+        if (b.name === 'address') spec.backupGuest = readGuestAddress(b, `${where} <backup><address>`);
+        else if (b.name === 'model') setBackupModel(spec, b);
+        else
+          throw new HybridError('UNSUPPORTED_ELEMENT', `${where}: <backup> may hold <address> and <model>, not <${b.name}>`, {
+            element: where,
+          });
       }
-      case 'alias': {
-        const name = getAttribute(child, 'name') ?? '';
-        if (!USER_ALIAS.test(name)) {
-          throw new HybridError(
-            'INVALID_ALIAS',
-            `${where}: alias '${name}' must start with 'ua-' and use only letters, digits, '-' and '_' (libvirt's rule for user aliases)`,
-            { element: where },
-          );
-        }
-        spec.alias = name;
-        break;
-      }
-      case 'address':
-        spec.vfGuest = readGuestAddress(child, `${where} <address>`);
-        break;
-      case 'backup':
-        for (const b of childElements(child)) {
-          if (b.name === 'address') spec.backupGuest = readGuestAddress(b, `${where} <backup><address>`);
-          else if (b.name === 'model') setModel(b);
-          else
-            throw new HybridError('UNSUPPORTED_ELEMENT', `${where}: <backup> may hold <address> and <model>, not <${b.name}>`, {
-              element: where,
-            });
-        }
-        break;
-      case 'vlan':
-        spec.vlan = readVlan(child, where);
-        spec.vlanEl = child;
-        break;
-      case 'model':
-        setModel(child);
-        break;
-      // In the metadata only: libvirt refuses <mtu> on both halves (direct and hostdev).
-      case 'mtu':
-        spec.mtu = readMtu(child, where);
-        break;
-      default: {
-        const place = placeHybridChild(child, where);
-        if (place === 'vf' || place === 'both') (spec.toVf ??= []).push(child);
-        // Stryker disable next-line ConditionalExpression,EqualityOperator,StringLiteral: one element in both halves prints the same; the copy keeps a later edit of one half off the other
-        if (place === 'backup' || place === 'both') (spec.toBackup ??= []).push(place === 'both' ? cloneNode(child) : child);
-      }
+      return;
+    case 'vlan':
+      spec.vlan = readVlan(child, where);
+      spec.vlanEl = child;
+      return;
+    case 'model':
+      setBackupModel(spec, child);
+      return;
+    case 'mtu':
+      spec.mtu = readMtu(child, where);
+      return;
+    default: {
+      const place = placeHybridChild(child, where);
+      if (place === 'vf' || place === 'both') (spec.toVf ??= []).push(child);
+      // Stryker disable next-line ConditionalExpression,EqualityOperator,StringLiteral: one element in both halves prints the same; the copy keeps a later edit of one half off the other
+      if (place === 'backup' || place === 'both') (spec.toBackup ??= []).push(place === 'both' ? cloneNode(child) : child);
     }
   }
-  return spec;
+}
+
+/** The backup's `<model>`, from the entry or its `<backup>`: once. */
+function setBackupModel(spec: PairSpec, model: XmlElement): void {
+  if (spec.backupModel !== undefined)
+    throw new HybridError('UNSUPPORTED_ELEMENT', `${spec.entry.where}: the backup's <model> is given twice`, { element: spec.entry.where });
+  spec.backupModel = model;
+}
+
+/** `<alias name>`: a libvirt user alias. */
+function readUserAlias(child: XmlElement, where: string): string {
+  const name = getAttribute(child, 'name') ?? '';
+  if (!USER_ALIAS.test(name)) {
+    throw new HybridError(
+      'INVALID_ALIAS',
+      `${where}: alias '${name}' must start with 'ua-' and use only letters, digits, '-' and '_' (libvirt's rule for user aliases)`,
+      { element: where },
+    );
+  }
+  return name;
 }
