@@ -431,7 +431,15 @@ const inDoubleQuotes = (s: string): string => s.replace(/["`$\\]/g, '\\$&');
  * writeFileSync('migrate.sh', renderScript(planMigration(xml, hostA, hostB, { destUri })), { mode: 0o755 });
  */
 export function renderScript(plan: Plan): string {
-  const out: string[] = [
+  const checks = plan.steps.filter((s) => s.kind === 'check').length;
+  return (
+    [...scriptHeader(plan), ...scriptChecks(plan), ...scriptGate(checks), ...scriptUndo(plan), ...scriptChanges(plan)].join('\n') + '\n'
+  );
+}
+
+/** What the script is, its usage and exits, the plan's warnings; its argument; the preflight's state. */
+function scriptHeader(plan: Plan): string[] {
+  return [
     '#!/usr/bin/env bash',
     `# ${plan.operation} of domain ${plan.domain} (${plan.style} style), written by hostdev-hybrid.`,
     '# Read it before you run it. It runs from its own folder: the XML files it names are there.',
@@ -460,16 +468,16 @@ export function renderScript(plan: Plan): string {
     '}',
     '',
   ];
-  const checks = plan.steps.filter((s) => s.kind === 'check');
-  // A host that does not answer: its other checks are skipped, not failed once each.
+}
+
+/** Every check, each run; a host that does not answer has its other checks skipped, not failed once each. */
+function scriptChecks(plan: Plan): string[] {
+  const out: string[] = [];
   const connected = new Set<StepHost>();
   plan.steps.forEach((step, i) => {
     if (step.kind !== 'check') return;
     const title = `${i + 1}. [${step.host}] check: ${step.description}`;
-    out.push(`# ${title}`);
-    out.push(`echo ${shellQuote(`>>> ${title}`)} >&2`);
-    if (step.command.includes(HOSTDEV_HYBRID))
-      out.push('# shellcheck disable=SC2086 # HOSTDEV_HYBRID may be several words (node dist/cli.js)');
+    out.push(`# ${title}`, `echo ${shellQuote(`>>> ${title}`)} >&2`, ...severalWords(step.command));
     const down = `down_${step.host}`;
     if (connected.has(step.host)) {
       out.push(`if [ "$${down}" = yes ]; then`);
@@ -481,19 +489,29 @@ export function renderScript(plan: Plan): string {
       out.push(`  ${down}=yes`);
       connected.add(step.host);
     }
-    out.push('fi');
-    out.push('');
+    out.push('fi', '');
   });
-  out.push(
+  return out;
+}
+
+/** Stop when any check failed, or after the checks with --check. */
+function scriptGate(checks: number): string[] {
+  return [
     'if [ "$failed" -gt 0 ]; then',
-    `  echo "hostdev-hybrid: $failed of ${checks.length} check(s) failed; nothing was changed" >&2`,
+    `  echo "hostdev-hybrid: $failed of ${checks} check(s) failed; nothing was changed" >&2`,
     `  exit ${SCRIPT_EXIT.checkFailed}`,
     'fi',
     'if [ "$check_only" = yes ]; then',
-    `  echo "hostdev-hybrid: all ${checks.length} checks passed; nothing was changed (--check)" >&2`,
+    `  echo "hostdev-hybrid: all ${checks} checks passed; nothing was changed (--check)" >&2`,
     '  exit 0',
     'fi',
     '',
+  ];
+}
+
+/** The journal of compensations, and what a failed step does with it: undo before the switch-over, say so after. */
+function scriptUndo(plan: Plan): string[] {
+  return [
     'undo=()        # compensations of the steps that ran, oldest first',
     'switched=no    # yes once the guest runs on the destination',
     '',
@@ -513,19 +531,25 @@ export function renderScript(plan: Plan): string {
     '}',
     'trap on_error ERR',
     '',
-  );
+  ];
+}
+
+/** Every change, in order, each recording its compensation; the last line says it is done. */
+function scriptChanges(plan: Plan): string[] {
+  const out: string[] = [];
   plan.steps.forEach((step, i) => {
     if (step.kind === 'check') return;
     const title = `${i + 1}. [${step.host}] ${step.description}`;
-    out.push(`# ${title}`);
-    out.push(`echo ${shellQuote(`>>> ${title}`)} >&2`);
-    if (step.command.includes(HOSTDEV_HYBRID))
-      out.push('# shellcheck disable=SC2086 # HOSTDEV_HYBRID may be several words (node dist/cli.js)');
-    out.push(step.command);
+    out.push(`# ${title}`, `echo ${shellQuote(`>>> ${title}`)} >&2`, ...severalWords(step.command), step.command);
     if (step.undo !== undefined) out.push(`undo+=(${shellQuote(step.undo)})`);
     if (step.switchover) out.push('switched=yes');
     out.push('');
   });
   out.push(`echo "hostdev-hybrid: ${plan.operation} of ${inDoubleQuotes(plan.domain)} done" >&2`);
-  return out.join('\n') + '\n';
+  return out;
+}
+
+/** shellcheck's note for a command that calls HOSTDEV_HYBRID, unquoted on purpose. */
+function severalWords(command: string): string[] {
+  return command.includes(HOSTDEV_HYBRID) ? ['# shellcheck disable=SC2086 # HOSTDEV_HYBRID may be several words (node dist/cli.js)'] : [];
 }
