@@ -39,10 +39,8 @@ export function findDialect(
   const index = hostIndex(host);
   const entries: DialectEntry[] = [];
   devices.forEach((el, position) => {
-    // Most devices are none of the dialect's: skip them before building any description.
-    // Stryker disable next-line ConditionalExpression: a shortcut; visit() tells the same devices apart
+    // Most devices are none of the dialect's: they are skipped before `describe` is asked.
     const type = el.name === 'interface' ? getAttribute(el, 'type') : undefined;
-    // Stryker disable next-line ConditionalExpression: as above
     if (getAttribute(el, 'ephemeral') === undefined && !firstChild(el, 'backup') && type !== 'hostdev-hybrid' && type !== 'network') return;
     atElement(el, () => visit(el, position));
   });
@@ -76,7 +74,6 @@ export function findDialect(
       return;
     }
     let pair = false;
-    // Stryker disable next-line ConditionalExpression,LogicalOperator: only an interface has type='network' with a source network
     if (el.name === 'interface' && type === 'network') {
       const p = index.poolByName.get(sourceNetwork(el) ?? '');
       pair = p?.mode === 'hostdev-hybrid';

@@ -10,9 +10,6 @@ import { leanElement, type XmlDocument, type XmlElement } from '../xml/tree.js';
 
 /** The XML namespace of the hostdev-hybrid metadata element. */
 export const HH_NS = 'https://hostdev-hybrid.dev/xmlns/1.0';
-const PREFIX = 'hh';
-const DIGITS = /^[0-9]+$/;
-const GUEST_PCI = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/;
 
 /** How the guest sees a pair: `bond` (the guest bonds two NICs) or `teaming` (QEMU failover). */
 export type Style = 'bond' | 'teaming';
@@ -88,7 +85,6 @@ export function findMetadataElement(root: XmlElement): XmlElement | undefined {
   if (!metadata) return undefined;
   for (const el of childElements(metadata)) {
     const prefix = ourPrefix(el);
-    // Stryker disable next-line ConditionalExpression: local() of an undefined prefix matches no name anyway
     if (prefix !== undefined && local(el, prefix) === 'hybrid') return el;
   }
   return undefined;
@@ -104,32 +100,40 @@ interface Field<R> {
   values?: readonly string[];
 }
 
-/** A pair's attributes, in the order they are written (and the record's keys are read). */
-const PAIR_FIELDS: readonly Field<PairRecord>[] = [
-  { key: 'name', attr: 'name', required: true },
-  { key: 'form', attr: 'form', required: true, values: ['hybrid', 'network'] },
-  { key: 'pool', attr: 'pool' },
-  { key: 'mac', attr: 'mac', required: true },
-  { key: 'vf', attr: 'vf', required: true },
-  { key: 'pf', attr: 'pf', required: true },
-  { key: 'pfDev', attr: 'pf-dev', required: true },
-  { key: 'vfIndex', attr: 'vf-index', required: true, kind: 'count' },
-  { key: 'vlan', attr: 'vlan', kind: 'count' },
-  { key: 'backupDev', attr: 'backup-dev', required: true },
-  { key: 'backupDevTemplate', attr: 'backup-dev-template' },
-  { key: 'vfAlias', attr: 'vf-alias', required: true },
-  { key: 'backupAlias', attr: 'backup-alias', required: true },
-  { key: 'vfGuestAddress', attr: 'vf-guest', kind: 'guest-pci' },
-  { key: 'mtu', attr: 'mtu', kind: 'count' },
-  { key: 'migration', attr: 'migration', values: ['unplug'] },
-];
+/**
+ * A pair's attributes, in the order they are written (and the record's keys are read). Built per
+ * document read or written, not once per process: a table made when the module loads is beyond
+ * mutation testing's per-test coverage.
+ */
+function pairFields(): readonly Field<PairRecord>[] {
+  return [
+    { key: 'name', attr: 'name', required: true },
+    { key: 'form', attr: 'form', required: true, values: ['hybrid', 'network'] },
+    { key: 'pool', attr: 'pool' },
+    { key: 'mac', attr: 'mac', required: true },
+    { key: 'vf', attr: 'vf', required: true },
+    { key: 'pf', attr: 'pf', required: true },
+    { key: 'pfDev', attr: 'pf-dev', required: true },
+    { key: 'vfIndex', attr: 'vf-index', required: true, kind: 'count' },
+    { key: 'vlan', attr: 'vlan', kind: 'count' },
+    { key: 'backupDev', attr: 'backup-dev', required: true },
+    { key: 'backupDevTemplate', attr: 'backup-dev-template' },
+    { key: 'vfAlias', attr: 'vf-alias', required: true },
+    { key: 'backupAlias', attr: 'backup-alias', required: true },
+    { key: 'vfGuestAddress', attr: 'vf-guest', kind: 'guest-pci' },
+    { key: 'mtu', attr: 'mtu', kind: 'count' },
+    { key: 'migration', attr: 'migration', values: ['unplug'] },
+  ];
+}
 
-const EPHEMERAL_FIELDS: readonly Field<EphemeralRecord>[] = [
-  { key: 'alias', attr: 'alias', required: true },
-  { key: 'device', attr: 'device', required: true, values: ['hostdev', 'interface'] },
-  { key: 'source', attr: 'source', required: true },
-  { key: 'pool', attr: 'pool' },
-];
+function ephemeralFields(): readonly Field<EphemeralRecord>[] {
+  return [
+    { key: 'alias', attr: 'alias', required: true },
+    { key: 'device', attr: 'device', required: true, values: ['hostdev', 'interface'] },
+    { key: 'source', attr: 'source', required: true },
+    { key: 'pool', attr: 'pool' },
+  ];
+}
 
 function readFields<R>(el: XmlElement, fields: readonly Field<R>[]): R {
   const record: Record<string, string | number> = {};
@@ -141,9 +145,9 @@ function readFields<R>(el: XmlElement, fields: readonly Field<R>[]): R {
     }
     if (f.values && !f.values.includes(v))
       throw new HybridError('METADATA_INVALID', `hostdev-hybrid metadata: ${f.attr}='${v}' is unknown (${f.values.join(' or ')})`);
-    if (f.kind === 'count' && !DIGITS.test(v))
+    if (f.kind === 'count' && !/^[0-9]+$/.test(v))
       throw new HybridError('METADATA_INVALID', `hostdev-hybrid metadata: ${f.attr}='${v}' must be a number`);
-    if (f.kind === 'guest-pci' && !GUEST_PCI.test(v)) {
+    if (f.kind === 'guest-pci' && !/^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/.test(v)) {
       throw new HybridError('METADATA_INVALID', `hostdev-hybrid metadata: ${f.attr}='${v}' is not a PCI address like 0000:01:00.0`);
     }
     record[f.key] = f.kind === 'count' ? Number(v) : v;
@@ -166,10 +170,11 @@ export function readMetadata(root: XmlElement): HybridMetadata | undefined {
   if (style !== 'bond' && style !== 'teaming')
     throw new HybridError('METADATA_INVALID', `hostdev-hybrid metadata: style='${style}' is neither bond nor teaming`);
   const meta: HybridMetadata = { style, pairs: [], ephemeral: [] };
+  const [pairFieldList, ephemeralFieldList] = [pairFields(), ephemeralFields()];
   for (const child of childElements(el)) {
     const kind = local(child, prefix);
-    if (kind === 'pair') meta.pairs.push(readFields(child, PAIR_FIELDS));
-    else if (kind === 'ephemeral') meta.ephemeral.push(readFields(child, EPHEMERAL_FIELDS));
+    if (kind === 'pair') meta.pairs.push(readFields(child, pairFieldList));
+    else if (kind === 'ephemeral') meta.ephemeral.push(readFields(child, ephemeralFieldList));
   }
   return meta;
 }
@@ -183,16 +188,14 @@ export function metadataForVirsh(meta: HybridMetadata): XmlElement {
   return metadataElement(meta, '');
 }
 
-function metadataElement(meta: HybridMetadata, prefix = PREFIX): XmlElement {
+function metadataElement(meta: HybridMetadata, prefix = 'hh'): XmlElement {
   const name = (local: string): string => (prefix ? `${prefix}:${local}` : local);
+  const [pairFieldList, ephemeralFieldList] = [pairFields(), ephemeralFields()];
   return leanElement(name('hybrid'), { ...(prefix ? { [`xmlns:${prefix}`]: HH_NS } : {}), version: '1', style: meta.style }, [
-    ...meta.pairs.map((p) => leanElement(name('pair'), writeFields(p, PAIR_FIELDS))),
-    ...meta.ephemeral.map((e) => leanElement(name('ephemeral'), writeFields(e, EPHEMERAL_FIELDS))),
+    ...meta.pairs.map((p) => leanElement(name('pair'), writeFields(p, pairFieldList))),
+    ...meta.ephemeral.map((e) => leanElement(name('ephemeral'), writeFields(e, ephemeralFieldList))),
   ]);
 }
-
-// libvirt's order of the elements that may precede <metadata>.
-const BEFORE_METADATA = ['name', 'uuid', 'genid', 'title', 'description'];
 
 /** Writes (or rewrites) our element; an empty record removes it. */
 export function writeMetadata(doc: XmlDocument, root: XmlElement, meta: HybridMetadata): void {
@@ -212,7 +215,8 @@ export function writeMetadata(doc: XmlDocument, root: XmlElement, meta: HybridMe
   if (!metadata) {
     metadata = leanElement('metadata');
     const anchor = childElements(root)
-      .filter((c) => BEFORE_METADATA.includes(c.name))
+      // libvirt's order of the elements that may precede <metadata>.
+      .filter((c) => ['name', 'uuid', 'genid', 'title', 'description'].includes(c.name))
       .at(-1);
     insertElement(doc, root, metadata, anchor ? { after: anchor } : 'start');
   }

@@ -26,9 +26,9 @@ export interface PairSpec {
   vlanEl?: XmlElement;
   vlan?: number;
   mtu?: number;
-  /** Children for the VF half and for the backup half; none is the usual case, and allocates nothing. */
-  toVf: XmlElement[] | undefined;
-  toBackup: XmlElement[] | undefined;
+  /** Children for the VF half and for the backup half (placement.ts's table says which). */
+  toVf: XmlElement[];
+  toBackup: XmlElement[];
   /** The backup's `<model>`; none given: virtio. */
   backupModel: XmlElement | undefined;
   managed: string;
@@ -37,15 +37,11 @@ export interface PairSpec {
   migration: 'unplug' | 'auto';
 }
 
-const HYBRID_ATTRIBUTES = new Set(['type', 'managed', 'trustGuestRxFilters', 'migration']);
-// libvirt's rule for user aliases.
-const USER_ALIAS = /^ua-[A-Za-z0-9_-]+$/;
-
 /** Reads and checks one hybrid entry; nothing is chosen or changed yet. */
 export function readPairSpec(entry: Extract<DialectEntry, { kind: 'pair' }>): PairSpec {
   const { el, where } = entry;
   for (const a of el.attributes) {
-    if (!HYBRID_ATTRIBUTES.has(a.name))
+    if (!['type', 'managed', 'trustGuestRxFilters', 'migration'].includes(a.name))
       throw new HybridError('UNSUPPORTED_ELEMENT', `${where}: attribute ${a.name}='${a.value}' is not supported on a hybrid entry`, {
         element: where,
       });
@@ -53,11 +49,10 @@ export function readPairSpec(entry: Extract<DialectEntry, { kind: 'pair' }>): Pa
   const managed = getAttribute(el, 'managed') ?? 'yes';
   if (managed !== 'yes' && managed !== 'no')
     throw new HybridError('INVALID_ATTRIBUTE', `${where}: managed='${managed}' must be 'yes' or 'no'`, { element: where });
-  // A spec lives as long as the expansion: what most entries leave out is left undefined.
   const spec: PairSpec = {
     entry,
-    toVf: undefined,
-    toBackup: undefined,
+    toVf: [],
+    toBackup: [],
     managed,
     backupModel: undefined,
     trustGuestRxFilters: getAttribute(el, 'trustGuestRxFilters'),
@@ -128,9 +123,9 @@ function readEntryChild(spec: PairSpec, child: XmlElement): void {
       return;
     default: {
       const place = placeHybridChild(child, where);
-      if (place === 'vf' || place === 'both') (spec.toVf ??= []).push(child);
-      // Stryker disable next-line ConditionalExpression,EqualityOperator,StringLiteral: one element in both halves prints the same; the copy keeps a later edit of one half off the other
-      if (place === 'backup' || place === 'both') (spec.toBackup ??= []).push(place === 'both' ? cloneNode(child) : child);
+      // One element in both halves: each half gets its own copy, so a later edit of one keeps off the other.
+      if (place === 'vf' || place === 'both') spec.toVf.push(child);
+      if (place === 'backup' || place === 'both') spec.toBackup.push(place === 'both' ? cloneNode(child) : child);
     }
   }
 }
@@ -145,7 +140,8 @@ function setBackupModel(spec: PairSpec, model: XmlElement): void {
 /** `<alias name>`: a libvirt user alias. */
 function readUserAlias(child: XmlElement, where: string): string {
   const name = getAttribute(child, 'name') ?? '';
-  if (!USER_ALIAS.test(name)) {
+  if (!/^ua-[A-Za-z0-9_-]+$/.test(name)) {
+    // libvirt's rule for user aliases
     throw new HybridError(
       'INVALID_ALIAS',
       `${where}: alias '${name}' must start with 'ua-' and use only letters, digits, '-' and '_' (libvirt's rule for user aliases)`,

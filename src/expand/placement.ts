@@ -46,8 +46,6 @@ export const HYBRID_CHILDREN: readonly { readonly name: string; readonly home: C
 
 const HOME = new Map(HYBRID_CHILDREN.map((c) => [c.name, c.home]));
 
-const VF_DRIVERS = new Set(['vfio', 'kvm', 'xen']);
-
 /** libvirt accepts 802.1Qbh on both kinds of interface, 802.1Qbg only on direct (macvtap). */
 export function placeVirtualport(type: string | undefined): Placement | undefined {
   return type === '802.1Qbh' ? 'both' : type === '802.1Qbg' ? 'backup' : undefined;
@@ -56,8 +54,11 @@ export function placeVirtualport(type: string | undefined): Placement | undefine
 export function placeHybridChild(child: XmlElement, where: string): Placement {
   const home = HOME.get(child.name);
   if (home === 'vf' || home === 'backup' || home === 'both') return home;
-  // Stryker disable next-line StringLiteral: no driver is named by the default either way
-  if (child.name === 'driver') return VF_DRIVERS.has(getAttribute(child, 'name') ?? '') ? 'vf' : 'backup';
+  if (child.name === 'driver') {
+    // libvirt's passthrough backends belong to the VF half; the rest (vhost, qemu, queues) to virtio.
+    const backend = getAttribute(child, 'name');
+    return backend === 'vfio' || backend === 'kvm' || backend === 'xen' ? 'vf' : 'backup';
+  }
   if (child.name === 'virtualport') {
     const type = getAttribute(child, 'type');
     const place = placeVirtualport(type);

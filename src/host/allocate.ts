@@ -28,8 +28,7 @@ export type PickOptions = Omit<AllocationOptions, 'claimed'>;
 
 function takenByOther(host: Host, vf: string, domain: string | undefined): string | undefined {
   const user = hostIndex(host).takenBy.get(vf);
-  // Stryker disable next-line ConditionalExpression: an unheld VF gives undefined either way
-  return user !== undefined && user !== domain ? user : undefined;
+  return user === domain ? undefined : user;
 }
 
 /**
@@ -143,8 +142,8 @@ export class AllocationRun {
 interface PoolState {
   /** How many of the run's claims are counted in claimedOn. */
   seen: number;
-  /** Claims per PF address that no other domain holds (those are counted as taken already). */
-  claimedOn: Map<string, number>;
+  /** Claims per PF group that no other domain holds (those are counted as taken already). */
+  claimedOn: Map<PoolGroup, number>;
   /** Per PF group, the index of its first member that may be free: used stays used in a run. */
   start: Map<PoolGroup, number>;
 }
@@ -179,26 +178,23 @@ function pick(
   for (; state.seen < log.length; state.seen++) {
     const vf = log[state.seen]!;
     const g = groups.ofVf.get(vf);
-    if (g && !heldByOther(vf)) state.claimedOn.set(g.pf, (state.claimedOn.get(g.pf) ?? 0) + 1);
+    if (g && !heldByOther(vf)) state.claimedOn.set(g, (state.claimedOn.get(g) ?? 0) + 1);
   }
   const prefer = options.preferNumaNode;
   let best: Candidate | undefined;
-  // Stryker disable next-line BooleanLiteral: only chooses between two messages
-  let anyFree = false;
   for (const g of groups.list) {
     const member = firstFree(host, g, state, usedBy, prefer);
     if (!member) continue;
-    anyFree = true;
     const topo = vfTopology(host, member.vf); // a VF whose PF, netdev or listing is missing fails here, named
     if (options.pfNetdev !== undefined && topo.pfNetdev !== options.pfNetdev) continue;
-    const used = g.taken - (g.takenBy.get(domain) ?? 0) + (state.claimedOn.get(g.pf) ?? 0);
+    const used = g.taken - (g.takenBy.get(domain) ?? 0) + (state.claimedOn.get(g) ?? 0);
     const candidate = { topo, order: member.order, used, pfOrder: g.pfOrder };
     if (!best || compareCandidates(candidate, best, prefer) < 0) best = candidate;
   }
   if (!best) {
     throw new HybridError(
       'POOL_EXHAUSTED',
-      options.pfNetdev === undefined || !anyFree
+      options.pfNetdev === undefined
         ? `network '${poolName}' has no free VF left: ${exhaustion(pool, taken, claimed, domain)}; enable more VFs on its PFs or free one`
         : `network '${poolName}' has no free VF on ${options.pfNetdev}; enable more VFs there or free one`,
     );
@@ -238,10 +234,7 @@ function firstFree(
   usedBy: (vf: string) => boolean,
   prefer: number | undefined,
 ): PoolMember | undefined {
-  let start = state.start.get(g) ?? 0;
-  // Stryker disable next-line EqualityOperator,ConditionalExpression: a cursor that saves rescanning; not moving it gives the same answer, slower
-  while (start < g.members.length && usedBy(g.members[start]!.vf)) start++;
-  state.start.set(g, start);
+  const start = skipUsedFront(g, state, usedBy);
   let first: PoolMember | undefined;
   for (let k = start; k < g.members.length; k++) {
     const m = g.members[k]!;
@@ -252,6 +245,14 @@ function firstFree(
     if (vfTopology(host, m.vf).numaNode === prefer) return m;
   }
   return first;
+}
+
+/** Moves the group's cursor past the members in use at its front (saves rescanning them: time only). */
+function skipUsedFront(g: PoolGroup, state: PoolState, usedBy: (vf: string) => boolean): number {
+  let start = state.start.get(g) ?? 0;
+  while (start < g.members.length && usedBy(g.members[start]!.vf)) start++;
+  state.start.set(g, start);
+  return start;
 }
 
 /** Why a pool has no VF left, counted apart: held by domains on the host, or chosen in this run. */
@@ -272,14 +273,14 @@ function exhaustion(pool: HostPool, taken: ReadonlyMap<string, string>, claimed:
   return `of its ${pool.vfs.length} VFs, ${parts.join(' and ')}, so none is left for one more`;
 }
 
-interface PoolMember {
+export interface PoolMember {
   vf: string;
   order: number;
 }
 
-interface PoolGroup {
-  /** The PF's PCI address ('' for VFs whose PF is unknown). */
-  pf: string;
+export interface PoolGroup {
+  /** The PF's PCI address (undefined for VFs the snapshot lacks: choosing one fails in vfTopology, naming it). */
+  pf: string | undefined;
   pfOrder: number;
   /** The pool's VFs on this PF, by VF index (then pool order). */
   members: PoolMember[];
@@ -290,7 +291,7 @@ interface PoolGroup {
   numa: number | undefined | 'mixed';
 }
 
-type PoolGroups = { list: PoolGroup[]; ofVf: Map<string, PoolGroup> };
+export type PoolGroups = { list: PoolGroup[]; ofVf: Map<string, PoolGroup> };
 const groupsOf = new WeakMap<Host, Map<string, PoolGroups>>();
 
 /**
@@ -299,30 +300,30 @@ const groupsOf = new WeakMap<Host, Map<string, PoolGroups>>();
  */
 function poolGroups(host: Host, pool: HostPool): PoolGroups {
   let perHost = groupsOf.get(host);
-  // Stryker disable next-line ConditionalExpression: a lost cache entry is only computed again (slower, same answer)
   if (!perHost) groupsOf.set(host, (perHost = new Map()));
   const known = perHost.get(pool.name);
-  // Stryker disable next-line ConditionalExpression: a lost cache entry is only computed again (slower, same answer)
   if (known) return known;
+  const result = groupPool(host, pool);
+  perHost.set(pool.name, result);
+  return result;
+}
+
+/** A pool's VFs grouped by PF, each group in VF-index order, with what allocation asks of it. */
+export function groupPool(host: Host, pool: HostPool): PoolGroups {
   const index = hostIndex(host);
-  const byPf = new Map<string, PoolGroup>();
+  const byPf = new Map<string | undefined, PoolGroup>();
   const ofVf = new Map<string, PoolGroup>();
   pool.vfs.forEach((vf, order) => {
-    // Stryker disable next-line StringLiteral: VFs the snapshot lacks share any one key; choosing one fails in vfTopology, naming it
-    const pf = index.vfByAddress.get(vf)?.pf ?? '';
-    const pfDef = index.pfByAddress.get(pf);
+    const pf = index.vfByAddress.get(vf)?.pf;
+    const pfDef = index.pfByAddress.get(pf as string); // (a Map finds nothing under undefined)
     const numa = index.vfByAddress.get(vf)?.numaNode ?? pfDef?.numaNode;
     let g = byPf.get(pf);
     if (!g) {
-      // A PF without a netdev sorts anywhere: its VFs fail in vfTopology when chosen.
-      // Stryker disable next-line UnaryOperator,ConditionalExpression: as above
-      const at = pfDef?.netdev === undefined ? -1 : pool.pfs.indexOf(pfDef.netdev);
-      // Stryker disable next-line ConditionalExpression: as above
+      // A PF the pool does not list (or without a netdev) sorts after those it lists.
+      const at = pool.pfs.indexOf(pfDef?.netdev as string);
       g = { pf, pfOrder: at === -1 ? pool.pfs.length : at, members: [], taken: 0, takenBy: new Map(), numa };
       byPf.set(pf, g);
     }
-    // 'mixed' only takes allocation's general path, which gives the same answer, slower.
-    // Stryker disable next-line ConditionalExpression,LogicalOperator,StringLiteral,EqualityOperator: as above
     if (g.numa !== 'mixed' && numa !== g.numa) g.numa = 'mixed';
     g.members.push({ vf, order });
     ofVf.set(vf, g);
@@ -333,13 +334,11 @@ function poolGroups(host: Host, pool: HostPool): PoolGroups {
     }
   });
   for (const g of byPf.values()) {
-    const pfVfs = index.pfByAddress.get(g.pf)?.vfs;
-    const position = new Map(pfVfs?.map((v, i) => [v, i] as const) ?? []);
+    const pfVfs = index.pfByAddress.get(g.pf as string)?.vfs;
+    const position = new Map(pfVfs?.map((v, i) => [v, i] as const));
+    const unlisted = position.size;
     // A VF its PF does not list sorts last; using it fails in vfTopology, naming it.
-    // Stryker disable next-line ArithmeticOperator: VFs tie only where their PF lists neither; the sort is stable and they come in pool order either way
-    g.members.sort((a, b) => (position.get(a.vf) ?? Infinity) - (position.get(b.vf) ?? Infinity) || a.order - b.order);
+    g.members.sort((a, b) => (position.get(a.vf) ?? unlisted) - (position.get(b.vf) ?? unlisted) || a.order - b.order);
   }
-  const result = { list: [...byPf.values()], ofVf };
-  perHost.set(pool.name, result);
-  return result;
+  return { list: [...byPf.values()], ofVf };
 }

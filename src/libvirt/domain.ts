@@ -92,15 +92,9 @@ export function guestPciAddress(device: XmlElement, where: string): PciAddress |
 export function describeDevice(device: XmlElement, position?: number): string {
   const type = getAttribute(device, 'type');
   const alias = aliasOf(device);
-  // Joined, not concatenated: a description lives as long as its dialect entry, and a concatenation
-  // is a tree of its pieces, each kept alive as long.
-  return [
-    `<${device.name}`,
-    type ? ` type='${type}'` : '',
-    '>',
-    alias ? ` '${alias}'` : '',
-    position === undefined ? '' : ` (device #${position + 1})`,
-  ].join('');
+  const typed = type ? ` type='${type}'` : '';
+  const named = alias ? ` '${alias}'` : '';
+  return `<${device.name}${typed}>${named}${position === undefined ? '' : ` (device #${position + 1})`}`;
 }
 
 /**
@@ -155,8 +149,7 @@ export function inInput<T>(file: string | undefined, fn: () => T): T {
 export function numatuneNode(root: XmlElement): number | undefined {
   const memory = firstPath(root, 'numatune', 'memory');
   const nodeset = memory && getAttribute(memory, 'nodeset');
-  // Stryker disable next-line ConditionalExpression: no digits in 'undefined' either
-  return nodeset !== undefined && /^[0-9]+$/.test(nodeset) ? Number(nodeset) : undefined;
+  return /^[0-9]+$/.test(nodeset ?? '') ? Number(nodeset) : undefined;
 }
 
 /** A device that passes a host device through: a `<hostdev>`, or an `<interface type='hostdev'>`. */

@@ -31,15 +31,7 @@ const rank = (n: XmlNode): number => (n.type === 'element' ? (RANK.get(n.name) ?
 
 /** Children in libvirt's order; the sort is stable, so unlisted ones keep theirs, first. */
 export function sortInterfaceChildren(el: XmlElement): XmlElement {
-  const kids = el.children;
-  // Usually in order already (a sort copies the array).
-  for (let i = 1; i < kids.length; i++) {
-    // Stryker disable next-line ConditionalExpression,EqualityOperator,ArithmeticOperator: a shortcut; sorting what is in order changes nothing (the sort is stable)
-    if (rank(kids[i - 1]!) > rank(kids[i]!)) {
-      kids.sort((a, b) => rank(a) - rank(b));
-      break;
-    }
-  }
+  el.children.sort((a, b) => rank(a) - rank(b));
   return el;
 }
 

@@ -1,5 +1,5 @@
 import { HybridError } from '../errors.js';
-import { BYTE_HEX } from './pci-address.js';
+import { digits } from './pci-address.js';
 import { sha256 } from '../sha256.js';
 
 const MAC_TEXT = /^([0-9a-fA-F]{2})([:-])([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})\2([0-9a-fA-F]{2})$/;
@@ -25,7 +25,7 @@ export function parseMac(raw: string, where: string): string {
 export function stableMac(seed: string, taken: { has(mac: string): boolean }): string {
   for (let attempt = 0; ; attempt++) {
     const h = sha256(`${seed}#${attempt}`);
-    const mac = `52:54:00:${BYTE_HEX[h[0]!]}:${BYTE_HEX[h[1]!]}:${BYTE_HEX[h[2]!]}`;
+    const mac = `52:54:00:${digits(h[0]!, 2)}:${digits(h[1]!, 2)}:${digits(h[2]!, 2)}`;
     if (!taken.has(mac)) return mac;
   }
 }

@@ -10,25 +10,24 @@ export interface PciAddress {
   function: number;
 }
 
-const LIMITS = { domain: 0xffff, bus: 0xff, slot: 0x1f, function: 7 } as const;
-type Field = keyof typeof LIMITS;
-const FIELDS: Field[] = ['domain', 'bus', 'slot', 'function'];
+type Field = keyof PciAddress;
 
-const HEX_NUMBER = /^0[xX][0-9a-fA-F]{1,8}$/;
-const DECIMAL_NUMBER = /^(0|[1-9][0-9]{0,9})$/;
-const PCI_TEXT = /^([0-9a-fA-F]{4}):([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7])$/;
+/** The largest value libvirt accepts in each field. */
+function limitOf(field: Field): number {
+  return { domain: 0xffff, bus: 0xff, slot: 0x1f, function: 7 }[field];
+}
 
 /** libvirt reads these with base auto-detection; we accept its two unambiguous forms. */
 function parseNumber(raw: string, field: Field, where: string): number {
   let n = NaN;
-  if (HEX_NUMBER.test(raw))
+  if (/^0[xX][0-9a-fA-F]{1,8}$/.test(raw))
     n = parseInt(raw, 16); // parseInt takes the 0x itself
-  else if (DECIMAL_NUMBER.test(raw)) n = parseInt(raw, 10);
-  if (Number.isNaN(n) || n > LIMITS[field]) {
+  else if (/^(0|[1-9][0-9]{0,9})$/.test(raw)) n = parseInt(raw, 10);
+  if (Number.isNaN(n) || n > limitOf(field)) {
     // neither form gives a negative number
     throw new HybridError(
       'INVALID_PCI_ADDRESS',
-      `${where}: ${field}='${raw}' is not a valid PCI ${field} (hexadecimal like '0x${LIMITS[field].toString(16)}' or decimal, at most 0x${LIMITS[field].toString(16)})`,
+      `${where}: ${field}='${raw}' is not a valid PCI ${field} (hexadecimal like '0x${limitOf(field).toString(16)}' or decimal, at most 0x${limitOf(field).toString(16)})`,
       { element: where },
     );
   }
@@ -42,7 +41,7 @@ export function readPciAddress(el: XmlElement, where: string): PciAddress {
     throw new HybridError('INVALID_PCI_ADDRESS', `${where}: address type='${type}' is not a PCI address`, { element: where });
   }
   const out = { domain: 0, bus: 0, slot: 0, function: 0 };
-  for (const field of FIELDS) {
+  for (const field of ['domain', 'bus', 'slot', 'function'] as const) {
     const raw = getAttribute(el, field);
     if (raw === undefined) {
       if (field === 'bus' || field === 'slot') {
@@ -57,33 +56,28 @@ export function readPciAddress(el: XmlElement, where: string): PciAddress {
 
 /** `0000:04:10.1`, the form lspci, sysfs and libvirt's messages use. */
 export function formatPci(a: PciAddress): string {
-  // Stryker disable next-line ConditionalExpression,EqualityOperator: a shortcut for the usual domain 0; the general form gives the same
-  const domain = a.domain === 0 ? '0000' : a.domain.toString(16).padStart(4, '0');
-  return `${domain}:${BYTE_HEX[a.bus]!}:${BYTE_HEX[a.slot]!}.${a.function.toString(16)}`;
+  return `${digits(a.domain, 4)}:${digits(a.bus, 2)}:${digits(a.slot, 2)}.${a.function.toString(16)}`;
 }
 
 export function parsePci(text: string, where = 'PCI address'): PciAddress {
-  const m = PCI_TEXT.exec(text);
+  const m = /^([0-9a-fA-F]{4}):([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7])$/.exec(text);
   const a = m && { domain: parseInt(m[1]!, 16), bus: parseInt(m[2]!, 16), slot: parseInt(m[3]!, 16), function: parseInt(m[4]!, 16) };
-  if (!a || a.slot > LIMITS.slot) {
+  if (!a || a.slot > limitOf('slot')) {
     throw new HybridError('INVALID_PCI_ADDRESS', `${where}: '${text}' is not a PCI address of the form 0000:04:10.1`, { element: where });
   }
   return a;
 }
 
-/** `00` to `ff`: a byte in two hex digits, made once (MACs and PCI attributes print thousands). */
-export const BYTE_HEX: readonly string[] = Array.from({ length: 256 }, (_, n) => n.toString(16).padStart(2, '0'));
-const hex = (n: number, w: number): string => '0x' + n.toString(16).padStart(w, '0');
-// Buses and slots are written for every device of every expansion: made once.
-const HEX2 = BYTE_HEX.map((h) => '0x' + h);
-const FUNCTION_HEX = Array.from({ length: 8 }, (_, n) => '0x' + n);
+/** `n` in hexadecimal, `width` digits at least. */
+export function digits(n: number, width: number): string {
+  return n.toString(16).padStart(width, '0');
+}
 
 /** The attributes libvirt writes for an address, in its order (one object literal: no field added later). */
 export function pciAttributes(a: PciAddress, type = true): Record<string, string> {
-  // Stryker disable next-line ConditionalExpression,EqualityOperator: a shortcut for the usual domain 0; hex() gives the same
-  const domain = a.domain === 0 ? '0x0000' : hex(a.domain, 4);
-  const bus = HEX2[a.bus]!;
-  const slot = HEX2[a.slot]!;
-  const fn = FUNCTION_HEX[a.function]!;
+  const domain = '0x' + digits(a.domain, 4);
+  const bus = '0x' + digits(a.bus, 2);
+  const slot = '0x' + digits(a.slot, 2);
+  const fn = '0x' + a.function.toString(16);
   return type ? { type: 'pci', domain, bus, slot, function: fn } : { domain, bus, slot, function: fn };
 }

@@ -26,9 +26,9 @@ export interface GuestPciSpace {
   machine: MachineKind;
   controllers: Map<number, PciController>;
   /** fnKey(address) → who holds it (a description, made only when a message needs it). */
-  functions: Map<number, Who>;
+  functions: Map<string, Who>;
   /** slotKey(address) of every slot with at least one function in use. */
-  slots: Set<number>;
+  slots: Set<string>;
   /** The highest bus any address names: libvirt adds controllers for buses nobody listed. */
   maxBus: number;
   /** False for a running guest: controllers cannot be added live. */
@@ -44,13 +44,9 @@ export interface GuestPciSpace {
   slotLead?: NonNullable<PciController['added']>;
 }
 
-// Addresses as numbers (domain 16 bits, bus 8, slot 5, function 3: at most 2^32): a slot search
-// then allocates nothing.
-// Stryker disable next-line ArithmeticOperator: any one-to-one numbering of the addresses does
-const slotKeyOf = (domain: number, bus: number, slot: number): number => (domain * 256 + bus) * 32 + slot;
-const slotKey = (a: PciAddress): number => slotKeyOf(a.domain, a.bus, a.slot);
-// Stryker disable next-line ArithmeticOperator: as above
-const fnKey = (a: PciAddress): number => slotKey(a) * 8 + a.function;
+const slotKeyOf = (domain: number, bus: number, slot: number): string => `${domain}:${bus}:${slot}`;
+const slotKey = (a: PciAddress): string => slotKeyOf(a.domain, a.bus, a.slot);
+const fnKey = (a: PciAddress): string => `${slotKey(a)}.${a.function}`;
 /** A device's description for messages, or how to make it: most never appear in one. */
 export type Who = string | (() => string);
 const describe = (who: Who): string => (typeof who === 'string' ? who : who());
@@ -98,44 +94,54 @@ export function guestPciSpace(machine: MachineKind, devices: XmlElement[], canAd
   }
   devices.forEach((dev, i) => {
     const where = (): string => describeDevice(dev, i);
-    // Stryker disable next-line ConditionalExpression,LogicalOperator: a shortcut (guestPciAddress gives undefined for these too) that saves building where() per device
-    const address = mirrors.has(dev) || !firstChild(dev, 'address') ? undefined : guestPciAddress(dev, where());
-    if (address) occupy(space, address, where, false);
+    // A console that mirrors a serial port shares its address: one device.
+    const address = mirrors.has(dev) ? undefined : guestPciAddress(dev, where());
+    if (address) occupy(space, address, where);
   });
   return space;
 }
 
-function occupy(space: GuestPciSpace, a: PciAddress, by: Who, strict: boolean): void {
+/** Takes an address some device of the input holds; a second holder is refused. */
+function occupy(space: GuestPciSpace, a: PciAddress, by: Who): void {
+  refuseHeld(space, a, by);
+  mark(space, a, by);
+}
+
+function refuseHeld(space: GuestPciSpace, a: PciAddress, by: Who): void {
   const held = space.functions.get(fnKey(a));
-  const who = (): string => describe(by);
   if (held !== undefined) {
     // libvirt itself refuses duplicates in the input; we report the first we see either way.
-    throw new HybridError('GUEST_ADDRESS_CONFLICT', `${who()}: guest PCI address ${formatPci(a)} is already used by ${describe(held)}`, {
-      element: who(),
+    const who = describe(by);
+    throw new HybridError('GUEST_ADDRESS_CONFLICT', `${who}: guest PCI address ${formatPci(a)} is already used by ${describe(held)}`, {
+      element: who,
     });
   }
-  if (strict && !space.controllers.has(a.bus)) {
-    throw new HybridError(
-      'GUEST_ADDRESS_CONFLICT',
-      `${who()}: guest PCI address ${formatPci(a)} is on bus ${a.bus}, which no PCI controller provides`,
-      { element: who() },
-    );
-  }
-  if (strict && space.slots.has(slotKey(a))) {
-    throw new HybridError(
-      'GUEST_ADDRESS_CONFLICT',
-      `${who()}: guest PCI slot ${formatPci(a).slice(0, -2)} is already used by another device (hybrid halves need a slot of their own)`,
-      { element: who() },
-    );
-  }
+}
+
+function mark(space: GuestPciSpace, a: PciAddress, by: Who): void {
   space.functions.set(fnKey(a), by);
   space.slots.add(slotKey(a));
   space.maxBus = Math.max(space.maxBus, a.bus);
 }
 
-/** Claims an address the input gave explicitly. */
+/** Claims an address the input gave explicitly: on a bus that exists, in a slot of its own. */
 export function reserveAddress(space: GuestPciSpace, a: PciAddress, who: string): void {
-  occupy(space, a, who, true);
+  refuseHeld(space, a, who);
+  if (!space.controllers.has(a.bus)) {
+    throw new HybridError(
+      'GUEST_ADDRESS_CONFLICT',
+      `${who}: guest PCI address ${formatPci(a)} is on bus ${a.bus}, which no PCI controller provides`,
+      { element: who },
+    );
+  }
+  if (space.slots.has(slotKey(a))) {
+    throw new HybridError(
+      'GUEST_ADDRESS_CONFLICT',
+      `${who}: guest PCI slot ${formatPci(a).slice(0, -2)} is already used by another device (hybrid halves need a slot of their own)`,
+      { element: who },
+    );
+  }
+  mark(space, a, who);
 }
 
 /** Whether a device at `a` can be hot-unplugged (and a new one hot-plugged there). */
@@ -207,8 +213,7 @@ export function allocateHotpluggable(space: GuestPciSpace, who: string): PciAddr
       { element: who },
     );
   }
-  // Stryker disable next-line BooleanLiteral: what the search found passes the strict checks too
-  occupy(space, found, who, false);
+  mark(space, found, who);
   return found;
 }
 
@@ -242,11 +247,10 @@ function addRootPort(space: GuestPciSpace, who: string): number {
   const added = { chassis: index, port: (address.slot << 3) | address.function, address, multifunction: false };
   if (address.function === 0) space.slotLead = added;
   space.lastAdded = added;
-  // Stryker disable next-line StringLiteral,BooleanLiteral: an added port is full at once, so its model and hotplug are never asked again
   const controller: PciController = { index, model: 'pcie-root-port', hotplug: true, added };
   space.controllers.set(index, controller);
   space.search!.order.push(controller); // the highest index: the order stays sorted
-  occupy(space, address, `pcie-root-port index ${index}`, false);
+  mark(space, address, `pcie-root-port index ${index}`);
   return index;
 }
 

@@ -47,5 +47,24 @@ describe('findDialect', () => {
     expect(e.element).toBe("<interface type='bridge'> 'ua-x' (device #1)");
     expect(expectHybridError(() => find("<disk ephemeral='yes'/>"), 'UNSUPPORTED_ELEMENT').element).toBe('<disk> (device #1)');
   });
+
+  it('asks describe() of the dialect\'s devices alone (most devices are none of its)', () => {
+    const asked: string[] = [];
+    const devices = childElements(firstChild(rootElement(parseXml(`<domain><devices>${[
+      "<interface type='bridge'><source bridge='br0'/></interface>",
+      '<disk/>',
+      `<hostdev mode='subsystem' type='pci'>${PCI}</hostdev>`,
+      "<interface type='network'><source network='default'/></interface>",
+      `<hostdev mode='subsystem' type='pci' ephemeral='yes'>${PCI}</hostdev>`,
+      "<interface type='hostdev-hybrid'/>",
+      "<interface type='bridge'><backup/></interface>",
+    ].join('')}</devices></domain>`)), 'devices')!);
+    expectHybridError(() => findDialect(devices, cx5, (el, position) => (asked.push(`${el.name}#${position}`), 'x')), 'UNSUPPORTED_ELEMENT');
+    expect(asked).toEqual(['interface#3', 'hostdev#4', 'interface#5', 'interface#6']);
+  });
+
+  it('a network source on anything but an interface is no pair', () => {
+    expect(find(`<hostdev mode='subsystem' type='network' ephemeral='yes'><source network='sriov-pool'/>${PCI}</hostdev>`)).toEqual(['ephemeral']);
+  });
 });
 

@@ -69,6 +69,10 @@ describe('metadata beside libosinfo\'s', () => {
     expect(collapseDomain(xml)).toContain(impostor);
   });
 
+  it('an element without our namespace is not ours, whatever its prefix spells', () => {
+    expect(metadataOf(domain(LIBOSINFO.replace('  </metadata>', '    <undefined:hybrid style="teaming"/>\n  </metadata>')))).toBeUndefined();
+  });
+
   it('our element under a default namespace declaration is ours', () => {
     const xml = expanded.replace('<hh:hybrid xmlns:hh=', '<hybrid xmlns=').replace('</hh:hybrid>', '</hybrid>').replaceAll('<hh:pair', '<pair');
     expect(findMetadataElement(rootElement(parseXml(xml)))!.name).toBe('hybrid');

@@ -2,7 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { HYBRID_CHILDREN, placeHybridChild, placeVirtualport } from '../../src/expand/placement.js';
 import { HYBRID_CHILD_ORDER } from '../../src/expand/collapse.js';
-import { element } from '../../src/xml/tree.js';
+import { element, rootElement } from '../../src/xml/tree.js';
+import { readPairSpec } from '../../src/expand/pair-spec.js';
+import { parseXml } from '../../src/index.js';
+import { childElements } from '../../src/xml/edit.js';
 import { expectHybridError } from '../helpers.js';
 
 describe('placeHybridChild', () => {
@@ -39,5 +42,19 @@ describe('the hybrid entry\'s one table of children', () => {
 
   it('a virtualport goes by its type, one rule for expansion and for a VF half rebuilt from its backup', () => {
     expect([placeVirtualport('802.1Qbh'), placeVirtualport('802.1Qbg'), placeVirtualport('openvswitch'), placeVirtualport(undefined)]).toEqual(['both', 'backup', undefined, undefined]);
+  });
+});
+
+describe('readPairSpec: each half its own copy of what both take', () => {
+  it('an 802.1Qbh virtualport goes to both halves as two elements, a vfio driver to the VF half alone', () => {
+    const el = rootElement(parseXml(
+      "<interface type='hostdev-hybrid'><source network='p'/><virtualport type='802.1Qbh'><parameters profileid='x'/></virtualport><driver name='vfio'/><link state='up'/></interface>",
+    ));
+    const spec = readPairSpec({ kind: 'pair', el, where: 'pair', form: 'hybrid', pool: 'p' });
+    expect(spec.toVf.map((c) => c.name)).toEqual(['virtualport', 'driver']);
+    expect(spec.toBackup.map((c) => c.name)).toEqual(['virtualport', 'link']);
+    expect(spec.toBackup[0]).not.toBe(spec.toVf[0]);
+    expect(spec.toBackup[0]).toEqual(spec.toVf[0]);
+    expect(spec.toBackup[1]).toBe(childElements(el)[3]);
   });
 });

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AllocationRun, allocateVf, claimVf, hostFromJson, HybridError, readHostSnapshot } from '../../src/index.js';
+import { groupPool } from '../../src/host/allocate.js';
 import { expectHybridError, FIXTURES } from '../helpers.js';
 
 const intel = readHostSnapshot(join(FIXTURES, 'hosts', 'intel-82576'));
@@ -345,5 +346,40 @@ describe('POOL_EXHAUSTED says where the VFs went', () => {
     const all = structuredClone(host);
     all.domains.push({ name: 'hog', pciDevices: [...vfs], macs: [] });
     expect(expectHybridError(() => allocateVf(all, 'sriov-pool'), 'POOL_EXHAUSTED').message).toContain(`of its ${vfs.length} VFs, ${vfs.length} held by domains on the host, so none is left`);
+  });
+});
+
+describe('groupPool: a pool by PF, as allocation reads it', () => {
+  it('one group per PF in the pool\'s PF order, members by VF index, NUMA node kept or mixed', () => {
+    const mixed = groupPool(twoPfHost({ pfOrder: ['enp2', 'enp1'], vfNuma: { '0000:01:10.2': 1 } }), twoPfHost({ pfOrder: ['enp2', 'enp1'] }).pools[0]!);
+    expect(mixed.list.map((g) => [g.pf, g.pfOrder, g.numa])).toEqual([
+      ['0000:02:00.0', 0, 1],
+      ['0000:01:00.0', 1, 'mixed'],
+    ]);
+    expect(mixed.list[0]!.members.map((m) => m.vf)).toEqual(['0000:02:10.3', '0000:02:10.2', '0000:02:10.1', '0000:02:10.0']);
+    expect(mixed.ofVf.get('0000:01:10.3')).toBe(mixed.list[1]);
+  });
+
+  it('counts what other domains hold, per domain', () => {
+    const host = twoPfHost({ domains: [{ name: 'a', pciDevices: ['0000:01:10.0', '0000:01:10.1'] }, { name: 'b', pciDevices: ['0000:01:10.2'] }] });
+    const [enp1, enp2] = groupPool(host, host.pools[0]!).list;
+    expect([enp1!.taken, [...enp1!.takenBy]]).toEqual([3, [['a', 2], ['b', 1]]]);
+    expect([enp2!.taken, enp2!.takenBy.size]).toEqual([0, 0]);
+  });
+
+  it('VFs the snapshot lacks form one group after the listed PFs, in pool order', () => {
+    const base = twoPfHost();
+    const host = { ...base, pools: [{ ...base.pools[0]!, vfs: ['0000:09:10.1', ...base.pools[0]!.vfs, '0000:09:10.0'] }] };
+    const groups = groupPool(host, host.pools[0]!);
+    const unknown = groups.list.find((g) => g.pf === undefined)!;
+    expect(unknown.pfOrder).toBe(2);
+    expect(unknown.members.map((m) => m.vf)).toEqual(['0000:09:10.1', '0000:09:10.0']);
+  });
+
+  it('VFs their PF does not list sort after those it lists, in pool order', () => {
+    const base = twoPfHost();
+    const pf1 = { ...base.pfs[0]!, vfs: ['0000:01:10.3', '0000:01:10.2'] };
+    const host = { ...base, pfs: [pf1, base.pfs[1]!] };
+    expect(groupPool(host, host.pools[0]!).list[0]!.members.map((m) => m.vf)).toEqual(['0000:01:10.3', '0000:01:10.2', '0000:01:10.0', '0000:01:10.1']);
   });
 });

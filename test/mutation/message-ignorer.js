@@ -41,7 +41,7 @@ function scannerMessageIndex(node) {
 /** Functions whose argument at this index only describes the element for messages. */
 const DESCRIPTION_ARGUMENT = {
   readPciAddress: 1, parsePci: 1, guestPciAddress: 1, readGuestAddress: 1, readVlan: 1, vlanDeviceName: 3, parseMac: 1,
-  hostPciSource: 1, reserveAddress: 2, allocateHotpluggable: 1, occupy: 2, needDevice: 1, validateJson: 3, assertHost: 1,
+  hostPciSource: 1, reserveAddress: 2, allocateHotpluggable: 1, occupy: 2, refuseHeld: 2, mark: 2, needDevice: 1, validateJson: 3, assertHost: 1,
 };
 
 function isDescriptionArgument(path) {

@@ -176,3 +176,11 @@ describe('guest addresses in the dialect', () => {
     expectHybridError(() => readGuestAddress(element('address', { domain: '0x0000', bus: '0x01', slot: '0x00', function: '0x0' }), 'x'), 'INVALID_PCI_ADDRESS');
   });
 });
+
+describe('an added root port in the space', () => {
+  it('is a hotpluggable pcie-root-port under its index, on bus 0', () => {
+    const s = space('q35');
+    const bus = allocateHotpluggable(s, 'x').bus;
+    expect(s.controllers.get(bus)).toMatchObject({ index: bus, model: 'pcie-root-port', hotplug: true });
+  });
+});
