@@ -8,9 +8,10 @@ export default {
   // the built binary, which Stryker's in-process runner cannot see) is left out.
   // (schema-validators.ts is ajv's generated code, core.ts only re-exports, memo.ts says why it is out.)
   mutate: ['src/**/*.ts', '!src/cli/**', '!src/index.ts', '!src/core.ts', '!src/**/index.ts', '!src/schema-validators.ts', '!src/xml/memo.ts'],
-  // Message-only mutants are ignored, not run: test/mutation/message-ignorer.js says which.
-  plugins: ['@stryker-mutator/vitest-runner', './test/mutation/message-ignorer.js'],
-  ignorers: ['message'],
+  // Message-only and time-only mutants are ignored, not run: test/mutation/message-ignorer.js and
+  // time-only-ignorer.js say which.
+  plugins: ['@stryker-mutator/vitest-runner', './test/mutation/message-ignorer.js', './test/mutation/time-only-ignorer.js'],
+  ignorers: ['message', 'time-only'],
   // vitest does not type-check, so Stryker need not insert // @ts-nocheck into every file (it would
   // also change the generated validators, which a test compares with what the schemas give).
   disableTypeChecks: false,

@@ -39,8 +39,7 @@ export function childElements(el: XmlElement, name?: string): XmlElement[] {
 
 /** The first child element named `name`. */
 export function firstChild(el: XmlElement, name: string): XmlElement | undefined {
-  // Stryker disable next-line ConditionalExpression: only elements have a name
-  for (const c of el.children) if (c.type === 'element' && c.name === name) return c;
+  for (const c of el.children) if ((c as XmlElement).name === name) return c as XmlElement; // (only elements have a name)
   return undefined;
 }
 
@@ -95,11 +94,9 @@ function ancestors(doc: XmlDocument, target: XmlElement): XmlElement[] {
 /** One level of indentation as the document uses it; libvirt's two spaces when it shows none. */
 export function indentUnit(doc: XmlDocument): string {
   const root = doc.children.find((n): n is XmlElement => n.type === 'element');
-  // Stryker disable next-line ConditionalExpression: a parsed document always has a root
   if (root) {
+    // (A text child has no blank text before it: indentBefore finds nothing there.)
     for (let i = 0; i < root.children.length; i++) {
-      // Stryker disable next-line ConditionalExpression: a text child has no blank text before it to measure
-      if (root.children[i]!.type !== 'element') continue;
       const indent = indentBefore(root.children, i);
       if (indent) return indent;
     }
@@ -111,9 +108,7 @@ export function indentUnit(doc: XmlDocument): string {
 export function lineBreak(doc: XmlDocument): string {
   const root = doc.children.find((n): n is XmlElement => n.type === 'element');
   const source = root && originOf(root)?.source;
-  const first = source ? source.indexOf('\n') : -1;
-  // Stryker disable next-line EqualityOperator: at 0 there is no character before the newline either way
-  return first > 0 && source![first - 1] === '\r' ? '\r\n' : '\n';
+  return source?.[source.indexOf('\n') - 1] === '\r' ? '\r\n' : '\n';
 }
 
 function elementIndent(doc: XmlDocument, el: XmlElement): string {
@@ -169,16 +164,12 @@ function layOut(el: XmlElement, at: Level, unit: string, nl: string): void {
   const kids = el.children;
   if (kids.length === 0 || kids.some((c) => c.type !== 'element')) return;
   const inner = deeper(at, unit, nl);
-  // Sized first (an array grown by push keeps its spare room for as long as the element lives).
-  // Stryker disable next-line ArrayDeclaration,ArithmeticOperator: sizing only (assigning past the end grows the array)
-  const laid = new Array<XmlNode>(2 * kids.length + 1);
-  let i = 0;
+  const laid: XmlNode[] = [];
   for (const kid of kids) {
-    laid[i++] = place(inner.lead, inner);
-    laid[i++] = kid;
+    laid.push(place(inner.lead, inner), kid);
     layOut(kid as XmlElement, inner, unit, nl);
   }
-  laid[i] = place(inner.close!, inner);
+  laid.push(place(inner.close!, inner));
   el.children = laid;
 }
 

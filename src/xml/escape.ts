@@ -17,11 +17,7 @@ const ATTR_ESCAPES: Record<string, string> = {
   '\n': '&#10;',
   '\r': '&#13;',
 };
-// Most values need no escaping; testing first spares replace()'s allocations (about 110 bytes a
-// call, a tenth of what printing an expansion allocated). Every regex here is a module constant:
-// a regex literal is a new object each time it is evaluated.
-const TEXT_SPECIAL = /[&<>\r]/;
-const ATTR_SPECIAL = /[&<>'"\t\n\r]/;
+// Every regex here is a module constant: a regex literal is a new object each time it is evaluated.
 const TEXT_SPECIALS = /[&<>\r]/g;
 const ATTR_SPECIALS = /[&<>'"\t\n\r]/g;
 const textEscape = (c: string): string => TEXT_ESCAPES[c]!;
@@ -29,22 +25,27 @@ const attributeEscape = (c: string): string => ATTR_ESCAPES[c]!;
 
 /** Escapes character data (`&`, `<`, and `>` after `]]`). */
 export function escapeText(value: string): string {
-  // Stryker disable next-line ConditionalExpression: a fast path; always calling replace() prints the same
-  return TEXT_SPECIAL.test(value) ? value.replace(TEXT_SPECIALS, textEscape) : value;
+  return replaceMatches(value, TEXT_SPECIALS, textEscape);
 }
 
 /** Escapes an attribute value for single or double quotes (tabs and line ends as character references). */
 export function escapeAttribute(value: string): string {
-  // Stryker disable next-line ConditionalExpression: a fast path; always calling replace() prints the same
-  return ATTR_SPECIAL.test(value) ? value.replace(ATTR_SPECIALS, attributeEscape) : value;
+  return replaceMatches(value, ATTR_SPECIALS, attributeEscape);
+}
+
+/**
+ * `value` with every match of `all` replaced; `value` itself when nothing matches. Most values
+ * need no escaping or decoding: searching first spares replace()'s allocations (about 110 bytes a
+ * call, a tenth of what printing an expansion allocated). A fast path only: replace() alone gives the same.
+ */
+function replaceMatches(value: string, all: RegExp, by: string | ((match: string, ...groups: string[]) => string)): string {
+  return value.search(all) === -1 ? value : value.replace(all, by as (match: string) => string);
 }
 
 const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', apos: "'", quot: '"' };
 const CHARACTER_REFERENCE = /^#(?:x([0-9a-fA-F]{1,8})|([0-9]{1,10}))$/;
 const REFERENCE = /&([^;&]*);/g;
 const LINE_END = /\r\n?/g;
-// Stryker disable next-line Regex: a fast path, equivalent without it
-const ATTRIBUTE_SPACE = /[\t\n\r]/;
 const ATTRIBUTE_SPACES = /\r\n|[\t\n\r]/g;
 
 function decodeReference(_: string, ref: string): string {
@@ -81,19 +82,15 @@ export function referenceProblem(ref: string): string | undefined {
 
 /** Decodes references in text already checked by the parser. */
 export function decodeReferences(raw: string): string {
-  // Stryker disable next-line ConditionalExpression,StringLiteral: a fast path, equivalent without it
-  if (!raw.includes('&')) return raw;
-  return raw.replace(REFERENCE, decodeReference);
+  return replaceMatches(raw, REFERENCE, decodeReference);
 }
 
 /** The value an XML parser reports for text content: references decoded, line ends normalised. */
 export function decodeText(raw: string): string {
-  // Stryker disable next-line StringLiteral: a fast path, equivalent without it
-  return decodeReferences(raw.includes('\r') ? raw.replace(LINE_END, '\n') : raw);
+  return decodeReferences(replaceMatches(raw, LINE_END, '\n'));
 }
 
 /** The value an XML parser reports for an attribute (XML 1.0 §3.3.3, CDATA normalisation). */
 export function decodeAttribute(raw: string): string {
-  const spaced = ATTRIBUTE_SPACE.test(raw) ? raw.replace(ATTRIBUTE_SPACES, ' ') : raw;
-  return decodeReferences(spaced);
+  return decodeReferences(replaceMatches(raw, ATTRIBUTE_SPACES, ' '));
 }

@@ -48,7 +48,6 @@ export class Origins {
    */
   private readonly entries: (XmlNode | string)[] = [];
   private spans: Int32Array;
-  private rowCapacity: number;
   /** Per attribute: its name and value as parsed. */
   private readonly attributeTexts: string[] = [];
   /** Per attribute: where its text starts (the white space before it) and ends. */
@@ -62,7 +61,6 @@ export class Origins {
     readonly source: string,
     capacity: number,
   ) {
-    this.rowCapacity = capacity;
     this.spans = new Int32Array(capacity * STRIDE);
     this.attributeSpans = new Int32Array(capacity * 2);
   }
@@ -80,15 +78,19 @@ export class Origins {
   }
 
   /** A leaf, parsed from `start` to `end`; `content` as its row keeps it (see entries). */
-  addLeaf(node: XmlNode, type: Exclude<NodeType, 'element'>, content: string, start: number, end: number, target?: string): void {
+  addLeaf(node: XmlNode, type: Exclude<NodeType, 'element'>, content: string, start: number, end: number): void {
     const at = this.newRow() * STRIDE;
     const s = this.spans;
     s[at] = start; // START
     s[at + END] = end;
     s[at + KIND] = TYPES.indexOf(type);
     this.entries.push(node, content);
-    // Stryker disable next-line ConditionalExpression: only a PI's row is ever asked for its target
-    if (target !== undefined) (this.targets ??= new Map()).set(this.rows - 1, target);
+  }
+
+  /** A processing instruction: a leaf whose content is its data, with its target beside. */
+  addPi(node: XmlNode, target: string, data: string, start: number, end: number): void {
+    this.addLeaf(node, 'pi', data, start, end);
+    (this.targets ??= new Map()).set(this.rows - 1, target);
   }
 
   /**
@@ -110,16 +112,14 @@ export class Origins {
 
   private newRow(): number {
     const row = this.rows++;
-    // Stryker disable next-line ArithmeticOperator: sizing only; any capacity above the row reads the same
-    if (row === this.rowCapacity) this.spans = resized(this.spans, (this.rowCapacity = 2 * row + 16) * STRIDE);
+    this.spans = withRoom(this.spans, this.rows * STRIDE);
     return row;
   }
 
   /** An attribute of the start tag being read. */
   addAttribute(name: string, value: string, start: number, end: number): void {
     const a = this.attributeRows++;
-    // Stryker disable next-line ArithmeticOperator: sizing only; any room past the attribute reads the same
-    if (2 * a === this.attributeSpans.length) this.attributeSpans = resized(this.attributeSpans, 4 * a + 16);
+    this.attributeSpans = withRoom(this.attributeSpans, 2 * this.attributeRows);
     this.attributeSpans[2 * a] = start;
     this.attributeSpans[2 * a + 1] = end;
     this.attributeTexts.push(name, value);
@@ -127,8 +127,7 @@ export class Origins {
 
   /** Whether an attribute added since `firstAttribute` is named `name`. */
   hasAttribute(firstAttribute: number, name: string): boolean {
-    // Stryker disable next-line EqualityOperator: one step further reads past the list, undefined, which matches no name
-    for (let a = firstAttribute; a < this.attributeRows; a++) if (this.attributeTexts[2 * a] === name) return true;
+    for (let a = firstAttribute; a !== this.attributeRows; a++) if (this.attributeTexts[2 * a] === name) return true;
     return false;
   }
 
@@ -146,27 +145,25 @@ export class Origins {
 
   /** A new print of this document: the number that its cached verdicts are kept under. */
   beginPrint(): number {
-    // Stryker disable next-line ConditionalExpression: clearing the cache more often only costs time
-    if (this.prints === MAX_PRINT) {
-      // Stryker disable next-line EqualityOperator: one row further writes past the rows in use (or past the array: ignored)
-      for (let row = 0; row < this.rows; row++) this.spans[row * STRIDE + VERDICT] = 0;
-      this.prints = 0;
-    }
+    this.recycleVerdicts();
     return ++this.prints;
   }
 
+  /** Past MAX_PRINT prints, numbering starts again with every cached verdict cleared. */
+  private recycleVerdicts(): void {
+    if (this.prints === MAX_PRINT) {
+      for (let row = 0; row < this.rows; row++) this.spans[row * STRIDE + VERDICT] = 0;
+      this.prints = 0;
+    }
+  }
+
   /** The pristine verdict cached in `print` (from beginPrint), or undefined. */
-  // Stryker disable next-line BlockStatement: the cache only saves time; without it the verdict is computed again
   verdict(row: number, print: number): boolean | undefined {
-    // Stryker disable next-line ArithmeticOperator: another slot holds no print's number: the cache only misses
     const v = this.spans[row * STRIDE + VERDICT]!;
-    // Stryker disable next-line all: a verdict not found only costs time, and one read where none was stored is 0: not pristine, which only skips the shortcut
     return v >> 1 === print ? (v & 1) === 1 : undefined;
   }
 
-  // Stryker disable next-line BlockStatement: the cache only saves time; without it the verdict is computed again
   setVerdict(row: number, print: number, pristine: boolean): void {
-    // Stryker disable next-line ArithmeticOperator: a verdict stored under another number is not found: the cache only misses
     this.spans[row * STRIDE + VERDICT] = 2 * print + (pristine ? 1 : 0);
   }
 
@@ -191,7 +188,6 @@ export class Origins {
   }
 
   isElement(row: number): boolean {
-    // Stryker disable next-line ConditionalExpression: a leaf taken for an element is judged changed (its name never matches) and printed as a leaf, the same bytes
     return (this.spans[row * STRIDE + KIND]! & ~SELF_CLOSING) === ELEMENT;
   }
 
@@ -207,7 +203,6 @@ export class Origins {
     switch (node.type) {
       case 'pi':
         return node.target === this.targets!.get(row) && node.data === content;
-      // Stryker disable next-line ConditionalExpression,StringLiteral: a doctype prints its raw text, all of its source, pristine or not
       case 'doctype':
         return node.raw === content;
       default:
@@ -258,9 +253,10 @@ export class Origins {
   }
 }
 
-/** A longer typed array with the same start. */
-function resized(a: Int32Array, length: number): Int32Array {
-  const b = new Int32Array(length);
+/** `a`, or a longer copy when `used` slots would not fit (sizing only: any room past `used` reads the same). */
+function withRoom(a: Int32Array, used: number): Int32Array {
+  if (used <= a.length) return a;
+  const b = new Int32Array(2 * used + 16);
   b.set(a);
   return b;
 }

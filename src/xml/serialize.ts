@@ -41,14 +41,19 @@ export function serializeNode(node: XmlNode): string {
  */
 const CHUNK = 1024;
 
-// Stryker disable next-line Regex: exec finds the leading white space with or without ^
-const LEADING_SPACE = /^\s*/;
+const LEADING_SPACE = /\s*/; // (a match at 0, possibly empty: no ^ needed)
+
+/**
+ * Whether `node` and everything below it is exactly as the parser read it (so printing copies its
+ * source). Exported for the tests: the verdict only decides whether that copy is taken, which no
+ * printed byte shows.
+ */
+export function isUnchanged(node: XmlNode): boolean {
+  return originOf(node) !== undefined && new Printer().isPristine(node);
+}
 
 class Printer {
-  // Stryker disable next-line ArrayDeclaration: every slot is written before it is read
-  private readonly pieces: string[] = [];
-  /** How many of `pieces` belong to the current chunk (the rest are left from the last one). */
-  private count = 0;
+  private pieces: string[] = [];
   private readonly chunks: string[] = [];
   /** This print's number in each document it has met (see Origins.beginPrint), the last one first. */
   private lastOrigins: Origins | undefined;
@@ -65,16 +70,19 @@ class Printer {
   }
 
   put(piece: string): void {
-    this.pieces[this.count++] = piece;
-    // Stryker disable next-line ConditionalExpression,EqualityOperator,BlockStatement: chunking changes memory use only; any chunk size prints the same
-    if (this.count === CHUNK) {
+    this.pieces.push(piece);
+    this.flushFullChunk();
+  }
+
+  /** Joins the pieces into one chunk once there are CHUNK of them (memory only: any size prints the same). */
+  private flushFullChunk(): void {
+    if (this.pieces.length === CHUNK) {
       this.chunks.push(this.pieces.join(''));
-      this.count = 0;
+      this.pieces = [];
     }
   }
 
   text(): string {
-    this.pieces.length = this.count;
     this.chunks.push(this.pieces.join(''));
     return this.chunks.join('');
   }
@@ -112,33 +120,29 @@ class Printer {
   }
 
   /**
-   * True when the node and everything below it is exactly as parsed. The verdict is cached in the
-   * node's Origins for this print (a Map of every node cost an eighth of an expansion). The verdict
-   * only decides whether the shortcut is taken: for an unchanged element, the tag-by-tag path
-   * prints the same bytes.
+   * isUnchanged(node) (the caller knows it has an origin), judged once per print: the verdict is
+   * cached in the node's Origins under this print's number (a Map of every node cost an eighth of
+   * an expansion).
    */
-  // Stryker disable next-line BlockStatement: a verdict of false only skips the shortcut; the tag-by-tag path prints the same bytes
-  private isPristine(node: XmlNode): boolean {
-    const origins = originOf(node);
-    // Stryker disable next-line all: never reached without an origin (callers check), and a lost verdict only costs time
-    if (!origins) return false;
+  isPristine(node: XmlNode): boolean {
+    const origins = originOf(node)!;
     const row = rowOf(node);
     const print = this.printOf(origins);
     const cached = origins.verdict(row, print);
-    // Stryker disable next-line all: the cache only saves time; without it the verdict is computed again
     if (cached !== undefined) return cached;
-    // Stryker disable next-line ConditionalExpression: a verdict of false only skips the shortcut; the tag-by-tag path prints the same bytes
-    const known = origins.isElement(row) ? this.elementUnchanged(node as XmlElement, origins, row) : origins.leafUnchanged(node, row);
+    const known = this.judge(node, origins, row);
     origins.setVerdict(row, print, known);
     return known;
   }
 
+  private judge(node: XmlNode, origins: Origins, row: number): boolean {
+    return origins.isElement(row) ? this.elementUnchanged(node as XmlElement, origins, row) : origins.leafUnchanged(node, row);
+  }
+
   /** The number this print has in `origins`' document: a pristine verdict cached there is trusted only by its print. */
   private printOf(origins: Origins): number {
-    // Stryker disable next-line ConditionalExpression: a shortcut; the map holds the same number
     if (origins === this.lastOrigins) return this.lastPrint;
     let print = this.prints.get(origins);
-    // Stryker disable next-line ConditionalExpression: a new number for the same print only makes the cache miss
     if (print === undefined) this.prints.set(origins, (print = origins.beginPrint()));
     this.lastOrigins = origins;
     this.lastPrint = print;
@@ -151,19 +155,15 @@ class Printer {
    * exactly that content, so the verdict needs no copy of the parsed child list (two objects per
    * element, kept as long as the document).
    */
-  // Stryker disable next-line BlockStatement: a verdict of false only skips the shortcut; the tag-by-tag path prints the same bytes
   private elementUnchanged(el: XmlElement, origins: Origins, row: number): boolean {
-    // Stryker disable next-line ConditionalExpression: a verdict of false only skips the shortcut; the tag-by-tag path prints the same bytes
     if (el.name !== origins.name(row) || !origins.sameAttributes(row, el.attributes)) return false;
     let at = origins.startTagEnd(row);
     for (const child of el.children) {
       const o = originOf(child);
       const r = rowOf(child);
-      // Stryker disable next-line ConditionalExpression: a verdict of false only skips the shortcut; the tag-by-tag path prints the same bytes
       if (o === undefined || o.start(r) !== at || o.source !== origins.source || !this.isPristine(child)) return false;
       at = o.end(r);
     }
-    // Stryker disable next-line ConditionalExpression: a verdict of false only skips the shortcut; the tag-by-tag path prints the same bytes
     return at === origins.endTagStart(row);
   }
 
@@ -172,11 +172,7 @@ class Printer {
     const row = rowOf(el);
     if (origins === undefined || !origins.isElement(row)) return this.freshElement(el);
     const src = origins.source;
-    // Stryker disable next-line ConditionalExpression,BlockStatement: a shortcut; the tag-by-tag path below prints the same bytes
-    if (this.isPristine(el)) {
-      this.put(src.slice(origins.start(row), origins.end(row)));
-      return;
-    }
+    if (this.copiedWhole(el, origins, row)) return;
     const empty = el.children.length === 0;
     const sameName = el.name === origins.name(row);
     const selfClosing = origins.selfClosing(row);
@@ -191,6 +187,13 @@ class Printer {
     for (const child of el.children) this.node(child);
     if (!selfClosing && sameName) this.put(src.slice(origins.endTagStart(row), origins.end(row)));
     else this.put(`</${el.name}>`);
+  }
+
+  /** An unchanged element is copied from the source whole (a shortcut: tag by tag prints the same bytes). */
+  private copiedWhole(el: XmlElement, origins: Origins, row: number): boolean {
+    if (!this.isPristine(el)) return false;
+    this.put(origins.source.slice(origins.start(row), origins.end(row)));
+    return true;
   }
 
   /** Attributes of a changed start tag: unchanged ones keep their source text. */

@@ -82,12 +82,15 @@ describe('layout', () => {
     expect(indentUnit(parseXml('<a>\n<!-- c -->\n   <b/></a>'))).toBe('   ');
     expect(indentUnit(parseXml('<a><b/></a>'))).toBe('  ');
     expect(indentUnit(parseXml('<a/>'))).toBe('  ');
+    expect(indentUnit({ type: 'document', bom: false, children: [] })).toBe('  '); // made by code, no root yet
   });
 
   it('lineBreak is CRLF only when the first line ends so', () => {
     expect(lineBreak(parseXml('<a>\r\n  <b/>\n</a>'))).toBe('\r\n');
     expect(lineBreak(parseXml('<a>\n  <b/>\r\n</a>'))).toBe('\n');
     expect(lineBreak(parseXml('<a/>'))).toBe('\n');
+    expect(lineBreak(parseXml('\n<a>\r\n</a>'))).toBe('\n'); // the first line break starts the document
+    expect(lineBreak({ type: 'document', bom: false, children: [element('a')] })).toBe('\n');
     expect(lineBreak({ type: 'document', bom: false, children: [element('a')] })).toBe('\n');
   });
 

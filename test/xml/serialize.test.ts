@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseXml, serializeXml, serializeNode, type XmlElement } from '../../src/index.js';
+import { parseXml, serializeXml, serializeNode, type XmlElement, type XmlNode } from '../../src/index.js';
 import { element, rootElement, text } from '../../src/xml/tree.js';
 import {
   childElements, firstChild, getAttribute, insertElement, removeAttribute, removeElement, replaceElement, setAttribute,
@@ -7,6 +7,7 @@ import {
 import { escapeAttribute, escapeText } from '../../src/xml/escape.js';
 import { fixture } from '../helpers.js';
 import { ORIGIN } from '../../src/xml/origin.js';
+import { isUnchanged } from '../../src/xml/serialize.js';
 
 const DOMAIN = `<?xml version="1.0"?>
 <domain type="kvm"  id='1'>
@@ -386,5 +387,27 @@ describe('what the parser remembers: one table per document', () => {
     setAttribute(b, 'k', 'w');
     expect(serializeXml(doc)).toBe(`<a>\n  <b  k="w"/>\n</a>`); // print 1 again: nothing from the first may be trusted
     expect(origins.prints).toBe(1);
+  });
+});
+
+describe('isUnchanged: the verdict that lets printing copy a subtree from its source', () => {
+  const doc = (): ReturnType<typeof parseXml> => parseXml('<?xml version="1.0"?>\n<!DOCTYPE domain>\n<domain a="1" b=\'2\'>\n  <!-- c -->\n  <e/>\n  <f x="y">t &amp; u<![CDATA[<z>]]><?pi data?></f>\n</domain>\n');
+  const all = (root: XmlElement): XmlNode[] => [root, ...root.children.flatMap((c) => (c.type === 'element' ? all(c) : [c]))];
+
+  it('holds for every node as parsed: elements with and without children, text, comment, CDATA, PI, doctype, declaration', () => {
+    const d = doc();
+    for (const node of [...d.children, ...all(rootElement(d))]) expect(isUnchanged(node), JSON.stringify(node)).toBe(true);
+  });
+
+  it('fails for an edited node and every element above it, not for its siblings', () => {
+    const d = doc();
+    const root = rootElement(d);
+    const f = firstChild(root, 'f')!;
+    setAttribute(f, 'x', 'z');
+    expect([isUnchanged(f), isUnchanged(root), isUnchanged(firstChild(root, 'e')!)]).toEqual([false, false, true]);
+    const e = parseXml('<a><b>t</b><c/></a>');
+    (rootElement(e).children[0] as XmlElement).children[0] = text('t');
+    expect([isUnchanged(rootElement(e)), isUnchanged(rootElement(e).children[1]!)]).toEqual([false, true]);
+    expect(isUnchanged(element('made'))).toBe(false);
   });
 });
