@@ -35,7 +35,7 @@ export { AllocationRun, allocateVf, claimVf, type AllocationOptions, type PickOp
 export { summarizeHost, type HostSummary } from './host/summary.js';
 export { hostWarnings } from './host/check.js';
 export { expandDomain, type ExpandOptions, type ExpandResult, type ExpandedPair, type ExpandedEphemeral } from './expand/expand.js';
-export { HH_NS, type Style, type PairRecord, type EphemeralRecord, type HybridMetadata } from './expand/metadata.js';
+export { HH_NS, type Style, type PairRecord, type EphemeralRecord, type HybridMetadata } from './metadata.js';
 export { DIAGNOSTIC_CODES, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
 export { collapseDomain, HYBRID_CHILD_ORDER, type CollapseOptions } from './expand/collapse.js';
 export { checkDomain, type CheckOptions } from './expand/check.js';

@@ -147,6 +147,19 @@ export class HybridError extends Error {
   }
 }
 
+/**
+ * Runs `fn`: a HybridError of one of `codes` (any code when none is named) is returned instead of
+ * thrown, for a caller that goes on another way; anything else is thrown as it is.
+ */
+export function caught<T>(fn: () => T, ...codes: ErrorCode[]): T | HybridError {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof HybridError && (codes.length === 0 || codes.includes(e.code))) return e;
+    throw e;
+  }
+}
+
 function composeMessage(reason: string, { host, device }: ErrorContext): string {
   return `${host === undefined ? '' : `on ${host}: `}${device === undefined ? '' : `'${device}': `}${reason}`;
 }

@@ -3,10 +3,10 @@
  * enough for collapse, check and planning to work from `virsh dumpxml` output alone. libvirt
  * keeps foreign-namespace metadata as it is given.
  */
-import { HybridError } from '../errors.js';
-import { aliasOf } from '../libvirt/domain.js';
-import { childAttribute, childElements, firstChild, getAttribute, insertElement, removeElement, replaceElement } from '../xml/edit.js';
-import { leanElement, type XmlDocument, type XmlElement } from '../xml/tree.js';
+import { HybridError } from './errors.js';
+import { aliasOf } from './libvirt/domain.js';
+import { childAttribute, childElements, firstChild, getAttribute, insertElement, removeElement, replaceElement } from './xml/edit.js';
+import { leanElement, type XmlDocument, type XmlElement } from './xml/tree.js';
 
 /** The XML namespace of the hostdev-hybrid metadata element. */
 export const HH_NS = 'https://hostdev-hybrid.dev/xmlns/1.0';

@@ -1,4 +1,4 @@
-import { unknownDeviceTypes } from '../libvirt/types.js';
+import { unknownDeviceTypes } from '../libvirt/known-types.js';
 import { judgeMtu, mtuUnknownWarning } from '../host/mtu.js';
 import type { Diagnostic } from '../diagnostics.js';
 import { parseXml } from '../xml/parse.js';
@@ -7,7 +7,7 @@ import type { XmlElement } from '../xml/tree.js';
 import { hostIndex, vfTopology, type Host } from '../host/model.js';
 import { poolOverlaps } from '../host/check.js';
 import { hostPciSource } from '../host/domain-usage.js';
-import { HybridError } from '../errors.js';
+import { caught, HybridError } from '../errors.js';
 import {
   aliasOf,
   describeDevice,
@@ -30,7 +30,7 @@ import {
   type EphemeralRecord,
   type PairRecord,
   type Style,
-} from './metadata.js';
+} from '../metadata.js';
 import { sourceOffset } from '../xml/origin.js';
 import { lineColumn } from '../xml/position.js';
 import { compact } from '../compact.js';
@@ -130,7 +130,7 @@ function checkHotplug(c: Check, dev: XmlElement, who: string): void {
 /** One pair: both halves there, one MAC, two slots, an unpluggable VF half, its style's needs, the host. */
 function checkPair(c: Check, pair: PairRecord, style: Style, { vf, backup, wrongMac }: PairHalves): void {
   // (Keys in the order check's JSON has always had them.)
-  const report = ({ code, severity, message }: Omit<Diagnostic, 'alias' | 'line' | 'column'>): void => {
+  const report: Report = ({ code, severity, message }) => {
     c.out.push({ code, severity, alias: pair.name, ...at(vf, backup), message });
   };
   if (!vf && backup) {
@@ -162,36 +162,40 @@ function checkPair(c: Check, pair: PairRecord, style: Style, { vf, backup, wrong
     report({ code: 'PAIR_MAC_MISMATCH', severity: 'error', message: wrongMac });
   }
   const [va, ba] = [guestPciAddress(vf, pair.vfAlias), guestPciAddress(backup, pair.backupAlias)];
-  if (va && ba && sameSlot(va, ba)) {
+  if (va && ba && slotOf(va) === slotOf(ba)) {
     report({
       code: 'PAIR_SAME_SLOT',
       severity: 'error',
-      message: `pair '${pair.name}': both halves are in guest slot ${formatPci(va).slice(0, -2)}; QEMU failover needs them in different slots`,
+      message: `pair '${pair.name}': both halves are in guest slot ${slotOf(va)}; QEMU failover needs them in different slots`,
     });
   }
   checkHotplug(c, vf, `VF half '${pair.vfAlias}'`);
-  if (style === 'teaming') {
-    const machine = machineKind(c.root);
-    if (teamingMachineProblem(machine) !== undefined) {
-      report({
-        code: 'TEAMING_ON_PC',
-        severity: 'error',
-        message: `pair '${pair.name}' is teamed on a ${machine} (i440fx) guest: QEMU fails over only PCIe primaries, so it never can; move the guest to q35 or use bond style`,
-      });
-    }
-    if (!isTeamed(vf, backup, pair.backupAlias)) {
-      report({
-        code: 'TEAMING_MISSING',
-        severity: 'error',
-        message: `pair '${pair.name}': teaming style needs <teaming type='persistent'/> on '${pair.backupAlias}' and <teaming type='transient' persistent='${pair.backupAlias}'/> on '${pair.vfAlias}'`,
-      });
-    }
-    const modelProblem = teamingModelProblem(childAttribute(backup, 'model', 'type'));
-    if (modelProblem !== undefined)
-      report({ code: 'BACKUP_NOT_VIRTIO', severity: 'error', message: `pair '${pair.name}': ${modelProblem}` });
-  }
+  if (style === 'teaming') checkTeamedPair(c, pair, vf, backup, report);
   if (c.host) checkPairOnHost(c.host, domainName(c.root), pair, vf, backup, (d) => c.out.push(d), c.mtuUnknown);
   else checkBackupPf(pair, backup, pair.pfDev, report);
+}
+
+type Report = (d: Omit<Diagnostic, 'alias' | 'line' | 'column'>) => void;
+
+/** A teamed pair: a q35 guest, the two <teaming> elements, a virtio backup. */
+function checkTeamedPair(c: Check, pair: PairRecord, vf: XmlElement, backup: XmlElement, report: Report): void {
+  const machine = machineKind(c.root);
+  if (teamingMachineProblem(machine) !== undefined) {
+    report({
+      code: 'TEAMING_ON_PC',
+      severity: 'error',
+      message: `pair '${pair.name}' is teamed on a ${machine} (i440fx) guest: QEMU fails over only PCIe primaries, so it never can; move the guest to q35 or use bond style`,
+    });
+  }
+  if (!isTeamed(vf, backup, pair.backupAlias)) {
+    report({
+      code: 'TEAMING_MISSING',
+      severity: 'error',
+      message: `pair '${pair.name}': teaming style needs <teaming type='persistent'/> on '${pair.backupAlias}' and <teaming type='transient' persistent='${pair.backupAlias}'/> on '${pair.vfAlias}'`,
+    });
+  }
+  const modelProblem = teamingModelProblem(childAttribute(backup, 'model', 'type'));
+  if (modelProblem !== undefined) report({ code: 'BACKUP_NOT_VIRTIO', severity: 'error', message: `pair '${pair.name}': ${modelProblem}` });
 }
 
 /**
@@ -258,10 +262,8 @@ function at(...devs: (XmlElement | undefined)[]): { line?: number; column?: numb
   return origin ? lineColumn(origin.source, origin.offset) : {};
 }
 
-function sameSlot(a: PciAddress, b: PciAddress): boolean {
-  // Stryker disable next-line ConditionalExpression: guest addresses are all in PCI domain 0
-  return a.domain === b.domain && a.bus === b.bus && a.slot === b.slot;
-}
+/** `0000:01:00`: a guest slot, as messages name it. */
+const slotOf = (a: PciAddress): string => formatPci(a).slice(0, -2);
 
 function checkPairOnHost(
   host: Host,
@@ -294,15 +296,12 @@ function checkPairOnHost(
   }
   const source = hostPciSource(vf, pair.name);
   if (source === undefined) return;
-  let pfNetdev: string;
-  try {
-    pfNetdev = vfTopology(host, source).pfNetdev;
-  } catch (e) {
-    // Stryker disable next-line ConditionalExpression: vfTopology throws only HybridErrors
-    if (!(e instanceof HybridError)) throw e;
-    if (source !== pair.vf) say({ code: 'VF_NOT_ON_HOST', severity: 'error', message: `pair '${pair.name}': ${e.message}` });
+  const topo = caught(() => vfTopology(host, source));
+  if (topo instanceof HybridError) {
+    if (source !== pair.vf) say({ code: 'VF_NOT_ON_HOST', severity: 'error', message: `pair '${pair.name}': ${topo.message}` });
     return;
   }
+  const pfNetdev = topo.pfNetdev;
   const taker = index.takenBy.get(source);
   if (taker !== undefined && taker !== domain) {
     say({

@@ -13,7 +13,7 @@ import {
 } from '../xml/edit.js';
 import { leanElement, type XmlElement } from '../xml/tree.js';
 import { deviceList, devicesOf, domainRoot } from '../libvirt/domain.js';
-import { devicesByAlias, requirePairHalves, readMetadata, writeMetadata, type PairRecord } from './metadata.js';
+import { devicesByAlias, requirePairHalves, readMetadata, writeMetadata, type PairRecord } from '../metadata.js';
 import { HYBRID_CHILDREN, placeHybridChild } from './placement.js';
 
 /**

@@ -2,7 +2,7 @@
 import { HybridError } from '../errors.js';
 import { firstChild, getAttribute } from '../xml/edit.js';
 import type { XmlElement } from '../xml/tree.js';
-import { hostIndex, type Host } from '../host/model.js';
+import { hostIndex, type Host, type HostIndex } from '../host/model.js';
 import { atElement, describeDevice, isPassthrough } from '../libvirt/domain.js';
 import { compact } from '../compact.js';
 
@@ -42,62 +42,62 @@ export function findDialect(
     // Most devices are none of the dialect's: they are skipped before `describe` is asked.
     const type = el.name === 'interface' ? getAttribute(el, 'type') : undefined;
     if (getAttribute(el, 'ephemeral') === undefined && !firstChild(el, 'backup') && type !== 'hostdev-hybrid' && type !== 'network') return;
-    atElement(el, () => visit(el, position));
+    const entry = atElement(el, () => dialectEntry(el, describe(el, position), host, index));
+    if (entry) entries.push(entry);
   });
   return entries;
+}
 
-  function visit(el: XmlElement, position: number): void {
-    const where = describe(el, position);
-    const type = getAttribute(el, 'type');
-    const ephemeral = getAttribute(el, 'ephemeral');
-    if (el.name === 'interface' && type === 'hostdev-hybrid') {
-      if (ephemeral !== undefined)
-        throw new HybridError('UNSUPPORTED_ELEMENT', `${where}: a hybrid entry is ephemeral by nature; drop ephemeral='${ephemeral}'`, {
-          element: where,
-        });
-      const pool = sourceNetwork(el);
-      if (pool !== undefined) {
-        const p = index.poolByName.get(pool);
-        if (!p) {
-          if (host.otherNetworks.includes(pool))
-            throw new HybridError(
-              'POOL_NOT_HYBRID',
-              `${where}: network '${pool}' is not a VF pool (its forward mode is not hostdev-hybrid or hostdev)`,
-              { element: where },
-            );
-          throw new HybridError('POOL_UNKNOWN', `${where}: network '${pool}' is not in the host snapshot; add its XML to network/`, {
-            element: where,
-          });
-        }
-      }
-      entries.push(compact({ kind: 'pair' as const, el, where, form: 'hybrid' as const, pool }));
-      return;
-    }
-    let pair = false;
-    if (el.name === 'interface' && type === 'network') {
-      const p = index.poolByName.get(sourceNetwork(el) ?? '');
-      pair = p?.mode === 'hostdev-hybrid';
-      if (pair) entries.push({ kind: 'pair', el, where, form: 'network', pool: p!.name });
-      else if (p?.mode === 'hostdev' && p.ephemeral) entries.push({ kind: 'ephemeral-pool', el, where, pool: p.name });
-    }
-    // Dialect that only a hybrid entry may hold must not slip through as plain libvirt.
-    if (!pair && firstChild(el, 'backup')) {
-      throw new HybridError(
-        'UNSUPPORTED_ELEMENT',
-        `${where}: <backup> belongs only in a hybrid entry (type='hostdev-hybrid', or type='network' on a hostdev-hybrid pool)`,
-        { element: where },
-      );
-    }
-    if (ephemeral === undefined) return;
-    if (!isPassthrough(el)) {
-      throw new HybridError(
-        'UNSUPPORTED_ELEMENT',
-        `${where}: ephemeral='${ephemeral}' only applies to <hostdev> and <interface type='hostdev'>`,
-        { element: where },
-      );
-    }
-    if (ephemeral === 'yes') entries.push({ kind: 'ephemeral', el, where });
-    else if (ephemeral === 'no') entries.push({ kind: 'not-ephemeral', el, where });
-    else throw new HybridError('INVALID_ATTRIBUTE', `${where}: ephemeral='${ephemeral}' must be 'yes' or 'no'`, { element: where });
+/** What one device is in the dialect, if anything; dialect where it does not belong is refused. */
+function dialectEntry(el: XmlElement, where: string, host: Host, index: HostIndex): DialectEntry | undefined {
+  const type = getAttribute(el, 'type');
+  const ephemeral = getAttribute(el, 'ephemeral');
+  if (el.name === 'interface' && type === 'hostdev-hybrid') return hybridEntry(el, where, host, index);
+  let entry: DialectEntry | undefined;
+  if (el.name === 'interface' && type === 'network') {
+    const p = index.poolByName.get(sourceNetwork(el) ?? '');
+    if (p?.mode === 'hostdev-hybrid') entry = { kind: 'pair', el, where, form: 'network', pool: p.name };
+    else if (p?.mode === 'hostdev' && p.ephemeral) entry = { kind: 'ephemeral-pool', el, where, pool: p.name };
   }
+  // Dialect that only a hybrid entry may hold must not slip through as plain libvirt.
+  if (entry?.kind !== 'pair' && firstChild(el, 'backup')) {
+    throw new HybridError(
+      'UNSUPPORTED_ELEMENT',
+      `${where}: <backup> belongs only in a hybrid entry (type='hostdev-hybrid', or type='network' on a hostdev-hybrid pool)`,
+      { element: where },
+    );
+  }
+  if (ephemeral === undefined) return entry;
+  if (!isPassthrough(el)) {
+    throw new HybridError(
+      'UNSUPPORTED_ELEMENT',
+      `${where}: ephemeral='${ephemeral}' only applies to <hostdev> and <interface type='hostdev'>`,
+      { element: where },
+    );
+  }
+  if (ephemeral === 'yes') return { kind: 'ephemeral', el, where };
+  if (ephemeral === 'no') return { kind: 'not-ephemeral', el, where };
+  throw new HybridError('INVALID_ATTRIBUTE', `${where}: ephemeral='${ephemeral}' must be 'yes' or 'no'`, { element: where });
+}
+
+/** `<interface type='hostdev-hybrid'>`: on a pool of this host when it names one. */
+function hybridEntry(el: XmlElement, where: string, host: Host, index: HostIndex): DialectEntry {
+  const ephemeral = getAttribute(el, 'ephemeral');
+  if (ephemeral !== undefined)
+    throw new HybridError('UNSUPPORTED_ELEMENT', `${where}: a hybrid entry is ephemeral by nature; drop ephemeral='${ephemeral}'`, {
+      element: where,
+    });
+  const pool = sourceNetwork(el);
+  if (pool !== undefined && !index.poolByName.has(pool)) {
+    if (host.otherNetworks.includes(pool))
+      throw new HybridError(
+        'POOL_NOT_HYBRID',
+        `${where}: network '${pool}' is not a VF pool (its forward mode is not hostdev-hybrid or hostdev)`,
+        { element: where },
+      );
+    throw new HybridError('POOL_UNKNOWN', `${where}: network '${pool}' is not in the host snapshot; add its XML to network/`, {
+      element: where,
+    });
+  }
+  return compact({ kind: 'pair' as const, el, where, form: 'hybrid' as const, pool });
 }

@@ -16,7 +16,7 @@ import { allocateHotpluggable, type GuestPciSpace } from '../pci/space.js';
 import { compact } from '../compact.js';
 import type { DialectEntry } from './dialect.js';
 import { addressElement } from './halves.js';
-import type { EphemeralRecord } from './metadata.js';
+import type { EphemeralRecord } from '../metadata.js';
 import type { DomainNames } from './names.js';
 
 /** What expanding an ephemeral device needs of the expansion around it. */

@@ -26,13 +26,13 @@ import {
   serialMirrors,
 } from '../libvirt/domain.js';
 import { formatPci, parsePci, type PciAddress } from '../libvirt/pci-address.js';
-import { refuseUnknownTypes } from '../libvirt/types.js';
+import { refuseUnknownTypes } from '../libvirt/known-types.js';
 import { addedControllers, allocateHotpluggable, guestPciSpace, isHotpluggable, reserveAddress, type GuestPciSpace } from '../pci/space.js';
 import { compact } from '../compact.js';
 import { findDialect, type DialectEntry } from './dialect.js';
 import { expandEphemeral } from './ephemeral.js';
 import { backupDevice, backupHalfElement, DEFAULT_VLAN_DEVICE, vfHalfElement } from './halves.js';
-import { readMetadata, writeMetadata, type EphemeralRecord, type HybridMetadata, type PairRecord, type Style } from './metadata.js';
+import { readMetadata, writeMetadata, type EphemeralRecord, type HybridMetadata, type PairRecord, type Style } from '../metadata.js';
 import { DomainNames } from './names.js';
 import { readPairSpec, type PairSpec } from './pair-spec.js';
 import { convertStyle, requireTeamingMachine, requireTeamingModel } from './teaming.js';
@@ -159,11 +159,6 @@ export function expandDocument(doc: XmlDocument, host: Host, options: DocumentEx
   if (entries.length === 0 && !converting)
     return { changed: false, result: { pairs: [], ephemeral: [], warnings: [], addedControllers: [] } };
   if (converting) convertStyle(doc, root, existing, style);
-  // Stryker disable next-line ConditionalExpression,BlockStatement: a shortcut; with no entry the steps below add nothing and write the same metadata
-  if (entries.length === 0) {
-    writeMetadata(doc, root, { ...existing!, style });
-    return { changed: true, result: { pairs: [], ephemeral: [], warnings: [], addedControllers: [] } };
-  }
 
   const specs = entries.filter(isPairEntry).map((e) => atElement(e.el, () => readPairSpec(e)));
   const x = newExpansion(doc, root, devices, host, style, specs, entries, options);
@@ -220,8 +215,8 @@ function newExpansion(
   const kept = devices.filter((d) => !entryEls.has(d));
   const mirrors = serialMirrors(devices);
   const name = domainName(root);
-  // Stryker disable next-line ConditionalExpression,EqualityOperator,MethodExpression: a pair is an entry that is not 'not-ephemeral' too
-  const needsAddresses = specs.length > 0 || entries.some((e) => e.kind !== 'not-ephemeral');
+  // Pairs and ephemeral devices take guest addresses; `ephemeral='no'` is only dropped.
+  const needsAddresses = entries.some((e) => e.kind !== 'not-ephemeral');
   // Aliases and MACs already in the domain (pair entries' own are checked as they are placed).
   const names = new DomainNames(
     kept.filter((d) => !mirrors.has(d)),

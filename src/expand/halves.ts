@@ -7,7 +7,7 @@ import { leanElement, type XmlElement } from '../xml/tree.js';
 import { sortInterfaceChildren } from '../libvirt/interface.js';
 import { pciAttributes, type PciAddress } from '../libvirt/pci-address.js';
 import { vlanDeviceName } from '../libvirt/vlan.js';
-import type { PairRecord, Style } from './metadata.js';
+import type { PairRecord, Style } from '../metadata.js';
 import { teamingElement } from './teaming.js';
 
 /** The default name of a backup's VLAN device: `{pf}` and `{vlan}` are replaced. */

@@ -7,7 +7,7 @@ import { childAttribute, childElements, removeElement } from '../xml/edit.js';
 import { leanElement, type XmlDocument, type XmlElement } from '../xml/tree.js';
 import { deviceList, machineKind } from '../libvirt/domain.js';
 import { insertInterfaceChild } from '../libvirt/interface.js';
-import { devicesByAlias, requirePairHalves, type HybridMetadata, type Style } from './metadata.js';
+import { devicesByAlias, requirePairHalves, type HybridMetadata, type Style } from '../metadata.js';
 
 /** Why a guest of this machine type cannot team (undefined: it can). */
 export function teamingMachineProblem(machine: string): string | undefined {

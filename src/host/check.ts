@@ -14,6 +14,17 @@ function duplicates(values: string[]): string[] {
 const SRIOV_HOWTO = 'echo N > /sys/class/net/PF/device/sriov_numvfs, N at most sriov_totalvfs';
 
 export function checkHost(host: Host): Host {
+  checkTopology(host);
+  const [dupNet] = duplicates([...host.pools.map((p) => p.name), ...host.otherNetworks]);
+  if (dupNet) throw new HybridError('DUPLICATE_NAME', `two networks in the host snapshot are named '${dupNet}'`);
+  for (const pool of host.pools) checkPool(host, pool);
+  const [dupDomain] = duplicates(host.domains.map((d) => d.name));
+  if (dupDomain) throw new HybridError('DUPLICATE_NAME', `two domains in the host snapshot are named '${dupDomain}'`);
+  return host;
+}
+
+/** Each PF and VF once, each VF on one PF, and PFs and VFs agreeing on which. */
+function checkTopology(host: Host): void {
   const [dupPf] = duplicates(host.pfs.map((p) => p.address));
   if (dupPf) throw new HybridError('TOPOLOGY_CONFLICT', `PF ${dupPf} is described twice in the host snapshot`);
   const [dupNetdev] = duplicates(host.pfs.flatMap((p) => (p.netdev === undefined ? [] : [p.netdev])));
@@ -49,53 +60,52 @@ export function checkHost(host: Host): Host {
       );
     }
   }
-  const vfAddresses = new Set(host.vfs.map((v) => v.address));
+}
 
-  const [dupNet] = duplicates([...host.pools.map((p) => p.name), ...host.otherNetworks]);
-  if (dupNet) throw new HybridError('DUPLICATE_NAME', `two networks in the host snapshot are named '${dupNet}'`);
-  for (const pool of host.pools) {
-    const netdevs = new Set(host.pfs.map((p) => p.netdev));
-    for (const pf of pool.pfs) {
-      if (netdevs.has(pf)) continue;
-      if (host.netdevs?.includes(pf)) {
-        // VFs that name a PF the snapshot has no PCI device for: its file was not captured.
-        const orphan = host.vfs.find((v) => v.pf !== undefined && !pfAddresses.has(v.pf))?.pf;
-        if (orphan !== undefined) {
-          throw new HybridError(
-            'POOL_MISSING_PF',
-            `network '${pool.name}' names <pf dev='${pf}'/>, but the PCI node device of its PF is missing from nodedev/: VFs name PF ${orphan}, and there is no pci_${orphan.replace(/[:.]/g, '_')}.xml. Capture nodedev/ again, every PCI and net device (docs/HOST-SNAPSHOT.md)`,
-          );
-        }
-        throw new HybridError(
-          'POOL_MISSING_PF',
-          `network '${pool.name}' names <pf dev='${pf}'/>, but ${pf} is not an SR-IOV physical function (its PCI device has no virt_functions capability): name a PF, or enable VFs on it (${SRIOV_HOWTO.replace('PF', pf)}) and capture nodedev/ again`,
-        );
-      }
+/** A pool's PFs are SR-IOV PFs of the snapshot, and its VFs VFs of it, each once. */
+function checkPool(host: Host, pool: Host['pools'][number]): void {
+  const pfAddresses = new Set(host.pfs.map((p) => p.address));
+  const netdevs = new Set(host.pfs.map((p) => p.netdev));
+  for (const pf of pool.pfs) if (!netdevs.has(pf)) refuseMissingPf(host, pool.name, pf, pfAddresses);
+  const [dupPoolVf] = duplicates(pool.vfs);
+  if (dupPoolVf)
+    throw new HybridError(
+      'TOPOLOGY_CONFLICT',
+      `network '${pool.name}' lists VF ${dupPoolVf} twice (a <pf dev> named twice, or an address listed twice): list each once`,
+    );
+  const vfAddresses = new Set(host.vfs.map((v) => v.address));
+  for (const vf of pool.vfs) {
+    if (!vfAddresses.has(vf)) {
       throw new HybridError(
-        'POOL_MISSING_PF',
-        `network '${pool.name}' names <pf dev='${pf}'/>, but no PF in the host snapshot has that netdev (add the PF's pci and net nodedev XML)`,
+        pfAddresses.has(vf) ? 'NOT_A_VF' : 'UNKNOWN_DEVICE',
+        pfAddresses.has(vf)
+          ? `network '${pool.name}' lists ${vf}, which is a PF, not a VF`
+          : `network '${pool.name}' lists ${vf}, which is not a VF in the host snapshot`,
       );
-    }
-    const [dupPoolVf] = duplicates(pool.vfs);
-    if (dupPoolVf)
-      throw new HybridError(
-        'TOPOLOGY_CONFLICT',
-        `network '${pool.name}' lists VF ${dupPoolVf} twice (a <pf dev> named twice, or an address listed twice): list each once`,
-      );
-    for (const vf of pool.vfs) {
-      if (!vfAddresses.has(vf)) {
-        throw new HybridError(
-          pfAddresses.has(vf) ? 'NOT_A_VF' : 'UNKNOWN_DEVICE',
-          pfAddresses.has(vf)
-            ? `network '${pool.name}' lists ${vf}, which is a PF, not a VF`
-            : `network '${pool.name}' lists ${vf}, which is not a VF in the host snapshot`,
-        );
-      }
     }
   }
-  const [dupDomain] = duplicates(host.domains.map((d) => d.name));
-  if (dupDomain) throw new HybridError('DUPLICATE_NAME', `two domains in the host snapshot are named '${dupDomain}'`);
-  return host;
+}
+
+/** A pool's `<pf dev>` that no PF of the snapshot has: why, as far as the snapshot tells. */
+function refuseMissingPf(host: Host, pool: string, pf: string, pfAddresses: ReadonlySet<string>): never {
+  if (host.netdevs?.includes(pf)) {
+    // VFs that name a PF the snapshot has no PCI device for: its file was not captured.
+    const orphan = host.vfs.find((v) => v.pf !== undefined && !pfAddresses.has(v.pf))?.pf;
+    if (orphan !== undefined) {
+      throw new HybridError(
+        'POOL_MISSING_PF',
+        `network '${pool}' names <pf dev='${pf}'/>, but the PCI node device of its PF is missing from nodedev/: VFs name PF ${orphan}, and there is no pci_${orphan.replace(/[:.]/g, '_')}.xml. Capture nodedev/ again, every PCI and net device (docs/HOST-SNAPSHOT.md)`,
+      );
+    }
+    throw new HybridError(
+      'POOL_MISSING_PF',
+      `network '${pool}' names <pf dev='${pf}'/>, but ${pf} is not an SR-IOV physical function (its PCI device has no virt_functions capability): name a PF, or enable VFs on it (${SRIOV_HOWTO.replace('PF', pf)}) and capture nodedev/ again`,
+    );
+  }
+  throw new HybridError(
+    'POOL_MISSING_PF',
+    `network '${pool}' names <pf dev='${pf}'/>, but no PF in the host snapshot has that netdev (add the PF's pci and net nodedev XML)`,
+  );
 }
 
 /** Networks that name the same VFs, each set with its POOL_OVERLAP warning. */

@@ -5,7 +5,7 @@ import type { XmlElement } from '../xml/tree.js';
 import { formatPci, parsePci, readPciAddress } from '../libvirt/pci-address.js';
 import type { HostDomain } from './model.js';
 import { aliasOf } from '../libvirt/domain.js';
-import { readMetadata } from '../expand/metadata.js';
+import { readMetadata } from '../metadata.js';
 
 /** The host PCI device of an `<interface>` or `<hostdev>`, if it has one. */
 export function hostPciSource(device: XmlElement, where: string): string | undefined {

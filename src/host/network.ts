@@ -3,7 +3,8 @@ import { HybridError } from '../errors.js';
 import { childElements, firstChild, getAttribute, textContent } from '../xml/edit.js';
 import type { XmlElement } from '../xml/tree.js';
 import { formatPci, readPciAddress } from '../libvirt/pci-address.js';
-import { FORWARD_MODES, nearest } from '../libvirt/types.js';
+import { FORWARD_MODES } from '../libvirt/known-types.js';
+import { nearest } from '../nearest.js';
 import { readMtu } from '../libvirt/mtu.js';
 
 export type NetworkDef =

@@ -70,6 +70,59 @@ function numaOf(cap: XmlElement, where: string): number | undefined {
   return n >= 0 ? n : undefined; // the kernel reports -1 for "no NUMA information"
 }
 
+/** A PCI device's capability: its address, driver, class, ids, NUMA node, and its VFs or PF. */
+function readPciCapability(
+  root: XmlElement,
+  cap: XmlElement,
+  name: string,
+  parent: string | undefined,
+  here: string,
+): Extract<Nodedev, { kind: 'pci' }> {
+  const address = formatPci({
+    domain: decimalChild(cap, 'domain', here, 0xffff),
+    bus: decimalChild(cap, 'bus', here, 0xff),
+    slot: decimalChild(cap, 'slot', here, 0x1f),
+    function: decimalChild(cap, 'function', here, 7),
+  });
+  const dev: Extract<Nodedev, { kind: 'pci' }> = compact({ kind: 'pci' as const, name, address, parent });
+  const driverName = firstChild(root, 'driver') && firstChild(firstChild(root, 'driver')!, 'name');
+  if (driverName) dev.driver = textContent(driverName).trim();
+  const classEl = firstChild(cap, 'class');
+  if (classEl) {
+    const raw = textContent(classEl).trim();
+    if (!CLASS.test(raw))
+      throw new HybridError('INVALID_ATTRIBUTE', `${here}: <class>${raw}</class> is not a PCI class code (0x followed by six hex digits)`, {
+        element: here,
+      });
+    dev.pciClass = raw.toLowerCase();
+  }
+  const pciId = pciIdOf(cap, here);
+  if (pciId !== undefined) dev.pciId = pciId;
+  const numaNode = numaOf(cap, here);
+  if (numaNode !== undefined) dev.numaNode = numaNode;
+  readSriov(dev, cap, here);
+  return dev;
+}
+
+/** The SR-IOV sub-capabilities: a PF's VFs (and how many it may have), a VF's PF. */
+function readSriov(dev: Extract<Nodedev, { kind: 'pci' }>, cap: XmlElement, here: string): void {
+  for (const sub of childElements(cap, 'capability')) {
+    const subType = getAttribute(sub, 'type');
+    if (subType === 'virt_functions') {
+      const vfs = childElements(sub, 'address').map((a) => formatPci(readPciAddress(a, `${here} virt_functions`)));
+      const max = getAttribute(sub, 'maxCount');
+      if (max !== undefined && !DIGITS.test(max)) {
+        throw new HybridError('INVALID_ATTRIBUTE', `${here}: maxCount='${max}' is not a number`, { element: here });
+      }
+      dev.virtFunctions = compact({ vfs, maxCount: max === undefined ? undefined : Number(max) });
+    } else if (subType === 'phys_function') {
+      const a = firstChild(sub, 'address');
+      if (!a) throw new HybridError('MISSING_ELEMENT', `${here}: the phys_function capability has no <address>`, { element: here });
+      dev.physFunction = formatPci(readPciAddress(a, `${here} phys_function`));
+    }
+  }
+}
+
 export function readNodedev(root: XmlElement, where: string): Nodedev {
   if (root.name !== 'device') {
     throw new HybridError('XML_WRONG_ROOT', `${where}: expected a <device> from virsh nodedev-dumpxml, found <${root.name}>`, {
@@ -89,47 +142,7 @@ export function readNodedev(root: XmlElement, where: string): Nodedev {
       if (!iface) throw new HybridError('MISSING_ELEMENT', `${here}: the net capability has no <interface>`, { element: here });
       return compact({ kind: 'net' as const, name, netdev: textContent(iface).trim(), parent });
     }
-    if (type !== 'pci') continue;
-    const address = formatPci({
-      domain: decimalChild(cap, 'domain', here, 0xffff),
-      bus: decimalChild(cap, 'bus', here, 0xff),
-      slot: decimalChild(cap, 'slot', here, 0x1f),
-      function: decimalChild(cap, 'function', here, 7),
-    });
-    const dev: Extract<Nodedev, { kind: 'pci' }> = compact({ kind: 'pci' as const, name, address, parent });
-    const driverName = firstChild(root, 'driver') && firstChild(firstChild(root, 'driver')!, 'name');
-    if (driverName) dev.driver = textContent(driverName).trim();
-    const classEl = firstChild(cap, 'class');
-    if (classEl) {
-      const raw = textContent(classEl).trim();
-      if (!CLASS.test(raw))
-        throw new HybridError(
-          'INVALID_ATTRIBUTE',
-          `${here}: <class>${raw}</class> is not a PCI class code (0x followed by six hex digits)`,
-          { element: here },
-        );
-      dev.pciClass = raw.toLowerCase();
-    }
-    const pciId = pciIdOf(cap, here);
-    if (pciId !== undefined) dev.pciId = pciId;
-    const numaNode = numaOf(cap, here);
-    if (numaNode !== undefined) dev.numaNode = numaNode;
-    for (const sub of childElements(cap, 'capability')) {
-      const subType = getAttribute(sub, 'type');
-      if (subType === 'virt_functions') {
-        const vfs = childElements(sub, 'address').map((a) => formatPci(readPciAddress(a, `${here} virt_functions`)));
-        const max = getAttribute(sub, 'maxCount');
-        if (max !== undefined && !DIGITS.test(max)) {
-          throw new HybridError('INVALID_ATTRIBUTE', `${here}: maxCount='${max}' is not a number`, { element: here });
-        }
-        dev.virtFunctions = compact({ vfs, maxCount: max === undefined ? undefined : Number(max) });
-      } else if (subType === 'phys_function') {
-        const a = firstChild(sub, 'address');
-        if (!a) throw new HybridError('MISSING_ELEMENT', `${here}: the phys_function capability has no <address>`, { element: here });
-        dev.physFunction = formatPci(readPciAddress(a, `${here} phys_function`));
-      }
-    }
-    return dev;
+    if (type === 'pci') return readPciCapability(root, cap, name, parent, here);
   }
   return { kind: 'other', name };
 }

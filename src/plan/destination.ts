@@ -6,11 +6,11 @@
 import type { Diagnostic } from '../diagnostics.js';
 import { HybridError } from '../errors.js';
 import { backupDevFor } from '../expand/halves.js';
-import { writeMetadata, type EphemeralRecord, type HybridMetadata, type PairRecord } from '../expand/metadata.js';
+import { writeMetadata, type EphemeralRecord, type HybridMetadata, type PairRecord } from '../metadata.js';
 import { AllocationRun } from '../host/allocate.js';
 import { hostIndex, type Host, type HostIndex } from '../host/model.js';
 import { judgeMtu, mtuUnknownWarning } from '../host/mtu.js';
-import { parsePci, pciAttributes } from '../libvirt/pci-address.js';
+import { formatPci, parsePci, pciAttributes } from '../libvirt/pci-address.js';
 import { numatuneNode } from '../libvirt/domain.js';
 import { firstChild, getAttribute, removeElement, setAttribute } from '../xml/edit.js';
 import type { XmlElement } from '../xml/tree.js';
@@ -171,9 +171,9 @@ function chooseEphemeralVf(c: Choice, record: EphemeralRecord, pool: string): vo
 /** Any other ephemeral device: the same host address there (or its pciMap target), free and of the same kind. */
 function chooseEphemeralDevice(c: Choice, { record, el }: PlanEphemeral, pciMap: Record<string, string> | undefined): void {
   const mapped = pciMap?.[record.source];
-  const target = mapped ?? record.source;
-  // Stryker disable next-line ConditionalExpression: checked here for a message that names the pciMap entry; the address is parsed again when applied
-  if (mapped !== undefined) atDestination(() => parsePci(mapped, `pciMap entry for ${record.source}`));
+  // Read here, so that a bad entry is refused by a message that names it.
+  const target =
+    mapped === undefined ? record.source : formatPci(atDestination(() => parsePci(mapped, `pciMap entry for ${record.source}`)));
   const device = `ephemeral device '${record.alias}' (${record.source})`;
   const fix = `map it to a free device of the same kind there with pciMap (CLI --pci-map ${record.source}=ADDRESS)`;
   const there = c.index.pciDevices?.get(target);

@@ -4,7 +4,7 @@
  * `PairRecord` and a `VfTopology` keep the PCI address in `pf` and the netdev in `pfDev` /
  * `pfNetdev`. Public JSON keeps both spellings; code converts with these functions.
  */
-import type { PairRecord } from '../expand/metadata.js';
+import type { PairRecord } from '../metadata.js';
 import type { VfTopology } from '../host/model.js';
 import { compact } from '../compact.js';
 import type { PlanEnd } from './types.js';

@@ -4,8 +4,8 @@
  * command) holds the lock and the claims file.
  */
 import type { Diagnostic } from '../diagnostics.js';
-import { HH_NS, readMetadata, type PairRecord } from '../expand/metadata.js';
-import { HybridError } from '../errors.js';
+import { HH_NS, readMetadata, type PairRecord } from '../metadata.js';
+import { caught, HybridError } from '../errors.js';
 import { AllocationRun } from '../host/allocate.js';
 import { assertHost, hostIndex, type Host } from '../host/model.js';
 import { firstChild, setAttribute } from '../xml/edit.js';
@@ -72,17 +72,57 @@ export function rewriteArrivingDomain(domainXml: string, host: Host, options: Ar
   const doc = parseXml(domainXml);
   const pd = readDocForPlan(doc, host);
   if (pd.pairs.length === 0 && pd.ephemeral.length === 0) return { domain: pd.name, allocations: [], degraded: [], warnings: [] };
-  try {
+  const whole = caught(() => {
     // A run of its own: a failed attempt leaves claimed the VFs it took for the first pairs.
     const chosen = chooseDestination(pd, host, host, { run: new AllocationRun(host, options.claimed), sameDomain: true, keepVf: true });
     applyDestination(pd, chosen.allocations);
     admitAttachedVfs(pd, chosen.allocations, host);
     return { xml: serializeXml(doc), domain: pd.name, allocations: chosen.allocations, degraded: [], warnings: chosen.warnings };
-  } catch (e) {
-    // Stryker disable next-line ConditionalExpression,LogicalOperator: degrade() meets any other error again, pair by pair, and throws it
-    if (!(e instanceof HybridError) || e.code !== 'POOL_EXHAUSTED' || options.strict) throw e;
-  }
+  }, 'POOL_EXHAUSTED');
+  if (!(whole instanceof HybridError)) return whole;
+  if (options.strict) throw whole;
   return degrade(pd, host, new AllocationRun(host, options.claimed));
+}
+
+/** Each pair's destination on its own; a pair no VF is left for has none. Pairs that keep their VF choose first. */
+function choosePairByPair(pd: PlanDomain, host: Host, run: AllocationRun): Map<PlanPair, ReturnType<typeof chooseDestination>> {
+  const index = hostIndex(host);
+  const keeps = (p: PlanPair): boolean => {
+    const pool = p.record.pool ?? index.poolOfVf.get(p.record.vf)?.name;
+    return pool !== undefined && keepsItsVf(host, run, pool, p.record, pd.name);
+  };
+  const chosenFor = new Map<PlanPair, ReturnType<typeof chooseDestination>>();
+  // So a pair that must move cannot take the VF of one that keeps its own.
+  for (const p of [...pd.pairs.filter(keeps), ...pd.pairs.filter((p) => !keeps(p))]) {
+    const one = { ...pd, pairs: [p], ephemeral: [] };
+    const chosen = caught(() => chooseDestination(one, host, host, { run, sameDomain: true, keepVf: true }), 'POOL_EXHAUSTED');
+    if (!(chosen instanceof HybridError)) chosenFor.set(p, chosen);
+  }
+  return chosenFor;
+}
+
+/** A pair without a VF here keeps only its backup, moved onto a PF of its pool: the device it is now on. */
+function onBackupAlone(pd: PlanDomain, p: PlanPair, index: ReturnType<typeof hostIndex>): string {
+  if (p.vfHalf) {
+    // libvirt checks the hook's output against the incoming guest (same devices, same ABI):
+    // a VF half that arrives (teaming) can move to another VF but cannot be left out.
+    throw new HybridError(
+      'POOL_EXHAUSTED',
+      `pair '${p.record.name}' of '${pd.name}': no VF of its pool is free here, and its VF half arrives with the guest (${pd.style} style), which libvirt does not let a hook remove; free a VF here or move the guest elsewhere`,
+      { element: p.record.name },
+    );
+  }
+  // The pool exists (else chooseDestination said POOL_UNKNOWN); one of VF addresses names no
+  // PF, so its first VF's is taken.
+  const pool = index.poolByName.get(p.record.pool ?? index.poolOfVf.get(p.record.vf)!.name)!;
+  const pf = pool.pfs[0] ?? index.pfByAddress.get(index.vfByAddress.get(pool.vfs[0] ?? '')?.pf ?? '')?.netdev;
+  if (pf === undefined)
+    throw new HybridError('POOL_EXHAUSTED', `pair '${p.record.name}': no VF and no PF of its pool on this host`, {
+      element: p.record.name,
+    });
+  const dev = backupDevFor(p.record, pf);
+  setAttribute(firstChild(p.backup, 'source')!, 'dev', dev);
+  return dev;
 }
 
 /**
@@ -90,24 +130,11 @@ export function rewriteArrivingDomain(domainXml: string, host: Host, options: Ar
  * backup alone, on a PF of their pool (any: the backup must sit on some PF of this host).
  */
 function degrade(pd: PlanDomain, host: Host, run: AllocationRun): Arrival {
-  const index = hostIndex(host);
   const allocations: Allocation[] = [];
   const degraded: string[] = [];
   const warnings: Diagnostic[] = [];
   const stay: PairRecord[] = [];
-  const keeps = (p: PlanPair): boolean => {
-    const pool = p.record.pool ?? index.poolOfVf.get(p.record.vf)?.name;
-    return pool !== undefined && keepsItsVf(host, run, pool, p.record, pd.name);
-  };
-  const chosenFor = new Map<PlanPair, ReturnType<typeof chooseDestination>>();
-  // Pairs that keep their VF choose first, so a pair that must move cannot take one of theirs.
-  for (const p of [...pd.pairs.filter(keeps), ...pd.pairs.filter((p) => !keeps(p))]) {
-    try {
-      chosenFor.set(p, chooseDestination({ ...pd, pairs: [p], ephemeral: [] }, host, host, { run, sameDomain: true, keepVf: true }));
-    } catch (e) {
-      if (!(e instanceof HybridError) || e.code !== 'POOL_EXHAUSTED') throw e;
-    }
-  }
+  const chosenFor = choosePairByPair(pd, host, run);
   for (const p of pd.pairs) {
     const chosen = chosenFor.get(p);
     if (chosen) {
@@ -115,26 +142,7 @@ function degrade(pd: PlanDomain, host: Host, run: AllocationRun): Arrival {
       warnings.push(...chosen.warnings);
       continue;
     }
-    if (p.vfHalf) {
-      // libvirt checks the hook's output against the incoming guest (same devices, same ABI):
-      // a VF half that arrives (teaming) can move to another VF but cannot be left out.
-      throw new HybridError(
-        'POOL_EXHAUSTED',
-        `pair '${p.record.name}' of '${pd.name}': no VF of its pool is free here, and its VF half arrives with the guest (${pd.style} style), which libvirt does not let a hook remove; free a VF here or move the guest elsewhere`,
-        { element: p.record.name },
-      );
-    }
-    // The pool exists (else chooseDestination said POOL_UNKNOWN); one of VF addresses names no
-    // PF, so its first VF's is taken.
-    const pool = index.poolByName.get(p.record.pool ?? index.poolOfVf.get(p.record.vf)!.name)!;
-    const pf = pool.pfs[0] ?? index.pfByAddress.get(index.vfByAddress.get(pool.vfs[0] ?? '')?.pf ?? '')?.netdev;
-    if (pf === undefined)
-      throw new HybridError('POOL_EXHAUSTED', `pair '${p.record.name}': no VF and no PF of its pool on this host`, {
-        element: p.record.name,
-      });
-    const dev = backupDevFor(p.record, pf);
-    const source = firstChild(p.backup, 'source')!;
-    setAttribute(source, 'dev', dev);
+    const dev = onBackupAlone(pd, p, hostIndex(host));
     degraded.push(p.record.name);
     stay.push({ ...p.record, backupDev: dev });
     warnings.push({

@@ -2,7 +2,7 @@
  * The journal: the steps of a plan as ready `virsh` commands, and the same steps rendered as a
  * bash script. One source, two renderings: the JSON's `commands` and `migrate.sh` never disagree.
  */
-import { HH_NS } from '../expand/metadata.js';
+import { HH_NS } from '../metadata.js';
 import { parsePci, pciAttributes } from '../libvirt/pci-address.js';
 import { isLocalUri } from '../libvirt/uri.js';
 import type { Plan, PlanStep, StepHost } from './types.js';

@@ -3,9 +3,9 @@
  * VF half again), hot-plug of one new hybrid NIC, and unplug. Same plan shape as a migration.
  */
 import type { Diagnostic } from '../diagnostics.js';
-import { HybridError } from '../errors.js';
+import { caught, HybridError } from '../errors.js';
 import { expandDocument } from '../expand/expand.js';
-import { readMetadata, writeMetadata, type HybridMetadata, type Style } from '../expand/metadata.js';
+import { readMetadata, writeMetadata, type HybridMetadata, type Style } from '../metadata.js';
 import { AllocationRun } from '../host/allocate.js';
 import { assertHost, EMPTY_HOST, hostIndex, vfTopology, type Host, type VfTopology } from '../host/model.js';
 import { heldPciDevices } from '../host/domain-usage.js';
@@ -146,12 +146,8 @@ function repairVf(pd: PlanDomain, p: PlanPair, host: Host, run: AllocationRun): 
   // The VFs the snapshot shows this guest holding are its own to take again.
   const allocate = (onPf?: string): VfTopology => run.allocate(poolOf(p.record, host), { domain: pd.name, pfNetdev: onPf });
   if (!topo && pfNetdev !== undefined) {
-    try {
-      topo = allocate(pfNetdev);
-    } catch (e) {
-      // Stryker disable next-line ConditionalExpression,LogicalOperator: the next allocation meets any other error again and throws it
-      if (!(e instanceof HybridError) || e.code !== 'POOL_EXHAUSTED') throw e;
-    }
+    const onItsPf = caught(() => allocate(pfNetdev), 'POOL_EXHAUSTED');
+    if (!(onItsPf instanceof HybridError)) topo = onItsPf;
   }
   let warning: Diagnostic | undefined;
   if (!topo) {

@@ -4,7 +4,7 @@
  */
 import { HybridError } from '../errors.js';
 import { requireTeamingMachine } from '../expand/teaming.js';
-import type { Style } from '../expand/metadata.js';
+import type { Style } from '../metadata.js';
 import { assertHost, hostIndex, type Host } from '../host/model.js';
 import { AllocationRun } from '../host/allocate.js';
 import { devicesOf, inInput, memoryKiB } from '../libvirt/domain.js';
@@ -319,21 +319,19 @@ function moveDevices(pd: PlanDomain, allocations: Allocation[], saveRestore: boo
 }
 
 /**
- * The steps: the preflight, then detach, save and restore (`image`) or migrate, attach. A move
- * leaves the guest defined on exactly one host, and no image where anything would take it again.
+ * A move's preflight: the guest runs (and, for save/restore, is persistent with no managed save),
+ * holds what is detached and moves attached, the image fits, the destination answers and has
+ * the devices and netdevs the plan takes there.
  */
-function journal(
+function moveChecks(
+  j: Journal,
   pd: PlanDomain,
   allocations: Allocation[],
-  moved: MovedDevices,
-  uris: { sourceUri: string; destUri: string },
+  detach: PlanDevice[],
   image: string | undefined,
-  attached: PlanPair[] = [],
-): Journal {
-  const { detach, attach } = moved;
-  const crossHost = uris.destUri !== uris.sourceUri;
-  const localImage = isLocalUri(uris.sourceUri);
-  const j = new Journal(pd.name, { source: uris.sourceUri, destination: uris.destUri });
+  crossHost: boolean,
+  attached: PlanPair[],
+): void {
   j.checkRunning('source');
   if (image !== undefined) {
     j.checkPersistent('source');
@@ -354,6 +352,25 @@ function journal(
     taken.map((a) => a.to.vf),
   );
   checkBackupNetdevs(j, 'destination', allocations, (name) => pd.pairs.find((p) => p.record.name === name)?.record.mtu);
+}
+
+/**
+ * The steps: the preflight, then detach, save and restore (`image`) or migrate, attach. A move
+ * leaves the guest defined on exactly one host, and no image where anything would take it again.
+ */
+function journal(
+  pd: PlanDomain,
+  allocations: Allocation[],
+  moved: MovedDevices,
+  uris: { sourceUri: string; destUri: string },
+  image: string | undefined,
+  attached: PlanPair[] = [],
+): Journal {
+  const { detach, attach } = moved;
+  const crossHost = uris.destUri !== uris.sourceUri;
+  const localImage = isLocalUri(uris.sourceUri);
+  const j = new Journal(pd.name, { source: uris.sourceUri, destination: uris.destUri });
+  moveChecks(j, pd, allocations, detach, image, crossHost, attached);
   for (const d of detach) j.detach('source', d.alias, d.file);
   for (const d of detach) j.waitDetached('source', d.alias);
   for (const d of detach)

@@ -6,7 +6,7 @@
 import { HybridError } from '../errors.js';
 import { vfHalfElement } from '../expand/halves.js';
 import { placeVirtualport } from '../expand/placement.js';
-import { metadataForVirsh, readMetadata, type Style } from '../expand/metadata.js';
+import { metadataForVirsh, readMetadata, type Style } from '../metadata.js';
 import { hostIndex, type Host } from '../host/model.js';
 import { parsePci } from '../libvirt/pci-address.js';
 import { childElements, firstChild, getAttribute, setAttribute } from '../xml/edit.js';
@@ -35,10 +35,7 @@ export function piece(el: XmlElement, role: PlanDevice['role'], dir: string, pai
 /** An element cut from a document keeps its inner indentation; shift it left as a file of its own. */
 function dedent(xml: string): string {
   const lines = xml.split('\n');
-  // Stryker disable next-line Regex: exec finds the leading white space with or without ^
-  const indent = /^[ \t]*/.exec(lines.at(-1)!)![0];
-  // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator,StringLiteral: shortcuts; with one line or no indentation the slice below changes nothing
-  if (lines.length < 2 || indent === '') return xml;
+  const indent = /[ \t]*/.exec(lines.at(-1)!)![0]; // (a match at 0, possibly empty: no ^ needed)
   if (!lines.slice(1).every((l) => l.startsWith(indent) || l.trim() === '')) return xml;
   return [lines[0], ...lines.slice(1).map((l) => l.slice(indent.length))].join('\n');
 }

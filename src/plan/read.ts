@@ -13,7 +13,7 @@ import {
   type HybridMetadata,
   type PairRecord,
   type Style,
-} from '../expand/metadata.js';
+} from '../metadata.js';
 import type { Host } from '../host/model.js';
 import { describeDevice, deviceList, domainName, domainRoot, isPassthrough, machineKind, type MachineKind } from '../libvirt/domain.js';
 import { firstChild, getAttribute } from '../xml/edit.js';

@@ -1,11 +1,13 @@
 /**
- * The one plan type. Migration, save/restore, repair, hot-plug and unplug all return it (the
- * fields an operation has no use for are absent); schemas/plan.schema.json describes the same
- * shape, and a test keeps the two in step.
+ * The plans' types. One shape, `Plan`, for every operation — migration, save/restore, repair,
+ * hot-plug and unplug — with the fields an operation has no use for absent; `MigrationPlan` and
+ * `LivePlan` are that shape as the two families of operations fill it, and `EvacuationPlan`
+ * gathers one plan per guest. schemas/plan.schema.json describes the same shapes, and a test
+ * keeps the two in step.
  */
 import type { Diagnostic } from '../diagnostics.js';
 import type { ErrorCode } from '../errors.js';
-import type { Style } from '../expand/metadata.js';
+import type { Style } from '../metadata.js';
 
 /** What a plan does. */
 export type PlanOperation = 'migrate' | 'save-restore' | 'repair' | 'hotplug' | 'unplug';

@@ -184,14 +184,14 @@ describe('hostile input through the CLI', () => {
 describe('plan refuses what would put a placeholder or a wrong host into a script', () => {
   const CX5 = join(FIXTURES, 'hosts', 'mellanox-cx5');
   const EXPANDED = join(FIXTURES, 'cases', 'expand-q35-pool-bond', 'expected.xml');
-  it('a live migration without --dest-uri, or with one that is not a libvirt URI: USAGE', () => {
+  it('a live migration without --dest-uri, or with one that is not a libvirt URI: the library\'s URI_INVALID', () => {
     const none = cli('plan', EXPANDED, '--from', HOST, '--to', CX5);
-    expectError(none, 'USAGE');
-    expect(none.stderr).toContain('needs --dest-uri URI');
+    expectError(none, 'URI_INVALID');
+    expect(none.stderr).toContain('(CLI --dest-uri)');
     const bare = cli('plan', EXPANDED, '--from', HOST, '--to', CX5, '--dest-uri', 'hostb');
-    expectError(bare, 'USAGE');
-    expect(bare.stderr).toContain("--dest-uri 'hostb' is not a libvirt URI");
-    expectError(cli('plan', EXPANDED, '--from', HOST, '--to', CX5, '--dest-uri', 'qemu+ssh://b/system', '--source-uri', 'a'), 'USAGE');
+    expectError(bare, 'URI_INVALID');
+    expect(bare.stderr).toContain("the destination URI 'hostb' is not a libvirt URI");
+    expectError(cli('plan', EXPANDED, '--from', HOST, '--to', CX5, '--dest-uri', 'qemu+ssh://b/system', '--source-uri', 'a'), 'URI_INVALID');
     expect(cli('plan', EXPANDED, '--from', HOST, '--to', CX5, '--dest-uri', 'qemu+ssh://b/system').code).toBe(0);
   });
 

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { checkDomain, collapseDomain, expandDomain, hostFromXml, readHostSnapshot, serializeXml, parseXml } from '../../src/index.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { checkDomain, collapseDomain, expandDomain, hostFromXml, readHostSnapshot, serializeXml, parseXml, type Host } from '../../src/index.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { stableMac } from '../../src/libvirt/mac.js';
 import { deviceList, domainRoot } from '../../src/libvirt/domain.js';
@@ -9,7 +9,11 @@ import { readNetwork } from '../../src/host/network.js';
 import { rootElement } from '../../src/xml/tree.js';
 import { expectHybridError, fixture, fixtureNames, FIXTURES } from '../helpers.js';
 
-const intel = readHostSnapshot(join(FIXTURES, 'hosts', 'intel-82576'));
+// Read in each test, not at load: see "Static mutants" in docs/TESTING.md.
+let intel!: Host;
+beforeEach(() => {
+  intel = readHostSnapshot(join(FIXTURES, 'hosts', 'intel-82576'));
+});
 
 function q35(devices: string, name = 'g1', uuid = '11111111-2222-3333-4444-555555555555'): string {
   return `<domain type='kvm'>
@@ -229,7 +233,10 @@ describe('guest PCI space', () => {
 });
 
 describe('what expand says about what it did not do', () => {
-  const x710 = readHostSnapshot(join(FIXTURES, 'hosts', 'intel-x710'));
+  let x710!: Host;
+  beforeEach(() => {
+    x710 = readHostSnapshot(join(FIXTURES, 'hosts', 'intel-x710'));
+  });
   const dialect = fixture('cases', 'expand-q35-pool-bond', 'input.xml');
 
   it('a type neither libvirt nor the dialect knows is refused by expand and an error of check, with the nearest name', () => {
@@ -289,7 +296,10 @@ describe('generated MACs and names of unnamed hybrid NICs', () => {
 });
 
 describe('an entry that names a pool and a VF outside it', () => {
-  const cx5 = readHostSnapshot(join(FIXTURES, 'hosts', 'mellanox-cx5'));
+  let cx5!: Host;
+  beforeEach(() => {
+    cx5 = readHostSnapshot(join(FIXTURES, 'hosts', 'mellanox-cx5'));
+  });
   const guest = (nic: string): string => `<domain type='kvm'><name>g</name><os><type arch='x86_64' machine='q35'>hvm</type></os><devices>${nic}</devices></domain>`;
   const sriovVf = "<address type='pci' domain='0x0000' bus='0x81' slot='0x00' function='0x3'/>";
 

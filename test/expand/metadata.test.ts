@@ -2,13 +2,17 @@
 // every domain): found only by our namespace, written after libvirt's leading elements, and
 // removed alone.
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { checkDomain, collapseDomain, expandDomain, parseXml, readHostSnapshot, serializeXml } from '../../src/index.js';
-import { findMetadataElement, HH_NS, readMetadata, writeMetadata } from '../../src/expand/metadata.js';
-import { rootElement } from '../../src/xml/tree.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { checkDomain, collapseDomain, expandDomain, parseXml, readHostSnapshot, serializeXml, type Host } from '../../src/index.js';
+import { devicesByAlias, findMetadataElement, HH_NS, readMetadata, writeMetadata } from '../../src/metadata.js';
+import { rootElement, type XmlElement } from '../../src/xml/tree.js';
 import { expectHybridError, fixture, FIXTURES } from '../helpers.js';
 
-const intel = readHostSnapshot(join(FIXTURES, 'hosts', 'intel-82576'));
+// Read in each test, not at load: see "Static mutants" in docs/TESTING.md.
+let intel!: Host;
+beforeEach(() => {
+  intel = readHostSnapshot(join(FIXTURES, 'hosts', 'intel-82576'));
+});
 const LIBOSINFO = `  <metadata>
     <libosinfo:libosinfo xmlns:libosinfo="http://libosinfo.org/xmlns/libvirt/domain/1.0">
       <libosinfo:os id="http://debian.org/debian/12"/>
@@ -39,7 +43,10 @@ const metadataOf = (xml: string) => readMetadata(rootElement(parseXml(xml)));
 
 describe('metadata beside libosinfo\'s', () => {
   const input = domain(LIBOSINFO);
-  const expanded = expandDomain(input, intel).xml;
+  let expanded!: string;
+  beforeEach(() => {
+    expanded = expandDomain(input, intel).xml;
+  });
 
   it('expand adds ours after libosinfo\'s, in the same <metadata>', () => {
     expect(expanded.match(/<metadata>/g)).toHaveLength(1);
@@ -116,8 +123,12 @@ describe('what the metadata records, read back', () => {
 });
 
 describe('reading our metadata back refuses what it cannot trust', () => {
-  const expanded = expandDomain(domain(''), intel).xml;
-  const pairLine = /<hh:pair [^>]*\/>/.exec(expanded)![0];
+  let expanded!: string;
+  let pairLine!: string;
+  beforeEach(() => {
+    expanded = expandDomain(domain(''), intel).xml;
+    pairLine = /<hh:pair [^>]*\/>/.exec(expanded)![0];
+  });
   const withPair = (edit: (pair: string) => string): string => expanded.replace(pairLine, edit(pairLine));
   const dropAttr = (name: string) => (p: string): string => p.replace(new RegExp(` ${name}='[^']*'`), '');
   const setAttr = (name: string, value: string) => (p: string): string => p.replace(new RegExp(` ${name}='[^']*'`), ` ${name}='${value}'`);
@@ -175,7 +186,10 @@ describe('reading our metadata back refuses what it cannot trust', () => {
 });
 
 describe('metadata, further', () => {
-  const expanded = expandDomain(domain(''), intel).xml;
+  let expanded!: string;
+  beforeEach(() => {
+    expanded = expandDomain(domain(''), intel).xml;
+  });
   it('takes only our prefix followed by a colon, a VF index of several digits, and bond when no style is written', () => {
     const squeezed = expanded.replace('<hh:hybrid ', '<hhxhybrid ').replace('</hh:hybrid>', '</hhxhybrid>');
     expect(squeezed).not.toBe(expanded);
@@ -210,5 +224,14 @@ describe('the metadata\'s attribute table', () => {
   it('an MTU that is not a number is refused by its name', () => {
     const xml = expandDomain(domain(''), intel).xml.replace(/(<hh:pair [^>]*)\/>/, "$1 mtu='9k'/>");
     expect(expectHybridError(() => metadataOf(xml), 'METADATA_INVALID').message).toBe("hostdev-hybrid metadata: mtu='9k' must be a number");
+  });
+});
+
+describe('devicesByAlias', () => {
+  it('keys each alias once, the first device that has it; a device without one is not keyed', () => {
+    const devices = [...rootElement(parseXml("<devices><disk><alias name='a'/></disk><disk/><interface><alias name='a'/></interface><hostdev><alias name='b'/></hostdev></devices>")).children].filter((c) => c.type === 'element') as XmlElement[];
+    const byAlias = devicesByAlias(devices);
+    expect([...byAlias.keys()]).toEqual(['a', 'b']);
+    expect(byAlias.get('a')!.name).toBe('disk');
   });
 });

@@ -1,7 +1,7 @@
 // A pair's MTU: read from the entry or its pool, kept in the metadata only, checked against each
 // host's links.json by expand, check, every plan and the hook.
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { checkDomain, collapseDomain, expandDomain, parseXml, planHotplug, planMigration, planRepair, readHostSnapshot, rewriteArrivingDomain, type Host } from '../../src/index.js';
 import { readLinks } from '../../src/host/from-xml.js';
 import { readNetwork } from '../../src/host/network.js';
@@ -9,9 +9,15 @@ import { rootElement } from '../../src/xml/tree.js';
 import { DEST_URI, expectHybridError, fixture, FIXTURES } from '../helpers.js';
 
 const host = (name: string): Host => readHostSnapshot(join(FIXTURES, 'hosts', name));
-const intel = host('intel-82576');
-const cx5 = host('mellanox-cx5');
-const x710 = host('intel-x710');
+// Read in each test, not at load: see "Static mutants" in docs/TESTING.md.
+let intel!: Host;
+let cx5!: Host;
+let x710!: Host;
+beforeEach(() => {
+  intel = host('intel-82576');
+  cx5 = host('mellanox-cx5');
+  x710 = host('intel-x710');
+});
 const jumbo = fixture('cases', 'expand-q35-jumbo', 'input.xml');
 const withLinks = (h: Host, links: Host['links']): Host => ({ ...structuredClone(h), ...(links ? { links } : {}) });
 const noLinks = (h: Host): Host => { const c = structuredClone(h); delete c.links; return c; };

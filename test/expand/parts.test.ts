@@ -9,7 +9,7 @@ import { endOfRecord, endOfVf, recordAtEnd } from '../../src/plan/ends.js';
 import { parseXml, serializeXml } from '../../src/index.js';
 import { childElements, firstChild, getAttribute } from '../../src/xml/edit.js';
 import { element, rootElement, type XmlElement } from '../../src/xml/tree.js';
-import type { PairRecord } from '../../src/expand/metadata.js';
+import type { PairRecord } from '../../src/metadata.js';
 import { expectHybridError } from '../helpers.js';
 
 const el = (xml: string): XmlElement => rootElement(parseXml(xml));

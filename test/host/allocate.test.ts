@@ -1,11 +1,16 @@
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { AllocationRun, allocateVf, claimVf, hostFromJson, HybridError, readHostSnapshot } from '../../src/index.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { AllocationRun, allocateVf, claimVf, hostFromJson, HybridError, readHostSnapshot, type Host } from '../../src/index.js';
 import { groupPool } from '../../src/host/allocate.js';
 import { expectHybridError, FIXTURES } from '../helpers.js';
 
-const intel = readHostSnapshot(join(FIXTURES, 'hosts', 'intel-82576'));
-const cx5 = readHostSnapshot(join(FIXTURES, 'hosts', 'mellanox-cx5'));
+// Read in each test, not at load: see "Static mutants" in docs/TESTING.md.
+let intel!: Host;
+let cx5!: Host;
+beforeEach(() => {
+  intel = readHostSnapshot(join(FIXTURES, 'hosts', 'intel-82576'));
+  cx5 = readHostSnapshot(join(FIXTURES, 'hosts', 'mellanox-cx5'));
+});
 
 function allocateAll(pool: string, n: number, host = intel, extra: Parameters<typeof allocateVf>[2] = {}): string[] {
   const claimed = new Set<string>();
@@ -334,6 +339,14 @@ describe('allocation, broken snapshots', () => {
 });
 
 describe('POOL_EXHAUSTED says where the VFs went', () => {
+  it('a domain\'s own VFs, claimed in this run, are taken in this run, not held', () => {
+    const host = readHostSnapshot(join(FIXTURES, 'hosts', 'intel-x710'));
+    const vfs = host.pools[0]!.vfs;
+    host.domains.push({ name: 'me', pciDevices: vfs.slice(0, 2), macs: [] });
+    const e = expectHybridError(() => allocateVf(host, 'sriov-pool', { domain: 'me', claimed: new Set(vfs) }), 'POOL_EXHAUSTED');
+    expect(e.message).toContain(`of its ${vfs.length} VFs, 0 held by domains on the host and ${vfs.length} already taken in this run`);
+  });
+
   it('held by domains on the host, apart from those this run took', () => {
     const host = readHostSnapshot(join(FIXTURES, 'hosts', 'intel-x710'));
     const vfs = host.pools[0]!.vfs;
@@ -378,8 +391,15 @@ describe('groupPool: a pool by PF, as allocation reads it', () => {
 
   it('VFs their PF does not list sort after those it lists, in pool order', () => {
     const base = twoPfHost();
-    const pf1 = { ...base.pfs[0]!, vfs: ['0000:01:10.3', '0000:01:10.2'] };
+    const pf1 = { ...base.pfs[0]!, vfs: ['0000:01:10.3'] };
     const host = { ...base, pfs: [pf1, base.pfs[1]!] };
-    expect(groupPool(host, host.pools[0]!).list[0]!.members.map((m) => m.vf)).toEqual(['0000:01:10.3', '0000:01:10.2', '0000:01:10.0', '0000:01:10.1']);
+    const pool = { ...host.pools[0]!, vfs: ['0000:01:10.1', '0000:01:10.2', '0000:01:10.0', '0000:01:10.3'] };
+    expect(groupPool(host, pool).list[0]!.members.map((m) => m.vf)).toEqual(['0000:01:10.3', '0000:01:10.1', '0000:01:10.2', '0000:01:10.0']);
+  });
+
+  it('the pool\'s PF order decides between PFs, whatever order its VFs are listed in', () => {
+    const base = twoPfHost({ pfOrder: ['enp2', 'enp1'] });
+    const host = { ...base, pools: [{ ...base.pools[0]!, vfs: [...base.pfs[0]!.vfs, ...base.pfs[1]!.vfs] }] };
+    expect(allocateVf(host, 'pool').vf).toBe('0000:02:10.3');
   });
 });

@@ -1,7 +1,7 @@
 import { mkdtempSync, mkdirSync, writeFileSync, cpSync, readFileSync, readdirSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { hostWarnings } from '../../src/host/check.js';
 import { summarizeHost } from '../../src/host/summary.js';
 import { hostFromSources } from '../../src/host/from-xml.js';
@@ -25,8 +25,12 @@ function build(p: ReturnType<typeof parts>): Host {
 }
 
 describe('topology from nodedev-dumpxml', () => {
-  const intel = readHostSnapshot(INTEL);
-  const cx5 = readHostSnapshot(CX5);
+  let intel!: Host;
+  let cx5!: Host;
+  beforeEach(() => {
+    intel = readHostSnapshot(INTEL);
+    cx5 = readHostSnapshot(CX5);
+  });
 
   it('finds each VF\'s PF, the PF\'s netdev and the VF index (82576 interleaves its VFs)', () => {
     expect(vfTopology(intel, '0000:04:10.0')).toEqual({ vf: '0000:04:10.0', pf: '0000:04:00.0', pfNetdev: 'enp4s0f0', index: 0, numaNode: 0 });

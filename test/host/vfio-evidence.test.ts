@@ -3,8 +3,8 @@
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { readHostSnapshot } from '../../src/index.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { readHostSnapshot, type Host } from '../../src/index.js';
 import { readDevlinkInfo, readDevlinkPorts, readModulesAlias, readVersions } from '../../src/host/vfio-evidence.js';
 import { expectHybridError, FIXTURES } from '../helpers.js';
 
@@ -19,7 +19,10 @@ function withFiles(files: Record<string, string | null>): string {
 }
 
 describe('a snapshot with every file', () => {
-  const host = readHostSnapshot(CX7);
+  let host!: Host;
+  beforeEach(() => {
+    host = readHostSnapshot(CX7);
+  });
   it('knows libvirt\'s and QEMU\'s versions, the variant drivers, each VF\'s id and migratable, the PF\'s firmware and PSID', () => {
     expect(host.versions).toEqual({ libvirt: '10.0.0', qemu: '8.2.2' });
     expect(host.variantDrivers).toEqual([{ id: '10de:2330', driver: 'nvgrace_gpu_vfio_pci' }, { id: '15b3:101e', driver: 'mlx5_vfio_pci' }, { id: '8086:1889', driver: 'ice_vfio_pci' }]);

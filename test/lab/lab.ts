@@ -9,7 +9,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expandDomain, parseXml, readHostSnapshot, type Host } from '../../src/index.js';
-import { readMetadata, type HybridMetadata } from '../../src/expand/metadata.js';
+import { readMetadata, type HybridMetadata } from '../../src/metadata.js';
 import { childElements, firstChild, getAttribute } from '../../src/xml/edit.js';
 import { guestPciAddress } from '../../src/libvirt/domain.js';
 import { formatPci, readPciAddress } from '../../src/libvirt/pci-address.js';

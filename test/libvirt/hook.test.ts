@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expandDomain, parseXml, planRepair, readHostSnapshot, serializeXml, type XmlElement } from '../../src/index.js';
-import { readMetadata } from '../../src/expand/metadata.js';
+import { readMetadata } from '../../src/metadata.js';
 import { childElements, firstChild, getAttribute, removeElement } from '../../src/xml/edit.js';
 import { rootElement } from '../../src/xml/tree.js';
 import { FIXTURES } from '../helpers.js';

@@ -1,12 +1,17 @@
 // Repair, hot-plug and unplug beyond their golden cases: which VF a repair takes as the host
 // fills up, and which devices an unplug finds by which alias.
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { planHotplug, planRepair, planUnplug, readHostSnapshot, type Host } from '../../src/index.js';
 import { expectHybridError, fixture, FIXTURES } from '../helpers.js';
 
-const cx5 = readHostSnapshot(join(FIXTURES, 'hosts', 'mellanox-cx5'));
-const intel = readHostSnapshot(join(FIXTURES, 'hosts', 'intel-82576'));
+// Read in each test, not at load: see "Static mutants" in docs/TESTING.md.
+let cx5!: Host;
+let intel!: Host;
+beforeEach(() => {
+  cx5 = readHostSnapshot(join(FIXTURES, 'hosts', 'mellanox-cx5'));
+  intel = readHostSnapshot(join(FIXTURES, 'hosts', 'intel-82576'));
+});
 const degraded = fixture('cases', 'repair-after-migration', 'input.xml');
 const running = fixture('cases', 'unplug-pair', 'input.xml');
 
@@ -16,7 +21,7 @@ function holding(vfs: string[]): Host {
   host.domains.push({ name: 'other', pciDevices: vfs, macs: [] });
   return host;
 }
-const ens1f0 = cx5.pfs.find((p) => p.netdev === 'ens1f0')!.vfs;
+const ens1f0 = (): string[] => cx5.pfs.find((p) => p.netdev === 'ens1f0')!.vfs;
 const chosen = (host: Host): string[] => planRepair(degraded, host).allocations.map((a) => `${a.alias} ${a.to.vf} ${a.to.pf}`);
 
 describe('planRepair', () => {
@@ -35,7 +40,7 @@ describe('planRepair', () => {
   });
 
   it('with the backup\'s PF full, takes a VF on another PF of the pool and warns, naming the PF', () => {
-    const host = holding(ens1f0);
+    const host = holding(ens1f0());
     const pool = host.pools.find((p) => p.name === 'sriov-pool')!;
     pool.pfs.push('ens1f1');
     pool.vfs.push(...host.pfs.find((p) => p.netdev === 'ens1f1')!.vfs);
@@ -50,7 +55,7 @@ describe('planRepair', () => {
   });
 
   it('with the pool full, refuses', () => {
-    expectHybridError(() => planRepair(degraded, holding(ens1f0)), 'POOL_EXHAUSTED');
+    expectHybridError(() => planRepair(degraded, holding(ens1f0())), 'POOL_EXHAUSTED');
   });
 
   it('attaches each new VF half at its recorded guest address, then sets the metadata', () => {

@@ -1,14 +1,20 @@
 // planMigration beyond its golden cases: the pieces' text, degraded and ephemeral-only guests,
 // teaming on the wrong machine, and save-restore moving the configuration along.
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { expandDomain, planMigration, planRepair, readHostSnapshot, type Host } from '../../src/index.js';
 import { DEST_URI, expectHybridError, fixture, FIXTURES } from '../helpers.js';
 
 const host = (name: string): Host => readHostSnapshot(join(FIXTURES, 'hosts', name));
-const intel = host('intel-82576');
-const x710 = host('intel-x710');
-const cx5 = host('mellanox-cx5');
+// Read in each test, not at load: see "Static mutants" in docs/TESTING.md.
+let intel!: Host;
+let x710!: Host;
+let cx5!: Host;
+beforeEach(() => {
+  intel = host('intel-82576');
+  x710 = host('intel-x710');
+  cx5 = host('mellanox-cx5');
+});
 const guest = fixture('cases', 'expand-q35-pool-bond', 'expected.xml');
 const degraded = fixture('cases', 'repair-after-migration', 'input.xml');
 const app3 = fixture('cases', 'expand-q35-several-pairs', 'expected.xml');

@@ -5,15 +5,23 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { expandDomain, planFiles, planHotplug, planMigration, planRepair, planUnplug, readHostSnapshot, renderScript, scriptName, writePlanFiles } from '../../src/index.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { expandDomain, planFiles, planHotplug, planMigration, planRepair, planUnplug, readHostSnapshot, renderScript, scriptName, writePlanFiles, type Host } from '../../src/index.js';
 import { DEST_URI, expectHybridError, fixture, FIXTURES, ROOT } from '../helpers.js';
 
-const from = readHostSnapshot(join(FIXTURES, 'hosts', 'intel-82576'));
-const to = readHostSnapshot(join(FIXTURES, 'hosts', 'mellanox-cx5'));
+// Read in each test, not at load: see "Static mutants" in docs/TESTING.md.
+let from!: Host;
+let to!: Host;
+beforeEach(() => {
+  from = readHostSnapshot(join(FIXTURES, 'hosts', 'intel-82576'));
+  to = readHostSnapshot(join(FIXTURES, 'hosts', 'mellanox-cx5'));
+});
 const input = readFileSync(join(FIXTURES, 'cases', 'plan-migrate-migratable', 'input.xml'), 'utf8');
 // Two pairs and a GPU: several detach steps to undo.
-const guest = expandDomain(readFileSync(join(ROOT, 'examples', 'guest.xml'), 'utf8'), from).xml;
+let guest!: string;
+beforeEach(() => {
+  guest = expandDomain(readFileSync(join(ROOT, 'examples', 'guest.xml'), 'utf8'), from).xml;
+});
 const gpuMap = { pciMap: { '0000:65:00.0': '0000:ca:00.0' } };
 
 /** virsh subcommands that change a guest or a host; every other one the scripts call only reads. */
@@ -128,7 +136,10 @@ describe('migrate.sh, run against a stand-in virsh', () => {
 });
 
 describe('the preflight: nothing changes before every check has passed', () => {
-  const plan = planMigration(guest, from, to, { destUri: DEST_URI, ...gpuMap });
+  let plan!: ReturnType<typeof planMigration>;
+  beforeEach(() => {
+    plan = planMigration(guest, from, to, { destUri: DEST_URI, ...gpuMap });
+  });
 
   it('plan.commands holds the checks first, then the changes, as the steps say', () => {
     const kinds = plan.steps.map((s) => s.kind);
@@ -289,13 +300,13 @@ describe('repair.sh, hotplug.sh and unplug.sh have the same preflight', () => {
   const hotplugCase = fixture('cases', 'hotplug-q35-free-port', 'input.xml');
   const nic = fixture('cases', 'hotplug-q35-free-port', 'device.xml');
   const plans = {
-    repair: planRepair(degraded, to),
-    hotplug: planHotplug(hotplugCase, from, nic),
-    unplug: planUnplug(running, 'ua-hybrid0'),
+    repair: () => planRepair(degraded, to),
+    hotplug: () => planHotplug(hotplugCase, from, nic),
+    unplug: () => planUnplug(running, 'ua-hybrid0'),
   };
 
   it.each(Object.keys(plans))('%s: passes its checks against the world it expects, and changes nothing when the guest is not running', (op) => {
-    const plan = plans[op as keyof typeof plans];
+    const plan = plans[op as keyof typeof plans]();
     // What the guest holds: repair, its backups (not its VF halves); hot-plug, none of the new aliases.
     const aliases = op === 'repair' ? plan.allocations.map((a) => `${a.alias}-backup`) : op === 'hotplug' ? [] : plan.detach.map((d) => d.alias);
     const ok = runScript(plan, undefined, { aliases });
@@ -308,9 +319,10 @@ describe('repair.sh, hotplug.sh and unplug.sh have the same preflight', () => {
   });
 
   it('repair refuses to run when a VF half it would attach is already back; hot-plug when an alias is taken', () => {
-    const repair = runScript(plans.repair, undefined, { aliases: plans.repair.allocations.flatMap((a) => [`${a.alias}-backup`, `${a.alias}-vf`]) });
+    const [repairPlan, hotplugPlan] = [plans.repair(), plans.hotplug()];
+    const repair = runScript(repairPlan, undefined, { aliases: repairPlan.allocations.flatMap((a) => [`${a.alias}-backup`, `${a.alias}-vf`]) });
     expect([repair.code, changes(repair.calls)]).toEqual([3, []]);
-    const hot = runScript(plans.hotplug, undefined, { aliases: [plans.hotplug.attach[0]!.alias] });
+    const hot = runScript(hotplugPlan, undefined, { aliases: [hotplugPlan.attach[0]!.alias] });
     expect([hot.code, changes(hot.calls)]).toEqual([3, []]);
   });
 });

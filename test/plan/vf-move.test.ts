@@ -5,13 +5,18 @@
 // libvirt's RelaxNG (test/libvirt).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { expandDomain, planEvacuation, planMigration, readHostSnapshot, retargetDomain, rewriteArrivingDomain, type Host } from '../../src/index.js';
 import { validateJson } from '../../src/schemas.js';
 import { DEST_URI, FIXTURES } from '../helpers.js';
 
-const a = readHostSnapshot(join(FIXTURES, 'hosts', 'nvidia-cx7-a'));
-const b = readHostSnapshot(join(FIXTURES, 'hosts', 'nvidia-cx7-b'));
+// Read in each test, not at load: see "Static mutants" in docs/TESTING.md.
+let a!: Host;
+let b!: Host;
+beforeEach(() => {
+  a = readHostSnapshot(join(FIXTURES, 'hosts', 'nvidia-cx7-a'));
+  b = readHostSnapshot(join(FIXTURES, 'hosts', 'nvidia-cx7-b'));
+});
 
 const entry = (extra = '', attrs = ''): string => `    <interface type='hostdev-hybrid'${attrs}>\n      <source network='sriov-pool'/>\n${extra}    </interface>\n`;
 const guest = (entries: string, style: 'bond' | 'teaming' = 'bond'): string => expandDomain(`<domain type='kvm'>
@@ -29,7 +34,10 @@ const plan = (xml: string, to: Host = b, from: Host = a) => planMigration(xml, f
 const codes = (p: ReturnType<typeof plan>): string[] => p.warnings.filter((w) => w.code.startsWith('VF_UNPLUG_')).map((w) => w.code);
 
 describe('both ends qualify', () => {
-  const p = plan(guest(entry() + entry()));
+  let p!: ReturnType<typeof plan>;
+  beforeEach(() => {
+    p = plan(guest(entry() + entry()));
+  });
 
   it('nothing is detached or attached; migrateXml and persistentXml carry each VF half on its destination VF and variant driver', () => {
     expect(p.detach).toEqual([]);
@@ -65,21 +73,21 @@ describe('any condition failing alone: the unplug of today, with its reason', ()
   const withVfs = (host: Host, change: Partial<Host['vfs'][number]>): Host => ({ ...host, vfs: host.vfs.map((v) => ({ ...v, ...change })) });
   const withPf = (host: Host, change: Partial<Host['pfs'][number]>): Host => ({ ...host, pfs: host.pfs.map((pf) => ({ ...pf, ...change })) });
   it.each([
-    ['VF_UNPLUG_VERSION', 'libvirt 9.0.0 on the destination', { ...b, versions: { libvirt: '9.0.0', qemu: '8.2.2' } }],
-    ['VF_UNPLUG_VERSION', 'QEMU 8.0.4 on the destination', { ...b, versions: { libvirt: '10.0.0', qemu: '8.0.4' } }],
-    ['VF_UNPLUG_VERSION', 'version on the destination is unknown', { ...b, versions: undefined }],
-    ['VF_UNPLUG_VERSION', 'QEMU 8 on the destination', { ...b, versions: { libvirt: '10.0.0', qemu: '8' } }],
-    ['VF_UNPLUG_DEVICE', "a VF's vendor:device is unknown", withVfs(b, { pciId: undefined })],
-    ['VF_UNPLUG_DEVICE', 'different devices (15b3:101e on the source, 15b3:1018 on the destination)', withVfs(b, { pciId: '15b3:1018' })],
-    ['VF_UNPLUG_DRIVER', "the destination's kernel has no VFIO variant driver for 15b3:101e", { ...b, variantDrivers: [] }],
-    ['VF_UNPLUG_DRIVER', 'variant drivers are unknown', { ...b, variantDrivers: undefined }],
-    ['VF_UNPLUG_NOT_MIGRATABLE', 'has migratable disabled', withVfs(b, { migratable: false })],
-    ['VF_UNPLUG_NOT_MIGRATABLE', 'is migratable is unknown', withVfs(b, { migratable: undefined })],
-    ['VF_UNPLUG_FIRMWARE', 'firmware versions differ (28.39.1002 on the source, 28.40.1000 on the destination)', withPf(b, { firmware: '28.40.1000' })],
-    ['VF_UNPLUG_FIRMWARE', 'PSIDs differ', withPf(b, { psid: 'MT_0000000999' })],
-    ['VF_UNPLUG_FORCED', "pool says migration='unplug'", { ...b, pools: b.pools.map((pool) => ({ ...pool, migration: 'unplug' as const })) }],
+    ['VF_UNPLUG_VERSION', 'libvirt 9.0.0 on the destination', (h: Host) => ({ ...h, versions: { libvirt: '9.0.0', qemu: '8.2.2' } })],
+    ['VF_UNPLUG_VERSION', 'QEMU 8.0.4 on the destination', (h: Host) => ({ ...h, versions: { libvirt: '10.0.0', qemu: '8.0.4' } })],
+    ['VF_UNPLUG_VERSION', 'version on the destination is unknown', (h: Host) => ({ ...h, versions: undefined })],
+    ['VF_UNPLUG_VERSION', 'QEMU 8 on the destination', (h: Host) => ({ ...h, versions: { libvirt: '10.0.0', qemu: '8' } })],
+    ['VF_UNPLUG_DEVICE', "a VF's vendor:device is unknown", (h: Host) => withVfs(h, { pciId: undefined })],
+    ['VF_UNPLUG_DEVICE', 'different devices (15b3:101e on the source, 15b3:1018 on the destination)', (h: Host) => withVfs(h, { pciId: '15b3:1018' })],
+    ['VF_UNPLUG_DRIVER', "the destination's kernel has no VFIO variant driver for 15b3:101e", (h: Host) => ({ ...h, variantDrivers: [] })],
+    ['VF_UNPLUG_DRIVER', 'variant drivers are unknown', (h: Host) => ({ ...h, variantDrivers: undefined })],
+    ['VF_UNPLUG_NOT_MIGRATABLE', 'has migratable disabled', (h: Host) => withVfs(h, { migratable: false })],
+    ['VF_UNPLUG_NOT_MIGRATABLE', 'is migratable is unknown', (h: Host) => withVfs(h, { migratable: undefined })],
+    ['VF_UNPLUG_FIRMWARE', 'firmware versions differ (28.39.1002 on the source, 28.40.1000 on the destination)', (h: Host) => withPf(h, { firmware: '28.40.1000' })],
+    ['VF_UNPLUG_FIRMWARE', 'PSIDs differ', (h: Host) => withPf(h, { psid: 'MT_0000000999' })],
+    ['VF_UNPLUG_FORCED', "pool says migration='unplug'", (h: Host) => ({ ...h, pools: h.pools.map((pool) => ({ ...pool, migration: 'unplug' as const })) })],
   ])('%s: %s', (code, says, to) => {
-    const p = plan(guest(entry()), to as Host);
+    const p = plan(guest(entry()), (to as (h: Host) => Host)(b));
     expect(codes(p)).toEqual([code]);
     expect(p.warnings.find((w) => w.code === code)!.message).toContain(says);
     expect(p.detach.map((d) => d.alias)).toEqual(['ua-hybrid0-vf']);
@@ -157,14 +165,14 @@ describe('evacuation and the hook follow the same rule', () => {
   // the one check of the destination's VF that a plan's preflight (virsh only) cannot make.
   const withVfs = (host: Host, change: Partial<Host['vfs'][number]>): Host => ({ ...host, vfs: host.vfs.map((v) => ({ ...v, ...change })) });
   it.each([
-    ['has migratable disabled', withVfs(b, { migratable: false })],
-    ['is migratable is unknown', withVfs(b, { migratable: undefined })],
-    ["this host's kernel has no VFIO variant driver for 15b3:101e", { ...b, variantDrivers: [] }],
-    ['libvirt 9.0.0 on this host', { ...b, versions: { libvirt: '9.0.0', qemu: '7.2.0' } }],
-    ["vendor:device is unknown here", withVfs(b, { pciId: undefined })],
+    ['has migratable disabled', (h: Host) => withVfs(h, { migratable: false })],
+    ['is migratable is unknown', (h: Host) => withVfs(h, { migratable: undefined })],
+    ["this host's kernel has no VFIO variant driver for 15b3:101e", (h: Host) => ({ ...h, variantDrivers: [] })],
+    ['libvirt 9.0.0 on this host', (h: Host) => ({ ...h, versions: { libvirt: '9.0.0', qemu: '7.2.0' } })],
+    ["vendor:device is unknown here", (h: Host) => withVfs(h, { pciId: undefined })],
   ])('the hook refuses a VF half arriving attached where the VF here cannot take its state now (%s)', (says, now) => {
     const p = plan(guest(entry()));
-    expect(() => rewriteArrivingDomain(p.migrateXml!, now as Host)).toThrow(expect.objectContaining({ code: 'VF_MOVE_REFUSED', message: expect.stringContaining(says) }));
+    expect(() => rewriteArrivingDomain(p.migrateXml!, (now as (h: Host) => Host)(b))).toThrow(expect.objectContaining({ code: 'VF_MOVE_REFUSED', message: expect.stringContaining(says) }));
   });
 
   it('a VF half arriving attached whose VF was taken meanwhile goes to another VF that can take its state, on its variant driver', () => {

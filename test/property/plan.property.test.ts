@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expandDomain, HybridError, parseXml, planMigration, vfTopology, type XmlElement } from '../../src/index.js';
-import { readMetadata } from '../../src/expand/metadata.js';
+import { readMetadata } from '../../src/metadata.js';
 import { deviceList, domainRoot } from '../../src/libvirt/domain.js';
 import { childElements, firstChild, getAttribute } from '../../src/xml/edit.js';
 import { rootElement } from '../../src/xml/tree.js';

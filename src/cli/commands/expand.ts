@@ -1,5 +1,5 @@
 import { expandDomain } from '../../expand/expand.js';
-import type { Style } from '../../expand/metadata.js';
+import type { Style } from '../../metadata.js';
 import { readHostSnapshot } from '../../io.js';
 import { OUTPUT, positionals, requireOption, usageError, type Command } from '../command.js';
 import { emit, readInput } from '../output.js';

@@ -1,6 +1,7 @@
 /** Pieces several commands share: warnings on stderr, a plan's output. */
 import type { Diagnostic } from '../../diagnostics.js';
 import { planFiles } from '../../plan/files.js';
+import { DEFAULT_SOURCE_URI } from '../../plan/pieces.js';
 import type { Plan } from '../../plan/types.js';
 import type { OptionSpec, Parsed } from '../command.js';
 import { usageError } from '../command.js';
@@ -19,7 +20,7 @@ export const PLAN_OUTPUT: Record<string, OptionSpec> = {
     default: 'standard output',
   },
   'out-dir': { type: 'string', value: 'DIR', help: 'write plan.json, every XML piece and the script into DIR' },
-  uri: { type: 'string', value: 'URI', help: "libvirt URI of the guest's host in the commands", default: 'qemu:///system' },
+  uri: { type: 'string', value: 'URI', help: "libvirt URI of the guest's host in the commands", default: DEFAULT_SOURCE_URI },
 };
 
 /** A plan goes to stdout or -o as JSON, or to --out-dir as files; warnings go to stderr. */
