@@ -53,7 +53,9 @@ export function isUnchanged(node: XmlNode): boolean {
 }
 
 class Printer {
-  private pieces: string[] = [];
+  /** The current chunk's pieces: the first `count` (the rest are left from the last chunk). */
+  private readonly pieces: string[] = [];
+  private count = 0;
   private readonly chunks: string[] = [];
   /** This print's number in each document it has met (see Origins.beginPrint), the last one first. */
   private lastOrigins: Origins | undefined;
@@ -70,19 +72,20 @@ class Printer {
   }
 
   put(piece: string): void {
-    this.pieces.push(piece);
+    this.pieces[this.count++] = piece;
     this.flushFullChunk();
   }
 
   /** Joins the pieces into one chunk once there are CHUNK of them (memory only: any size prints the same). */
   private flushFullChunk(): void {
-    if (this.pieces.length === CHUNK) {
+    if (this.count === CHUNK) {
       this.chunks.push(this.pieces.join(''));
-      this.pieces = [];
+      this.count = 0;
     }
   }
 
   text(): string {
+    this.pieces.length = this.count;
     this.chunks.push(this.pieces.join(''));
     return this.chunks.join('');
   }

@@ -90,14 +90,17 @@ export function leanElement(
   return { type: 'element', name, attributes: attributeList(attributes, sharedAttribute), children };
 }
 
-/** The defined attributes in order (map() makes a list of the exact size; one grown by push keeps room for 16). */
+/** The defined attributes in order. */
 function attributeList(
   attributes: Record<string, string | undefined>,
   make: (name: string, value: string) => XmlAttribute,
 ): XmlAttribute[] {
-  return Object.keys(attributes)
-    .filter((n) => attributes[n] !== undefined)
-    .map((n) => make(n, attributes[n]!));
+  const list: XmlAttribute[] = [];
+  for (const n in attributes) {
+    const value = attributes[n];
+    if (value !== undefined) list.push(make(n, value));
+  }
+  return list;
 }
 
 const NO_CHILDREN: XmlNode[] = Object.freeze([]) as unknown as XmlNode[];

@@ -17,6 +17,7 @@ export const TIME_ONLY = {
   'Printer.printOf': 'numbers a print in each document it meets, with a one-entry shortcut',
   'Printer.copiedWhole': 'copies an unchanged element from the source whole; tag by tag prints the same bytes',
   'Printer.flushFullChunk': 'joins every CHUNK pieces into one string (memory only)',
+  'Printer.pieces': "the chunk's reused piece list: only the slots written since the last chunk are read",
   // src/xml/origin.ts
   'Origins.verdict': "reads the serializer's cached verdict",
   'Origins.setVerdict': "stores the serializer's cached verdict",
