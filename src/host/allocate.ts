@@ -124,7 +124,7 @@ export class AllocationRun {
    */
   claimVf(vf: string, domain?: string, pool?: { name: string; where: string }): VfTopology {
     const topo = claimVf(this.#host, vf, { claimed: this.#claimed, domain });
-    if (pool !== undefined && !hostIndex(this.#host).poolByName.get(pool.name)?.vfs.includes(vf)) {
+    if (pool !== undefined && !hostIndex(this.#host).poolByName.get(pool.name)!.vfs.includes(vf)) {
       throw new HybridError('VF_NOT_IN_POOL', `${pool.where}: VF ${vf} is not in network '${pool.name}'`, { element: pool.where });
     }
     this.claim(topo.vf);
@@ -243,7 +243,7 @@ function firstFree(
     if (usedBy(m.vf)) continue;
     first ??= m;
     // Most PFs sit on one NUMA node: then the first free member decides.
-    // Stryker disable next-line ConditionalExpression: a shortcut; the search below ends on the same member
+    // Stryker disable next-line ConditionalExpression,LogicalOperator: a shortcut; the search below ends on the same member
     if (prefer === undefined || g.numa !== 'mixed') return first;
     if (vfTopology(host, m.vf).numaNode === prefer) return m;
   }
@@ -323,7 +323,7 @@ export function groupPool(host: Host, pool: HostPool): PoolGroups {
       g = { pf, pfOrder: at === -1 ? pool.pfs.length : at, members: [], taken: 0, takenBy: new Map(), numa };
       byPf.set(pf, g);
     }
-    if (g.numa !== 'mixed' && numa !== g.numa) g.numa = 'mixed';
+    if (numa !== g.numa) g.numa = 'mixed';
     g.members.push({ vf, order });
     ofVf.set(vf, g);
     const user = index.takenBy.get(vf);
@@ -337,7 +337,8 @@ export function groupPool(host: Host, pool: HostPool): PoolGroups {
     const position = new Map(pfVfs?.map((v, i) => [v, i] as const));
     const unlisted = position.size;
     // A VF its PF does not list sorts last; using it fails in vfTopology, naming it.
-    g.members.sort((a, b) => (position.get(a.vf) ?? unlisted) - (position.get(b.vf) ?? unlisted) || a.order - b.order);
+    // (The sort is stable: members their PF does not list stay in pool order.)
+    g.members.sort((a, b) => (position.get(a.vf) ?? unlisted) - (position.get(b.vf) ?? unlisted));
   }
   return { list: [...byPf.values()], ofVf };
 }
