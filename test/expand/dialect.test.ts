@@ -61,10 +61,17 @@ describe('findDialect', () => {
       "<interface type='network'><source network='default'/></interface>",
       `<hostdev mode='subsystem' type='pci' ephemeral='yes'>${PCI}</hostdev>`,
       "<interface type='hostdev-hybrid'/>",
+      "<hostdev mode='subsystem' type='network'><source network='sriov-pool'/></hostdev>",
       "<interface type='bridge'><backup/></interface>",
     ].join('')}</devices></domain>`)), 'devices')!);
     expectHybridError(() => findDialect(devices, cx5, (el, position) => (asked.push(`${el.name}#${position}`), 'x')), 'UNSUPPORTED_ELEMENT');
-    expect(asked).toEqual(['interface#3', 'hostdev#4', 'interface#5', 'interface#6']);
+    expect(asked).toEqual(['interface#3', 'hostdev#4', 'interface#5', 'interface#7']);
+  });
+
+  it('only an interface is an entry: a hostdev of those types is not, and may not hold <backup>', () => {
+    expect(find(`<hostdev mode='subsystem' type='hostdev-hybrid' ephemeral='yes'>${PCI}</hostdev>`)).toEqual(['ephemeral']);
+    expectHybridError(() => find("<hostdev mode='subsystem' type='network'><source network='sriov-pool'/><backup/></hostdev>"), 'UNSUPPORTED_ELEMENT');
+    expect(find("<interface type='network'><source network='sriov-pool'/><backup><model type='e1000e'/></backup></interface>")).toEqual(['pair network sriov-pool']);
   });
 
   it('a network source on anything but an interface is no pair', () => {

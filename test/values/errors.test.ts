@@ -1,6 +1,7 @@
 // HybridError: the fields a caller reads, and `where`, the file:line:column prefix of one-line reports.
 import { describe, expect, it } from 'vitest';
 import { HybridError } from '../../src/index.js';
+import { caught } from '../../src/errors.js';
 
 describe('HybridError', () => {
   it('carries its code, message and location, and is named for stack traces and logs', () => {
@@ -41,5 +42,18 @@ describe('HybridError', () => {
     expect(e.inFile('a.xml')).toBe(e);
     expect(e.file).toBe('a.xml');
     expect(e.inFile('b.xml').file).toBe('a.xml');
+  });
+});
+
+describe('caught', () => {
+  it('returns a HybridError of the codes named (any code when none is), throws anything else', () => {
+    const fail = (code: 'POOL_EXHAUSTED' | 'POOL_UNKNOWN') => () => {
+      throw new HybridError(code, 'x');
+    };
+    expect(caught(() => 1)).toBe(1);
+    expect((caught(fail('POOL_UNKNOWN')) as HybridError).code).toBe('POOL_UNKNOWN');
+    expect((caught(fail('POOL_EXHAUSTED'), 'POOL_EXHAUSTED') as HybridError).code).toBe('POOL_EXHAUSTED');
+    expect(() => caught(fail('POOL_UNKNOWN'), 'POOL_EXHAUSTED')).toThrow(expect.objectContaining({ code: 'POOL_UNKNOWN' }));
+    expect(() => caught(() => { throw new TypeError('bug'); })).toThrow(TypeError);
   });
 });
