@@ -12,7 +12,7 @@ import { HybridError } from '../errors.js';
 import { leanElement, type XmlElement } from '../xml/tree.js';
 import { firstChild, getAttribute } from '../xml/edit.js';
 import { formatPci, pciAttributes, readPciAddress, type PciAddress } from '../libvirt/pci-address.js';
-import { describeDevice, guestPciAddress, serialMirrors, type MachineKind } from '../libvirt/domain.js';
+import { describeDevice, serialMirrors, type MachineKind } from '../libvirt/domain.js';
 
 export interface PciController {
   index: number;
