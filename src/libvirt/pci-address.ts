@@ -68,6 +68,19 @@ export function parsePci(text: string, where = 'PCI address'): PciAddress {
   return a;
 }
 
+/**
+ * The address as one number, packed as the kernel packs it (domain 16 bits, bus 8, slot 5,
+ * function 3): `0000:04:10.1` is 0x481. Sets and maps of addresses key on it.
+ */
+export function pciNumber(a: PciAddress): number {
+  return slotNumber(a.domain, a.bus, a.slot) + a.function;
+}
+
+/** The number of a slot's function 0 (as `pciNumber`). */
+export function slotNumber(domain: number, bus: number, slot: number): number {
+  return domain * 0x10000 + bus * 0x100 + slot * 8;
+}
+
 /** `n` in hexadecimal, `width` digits at least. */
 export function digits(n: number, width: number): string {
   return n.toString(16).padStart(width, '0');

@@ -11,7 +11,7 @@
 import { HybridError } from '../errors.js';
 import { leanElement, type XmlElement } from '../xml/tree.js';
 import { firstChild, getAttribute } from '../xml/edit.js';
-import { formatPci, pciAttributes, readPciAddress, type PciAddress } from '../libvirt/pci-address.js';
+import { formatPci, pciAttributes, pciNumber, readPciAddress, slotNumber, type PciAddress } from '../libvirt/pci-address.js';
 import { describeDevice, serialMirrors, type MachineKind } from '../libvirt/domain.js';
 
 export interface PciController {
@@ -25,9 +25,9 @@ export interface PciController {
 export interface GuestPciSpace {
   machine: MachineKind;
   controllers: Map<number, PciController>;
-  /** fnKey(address) → who holds it (a description, made only when a message needs it). */
+  /** pciNumber(address) → who holds it (a description, made only when a message needs it). */
   functions: Map<number, Who>;
-  /** slotKey(address) of every slot with at least one function in use. */
+  /** slotNumber of every slot with at least one function in use. */
   slots: Set<number>;
   /** The highest bus any address names: libvirt adds controllers for buses nobody listed. */
   maxBus: number;
@@ -44,13 +44,7 @@ export interface GuestPciSpace {
   slotLead?: NonNullable<PciController['added']>;
 }
 
-// Addresses as numbers (domain 16 bits, bus 8, slot 5, function 3: at most 2^32): a slot search
-// then allocates nothing.
-// Stryker disable next-line ArithmeticOperator: any one-to-one numbering of the addresses does
-const slotKeyOf = (domain: number, bus: number, slot: number): number => (domain * 256 + bus) * 32 + slot;
-const slotKey = (a: PciAddress): number => slotKeyOf(a.domain, a.bus, a.slot);
-// Stryker disable next-line ArithmeticOperator: as above
-const fnKey = (a: PciAddress): number => slotKey(a) * 8 + a.function;
+const slotKey = (a: PciAddress): number => slotNumber(a.domain, a.bus, a.slot);
 /** A device's description for messages, or how to make it: most never appear in one. */
 export type Who = string | (() => string);
 const describe = (who: Who): string => (typeof who === 'string' ? who : who());
@@ -114,7 +108,7 @@ function occupy(space: GuestPciSpace, a: PciAddress, by: Who): void {
 }
 
 function refuseHeld(space: GuestPciSpace, a: PciAddress, by: Who): void {
-  const held = space.functions.get(fnKey(a));
+  const held = space.functions.get(pciNumber(a));
   if (held !== undefined) {
     // libvirt itself refuses duplicates in the input; we report the first we see either way.
     const who = describe(by);
@@ -125,7 +119,7 @@ function refuseHeld(space: GuestPciSpace, a: PciAddress, by: Who): void {
 }
 
 function mark(space: GuestPciSpace, a: PciAddress, by: Who): void {
-  space.functions.set(fnKey(a), by);
+  space.functions.set(pciNumber(a), by);
   space.slots.add(slotKey(a));
   space.maxBus = Math.max(space.maxBus, a.bus);
 }
@@ -171,7 +165,7 @@ export function isHotpluggable(space: GuestPciSpace, a: PciAddress): boolean {
 
 function freeOn(space: GuestPciSpace, bus: number, slots: number[]): PciAddress | undefined {
   for (const slot of slots) {
-    if (!space.slots.has(slotKeyOf(0, bus, slot))) return { domain: 0, bus, slot, function: 0 };
+    if (!space.slots.has(slotNumber(0, bus, slot))) return { domain: 0, bus, slot, function: 0 };
   }
   return undefined;
 }
@@ -239,7 +233,7 @@ function addRootPort(space: GuestPciSpace, who: string): number {
   // The last port's slot was empty when it was taken: its other functions are free.
   if (last && last.address.function < 7) address = { ...last.address, function: last.address.function + 1 };
   if (!address) {
-    const slot = range(1, 0x1e).find((s) => !space.slots.has(slotKeyOf(0, 0, s)));
+    const slot = range(1, 0x1e).find((s) => !space.slots.has(slotNumber(0, 0, s)));
     if (slot === undefined)
       throw new HybridError(
         'PCI_SLOTS_EXHAUSTED',

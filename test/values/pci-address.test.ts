@@ -1,7 +1,7 @@
 // PCI addresses: libvirt's two unambiguous number forms, its defaults, its limits, and refusals
 // that name the field and the element.
 import { describe, expect, it } from 'vitest';
-import { formatPci, parsePci, pciAttributes, readPciAddress } from '../../src/libvirt/pci-address.js';
+import { formatPci, parsePci, pciAttributes, pciNumber, readPciAddress, slotNumber } from '../../src/libvirt/pci-address.js';
 import { element } from '../../src/xml/tree.js';
 import { expectHybridError } from '../helpers.js';
 
@@ -65,6 +65,25 @@ describe('parsePci and formatPci', () => {
     const e = expectHybridError(() => parsePci(text), 'INVALID_PCI_ADDRESS');
     expect(e.element).toBe('PCI address');
     expect(e.message).toContain(`'${text}'`);
+  });
+});
+
+describe('pciNumber and slotNumber', () => {
+  it('pack an address as the kernel does: domain 16 bits, bus 8, slot 5, function 3', () => {
+    expect(pciNumber(parsePci('0000:04:10.1'))).toBe(0x481);
+    expect(pciNumber(parsePci('0001:00:00.0'))).toBe(0x10000);
+    expect(pciNumber(parsePci('ffff:ff:1f.7'))).toBe(0xffffffff);
+    expect(slotNumber(0x12, 0x34, 0x05)).toBe(0x123428);
+  });
+
+  it('number every function of every slot apart, and a slot as its function 0', () => {
+    const numbers = new Set<number>();
+    for (const domain of [0, 1, 0xffff])
+      for (let bus = 0; bus <= 0xff; bus += 0x55)
+        for (let slot = 0; slot <= 0x1f; slot++)
+          for (let fn = 0; fn <= 7; fn++) numbers.add(pciNumber({ domain, bus, slot, function: fn }));
+    expect(numbers.size).toBe(3 * 4 * 32 * 8);
+    expect(slotNumber(1, 2, 3)).toBe(pciNumber({ domain: 1, bus: 2, slot: 3, function: 0 }));
   });
 });
 
