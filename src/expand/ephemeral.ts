@@ -14,8 +14,8 @@ import { insertInterfaceChild } from '../libvirt/interface.js';
 import { formatPci, parsePci, readPciAddress, type PciAddress } from '../libvirt/pci-address.js';
 import { allocateHotpluggable, type GuestPciSpace } from '../pci/space.js';
 import { compact } from '../compact.js';
-import type { DialectEntry } from './dialect.js';
-import { addressElement } from './halves.js';
+import type { DialectEntry } from '../pair/dialect.js';
+import { addressElement } from '../pair/halves.js';
 import type { EphemeralRecord } from '../metadata.js';
 import type { DomainNames } from './names.js';
 

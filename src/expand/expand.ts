@@ -29,13 +29,13 @@ import { formatPci, parsePci, type PciAddress } from '../libvirt/pci-address.js'
 import { refuseUnknownTypes } from '../libvirt/known-types.js';
 import { addedControllers, allocateHotpluggable, guestPciSpace, isHotpluggable, reserveAddress, type GuestPciSpace } from '../pci/space.js';
 import { compact } from '../compact.js';
-import { findDialect, type DialectEntry } from './dialect.js';
+import { findDialect, type DialectEntry } from '../pair/dialect.js';
 import { expandEphemeral } from './ephemeral.js';
-import { backupDevice, backupHalfElement, DEFAULT_VLAN_DEVICE, vfHalfElement } from './halves.js';
+import { backupDevice, backupHalfElement, DEFAULT_VLAN_DEVICE, vfHalfElement } from '../pair/halves.js';
 import { readMetadata, writeMetadata, type EphemeralRecord, type HybridMetadata, type PairRecord, type Style } from '../metadata.js';
 import { DomainNames } from './names.js';
-import { readPairSpec, type PairSpec } from './pair-spec.js';
-import { convertStyle, requireTeamingMachine, requireTeamingModel } from './teaming.js';
+import { readPairSpec, type PairSpec } from '../pair/pair-spec.js';
+import { convertStyle, requireTeamingMachine, requireTeamingModel } from '../pair/teaming.js';
 
 /** Options of expandDomain. */
 export interface ExpandOptions {

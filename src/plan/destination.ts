@@ -5,7 +5,7 @@
  */
 import type { Diagnostic } from '../diagnostics.js';
 import { HybridError } from '../errors.js';
-import { backupDevFor } from '../expand/halves.js';
+import { backupDevFor } from '../pair/halves.js';
 import { writeMetadata, type EphemeralRecord, type HybridMetadata, type PairRecord } from '../metadata.js';
 import { AllocationRun } from '../host/allocate.js';
 import { hostIndex, type Host, type HostIndex } from '../host/model.js';

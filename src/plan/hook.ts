@@ -12,7 +12,7 @@ import { firstChild, setAttribute } from '../xml/edit.js';
 import { parseXml } from '../xml/parse.js';
 import { rootElement } from '../xml/tree.js';
 import { serializeXml } from '../xml/serialize.js';
-import { backupDevFor } from '../expand/halves.js';
+import { backupDevFor } from '../pair/halves.js';
 import { applyDestination, chooseDestination, keepsItsVf } from './destination.js';
 import { setVariantDriver } from './pieces.js';
 import { vfArrival } from './vf-move.js';

@@ -17,7 +17,7 @@ import { childAttribute, insertElement, removeElement } from '../xml/edit.js';
 import { parseXml } from '../xml/parse.js';
 import { serializeXml } from '../xml/serialize.js';
 import { rootElement } from '../xml/tree.js';
-import { backupDevFor } from '../expand/halves.js';
+import { backupDevFor } from '../pair/halves.js';
 import { poolOf } from './destination.js';
 import { endOfRecord, endOfVf, recordAtEnd } from './ends.js';
 import { Journal } from './journal.js';

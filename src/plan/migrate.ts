@@ -3,7 +3,7 @@
  * another host). The plan is data; callers execute it (docs/MIGRATION.md).
  */
 import { HybridError } from '../errors.js';
-import { requireTeamingMachine } from '../expand/teaming.js';
+import { requireTeamingMachine } from '../pair/teaming.js';
 import type { Style } from '../metadata.js';
 import { assertHost, hostIndex, type Host } from '../host/model.js';
 import { AllocationRun } from '../host/allocate.js';

@@ -4,8 +4,8 @@
  * preflight's backup-device checks. Migration, save/restore, repair and hot-plug share these.
  */
 import { HybridError } from '../errors.js';
-import { vfHalfElement } from '../expand/halves.js';
-import { placeVirtualport } from '../expand/placement.js';
+import { vfHalfElement } from '../pair/halves.js';
+import { placeVirtualport } from '../pair/placement.js';
 import { metadataForVirsh, readMetadata, type Style } from '../metadata.js';
 import { hostIndex, type Host } from '../host/model.js';
 import { parsePci } from '../libvirt/pci-address.js';

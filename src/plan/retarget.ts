@@ -4,7 +4,7 @@
  */
 import { HybridError } from '../errors.js';
 import { EMPTY_HOST } from '../host/model.js';
-import { isDialectOnly } from '../expand/dialect.js';
+import { isDialectOnly } from '../pair/dialect.js';
 import { describeDevice, deviceList, devicesOf, domainRoot, inInput } from '../libvirt/domain.js';
 import { validateJson } from '../schemas.js';
 import { removeElement } from '../xml/edit.js';

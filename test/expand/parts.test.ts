@@ -1,9 +1,9 @@
 // The modules expansion is built from, one rule at a time: teaming's prerequisites and elements,
 // the halves and the backup's device name, a domain's names, libvirt's child order, a plan's ends.
 import { describe, expect, it } from 'vitest';
-import { backupDevFor, backupDevice, DEFAULT_VLAN_DEVICE } from '../../src/expand/halves.js';
+import { backupDevFor, backupDevice, DEFAULT_VLAN_DEVICE } from '../../src/pair/halves.js';
 import { DomainNames } from '../../src/expand/names.js';
-import { isTeamed, requireTeamingMachine, requireTeamingModel, teamingElement, teamingMachineProblem, teamingModelProblem } from '../../src/expand/teaming.js';
+import { isTeamed, requireTeamingMachine, requireTeamingModel, teamingElement, teamingMachineProblem, teamingModelProblem } from '../../src/pair/teaming.js';
 import { insertInterfaceChild, sortInterfaceChildren } from '../../src/libvirt/interface.js';
 import { endOfRecord, endOfVf, recordAtEnd } from '../../src/plan/ends.js';
 import { parseXml, serializeXml } from '../../src/index.js';

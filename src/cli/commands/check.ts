@@ -1,4 +1,4 @@
-import { checkDomain } from '../../expand/check.js';
+import { checkDomain } from '../../expanded/check.js';
 import { readHostSnapshot } from '../../io.js';
 import { positionals, type Command } from '../command.js';
 import { readInput } from '../output.js';

@@ -1,4 +1,4 @@
-import { collapseDomain } from '../../expand/collapse.js';
+import { collapseDomain } from '../../expanded/collapse.js';
 import { OUTPUT, positionals, type Command } from '../command.js';
 import { emit, readInput } from '../output.js';
 

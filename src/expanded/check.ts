@@ -19,8 +19,8 @@ import {
   machineKind,
 } from '../libvirt/domain.js';
 import { formatPci, type PciAddress } from '../libvirt/pci-address.js';
-import { backupDevFor } from './halves.js';
-import { isTeamed, teamingMachineProblem, teamingModelProblem } from './teaming.js';
+import { backupDevFor } from '../pair/halves.js';
+import { isTeamed, teamingMachineProblem, teamingModelProblem } from '../pair/teaming.js';
 import { guestPciSpace, isHotpluggable, type GuestPciSpace } from '../pci/space.js';
 import {
   devicesByAlias,

@@ -1,9 +1,9 @@
 // Where each optional child of a hybrid entry goes (docs/EXPAND.md has the table and the reasons).
 import { describe, expect, it } from 'vitest';
-import { HYBRID_CHILDREN, placeHybridChild, placeVirtualport } from '../../src/expand/placement.js';
-import { HYBRID_CHILD_ORDER } from '../../src/expand/collapse.js';
+import { HYBRID_CHILDREN, placeHybridChild, placeVirtualport } from '../../src/pair/placement.js';
+import { HYBRID_CHILD_ORDER } from '../../src/expanded/collapse.js';
 import { element, rootElement } from '../../src/xml/tree.js';
-import { readPairSpec } from '../../src/expand/pair-spec.js';
+import { readPairSpec } from '../../src/pair/pair-spec.js';
 import { parseXml } from '../../src/index.js';
 import { childElements } from '../../src/xml/edit.js';
 import { expectHybridError } from '../helpers.js';

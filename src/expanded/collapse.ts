@@ -14,10 +14,10 @@ import {
 import { leanElement, type XmlElement } from '../xml/tree.js';
 import { deviceList, devicesOf, domainRoot } from '../libvirt/domain.js';
 import { devicesByAlias, requirePairHalves, readMetadata, writeMetadata, type PairRecord } from '../metadata.js';
-import { HYBRID_CHILDREN, placeHybridChild } from './placement.js';
+import { HYBRID_CHILDREN, placeHybridChild } from '../pair/placement.js';
 
 /**
- * The dialect's order of a hybrid entry's children (expand/placement.ts's table). Collapse writes
+ * The dialect's order of a hybrid entry's children (pair/placement.ts's table). Collapse writes
  * them in this order; written in it, a domain survives expand and collapse unchanged but for the
  * values expansion chose.
  */

@@ -1,7 +1,7 @@
 // Which devices are dialect, and which dialect is refused where it stands.
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { findDialect } from '../../src/expand/dialect.js';
+import { findDialect } from '../../src/pair/dialect.js';
 import { parseXml, readHostSnapshot, type Host } from '../../src/index.js';
 import { childElements, firstChild } from '../../src/xml/edit.js';
 import { rootElement } from '../../src/xml/tree.js';
