@@ -25,8 +25,8 @@ export interface PciController {
 export interface GuestPciSpace {
   machine: MachineKind;
   controllers: Map<number, PciController>;
-  /** pciNumber(address) → who holds it (a description, made only when a message needs it). */
-  functions: Map<number, Who>;
+  /** pciNumber(address) → who holds it (a device's description, for messages). */
+  functions: Map<number, string>;
   /** slotNumber of every slot with at least one function in use. */
   slots: Set<number>;
   /** The highest bus any address names: libvirt adds controllers for buses nobody listed. */
@@ -45,9 +45,6 @@ export interface GuestPciSpace {
 }
 
 const slotKey = (a: PciAddress): number => slotNumber(a.domain, a.bus, a.slot);
-/** A device's description for messages, or how to make it: most never appear in one. */
-export type Who = string | (() => string);
-const describe = (who: Who): string => (typeof who === 'string' ? who : who());
 
 /** libvirt's own limit on PCI controller indexes (one bus each). */
 const MAX_INDEX = 255;
@@ -91,34 +88,32 @@ export function guestPciSpace(machine: MachineKind, devices: XmlElement[], canAd
     });
   }
   devices.forEach((dev, i) => {
-    const where = (): string => describeDevice(dev, i);
-    // A console that mirrors a serial port shares its address: one device. (The description is
-    // made only for a PCI address, which may be refused.)
+    // A console that mirrors a serial port shares its address: one device.
     const a = firstChild(dev, 'address');
     if (!a || getAttribute(a, 'type') !== 'pci' || mirrors.has(dev)) return;
-    occupy(space, readPciAddress(a, where()), where);
+    const who = describeDevice(dev, i);
+    occupy(space, readPciAddress(a, who), who);
   });
   return space;
 }
 
 /** Takes an address some device of the input holds; a second holder is refused. */
-function occupy(space: GuestPciSpace, a: PciAddress, by: Who): void {
+function occupy(space: GuestPciSpace, a: PciAddress, by: string): void {
   refuseHeld(space, a, by);
   mark(space, a, by);
 }
 
-function refuseHeld(space: GuestPciSpace, a: PciAddress, by: Who): void {
+function refuseHeld(space: GuestPciSpace, a: PciAddress, by: string): void {
   const held = space.functions.get(pciNumber(a));
   if (held !== undefined) {
     // libvirt itself refuses duplicates in the input; we report the first we see either way.
-    const who = describe(by);
-    throw new HybridError('GUEST_ADDRESS_CONFLICT', `${who}: guest PCI address ${formatPci(a)} is already used by ${describe(held)}`, {
-      element: who,
+    throw new HybridError('GUEST_ADDRESS_CONFLICT', `${by}: guest PCI address ${formatPci(a)} is already used by ${held}`, {
+      element: by,
     });
   }
 }
 
-function mark(space: GuestPciSpace, a: PciAddress, by: Who): void {
+function mark(space: GuestPciSpace, a: PciAddress, by: string): void {
   space.functions.set(pciNumber(a), by);
   space.slots.add(slotKey(a));
   space.maxBus = Math.max(space.maxBus, a.bus);
