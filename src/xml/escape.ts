@@ -56,8 +56,9 @@ const CHARACTER_REFERENCE = /^#(?:x([0-9a-fA-F]{1,8})|([0-9]{1,10}))$/;
 const REFERENCE = /&([^;&]*);/g;
 const LINE_END = /\r\n?/g;
 const ATTRIBUTE_SPACES = /\r\n|[\t\n\r]/g;
-// The fast path's test for attribute values, made from the regex it guards.
-const ATTRIBUTE_SPACE = new RegExp(ATTRIBUTE_SPACES.source);
+// The fast path's test for attribute values: any character the regex above replaces. (A class
+// alone: the twin of ATTRIBUTE_SPACES, with its alternation, made every attribute's parse slower.)
+const ATTRIBUTE_SPACE = /[\t\n\r]/;
 
 function decodeReference(_: string, ref: string): string {
   if (ref.startsWith('#x')) return String.fromCodePoint(parseInt(ref.slice(2), 16));

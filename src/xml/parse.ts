@@ -322,7 +322,11 @@ class Scanner {
       );
     }
     this.origins.close(open.row, lt, this.pos);
-    // The list the exact size: one grown by push keeps room for 16 (a tenth of a parsed tree).
-    open.element.children = [...open.element.children];
+    open.element.children = exactSize(open.element.children);
   }
+}
+
+/** `list` copied to its exact size: an array grown by push keeps room for 16 (a tenth of a parsed tree). */
+function exactSize<T>(list: T[]): T[] {
+  return list.slice();
 }

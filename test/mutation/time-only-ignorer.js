@@ -26,6 +26,7 @@ export const TIME_ONLY = {
   // src/xml/escape.ts
   replaceMatches: 'skips replace() where nothing matches (replace() alone gives the same)',
   // src/xml/parse.ts
+  exactSize: 'copies a grown list to its exact size (memory only)',
   'Scanner.attributes': "the start tag's scratch list: an element copies only the slots just written",
 };
 

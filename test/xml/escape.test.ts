@@ -42,5 +42,8 @@ describe('decoding', () => {
     expect(decodeText('a&amp;b&#x41;&#66;\r\nc\rd')).toBe('a&bAB\nc\nd');
     expect(decodeAttribute('a\tb\r\nc\nd&#10;')).toBe('a b c d\n');
     expect(decodeText('plain')).toBe('plain');
+    // Each character alone: the shortcut for values without one must see every one of them.
+    expect(['\t', '\n', '\r', '\r\n'].map(decodeAttribute)).toEqual([' ', ' ', ' ', ' ']);
+    expect(decodeAttribute('plain')).toBe('plain');
   });
 });
