@@ -90,10 +90,10 @@ function saveImage(name: string, crossHost: boolean, saveFile: string | undefine
   return path;
 }
 
-/** The folder of a file path (`.` for a bare name): what the save image's room is checked on. */
+/** The folder of an absolute file path (saveFilePath refuses any other): where the image's room is checked. */
 function folderOf(path: string): string {
   const slash = path.lastIndexOf('/');
-  return slash === -1 ? '.' : slash === 0 ? '/' : path.slice(0, slash);
+  return slash === 0 ? '/' : path.slice(0, slash);
 }
 
 /**

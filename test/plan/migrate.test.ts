@@ -89,6 +89,13 @@ describe('planMigration', () => {
     expect(planMigration(noMemory, intel, intel, { operation: 'save-restore' }).steps.filter((s) => s.description.includes('free for the guest'))).toHaveLength(0);
   });
 
+  it('checks room in the save file\'s folder, the root folder included', () => {
+    const room = (saveFile: string): string[] =>
+      planMigration(app3, intel, intel, { operation: 'save-restore', saveFile }).steps.filter((s) => s.description.includes('free for the guest')).map((s) => s.description.split(' ')[0]!);
+    expect(room('/srv/images/app3.img')).toEqual(['/srv/images']);
+    expect(room('/app3.img')).toEqual(['/']);
+  });
+
   it('save-restore moves the configuration along when any device changed, and only then', () => {
     const stays = planMigration(app3, intel, intel, { operation: 'save-restore' });
     expect(stays.commands.some((c) => c.includes('--config'))).toBe(false);

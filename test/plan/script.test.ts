@@ -257,7 +257,7 @@ describe('save-restore leaves one definition and no image behind', () => {
 
   it('refuses at plan time what would leave an image to be resumed, or one the destination cannot see', () => {
     expectHybridError(() => planMigration(input, from, to, { operation: 'save-restore', destUri: DEST_URI }), 'SAVE_FILE_REQUIRED');
-    for (const saveFile of ['/var/lib/libvirt/qemu/save/web2.save', '/var/lib/libvirt/qemu//save/./other.save']) {
+    for (const saveFile of ['/var/lib/libvirt/qemu/save/web2.save', '/var/lib/libvirt/qemu//save/./other.save', '/var/lib/libvirt/qemu/save/././other.save']) {
       expectHybridError(() => planMigration(input, from, from, { operation: 'save-restore', saveFile }), 'SAVE_FILE_MANAGED');
     }
     expectHybridError(() => planMigration(input, from, from, { operation: 'save-restore', saveFile: 'web2.img' }), 'INVALID_ATTRIBUTE');
@@ -291,6 +291,9 @@ describe('save-restore leaves one definition and no image behind', () => {
     expect(plan.warnings.map((w) => w.code)).toContain('SAVE_IMAGE_LEFT');
     expect(plan.steps.some((s) => s.action === 'remove-image')).toBe(false);
     expect(plan.steps.find((s) => s.action === 'save')!.undo).toBe(`virsh -c qemu+ssh://a.example/system restore ${SHARED}`);
+    // A live migration from the same source leaves no image to speak of.
+    const live = planMigration(input, from, to, { sourceUri: 'qemu+ssh://a.example/system', destUri: DEST_URI });
+    expect(live.warnings.map((w) => w.code)).not.toContain('SAVE_IMAGE_LEFT');
   });
 });
 
