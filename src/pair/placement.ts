@@ -11,10 +11,10 @@ export type Placement = 'vf' | 'backup' | 'both';
 
 /**
  * Where a hybrid entry's child lives: `entry` — expansion reads it itself; `metadata` — on neither
- * half, recorded in the metadata; a half, or both; `by-type` — decided by its attributes
- * (placeHybridChild).
+ * half, recorded in the metadata; one half; `by-type` — decided by its attributes, which may
+ * put it on both (placeHybridChild).
  */
-export type ChildHome = 'entry' | 'metadata' | Placement | 'by-type';
+export type ChildHome = 'entry' | 'metadata' | 'vf' | 'backup' | 'by-type';
 
 /**
  * The one table of a hybrid entry's children, in the dialect's order (collapse writes them so):
@@ -53,7 +53,7 @@ export function placeVirtualport(type: string | undefined): Placement | undefine
 
 export function placeHybridChild(child: XmlElement, where: string): Placement {
   const home = HOME.get(child.name);
-  if (home === 'vf' || home === 'backup' || home === 'both') return home;
+  if (home === 'vf' || home === 'backup') return home;
   if (child.name === 'driver') {
     // libvirt's passthrough backends belong to the VF half; the rest (vhost, qemu, queues) to virtio.
     const backend = getAttribute(child, 'name');

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { collapseDomain, expandDomain, HYBRID_CHILD_ORDER, readHostSnapshot, type Host } from '../../src/index.js';
-import { expectHybridError, FIXTURES } from '../helpers.js';
+import { expectHybridError, fixture, FIXTURES } from '../helpers.js';
 
 // Read in each test, not at load: see "Static mutants" in docs/TESTING.md.
 let intel!: Host;
@@ -134,6 +134,14 @@ describe('collapse of what the halves carry, and of halves that lack something',
 });
 
 describe('collapse, further', () => {
+  it('names which recorded device the domain lacks: a half of a pair, or an ephemeral device', () => {
+    const expanded = fixture('cases', 'expand-q35-several-pairs', 'expected.xml');
+    for (const [alias, what] of [['ua-hybrid0-vf', 'the VF half'], ['ua-hybrid0-backup', 'the backup half'], ['ua-ephemeral0', 'the ephemeral device']]) {
+      const e = expectHybridError(() => collapseDomain(expanded.replace(`<alias name='${alias}'/>`, "<alias name='ua-renamed'/>")), 'METADATA_INVALID');
+      expect(e.message).toBe(`the metadata names ${what} '${alias}', but the domain has no device with that alias`);
+    }
+  });
+
   it('keeps the documented order of an entry\'s children', () => {
     expect(HYBRID_CHILD_ORDER).toEqual(['mac', 'source', 'vlan', 'virtualport', 'model', 'driver', 'bandwidth', 'tune', 'link', 'mtu', 'coalesce', 'target', 'boot', 'alias', 'rom', 'address', 'backup']);
   });

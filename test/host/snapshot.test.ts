@@ -217,11 +217,13 @@ describe('host snapshot errors, each with its own code', () => {
     expectHybridError(() => readHostSnapshot(dir), 'HOST_SNAPSHOT'); // empty
     cpSync(INTEL, dir, { recursive: true });
     writeFileSync(join(dir, 'nodedev', 'notes.txt'), 'x');
-    expect(expectHybridError(() => readHostSnapshot(dir), 'HOST_SNAPSHOT').file).toContain('notes.txt');
+    const notXml = expectHybridError(() => readHostSnapshot(dir), 'HOST_SNAPSHOT');
+    expect([notXml.file, notXml.where]).toEqual([join(dir, 'nodedev', 'notes.txt'), '']); // the message names it
     const bad = mkdtempSync(join(tmpdir(), 'hh-snap-'));
     cpSync(INTEL, bad, { recursive: true });
     writeFileSync(join(bad, 'nodedev', 'latin1.xml'), Buffer.from([0x3c, 0x61, 0x3e, 0xe9, 0x3c, 0x2f, 0x61, 0x3e]));
-    expect(expectHybridError(() => readHostSnapshot(bad), 'XML_ENCODING').file).toContain('latin1.xml');
+    const latin1 = expectHybridError(() => readHostSnapshot(bad), 'XML_ENCODING');
+    expect([latin1.file, latin1.where]).toEqual([join(bad, 'nodedev', 'latin1.xml'), '']);
     const garbage = mkdtempSync(join(tmpdir(), 'hh-snap-'));
     cpSync(INTEL, garbage, { recursive: true });
     writeFileSync(join(garbage, 'network', 'zz.xml'), 'not xml at all');
@@ -302,13 +304,14 @@ describe('readHostSnapshot names what it cannot read', () => {
     const notDir = expectHybridError(() => readHostSnapshot(file), 'HOST_SNAPSHOT');
     expect([notDir.file, notDir.message]).toEqual([file, `host snapshot ${file} is not a directory`]);
     const empty = mkdtempSync(join(tmpdir(), 'hh-snap-'));
-    expect(expectHybridError(() => readHostSnapshot(empty), 'HOST_SNAPSHOT').file).toBe(empty);
+    const neither = expectHybridError(() => readHostSnapshot(empty), 'HOST_SNAPSHOT');
+    expect([neither.file, neither.where, neither.message.startsWith(`${empty} has neither`)]).toEqual([empty, '', true]);
     for (const folder of ['network', 'domains']) {
       const one = mkdtempSync(join(tmpdir(), 'hh-snap-'));
       cpSync(join(INTEL, folder), join(one, folder), { recursive: true });
       writeFileSync(join(one, 'host.json'), '{}');
       const both = expectHybridError(() => readHostSnapshot(one), 'HOST_SNAPSHOT');
-      expect([both.file, both.message.includes('both host.json and XML')]).toEqual([one, true]);
+      expect([both.file, both.where, both.message.includes('both host.json and XML')]).toEqual([one, '', true]);
     }
   });
 
@@ -330,7 +333,7 @@ describe('readHostSnapshot names what it cannot read', () => {
   it('a file it cannot read says why', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hh-read-'));
     const gone = expectHybridError(() => readUtf8File(join(dir, 'none.xml')), 'FILE_UNREADABLE');
-    expect([gone.file, gone.message]).toEqual([join(dir, 'none.xml'), `${join(dir, 'none.xml')}: cannot read it: no such file`]);
+    expect([gone.file, gone.where, gone.message]).toEqual([join(dir, 'none.xml'), '', `${join(dir, 'none.xml')}: cannot read it: no such file`]);
     expect(expectHybridError(() => readUtf8File(dir), 'FILE_UNREADABLE').message).toBe(`${dir}: cannot read it: it is a directory`);
     const unlisted = join(dir, 'sub');
     mkdirSync(unlisted);

@@ -51,10 +51,13 @@ describe('a broken file is refused whole, naming it, saying how to capture it', 
     ['devlink.json', '{"port": {"pci/0000:82:00.0/1": {"flavour": "pcivf", "vfnum": 0, "function": {"migratable": "yes"}}}}', 'devlink.json'],
     ['devlink-info.json', '{"info": {"pci/zz": {}}}', 'is not one'],
     ['devlink-info.json', '[]', 'devlink-info.json'],
+    ['links.json', '[{"ifname": ', 'is not JSON'],
   ])('%s: %j', (file, text, says) => {
     const e = expectHybridError(() => readHostSnapshot(withFiles({ [file]: text })), 'HOST_SNAPSHOT');
     expect(e.message).toContain(says);
     expect(e.file ?? e.message).toContain(file);
+    // A message that names its file is not prefixed with it again.
+    if (e.message.includes(file)) expect(e.where).toBe('');
   });
 });
 

@@ -33,7 +33,7 @@ describe('the hybrid entry\'s one table of children', () => {
   it('gives collapse its order, placement the halves, and the refusal its list of what is supported (<mtu> among them)', () => {
     expect(HYBRID_CHILD_ORDER).toEqual(HYBRID_CHILDREN.map((c) => c.name));
     for (const { name, home } of HYBRID_CHILDREN) {
-      if (home === 'vf' || home === 'backup' || home === 'both') expect(placeHybridChild(element(name), 'e')).toBe(home);
+      if (home === 'vf' || home === 'backup') expect(placeHybridChild(element(name), 'e')).toBe(home);
     }
     const refused = expectHybridError(() => placeHybridChild(element('filterref'), 'e'), 'UNSUPPORTED_ELEMENT');
     expect(refused.message).toContain(`(supported: ${HYBRID_CHILD_ORDER.join(', ')})`);

@@ -184,3 +184,12 @@ describe('an added root port in the space', () => {
     expect(s.controllers.get(bus)).toMatchObject({ index: bus, model: 'pcie-root-port', hotplug: true });
   });
 });
+
+describe('guestPciSpace reads PCI addresses only', () => {
+  it('passes over a disk\'s drive address and a device without one, and takes the slot of a PCI one', () => {
+    const disk = element('disk', { type: 'file', device: 'disk' }, [element('address', { type: 'drive', controller: '0', bus: '0', target: '0', unit: '0' })]);
+    const s = space('pc', [disk, element('input', { type: 'tablet', bus: 'usb' }), device(at(0, 3))]);
+    expect([...s.slots]).toHaveLength(1);
+    expect(s.functions.get(0x18)).toBe("<hostdev type='pci'> (device #3)");
+  });
+});
