@@ -86,6 +86,7 @@ describe('readNodedev, net and others', () => {
 describe('readNodedev, the PCI class', () => {
   it('is read lower-cased, and refused when it is no class code', () => {
     expect(pci(FIELDS + '<class>0x03020A</class>')).toMatchObject({ pciClass: '0x03020a' });
+    expect(pci(FIELDS + '<class>\n      0x020000\n    </class>')).toMatchObject({ pciClass: '0x020000' }); // white space around it, as in a hand-edited file
     expect(pci(FIELDS)).not.toHaveProperty('pciClass');
     for (const bad of ['0x0302', '030200', '0x03020g', '']) {
       expect(expectHybridError(() => pci(FIELDS + `<class>${bad}</class>`), 'INVALID_ATTRIBUTE').message).toContain('is not a PCI class code');
