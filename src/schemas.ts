@@ -30,9 +30,15 @@ function describe(e: SchemaError): string {
   return `${e.instancePath || '(top level)'} ${e.message ?? 'is invalid'}${e.params && 'additionalProperty' in e.params ? ` ('${String(e.params.additionalProperty)}')` : ''}`;
 }
 
-/** Validates `value` against schemas/NAME.schema.json or throws `code`. */
-export function validateJson<T>(name: SchemaName, value: unknown, code: ErrorCode, what: string): T {
+/**
+ * Validates `value` against schemas/NAME.schema.json or throws `code`. `what` starts the message;
+ * when it is a file's name, pass `file` too: the error then carries it, as every error about a file does.
+ */
+export function validateJson<T>(name: SchemaName, value: unknown, code: ErrorCode, what: string, file?: string): T {
   const v = VALIDATORS[name];
-  if (!v(value)) throw new HybridError(code, `${what} does not match schemas/${name}.schema.json: ${describe(v.errors![0]!)}`);
+  if (!v(value)) {
+    const message = `${what} does not match schemas/${name}.schema.json: ${describe(v.errors![0]!)}`;
+    throw new HybridError(code, message, file === undefined ? {} : { file, fileInReason: true });
+  }
   return value as T;
 }

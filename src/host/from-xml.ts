@@ -136,7 +136,7 @@ export function readLinks(source: SnapshotSource): HostLink[] {
       fileInReason: true,
     });
   }
-  const links = validateJson<RawLink[]>('links', value, 'HOST_SNAPSHOT', file);
+  const links = validateJson<RawLink[]>('links', value, 'HOST_SNAPSHOT', file, file);
   // max_mtu 0 (the loopback, some virtual devices) means no limit is known.
   return links
     .map((l) => compact({ ifname: l.ifname, mtu: l.mtu, maxMtu: l.max_mtu || undefined }))

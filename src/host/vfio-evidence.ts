@@ -95,7 +95,7 @@ type RawPorts = { port: Record<string, { flavour?: string; vfnum?: number; funct
 export function readDevlinkPorts(source: SnapshotSource): { pf: string; vfIndex: number; migratable: boolean }[] {
   const file = source.file ?? 'devlink.json';
   const capture = 'devlink -j port show > devlink.json';
-  const raw = validateJson<RawPorts>('devlink', parseJson(source.xml, file, capture), 'HOST_SNAPSHOT', file);
+  const raw = validateJson<RawPorts>('devlink', parseJson(source.xml, file, capture), 'HOST_SNAPSHOT', file, file);
   const out: { pf: string; vfIndex: number; migratable: boolean }[] = [];
   for (const [name, port] of Object.entries(raw.port)) {
     const migratable = port.function?.migratable;
@@ -118,7 +118,7 @@ type RawInfo = { info: Record<string, { versions?: { fixed?: Record<string, stri
 export function readDevlinkInfo(source: SnapshotSource): { pf: string; firmware?: string; psid?: string }[] {
   const file = source.file ?? 'devlink-info.json';
   const capture = 'devlink -j dev info > devlink-info.json';
-  const raw = validateJson<RawInfo>('devlink-info', parseJson(source.xml, file, capture), 'HOST_SNAPSHOT', file);
+  const raw = validateJson<RawInfo>('devlink-info', parseJson(source.xml, file, capture), 'HOST_SNAPSHOT', file, file);
   const out: { pf: string; firmware?: string; psid?: string }[] = [];
   for (const [handle, info] of Object.entries(raw.info)) {
     const pf = handlePci(handle, file, capture);
