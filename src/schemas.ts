@@ -38,7 +38,7 @@ export function validateJson<T>(name: SchemaName, value: unknown, code: ErrorCod
   const v = VALIDATORS[name];
   if (!v(value)) {
     const message = `${what} does not match schemas/${name}.schema.json: ${describe(v.errors![0]!)}`;
-    throw new HybridError(code, message, file === undefined ? {} : { file, fileInReason: true });
+    throw new HybridError(code, message, { file, fileInReason: true }); // without a file, fileInReason says nothing
   }
   return value as T;
 }
